@@ -1,0 +1,209 @@
+// Package configs loads and validates roomgate's YAML configuration.
+//
+// The file is decoded strictly: an unknown key or a value of the wrong type is an error
+// that names the file and the line. Validation errors name the line of the offending key
+// too. roomgate.yaml beside this file is the documented default; Default returns the
+// same values.
+package configs
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Config is the whole roomgate configuration.
+type Config struct {
+	HTTP       HTTPConfig    `yaml:"http"`
+	PublicHost string        `yaml:"public_host"`
+	PublicURL  string        `yaml:"public_url"`
+	DataDir    string        `yaml:"data_dir"`
+	Log        LogConfig     `yaml:"log"`
+	API        APIConfig     `yaml:"api"`
+	Meeting    MeetingConfig `yaml:"meeting"`
+	SIP        SIPConfig     `yaml:"sip"`
+	H323       H323Config    `yaml:"h323"`
+	Media      MediaConfig   `yaml:"media"`
+	NAT        NATConfig     `yaml:"nat"`
+
+	// Path is the file the configuration was read from ("" for Default).
+	Path string `yaml:"-"`
+}
+
+// HTTPConfig is the web UI / REST API listener.
+type HTTPConfig struct {
+	Listen string `yaml:"listen"`
+}
+
+// LogConfig selects the log level and format.
+type LogConfig struct {
+	Level  string `yaml:"level"`
+	Format string `yaml:"format"`
+}
+
+// APIConfig holds the operator credential.
+type APIConfig struct {
+	Token      string `yaml:"token"`
+	OpenCreate bool   `yaml:"open_create"`
+}
+
+// MeetingConfig configures the meeting core and join policy.
+type MeetingConfig struct {
+	PasswordAttempts PasswordAttempts `yaml:"password_attempts"`
+	LiveKit          LiveKitExternal  `yaml:"livekit"`
+	Embedded         LiveKitEmbedded  `yaml:"embedded"`
+}
+
+// PasswordAttempts limits wrong password attempts.
+type PasswordAttempts struct {
+	PerSource  int           `yaml:"per_source"`
+	PerMeeting int           `yaml:"per_meeting"`
+	Window     time.Duration `yaml:"window"`
+}
+
+// LiveKitExternal points at an external LiveKit deployment.
+type LiveKitExternal struct {
+	URL       string `yaml:"url"`
+	APIKey    string `yaml:"api_key"`
+	APISecret string `yaml:"api_secret"`
+}
+
+// LiveKitEmbedded configures the in-process LiveKit node.
+type LiveKitEmbedded struct {
+	Port               int      `yaml:"port"`
+	BindAddresses      []string `yaml:"bind_addresses"`
+	RTCUDPPort         int      `yaml:"rtc_udp_port"`
+	RTCTCPPort         int      `yaml:"rtc_tcp_port"`
+	NodeIP             string   `yaml:"node_ip"`
+	LoopbackCandidates bool     `yaml:"loopback_candidates"`
+	STUNServers        []string `yaml:"stun_servers"`
+	APIKey             string   `yaml:"api_key"`
+	APISecret          string   `yaml:"api_secret"`
+}
+
+// SIPConfig is the SIP listener (room-system leg).
+type SIPConfig struct {
+	Enabled bool   `yaml:"enabled"`
+	Listen  string `yaml:"listen"`
+}
+
+// H323Config is the H.323 listener (room-system leg).
+type H323Config struct {
+	Enabled   bool   `yaml:"enabled"`
+	Listen    string `yaml:"listen"`
+	RASListen string `yaml:"ras_listen"`
+}
+
+// MediaConfig is the RTP port range for room-system calls.
+type MediaConfig struct {
+	PortMin int `yaml:"port_min"`
+	PortMax int `yaml:"port_max"`
+}
+
+// NATConfig describes a one-to-one NAT in front of the gateway.
+type NATConfig struct {
+	PublicIP string `yaml:"public_ip"`
+}
+
+// External reports whether an external LiveKit is configured.
+func (c *Config) External() bool { return c.Meeting.LiveKit.URL != "" }
+
+// Default returns the built-in defaults (the values documented in roomgate.yaml).
+func Default() Config {
+	return Config{
+		HTTP:       HTTPConfig{Listen: "127.0.0.1:8080"},
+		PublicHost: "127.0.0.1",
+		DataDir:    "data",
+		Log:        LogConfig{Level: "info", Format: "text"},
+		Meeting: MeetingConfig{
+			PasswordAttempts: PasswordAttempts{PerSource: 5, PerMeeting: 20, Window: time.Minute},
+			Embedded: LiveKitEmbedded{
+				Port:               7880,
+				BindAddresses:      []string{"127.0.0.1"},
+				RTCUDPPort:         7882,
+				RTCTCPPort:         7881,
+				NodeIP:             "127.0.0.1",
+				LoopbackCandidates: true,
+			},
+		},
+		SIP:   SIPConfig{Listen: "127.0.0.1:5060"},
+		H323:  H323Config{Listen: "127.0.0.1:1720", RASListen: "127.0.0.1:1719"},
+		Media: MediaConfig{PortMin: 3000, PortMax: 10000},
+	}
+}
+
+// Load reads, decodes and validates the file at path. Relative paths inside it
+// (data_dir) are resolved against the file's directory.
+func Load(path string) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	cfg, err := Parse(path, data)
+	if err != nil {
+		return nil, err
+	}
+	if !filepath.IsAbs(cfg.DataDir) {
+		abs, err := filepath.Abs(filepath.Join(filepath.Dir(path), cfg.DataDir))
+		if err != nil {
+			return nil, fmt.Errorf("config: %s: data_dir: %w", path, err)
+		}
+		cfg.DataDir = abs
+	}
+	return cfg, nil
+}
+
+// Parse decodes and validates data; name is used in error messages. Relative paths are
+// left as they are.
+func Parse(name string, data []byte) (*Config, error) {
+	cfg := Default()
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(&cfg); err != nil && !errors.Is(err, io.EOF) {
+		return nil, &Error{File: name, Err: err}
+	}
+	var extra yaml.Node
+	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
+		return nil, &Error{File: name, Msg: "more than one YAML document"}
+	}
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		return nil, &Error{File: name, Err: err}
+	}
+	if err := cfg.validate(); err != nil {
+		var fe *fieldError
+		if errors.As(err, &fe) {
+			return nil, &Error{File: name, Line: lineOf(&root, fe.key), Msg: fe.Error()}
+		}
+		return nil, &Error{File: name, Err: err}
+	}
+	cfg.Path = name
+	return &cfg, nil
+}
+
+// Error is a configuration error with its location.
+type Error struct {
+	File string
+	Line int // 0 when unknown
+	Msg  string
+	Err  error
+}
+
+func (e *Error) Error() string {
+	msg := e.Msg
+	if e.Err != nil {
+		msg = e.Err.Error()
+	}
+	if e.Line > 0 {
+		return fmt.Sprintf("config %s: line %d: %s", e.File, e.Line, msg)
+	}
+	return fmt.Sprintf("config %s: %s", e.File, msg)
+}
+
+func (e *Error) Unwrap() error { return e.Err }

@@ -1,0 +1,106 @@
+package configs
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestDefaultFileMatchesDefault(t *testing.T) {
+	cfg, err := Load("roomgate.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Default()
+	want.Path = "roomgate.yaml"
+	abs, _ := filepath.Abs("../data")
+	want.DataDir = abs
+	if len(cfg.Meeting.Embedded.STUNServers) != 0 {
+		t.Fatalf("default stun_servers = %v, want none", cfg.Meeting.Embedded.STUNServers)
+	}
+	cfg.Meeting.Embedded.STUNServers = nil // [] in the file, nil in Default
+	if !reflect.DeepEqual(*cfg, want) {
+		t.Fatalf("roomgate.yaml and Default() differ:\nfile:    %+v\ndefault: %+v", *cfg, want)
+	}
+}
+
+func TestStrictErrorsNameTheLine(t *testing.T) {
+	cases := []struct {
+		name string
+		yaml string
+		want string // substring of the error
+	}{
+		{"unknown top-level key", "http:\n  listen: 127.0.0.1:8080\nbogus: 1\n", "line 3: field bogus not found"},
+		{"unknown nested key", "meeting:\n  embedded:\n    prot: 7880\n", "line 3: field prot not found"},
+		{"wrong type", "media:\n  port_min: lots\n", "line 2: cannot unmarshal"},
+		{"bad duration", "meeting:\n  password_attempts:\n    window: soon\n", "line 3"},
+		{"port out of range", "media:\n  port_min: 3000\n  port_max: 70000\n", "line 3: media.port_max"},
+		{"inverted range", "media:\n  port_min: 9000\n  port_max: 4000\n", "line 3: media.port_max"},
+		{"bad listen", "\n\nhttp:\n  listen: nowhere\n", "line 4: http.listen"},
+		{"bad log format", "log:\n  format: xml\n", "line 2: log.format"},
+		{"external needs key", "meeting:\n  livekit:\n    url: wss://lk.example.net\n", "meeting.livekit.api_key"},
+		{"short token", "api:\n  token: abc\n", "line 2: api.token"},
+		{"bad public ip", "nat:\n  public_ip: 1.2.3\n", "line 2: nat.public_ip"},
+		{"two documents", "http:\n  listen: 127.0.0.1:1\n---\nhttp: {}\n", "more than one YAML document"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Parse("x.yaml", []byte(tc.yaml))
+			if err == nil {
+				t.Fatalf("accepted:\n%s", tc.yaml)
+			}
+			var ce *Error
+			if !errors.As(err, &ce) {
+				t.Fatalf("error %T is not *configs.Error: %v", err, err)
+			}
+			if !strings.Contains(err.Error(), "x.yaml") || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("error %q does not name the file and contain %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestValidConfigs(t *testing.T) {
+	cases := []struct {
+		name  string
+		yaml  string
+		check func(*Config) bool
+	}{
+		{"empty file gives defaults", "", func(c *Config) bool { return c.HTTP.Listen == "127.0.0.1:8080" && c.Media.PortMin == 3000 }},
+		{"external livekit", "meeting:\n  livekit:\n    url: wss://lk.example.net\n    api_key: k\n    api_secret: s\n", func(c *Config) bool { return c.External() }},
+		{"duration", "meeting:\n  password_attempts:\n    window: 90s\n", func(c *Config) bool { return c.Meeting.PasswordAttempts.Window == 90*time.Second }},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := Parse("x.yaml", []byte(tc.yaml))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !tc.check(c) {
+				t.Fatalf("unexpected config %+v", c)
+			}
+		})
+	}
+}
+
+func TestLoadResolvesDataDirAgainstFile(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "sub", "rg.yaml")
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, []byte("data_dir: ../state\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c, err := Load(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := filepath.Join(dir, "state"); c.DataDir != want {
+		t.Fatalf("data_dir = %q, want %q", c.DataDir, want)
+	}
+}

@@ -1,0 +1,12 @@
+package decodecmd
+
+import "runtime"
+
+// runtimeMem samples the cumulative bytes allocated.
+type runtimeMem struct{ total uint64 }
+
+func (m *runtimeMem) read() {
+	var s runtime.MemStats
+	runtime.ReadMemStats(&s)
+	m.total = s.TotalAlloc
+}

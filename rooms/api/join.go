@@ -1,0 +1,223 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/roomgate/roomgate/rooms/directory"
+	"github.com/roomgate/roomgate/rooms/policy"
+	"github.com/roomgate/roomgate/rooms/secretfile"
+)
+
+type joinRequest struct {
+	Name     string `json:"name"`
+	Password string `json:"password"`
+	HostKey  string `json:"host_key"`
+}
+
+// joinResult is the body of a successful join (200) or of a waiting one (202).
+type joinResult struct {
+	Status     string `json:"status"` // joined | waiting
+	Token      string `json:"token,omitempty"`
+	LiveKitURL string `json:"livekit_url,omitempty"`
+	Identity   string `json:"identity,omitempty"`
+	Session    string `json:"session,omitempty"`
+	Host       bool   `json:"host,omitempty"`
+	Ticket     string `json:"ticket,omitempty"`
+}
+
+// participantMeta is the participant metadata the web UI reads.
+type participantMeta struct {
+	Kind    string `json:"kind"`
+	Host    bool   `json:"host"`
+	Vendor  string `json:"vendor,omitempty"`
+	Product string `json:"product,omitempty"`
+}
+
+func cleanName(n string) string {
+	n = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return -1
+		}
+		return r
+	}, strings.TrimSpace(n))
+	for utf8.RuneCountInString(n) > 64 {
+		_, size := utf8.DecodeLastRuneInString(n)
+		n = n[:len(n)-size]
+	}
+	if n == "" {
+		n = "Guest"
+	}
+	return n
+}
+
+func (s *Server) refuse(w http.ResponseWriter, r *http.Request, m directory.Meeting, reason string, err *apiError) {
+	s.log.Warn("join refused", "meeting", m.ID, "reason", reason, "source", sourceAddr(r))
+	s.writeError(w, r, err)
+}
+
+func (s *Server) handleJoin(w http.ResponseWriter, r *http.Request) {
+	var req joinRequest
+	if err := decodeBody(r, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	m, err := s.meeting(r.Context(), r.PathValue("id"))
+	if err != nil {
+		s.log.Warn("join refused", "meeting", r.PathValue("id"), "reason", "unknown meeting", "source", sourceAddr(r))
+		s.writeError(w, r, err)
+		return
+	}
+	src, now := sourceAddr(r), s.now()
+	if ok, retry := s.limiter.Allow(src, m.ID, now); !ok {
+		w.Header().Set("Retry-After", fmt.Sprint(int(retry.Seconds())+1))
+		s.refuse(w, r, m, "too many wrong passwords", errorf(http.StatusTooManyRequests, "rate_limited", "too many wrong passwords; retry in %d s", int(retry.Seconds())+1))
+		return
+	}
+	name := cleanName(req.Name)
+	asHost := equal(req.HostKey, m.HostKey) || equal(bearer(r), m.HostKey) || equal(bearer(r), s.OperatorToken)
+	if !asHost {
+		if !policy.CheckPassword(m, req.Password, false) {
+			s.limiter.Fail(src, m.ID, now)
+			s.refuse(w, r, m, "wrong password", errorf(http.StatusUnauthorized, "wrong_password", "wrong meeting password"))
+			return
+		}
+		s.limiter.Succeed(src, m.ID)
+		if m.Settings.Locked {
+			s.refuse(w, r, m, "meeting locked", errorf(http.StatusForbidden, "locked", "the meeting is locked"))
+			return
+		}
+		if m.Settings.WaitingRoom {
+			t := &ticket{ID: secretfile.Random(12), Name: name, Since: now}
+			s.live.with(m.ID, func(lm *liveMeeting) { lm.Waiting[t.ID] = t })
+			s.log.Info("participant waiting", "meeting", m.ID, "name", name, "source", src)
+			s.syncRoom(r.Context(), m)
+			writeJSON(w, http.StatusAccepted, joinResult{Status: "waiting", Ticket: t.ID})
+			return
+		}
+	}
+	res, err := s.admit(r.Context(), m, name, asHost)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.log.Info("participant admitted", "meeting", m.ID, "identity", res.Identity, "name", name, "host", res.Host, "source", src)
+	writeJSON(w, http.StatusOK, res)
+}
+
+// admit creates a session and mints the meeting-core token for a participant who
+// passed the join policy.
+func (s *Server) admit(ctx context.Context, m directory.Meeting, name string, asHost bool) (*joinResult, error) {
+	identity := "web-" + secretfile.Random(6)
+	becameHost := false
+	s.live.with(m.ID, func(lm *liveMeeting) {
+		if asHost {
+			lm.Host, lm.HostMissing = identity, timeZero
+			becameHost = true
+		}
+	})
+	meta, _ := json.Marshal(participantMeta{Kind: "web", Host: becameHost})
+	tok, err := s.Core.Token(coreGrant(m, identity, name, string(meta), becameHost, false))
+	if err != nil {
+		return nil, fmt.Errorf("mint token: %w", err)
+	}
+	sess := &session{Token: secretfile.Random(24), MeetingID: m.ID, Identity: identity, Name: name, Created: s.now()}
+	s.live.addSession(sess)
+	s.syncRoom(ctx, m)
+	if becameHost {
+		s.demoteOthers(ctx, m.ID, identity)
+	}
+	return &joinResult{Status: "joined", Token: tok, LiveKitURL: s.LiveKitURL, Identity: identity, Session: sess.Token, Host: becameHost}, nil
+}
+
+func (s *Server) handleTicket(w http.ResponseWriter, r *http.Request) {
+	m, err := s.meeting(r.Context(), r.PathValue("id"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	var t ticket
+	found := false
+	s.live.with(m.ID, func(lm *liveMeeting) {
+		if p := lm.Waiting[r.PathValue("ticket")]; p != nil {
+			t, found = *p, true
+			if p.State != ticketWaiting {
+				delete(lm.Waiting, p.ID) // a verdict is delivered once
+			}
+		}
+	})
+	switch {
+	case !found:
+		s.writeError(w, r, errorf(http.StatusNotFound, "not_found", "no such waiting-room ticket"))
+	case t.State == ticketWaiting:
+		writeJSON(w, http.StatusAccepted, joinResult{Status: "waiting", Ticket: t.ID})
+	case t.State == ticketDenied:
+		s.writeError(w, r, errorf(http.StatusForbidden, "denied", "the host did not let you in"))
+	default:
+		writeJSON(w, http.StatusOK, t.Result)
+	}
+}
+
+func (s *Server) handleWaiting(w http.ResponseWriter, r *http.Request) {
+	m, _, err := s.requireHost(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	type entry struct {
+		Ticket string `json:"ticket"`
+		Name   string `json:"name"`
+		Since  string `json:"since"`
+	}
+	list := []entry{}
+	s.live.with(m.ID, func(lm *liveMeeting) {
+		for _, t := range lm.Waiting {
+			if t.State == ticketWaiting {
+				list = append(list, entry{t.ID, t.Name, t.Since.UTC().Format("2006-01-02T15:04:05Z")})
+			}
+		}
+	})
+	writeJSON(w, http.StatusOK, map[string]any{"waiting": list})
+}
+
+func (s *Server) handleVerdict(w http.ResponseWriter, r *http.Request) {
+	m, _, err := s.requireHost(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	verdict := r.PathValue("verdict")
+	if verdict != "admit" && verdict != "deny" {
+		s.writeError(w, r, errorf(http.StatusNotFound, "not_found", "unknown verdict %q (admit or deny)", verdict))
+		return
+	}
+	var t *ticket
+	s.live.with(m.ID, func(lm *liveMeeting) {
+		if p := lm.Waiting[r.PathValue("ticket")]; p != nil && p.State == ticketWaiting {
+			t = p
+		}
+	})
+	if t == nil {
+		s.writeError(w, r, errorf(http.StatusNotFound, "not_found", "nobody with that ticket is waiting"))
+		return
+	}
+	if verdict == "deny" {
+		s.live.with(m.ID, func(*liveMeeting) { t.State = ticketDenied })
+		s.log.Info("join refused", "meeting", m.ID, "reason", "denied by host", "name", t.Name)
+	} else {
+		res, err := s.admit(r.Context(), m, t.Name, false)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		s.live.with(m.ID, func(*liveMeeting) { t.State, t.Result = ticketAdmitted, res })
+		s.log.Info("participant admitted from waiting room", "meeting", m.ID, "identity", res.Identity, "name", t.Name)
+	}
+	s.syncRoom(r.Context(), m)
+	w.WriteHeader(http.StatusNoContent)
+}

@@ -1,0 +1,259 @@
+package api
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/livekit/protocol/livekit"
+
+	"github.com/roomgate/roomgate/rooms/directory"
+)
+
+type createRequest struct {
+	Topic           string              `json:"topic"`
+	Password        string              `json:"password"`
+	PersonalID      string              `json:"personal_id"`
+	StartTime       *time.Time          `json:"start_time"`
+	DurationMinutes int                 `json:"duration_minutes"`
+	Settings        *directory.Settings `json:"settings"`
+}
+
+func (s *Server) handleCreate(w http.ResponseWriter, r *http.Request) {
+	c := s.identify(r, nil)
+	if !c.Operator {
+		if !s.OpenCreate {
+			s.writeError(w, r, errUnauthorized)
+			return
+		}
+		src := sourceAddr(r)
+		if ok, retry := s.creates.Allow(src, "", s.now()); !ok {
+			w.Header().Set("Retry-After", fmt.Sprint(int(retry.Seconds())+1))
+			s.log.Warn("meeting creation refused", "reason", "rate limited", "source", src)
+			s.writeError(w, r, errorf(http.StatusTooManyRequests, "rate_limited", "too many meetings created from this address; retry later"))
+			return
+		}
+		s.creates.Fail(src, "", s.now()) // every anonymous create counts against the budget
+	}
+	var req createRequest
+	if err := decodeBody(r, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	m, err := s.Store.Create(r.Context(), directory.CreateParams{
+		Topic: req.Topic, Password: req.Password, PersonalID: req.PersonalID,
+		StartTime: req.StartTime, DurationMinutes: req.DurationMinutes, Settings: req.Settings,
+	})
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.log.Info("meeting created", "meeting", m.ID, "password", m.HasPassword(), "operator", c.Operator, "source", sourceAddr(r))
+	writeJSON(w, http.StatusCreated, m)
+}
+
+func (s *Server) handleList(w http.ResponseWriter, r *http.Request) {
+	if !s.identify(r, nil).Operator {
+		s.writeError(w, r, errUnauthorized)
+		return
+	}
+	ms, err := s.Store.List(r.Context())
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if ms == nil {
+		ms = []directory.Meeting{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"meetings": ms})
+}
+
+// publicMeeting is what anyone may know about a meeting: enough to show a join form.
+type publicMeeting struct {
+	ID              string     `json:"id"`
+	Topic           string     `json:"topic"`
+	HasPassword     bool       `json:"has_password"`
+	StartTime       *time.Time `json:"start_time"`
+	DurationMinutes int        `json:"duration_minutes"`
+	Live            bool       `json:"live"`
+}
+
+func (s *Server) handleGet(w http.ResponseWriter, r *http.Request) {
+	m, err := s.meeting(r.Context(), r.PathValue("id"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	c := s.identify(r, &m)
+	if s.isHost(c, m.ID) {
+		writeJSON(w, http.StatusOK, m)
+		return
+	}
+	live := false
+	if res, err := s.Core.Rooms().ListParticipants(r.Context(), &livekit.ListParticipantsRequest{Room: m.ID}); err == nil {
+		live = len(res.Participants) > 0
+	}
+	writeJSON(w, http.StatusOK, publicMeeting{ID: m.ID, Topic: m.Topic, HasPassword: m.HasPassword(),
+		StartTime: m.StartTime, DurationMinutes: m.DurationMinutes, Live: live})
+}
+
+type patchRequest struct {
+	Topic           *string        `json:"topic"`
+	Password        *string        `json:"password"`
+	StartTime       *time.Time     `json:"start_time"`
+	DurationMinutes *int           `json:"duration_minutes"`
+	Settings        *settingsPatch `json:"settings"`
+}
+
+type settingsPatch struct {
+	Locked          *bool `json:"locked"`
+	WaitingRoom     *bool `json:"waiting_room"`
+	MuteOnEntry     *bool `json:"mute_on_entry"`
+	AllowSelfUnmute *bool `json:"allow_self_unmute"`
+	ShareHostOnly   *bool `json:"share_host_only"`
+}
+
+func (p *settingsPatch) apply(st *directory.Settings) {
+	set := func(dst *bool, v *bool) {
+		if v != nil {
+			*dst = *v
+		}
+	}
+	set(&st.Locked, p.Locked)
+	set(&st.WaitingRoom, p.WaitingRoom)
+	set(&st.MuteOnEntry, p.MuteOnEntry)
+	set(&st.AllowSelfUnmute, p.AllowSelfUnmute)
+	set(&st.ShareHostOnly, p.ShareHostOnly)
+}
+
+func (s *Server) handlePatch(w http.ResponseWriter, r *http.Request) {
+	m, _, err := s.requireHost(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	var req patchRequest
+	if err := decodeBody(r, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	before := m.Settings
+	m, err = s.Store.Update(r.Context(), m.ID, func(m *directory.Meeting) error {
+		if req.Topic != nil {
+			m.Topic = *req.Topic
+		}
+		if req.Password != nil {
+			m.Password = *req.Password
+		}
+		if req.StartTime != nil {
+			m.StartTime = req.StartTime
+		}
+		if req.DurationMinutes != nil {
+			m.DurationMinutes = *req.DurationMinutes
+		}
+		if req.Settings != nil {
+			req.Settings.apply(&m.Settings)
+		}
+		return nil
+	})
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if before != m.Settings {
+		s.log.Info("meeting settings changed", "meeting", m.ID, "settings", fmt.Sprintf("%+v", m.Settings))
+		s.settingsChanged(r.Context(), m, before)
+	}
+	writeJSON(w, http.StatusOK, m)
+}
+
+func (s *Server) handleDelete(w http.ResponseWriter, r *http.Request) {
+	m, _, err := s.requireHost(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.endMeeting(r.Context(), m.ID)
+	if err := s.Store.Delete(r.Context(), m.ID); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.log.Info("meeting deleted", "meeting", m.ID)
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (s *Server) handleRegenerate(w http.ResponseWriter, r *http.Request) {
+	m, _, err := s.requireHost(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	m, err = s.Store.RegenerateHardwarePassword(r.Context(), m.ID)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.log.Info("hardware password regenerated", "meeting", m.ID)
+	writeJSON(w, http.StatusOK, m)
+}
+
+// Invitation is what a host sends to invitees: the web link and the dial strings room
+// systems use.
+type Invitation struct {
+	MeetingID        string   `json:"meeting_id"`
+	Topic            string   `json:"topic"`
+	WebURL           string   `json:"web_url"`
+	Password         string   `json:"password,omitempty"`
+	HardwarePassword string   `json:"hardware_password,omitempty"`
+	SIP              []string `json:"sip"`
+	H323             []string `json:"h323"`
+	Text             string   `json:"text"`
+}
+
+// invitation builds the invitation; secrets only when withSecrets.
+func (s *Server) invitation(m directory.Meeting, withSecrets bool) Invitation {
+	host := s.PublicHost
+	inv := Invitation{MeetingID: m.ID, Topic: m.Topic, WebURL: s.PublicURL + "/m/" + m.ID}
+	inv.SIP = []string{m.ID + "@" + host}
+	inv.H323 = []string{host + "##" + m.ID, m.ID}
+	if withSecrets && m.HasPassword() {
+		inv.Password, inv.HardwarePassword = m.Password, m.HardwarePassword
+		inv.SIP = append(inv.SIP, m.ID+"."+m.HardwarePassword+"@"+host)
+		inv.H323 = []string{host + "##" + m.ID + "#" + m.HardwarePassword, m.ID}
+	}
+	var b strings.Builder
+	topic := m.Topic
+	if topic == "" {
+		topic = "Meeting " + m.ID
+	}
+	fmt.Fprintf(&b, "You are invited to %s.\n\nJoin from a browser:\n    %s\n", topic, inv.WebURL)
+	fmt.Fprintf(&b, "\nMeeting ID: %s\n", m.ID)
+	if inv.Password != "" {
+		fmt.Fprintf(&b, "Password: %s\n", inv.Password)
+	}
+	fmt.Fprintf(&b, "\nJoin from a room system\n  SIP:\n")
+	for _, d := range inv.SIP {
+		fmt.Fprintf(&b, "    %s\n", d)
+	}
+	fmt.Fprintf(&b, "  H.323:\n    %s\n    or dial %s and enter meeting ID %s", host, host, m.ID)
+	if inv.HardwarePassword != "" {
+		fmt.Fprintf(&b, "\n    or dial %s (one step)", inv.H323[0])
+	}
+	b.WriteString("\n")
+	if inv.HardwarePassword != "" {
+		fmt.Fprintf(&b, "  Room system password: %s\n", inv.HardwarePassword)
+	}
+	inv.Text = b.String()
+	return inv
+}
+
+func (s *Server) handleInvitation(w http.ResponseWriter, r *http.Request) {
+	m, err := s.meeting(r.Context(), r.PathValue("id"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	c := s.identify(r, &m)
+	writeJSON(w, http.StatusOK, s.invitation(m, s.isHost(c, m.ID)))
+}

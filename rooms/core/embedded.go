@@ -1,0 +1,191 @@
+package core
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"strconv"
+	"sync"
+	"time"
+
+	lkconfig "github.com/livekit/livekit-server/pkg/config"
+	"github.com/livekit/livekit-server/pkg/routing"
+	"github.com/livekit/livekit-server/pkg/service"
+	"github.com/livekit/livekit-server/pkg/telemetry/prometheus"
+	"gopkg.in/yaml.v3"
+)
+
+// EmbeddedConfig configures the in-process LiveKit node.
+type EmbeddedConfig struct {
+	Port               int
+	BindAddresses      []string
+	RTCUDPPort         int
+	RTCTCPPort         int
+	NodeIP             string
+	LoopbackCandidates bool
+	STUNServers        []string
+	APIKey, APISecret  string // empty: generated and kept in DataDir
+	DataDir            string
+	LogLevel           string // debug, info, warn, error
+	LogJSON            bool
+}
+
+type embeddedNode struct {
+	srv      *service.LivekitServer
+	done     chan struct{}
+	err      error
+	stopOnce sync.Once
+}
+
+// StartEmbedded starts a LiveKit node inside this process and returns a Core connected
+// to it once it answers its API.
+func StartEmbedded(ctx context.Context, cfg EmbeddedConfig, log *slog.Logger) (*Core, error) {
+	key, secret := cfg.APIKey, cfg.APISecret
+	if key == "" {
+		kp, created, err := loadOrCreateKeys(cfg.DataDir)
+		if err != nil {
+			return nil, fmt.Errorf("meeting core keys: %w", err)
+		}
+		if created {
+			log.Info("generated meeting core API key", "dir", cfg.DataDir, "api_key", kp.Key)
+		}
+		key, secret = kp.Key, kp.Secret
+	}
+	conf, err := lkConfig(cfg, key, secret)
+	if err != nil {
+		return nil, err
+	}
+	lkconfig.InitLoggerFromConfig(&conf.Logging)
+	if err := conf.ValidateKeys(); err != nil {
+		return nil, fmt.Errorf("meeting core keys: %w", err)
+	}
+	for _, addr := range conf.BindAddresses {
+		// Fail early with a clear message instead of LiveKit's background error.
+		ln, err := net.Listen("tcp", net.JoinHostPort(addr, strconv.Itoa(cfg.Port)))
+		if err != nil {
+			return nil, fmt.Errorf("meeting core port: %w", err)
+		}
+		ln.Close()
+	}
+	node, err := routing.NewLocalNode(conf)
+	if err != nil {
+		return nil, fmt.Errorf("meeting core node: %w", err)
+	}
+	if err := initPrometheus(string(node.NodeID()), node); err != nil {
+		return nil, err
+	}
+	srv, err := service.InitializeServer(conf, node)
+	if err != nil {
+		return nil, fmt.Errorf("meeting core: %w", err)
+	}
+	en := &embeddedNode{srv: srv, done: make(chan struct{})}
+	go func() {
+		defer close(en.done)
+		en.err = srv.Start()
+	}()
+	host := "127.0.0.1"
+	if len(cfg.BindAddresses) > 0 && cfg.BindAddresses[0] != "" && cfg.BindAddresses[0] != "0.0.0.0" && cfg.BindAddresses[0] != "::" {
+		host = cfg.BindAddresses[0]
+	}
+	c, err := newCore("ws://"+net.JoinHostPort(host, strconv.Itoa(cfg.Port)), key, secret, log)
+	if err != nil {
+		en.stop()
+		return nil, err
+	}
+	c.Embedded = true
+	c.node = en
+	readyCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	errc := make(chan error, 1)
+	go func() { errc <- c.WaitReady(readyCtx) }()
+	select {
+	case err := <-errc:
+		if err != nil {
+			en.stop()
+			return nil, err
+		}
+	case <-en.done:
+		if en.err == nil {
+			en.err = errors.New("stopped during start")
+		}
+		return nil, fmt.Errorf("meeting core: %w", en.err)
+	}
+	log.Info("embedded meeting core started", "signal", c.SignalURL, "rtc_udp_port", cfg.RTCUDPPort, "rtc_tcp_port", cfg.RTCTCPPort, "node_ip", cfg.NodeIP)
+	return c, nil
+}
+
+// LiveKit registers its metric collectors process-wide: prometheus.Init may run only
+// once per process even when a test starts several nodes. This is the one package-level
+// state here, forced by the library.
+var (
+	promMu   sync.Mutex
+	promDone bool
+)
+
+func initPrometheus(nodeID string, node routing.LocalNode) error {
+	promMu.Lock()
+	defer promMu.Unlock()
+	if promDone {
+		return nil
+	}
+	if err := prometheus.Init(nodeID, node.NodeType()); err != nil {
+		return fmt.Errorf("meeting core metrics: %w", err)
+	}
+	promDone = true
+	return nil
+}
+
+func (n *embeddedNode) stop() {
+	n.stopOnce.Do(func() {
+		if n.srv.IsRunning() {
+			n.srv.Stop(true)
+		}
+		select {
+		case <-n.done:
+		case <-time.After(10 * time.Second):
+		}
+	})
+}
+
+// lkConfig builds LiveKit's configuration through its own YAML decoder, so that its
+// defaults and validation apply exactly as for a stand-alone livekit-server.
+func lkConfig(cfg EmbeddedConfig, key, secret string) (*lkconfig.Config, error) {
+	level := cfg.LogLevel
+	if level == "" || level == "debug" {
+		level = "info"
+	}
+	rtc := map[string]any{
+		"udp_port":                  cfg.RTCUDPPort,
+		"tcp_port":                  cfg.RTCTCPPort,
+		"use_external_ip":           false,
+		"enable_loopback_candidate": cfg.LoopbackCandidates,
+	}
+	if cfg.NodeIP != "" {
+		rtc["node_ip"] = cfg.NodeIP
+	}
+	if cfg.LoopbackCandidates && cfg.NodeIP != "" && net.ParseIP(cfg.NodeIP).IsLoopback() {
+		rtc["ips"] = map[string]any{"includes": []string{cfg.NodeIP + "/32"}}
+	}
+	if len(cfg.STUNServers) > 0 {
+		rtc["stun_servers"] = cfg.STUNServers
+	}
+	m := map[string]any{
+		"port":           cfg.Port,
+		"bind_addresses": cfg.BindAddresses,
+		"keys":           map[string]string{key: secret},
+		"rtc":            rtc,
+		"logging":        map[string]any{"level": level, "json": cfg.LogJSON, "pion_level": "error"},
+		"room":           map[string]any{"auto_create": true, "empty_timeout": 300, "departure_timeout": 20},
+	}
+	b, err := yaml.Marshal(m)
+	if err != nil {
+		return nil, err
+	}
+	conf, err := lkconfig.NewConfig(string(b), true, nil, nil)
+	if err != nil {
+		return nil, fmt.Errorf("meeting core config: %w", err)
+	}
+	return conf, nil
+}

@@ -20,7 +20,7 @@ web: $(WEB)/node_modules/.package-lock.json
 	cd $(WEB) && npm run --silent build
 
 build: web
-	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/roomgate
+	$(GO) build -trimpath -ldflags "-s -w $(LDFLAGS)" -o $(BIN) ./cmd/roomgate
 
 ## Builds everything and runs the gateway on the default configuration.
 run: build

@@ -20,7 +20,7 @@ web: $(WEB)/node_modules/.package-lock.json
 	cd $(WEB) && npm run --silent build
 
 build: web
-	$(GO) build -trimpath -ldflags "-s -w $(LDFLAGS)" -o $(BIN) ./cmd/roomgate
+	$(GO) build -ldflags "-s -w $(LDFLAGS)" -o $(BIN) ./cmd/roomgate
 
 ## Builds everything and runs the gateway on the default configuration.
 run: build
@@ -37,9 +37,10 @@ test-deps:
 	fi
 	$(GO) mod download
 
-test-unit:
+test-unit: web
 	$(GO) vet ./...
 	$(GO) test -race -count=1 ./...
+	cd $(WEB) && npm test --silent
 
 # End-to-end tests (real roomgate processes, headless Chromium) run inside a private
 # network namespace that has only loopback: no packet can leave the machine.

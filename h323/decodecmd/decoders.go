@@ -54,21 +54,17 @@ type Decoders struct {
 // global, written once at program start.
 var registered atomic.Pointer[Decoders]
 
-// Register sets the Decoders that Main uses. The h225/h245 packages (or
-// cmd/roomgate) call it once at start-up, before Main runs, e.g.
-//
-//	decodecmd.Register(decodecmd.Decoders{UserInfo: h225.DecodeUserInfo, RAS: h225.DecodeRAS, H245: h245.Decode})
-//
-// A later call replaces the earlier value. Tests should call Run with
-// explicit Decoders instead.
+// Register replaces the Decoders that Main uses (Default until then), e.g.
+// to plug in decoders of a newer ASN.1 version. A later call replaces the
+// earlier value. Tests should call Run with explicit Decoders instead.
 func Register(d Decoders) { registered.Store(&d) }
 
-// registeredDecoders returns the Decoders set by Register, or none.
+// registeredDecoders returns the Decoders set by Register, or Default.
 func registeredDecoders() Decoders {
 	if d := registered.Load(); d != nil {
 		return *d
 	}
-	return Decoders{}
+	return Default()
 }
 
 // ChoiceName returns the alternative name of an ASN.1 CHOICE value whose

@@ -53,8 +53,14 @@ func run(t *testing.T, d Decoders, args ...string) (int, []outRecord, string) {
 	t.Helper()
 	var stdout, stderr bytes.Buffer
 	rc := Run(args, &stdout, &stderr, d)
+	return rc, parseRecords(t, stdout.Bytes()), stderr.String()
+}
+
+// parseRecords parses the command's output lines.
+func parseRecords(t *testing.T, out []byte) []outRecord {
+	t.Helper()
 	var recs []outRecord
-	sc := bufio.NewScanner(&stdout)
+	sc := bufio.NewScanner(bytes.NewReader(out))
 	sc.Buffer(make([]byte, 1<<20), 1<<20)
 	for sc.Scan() {
 		var r outRecord
@@ -63,5 +69,5 @@ func run(t *testing.T, d Decoders, args ...string) (int, []outRecord, string) {
 		}
 		recs = append(recs, r)
 	}
-	return rc, recs, stderr.String()
+	return recs
 }

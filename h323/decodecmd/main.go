@@ -22,8 +22,8 @@
 // and the exit status is 1 if any message failed; messages printed as
 // "undecoded" (no decoder registered) carry no verdict.
 //
-// The ASN.1 decoders are plugged in with Register (see Decoders); this
-// package does not import them.
+// The ASN.1 decoders are those of the generated h323/h225 and h323/h245
+// packages (Default); Register replaces them, Run takes them explicitly.
 package decodecmd
 
 import (
@@ -43,7 +43,8 @@ capture, gzip-compressed or not, as one JSON object per line.
                 and exit 1 if any message fails to decode or re-encode
 `
 
-// Main runs the command with the Decoders set by Register. args are the
+// Main runs the command with the Default Decoders, or those set by
+// Register. args are the
 // arguments after "decode". It returns the exit status: 0 success, 1 a
 // message failed with --roundtrip or the file could not be read, 2 usage.
 func Main(args []string, stdout, stderr io.Writer) int {

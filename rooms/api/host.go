@@ -313,7 +313,7 @@ func (s *Server) settingsChanged(ctx context.Context, m directory.Meeting, befor
 		})
 		for _, t := range waiting {
 			if res, err := s.admit(ctx, m, t.Name, false); err == nil {
-				s.live.with(m.ID, func(*liveMeeting) { t.State, t.Result = ticketAdmitted, res })
+				s.live.with(m.ID, func(*liveMeeting) { t.State, t.Result, t.Decided = ticketAdmitted, res, s.now() })
 			}
 		}
 	}
@@ -397,8 +397,12 @@ func (s *Server) pickSuccessor(ctx context.Context, room, leaving string) string
 // successor (closed the tab, lost the network) and forgets empty meetings.
 func (s *Server) supervise(ctx context.Context) {
 	for _, id := range s.live.ids() {
+		s.live.with(id, func(lm *liveMeeting) { lm.forgetDecided(s.now()) })
 		ps, err := s.participants(ctx, id)
 		if err != nil {
+			continue
+		}
+		if s.forgetIfIdle(id, len(ps)) {
 			continue
 		}
 		host, missingSince := "", timeZero
@@ -429,4 +433,24 @@ func (s *Server) supervise(ctx context.Context) {
 			}
 		}
 	}
+}
+
+// forgetIfIdle drops the live state of a meeting that has had nobody in it, and nobody
+// waiting, for idleForget; it reports whether it did.
+func (s *Server) forgetIfIdle(id string, present int) bool {
+	idle := false
+	s.live.with(id, func(lm *liveMeeting) {
+		if present > 0 || len(lm.Waiting) > 0 {
+			lm.EmptySince = timeZero
+			return
+		}
+		if lm.EmptySince.IsZero() {
+			lm.EmptySince = s.now()
+		}
+		idle = s.now().Sub(lm.EmptySince) > idleForget
+	})
+	if idle {
+		s.live.drop(id)
+	}
+	return idle
 }

@@ -145,10 +145,9 @@ func (s *Server) handleTicket(w http.ResponseWriter, r *http.Request) {
 	found := false
 	s.live.with(m.ID, func(lm *liveMeeting) {
 		if p := lm.Waiting[r.PathValue("ticket")]; p != nil {
+			// A verdict stays readable for ticketKeep after it is given, so a poll whose
+			// answer was lost can be repeated; the supervisor forgets it then.
 			t, found = *p, true
-			if p.State != ticketWaiting {
-				delete(lm.Waiting, p.ID) // a verdict is delivered once
-			}
 		}
 	})
 	switch {
@@ -207,7 +206,7 @@ func (s *Server) handleVerdict(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if verdict == "deny" {
-		s.live.with(m.ID, func(*liveMeeting) { t.State = ticketDenied })
+		s.live.with(m.ID, func(*liveMeeting) { t.State, t.Decided = ticketDenied, s.now() })
 		s.log.Info("join refused", "meeting", m.ID, "reason", "denied by host", "name", t.Name)
 	} else {
 		res, err := s.admit(r.Context(), m, t.Name, false)
@@ -215,7 +214,7 @@ func (s *Server) handleVerdict(w http.ResponseWriter, r *http.Request) {
 			s.writeError(w, r, err)
 			return
 		}
-		s.live.with(m.ID, func(*liveMeeting) { t.State, t.Result = ticketAdmitted, res })
+		s.live.with(m.ID, func(*liveMeeting) { t.State, t.Result, t.Decided = ticketAdmitted, res, s.now() })
 		s.log.Info("participant admitted from waiting room", "meeting", m.ID, "identity", res.Identity, "name", t.Name)
 	}
 	s.syncRoom(r.Context(), m)

@@ -25,12 +25,16 @@ const (
 
 // ticket is a place in a meeting's waiting room.
 type ticket struct {
-	ID     string
-	Name   string
-	Since  time.Time
-	State  ticketState
-	Result *joinResult // set on admit
+	ID      string
+	Name    string
+	Since   time.Time
+	State   ticketState
+	Result  *joinResult // set on admit
+	Decided time.Time   // when admitted or denied
 }
+
+// ticketKeep is how long a decided ticket stays readable.
+const ticketKeep = 60 * time.Second
 
 // liveMeeting is the in-memory state of a meeting that has participants: who is host,
 // the waiting room, and sessions. It is rebuilt as people (re)join after a restart;
@@ -41,7 +45,11 @@ type liveMeeting struct {
 	HostMissing time.Time // when the supervisor first saw the host gone
 	Waiting     map[string]*ticket
 	MicRevoked  map[string]bool // identities whose microphone permission the host revoked
+	EmptySince  time.Time       // when the supervisor first saw nobody in the meeting
 }
+
+// idleForget is how long an empty meeting keeps its live state (host, sessions).
+const idleForget = 10 * time.Minute
 
 // registry holds live meetings and sessions. One mutex: every operation is tiny and
 // none calls out while holding it.
@@ -122,3 +130,12 @@ func (lm *liveMeeting) waitingCount() int {
 // hostGrace is how long a host may be absent from the meeting core (joining,
 // reconnecting) before the supervisor hands the role on.
 const hostGrace = 8 * time.Second
+
+// forgetDecided drops tickets decided more than ticketKeep ago.
+func (lm *liveMeeting) forgetDecided(now time.Time) {
+	for id, t := range lm.Waiting {
+		if t.State != ticketWaiting && now.Sub(t.Decided) > ticketKeep {
+			delete(lm.Waiting, id)
+		}
+	}
+}

@@ -37,6 +37,8 @@ type Options struct {
 	ICEServers []string
 	Attempts   policy.LimiterConfig
 	Version    string
+	// Calls is the room-system call control (dial-out); nil when no leg is enabled.
+	Calls Calls
 	// Now is the clock (tests); nil means time.Now.
 	Now func() time.Time
 }
@@ -94,6 +96,9 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /api/v1/meetings/{id}/waiting/{ticket}/{verdict}", s.handleVerdict)
 	mux.HandleFunc("POST /api/v1/meetings/{id}/actions/{action}", s.handleMeetingAction)
 	mux.HandleFunc("POST /api/v1/meetings/{id}/participants/{identity}/{action}", s.handleParticipantAction)
+	mux.HandleFunc("POST /api/v1/meetings/{id}/dialout", s.handleDialOut)
+	mux.HandleFunc("GET /api/v1/calls/{call_id}", s.handleGetCall)
+	mux.HandleFunc("DELETE /api/v1/calls/{call_id}", s.handleHangupCall)
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, errorf(http.StatusNotFound, "not_found", "no such endpoint: %s %s", r.Method, r.URL.Path))
 	})

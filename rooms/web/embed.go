@@ -5,6 +5,8 @@
 // without a file extension get index.html (SPA fallback); paths under /api/ are never
 // answered with the page. Before the bundle is built (a clean checkout has only
 // dist/README.txt) every page request gets 503 "web bundle not built: run make".
+// Text files are gzip-compressed once at start-up and sent compressed to clients that
+// accept it (RFC 9110 section 12.5.3); every file carries a content-hash ETag.
 package web
 
 import (

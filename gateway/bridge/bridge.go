@@ -1,0 +1,242 @@
+// Package bridge makes one room-system call an ordinary participant of a LiveKit
+// meeting (room name = meeting ID) through server-sdk-go: it publishes the room
+// system's audio as an Opus track (RFC 7587) and its main video as an H.264 track fed
+// with RTP for passthrough (RFC 6184, packetization-mode=1, constrained baseline
+// 42e01f/42001f as browsers decode it), subscribes to the other participants' audio
+// and H.264 video, relays keyframe requests both ways (RTCP PLI, RFC 4585 §6.3.1), and
+// reports active speakers, mutes and participant events.
+//
+// ICE: server-sdk-go builds its pion SettingEngine itself and offers no hook for
+// SettingEngine.SetIncludeLoopbackCandidate, so the bridge host needs one non-loopback
+// interface for a host candidate (every real host has one; the tests make a veth pair
+// in their own network namespace). The ICE servers are the ones LiveKit hands out:
+// configure the meeting core's STUN servers, or LiveKit falls back to public ones.
+//
+// The bridge does no transcoding and has no notion of the room system's signalling:
+// the gateway's call layer feeds it Opus frames and H.264 RTP and routes what it
+// delivers.
+package bridge
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	lksdk "github.com/livekit/server-sdk-go/v2"
+	"github.com/pion/rtp"
+)
+
+// ErrClosed is returned by writes after Close.
+var ErrClosed = errors.New("bridge closed")
+
+// Params configures Join.
+type Params struct {
+	// URL is the LiveKit signalling URL (ws:// or wss://), Token a join token for the
+	// meeting's room with the room system's identity.
+	URL, Token string
+	Log        *slog.Logger
+	// ConnectTimeout bounds each signalling connection attempt; zero means 10 s.
+	ConnectTimeout time.Duration
+	// NoAudio and NoVideo skip publishing that track (e.g. an audio-only call).
+	NoAudio, NoVideo bool
+	// AudioName and VideoName name the published tracks; defaults "audio", "video".
+	AudioName, VideoName string
+}
+
+// ParticipantEventKind says what happened to a participant.
+type ParticipantEventKind int
+
+// Participant event kinds.
+const (
+	ParticipantJoined ParticipantEventKind = iota
+	ParticipantLeft
+	ParticipantMetadata
+)
+
+func (k ParticipantEventKind) String() string {
+	switch k {
+	case ParticipantJoined:
+		return "joined"
+	case ParticipantLeft:
+		return "left"
+	case ParticipantMetadata:
+		return "metadata"
+	}
+	return fmt.Sprintf("ParticipantEventKind(%d)", int(k))
+}
+
+// ParticipantEvent is a change of another participant (or, for metadata, of ours:
+// Local is then true — the meeting may update the room system's metadata).
+type ParticipantEvent struct {
+	Kind                     ParticipantEventKind
+	Identity, Name, Metadata string
+	Local                    bool
+}
+
+// handlers are the callbacks the call layer registers; each may be replaced at any
+// time and is read for every event.
+type handlers struct {
+	audio           atomic.Pointer[func(identity string, seq uint16, ts uint32, payload []byte)]
+	video           atomic.Pointer[func(identity, source string, pkt *rtp.Packet)]
+	speakers        atomic.Pointer[func([]string)]
+	keyframeRequest atomic.Pointer[func()]
+	participant     atomic.Pointer[func(ParticipantEvent)]
+	muted           atomic.Pointer[func(bool)]
+	disconnected    atomic.Pointer[func(reason string)]
+}
+
+// Bridge is one call's participant in the meeting.
+type Bridge struct {
+	log  *slog.Logger
+	room *lksdk.Room
+	h    handlers
+
+	audio    *lksdk.LocalTrack
+	audioPub *lksdk.LocalTrackPublication
+	video    *lksdk.LocalTrack
+	videoPub *lksdk.LocalTrackPublication
+
+	audioMuted atomic.Bool
+	closed     atomic.Bool
+	closeOnce  sync.Once
+	readersMu  sync.Mutex // orders readers.Add against Close's Wait
+	readers    sync.WaitGroup
+}
+
+// Join connects to the meeting and publishes the room system's tracks. The bridge is
+// ready to write when Join returns.
+func Join(ctx context.Context, p Params) (_ *Bridge, err error) {
+	b := &Bridge{log: p.Log}
+	if b.log == nil {
+		b.log = slog.New(slog.DiscardHandler)
+	}
+	timeout := p.ConnectTimeout
+	if timeout == 0 {
+		timeout = 10 * time.Second
+	}
+	b.room = lksdk.NewRoom(b.roomCallback())
+	if err := b.room.JoinWithContextAndToken(ctx, p.URL, p.Token,
+		lksdk.WithAutoSubscribe(true),
+		lksdk.WithConnectTimeout(timeout),
+		lksdk.WithDisableRegionDiscovery(),
+	); err != nil {
+		return nil, fmt.Errorf("join meeting: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			b.Close()
+		}
+	}()
+	b.log = b.log.With("meeting", b.room.Name(), "identity", b.room.LocalParticipant.Identity())
+	if !p.NoAudio {
+		if err := b.publishAudio(orDefault(p.AudioName, "audio")); err != nil {
+			return nil, err
+		}
+	}
+	if !p.NoVideo {
+		if err := b.publishVideo(orDefault(p.VideoName, "video")); err != nil {
+			return nil, err
+		}
+	}
+	b.log.Info("joined meeting")
+	return b, nil
+}
+
+func orDefault(s, d string) string {
+	if s == "" {
+		return d
+	}
+	return s
+}
+
+// Identity is the bridge's participant identity.
+func (b *Bridge) Identity() string { return b.room.LocalParticipant.Identity() }
+
+// Room is the meeting's room name.
+func (b *Bridge) Room() string { return b.room.Name() }
+
+// OnAudio delivers each Opus RTP payload received from another participant.
+func (b *Bridge) OnAudio(f func(identity string, seq uint16, ts uint32, payload []byte)) {
+	b.h.audio.Store(&f)
+}
+
+// OnVideo delivers each H.264 RTP packet of other participants' camera and screen-share
+// tracks; source is "camera" or "screen_share".
+func (b *Bridge) OnVideo(f func(identity, source string, pkt *rtp.Packet)) { b.h.video.Store(&f) }
+
+// OnActiveSpeakers reports the identities of the current speakers, loudest first.
+func (b *Bridge) OnActiveSpeakers(f func(identities []string)) { b.h.speakers.Store(&f) }
+
+// OnKeyframeRequest fires when the meeting asks the room system's video for a keyframe
+// (PLI or FIR from the SFU); the call layer forwards it to the endpoint.
+func (b *Bridge) OnKeyframeRequest(f func()) { b.h.keyframeRequest.Store(&f) }
+
+// OnParticipant reports participants joining, leaving and changing metadata.
+func (b *Bridge) OnParticipant(f func(ParticipantEvent)) { b.h.participant.Store(&f) }
+
+// OnAudioMuted fires when the meeting (a host) mutes or unmutes the room system's
+// audio; the bridge has already stopped or resumed sending.
+func (b *Bridge) OnAudioMuted(f func(muted bool)) { b.h.muted.Store(&f) }
+
+// OnDisconnected fires once when the meeting ends the participant (removed by a host,
+// room closed, connection lost for good), not after Close.
+func (b *Bridge) OnDisconnected(f func(reason string)) { b.h.disconnected.Store(&f) }
+
+func (b *Bridge) roomCallback() *lksdk.RoomCallback {
+	cb := lksdk.NewRoomCallback()
+	cb.OnTrackSubscribed = b.onTrackSubscribed
+	cb.OnTrackMuted = func(pub lksdk.TrackPublication, p lksdk.Participant) { b.onTrackMuted(pub, p, true) }
+	cb.OnTrackUnmuted = func(pub lksdk.TrackPublication, p lksdk.Participant) { b.onTrackMuted(pub, p, false) }
+	cb.OnActiveSpeakersChanged = func(ps []lksdk.Participant) {
+		ids := make([]string, 0, len(ps))
+		for _, p := range ps {
+			ids = append(ids, p.Identity())
+		}
+		if f := b.h.speakers.Load(); f != nil {
+			(*f)(ids)
+		}
+	}
+	cb.OnParticipantConnected = func(rp *lksdk.RemoteParticipant) {
+		b.participantEvent(ParticipantEvent{Kind: ParticipantJoined, Identity: rp.Identity(), Name: rp.Name(), Metadata: rp.Metadata()})
+	}
+	cb.OnParticipantDisconnected = func(rp *lksdk.RemoteParticipant) {
+		b.participantEvent(ParticipantEvent{Kind: ParticipantLeft, Identity: rp.Identity(), Name: rp.Name(), Metadata: rp.Metadata()})
+	}
+	cb.OnMetadataChanged = func(_ string, p lksdk.Participant) {
+		_, local := p.(*lksdk.LocalParticipant)
+		b.participantEvent(ParticipantEvent{Kind: ParticipantMetadata, Identity: p.Identity(), Name: p.Name(), Metadata: p.Metadata(), Local: local})
+	}
+	cb.OnDisconnectedWithReason = func(reason lksdk.DisconnectionReason) {
+		if b.closed.Load() {
+			return
+		}
+		b.log.Info("removed from meeting", "reason", reason)
+		if f := b.h.disconnected.Load(); f != nil {
+			(*f)(string(reason))
+		}
+	}
+	return cb
+}
+
+func (b *Bridge) participantEvent(e ParticipantEvent) {
+	b.log.Debug("participant event", "event", e.Kind, "participant", e.Identity)
+	if f := b.h.participant.Load(); f != nil {
+		(*f)(e)
+	}
+}
+
+// Close leaves the meeting and waits for the subscription readers. It is idempotent.
+func (b *Bridge) Close() {
+	b.closeOnce.Do(func() {
+		b.readersMu.Lock()
+		b.closed.Store(true)
+		b.readersMu.Unlock()
+		b.room.Disconnect()
+		b.readers.Wait()
+		b.log.Info("left meeting")
+	})
+}

@@ -1,0 +1,148 @@
+package bridge
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/livekit/protocol/livekit"
+	lksdk "github.com/livekit/server-sdk-go/v2"
+	"github.com/pion/rtcp"
+	"github.com/pion/rtp"
+	"github.com/pion/webrtc/v4"
+	"github.com/pion/webrtc/v4/pkg/media"
+)
+
+// H264Fmtp is what the published video track announces: constrained baseline level 3.1
+// (RFC 6184 §8.1 profile-level-id 42e01f), packetization-mode=1 (FU-A/STAP-A), which
+// every browser decodes. Room systems sending 42001f are compatible: the constraint
+// flag only narrows the tool set.
+const H264Fmtp = "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f"
+
+func (b *Bridge) publishAudio(name string) error {
+	t, err := lksdk.NewLocalSampleTrack(webrtc.RTPCodecCapability{
+		MimeType:    webrtc.MimeTypeOpus,
+		ClockRate:   48000,
+		Channels:    2,
+		SDPFmtpLine: "minptime=10;useinbandfec=1",
+	})
+	if err != nil {
+		return fmt.Errorf("audio track: %w", err)
+	}
+	pub, err := b.room.LocalParticipant.PublishTrack(t, &lksdk.TrackPublicationOptions{Name: name, Source: livekit.TrackSource_MICROPHONE})
+	if err != nil {
+		return fmt.Errorf("publish audio: %w", err)
+	}
+	b.audio, b.audioPub = t, pub
+	return nil
+}
+
+func (b *Bridge) publishVideo(name string) error {
+	t, err := lksdk.NewLocalTrack(webrtc.RTPCodecCapability{
+		MimeType:    webrtc.MimeTypeH264,
+		ClockRate:   90000,
+		SDPFmtpLine: H264Fmtp,
+		RTCPFeedback: []webrtc.RTCPFeedback{
+			{Type: "nack"}, {Type: "nack", Parameter: "pli"}, {Type: "ccm", Parameter: "fir"},
+		},
+	}, lksdk.WithRTCPHandler(b.onPublisherRTCP))
+	if err != nil {
+		return fmt.Errorf("video track: %w", err)
+	}
+	pub, err := b.room.LocalParticipant.PublishTrack(t, &lksdk.TrackPublicationOptions{Name: name, Source: livekit.TrackSource_CAMERA})
+	if err != nil {
+		return fmt.Errorf("publish video: %w", err)
+	}
+	b.video, b.videoPub = t, pub
+	return nil
+}
+
+// onPublisherRTCP sees the SFU's RTCP for our video track. LiveKit forwards a
+// subscriber's keyframe need as PLI (and FIR from older clients).
+func (b *Bridge) onPublisherRTCP(p rtcp.Packet) {
+	switch p.(type) {
+	case *rtcp.PictureLossIndication, *rtcp.FullIntraRequest:
+		if f := b.h.keyframeRequest.Load(); f != nil {
+			(*f)()
+		}
+	}
+}
+
+// WriteAudio sends one Opus frame of duration dur. While muted, frames are dropped.
+// Without a level the meeting cannot tell when the room system speaks; prefer
+// WriteAudioLevel.
+func (b *Bridge) WriteAudio(opusFrame []byte, dur time.Duration) error {
+	return b.writeAudio(opusFrame, dur, nil)
+}
+
+// WriteAudioLevel is WriteAudio with the frame's audio level in -dBov (0 loudest, 127
+// silence) carried in the RFC 6464 header extension, from which the SFU computes the
+// active speakers.
+func (b *Bridge) WriteAudioLevel(opusFrame []byte, dur time.Duration, levelDBov uint8) error {
+	levelDBov = min(levelDBov, 127)
+	return b.writeAudio(opusFrame, dur, &lksdk.SampleWriteOptions{AudioLevel: &levelDBov})
+}
+
+func (b *Bridge) writeAudio(opusFrame []byte, dur time.Duration, opts *lksdk.SampleWriteOptions) error {
+	if b.closed.Load() {
+		return ErrClosed
+	}
+	if b.audio == nil || b.audioMuted.Load() {
+		return nil
+	}
+	if err := b.audio.WriteSample(media.Sample{Data: opusFrame, Duration: dur}, opts); err != nil {
+		return fmt.Errorf("write audio: %w", err)
+	}
+	return nil
+}
+
+// WriteVideoRTP forwards one H.264 RTP packet of the room system. Sequence number,
+// timestamp and marker are kept; SSRC and payload type become the negotiated ones, and
+// the endpoint's header extensions (whose IDs mean nothing here) are dropped. pkt is
+// not modified.
+func (b *Bridge) WriteVideoRTP(pkt *rtp.Packet) error {
+	if b.closed.Load() {
+		return ErrClosed
+	}
+	if b.video == nil {
+		return nil
+	}
+	if pkt.Extension {
+		cp := *pkt
+		cp.Extension, cp.Extensions, cp.ExtensionProfile = false, nil, 0
+		pkt = &cp
+	}
+	if err := b.video.WriteRTP(pkt, nil); err != nil {
+		return fmt.Errorf("write video: %w", err)
+	}
+	return nil
+}
+
+// SetAudioMuted mutes or unmutes the published audio: the meeting shows the track
+// muted and no audio is sent meanwhile.
+func (b *Bridge) SetAudioMuted(muted bool) {
+	if b.audioPub == nil {
+		return
+	}
+	b.audioMuted.Store(muted)
+	b.audioPub.SetMuted(muted)
+}
+
+// AudioMuted reports whether the published audio is muted (by SetAudioMuted or by
+// the meeting).
+func (b *Bridge) AudioMuted() bool { return b.audioMuted.Load() }
+
+// onTrackMuted follows mute changes. For our own audio track this is how a host's mute
+// from the meeting arrives (MuteTrackRequest); the SDK has then marked the track muted
+// and we stop sending.
+func (b *Bridge) onTrackMuted(pub lksdk.TrackPublication, p lksdk.Participant, muted bool) {
+	if _, local := p.(*lksdk.LocalParticipant); !local || b.audioPub == nil || pub.SID() != b.audioPub.SID() {
+		return
+	}
+	if b.audioMuted.Swap(muted) == muted {
+		return // our own SetAudioMuted
+	}
+	b.log.Info("audio mute changed by meeting", "muted", muted)
+	if f := b.h.muted.Load(); f != nil {
+		(*f)(muted)
+	}
+}

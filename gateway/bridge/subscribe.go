@@ -1,0 +1,120 @@
+package bridge
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/livekit/protocol/livekit"
+	lksdk "github.com/livekit/server-sdk-go/v2"
+	"github.com/pion/webrtc/v4"
+)
+
+// ErrNoVideo is returned by RequestKeyframe when the participant has no subscribed
+// H.264 video.
+var ErrNoVideo = errors.New("participant has no subscribed video")
+
+// onTrackSubscribed starts a reader for each remote Opus audio and H.264 video track.
+// Other video codecs cannot be forwarded without re-encoding and are unsubscribed.
+func (b *Bridge) onTrackSubscribed(track *webrtc.TrackRemote, pub *lksdk.RemoteTrackPublication, rp *lksdk.RemoteParticipant) {
+	identity := rp.Identity()
+	mime := track.Codec().MimeType
+	log := b.log.With("participant", identity, "track", pub.SID(), "codec", mime)
+	switch {
+	case track.Kind() == webrtc.RTPCodecTypeAudio && strings.EqualFold(mime, webrtc.MimeTypeOpus):
+		b.startReader(func() { b.readAudio(track, identity) })
+	case track.Kind() == webrtc.RTPCodecTypeVideo && strings.EqualFold(mime, webrtc.MimeTypeH264):
+		b.startReader(func() { b.readVideo(track, identity, sourceName(pub.Source())) })
+	default:
+		log.Info("not forwarding track: codec not supported without transcoding")
+		if err := pub.SetSubscribed(false); err != nil {
+			log.Debug("unsubscribe", "err", err)
+		}
+		return
+	}
+	log.Debug("subscribed")
+}
+
+func (b *Bridge) startReader(f func()) {
+	b.readersMu.Lock()
+	defer b.readersMu.Unlock()
+	if b.closed.Load() {
+		return
+	}
+	b.readers.Add(1)
+	go func() {
+		defer b.readers.Done()
+		f()
+	}()
+}
+
+func sourceName(s livekit.TrackSource) string {
+	return strings.ToLower(s.String())
+}
+
+func (b *Bridge) readAudio(track *webrtc.TrackRemote, identity string) {
+	for {
+		pkt, _, err := track.ReadRTP()
+		if err != nil {
+			b.readEnded(identity, err)
+			return
+		}
+		if len(pkt.Payload) == 0 {
+			continue // padding-only probe
+		}
+		if f := b.h.audio.Load(); f != nil {
+			(*f)(identity, pkt.SequenceNumber, pkt.Timestamp, pkt.Payload)
+		}
+	}
+}
+
+func (b *Bridge) readVideo(track *webrtc.TrackRemote, identity, source string) {
+	for {
+		pkt, _, err := track.ReadRTP()
+		if err != nil {
+			b.readEnded(identity, err)
+			return
+		}
+		if len(pkt.Payload) == 0 {
+			continue // padding-only bandwidth probe
+		}
+		if f := b.h.video.Load(); f != nil {
+			(*f)(identity, source, pkt)
+		}
+	}
+}
+
+func (b *Bridge) readEnded(identity string, err error) {
+	if !errors.Is(err, io.EOF) && !b.closed.Load() {
+		b.log.Debug("track reader ended", "participant", identity, "err", err)
+	}
+}
+
+// RequestKeyframe sends a PLI for every subscribed video track of the participant, so
+// the SFU asks its publisher for a keyframe (on an active-speaker switch, or when the
+// room system asked us with FIR/PLI/INFO picture_fast_update).
+func (b *Bridge) RequestKeyframe(identity string) error {
+	if b.closed.Load() {
+		return ErrClosed
+	}
+	rp := b.room.GetParticipantByIdentity(identity)
+	if rp == nil {
+		return fmt.Errorf("request keyframe from %q: no such participant", identity)
+	}
+	n := 0
+	for _, tp := range rp.TrackPublications() {
+		pub, ok := tp.(*lksdk.RemoteTrackPublication)
+		if !ok || pub.Kind() != lksdk.TrackKindVideo {
+			continue
+		}
+		if tr := pub.TrackRemote(); tr != nil {
+			rp.WritePLI(tr.SSRC())
+			n++
+		}
+	}
+	if n == 0 {
+		return fmt.Errorf("request keyframe from %q: %w", identity, ErrNoVideo)
+	}
+	return nil
+}

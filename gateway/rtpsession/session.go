@@ -1,0 +1,453 @@
+// Package rtpsession runs one RTP media stream of a room-system call over an RTP/RTCP
+// UDP socket pair (RFC 3550): it sends and receives RTP packets, keeps reception
+// statistics, sends sender and receiver reports, surfaces the peer's RTCP (BYE,
+// keyframe requests per RFC 4585 PLI and RFC 5104 FIR, NACK), and notices when media
+// stops.
+//
+// Room systems sit behind NATs and firewalls that rewrite their source ports, so by
+// default the session does symmetric RTP (RFC 4961 behaviour, "latching"): once RTP
+// arrives from some address, packets go back to that address rather than to the one
+// signalled in SDP or H.245. LatchSignalledIP only latches onto sources whose IP is the
+// signalled one; it is the seam for the NAT profiles. RTCP multiplexed on the RTP port
+// (RFC 5761) is recognised by its packet type.
+package rtpsession
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"net/netip"
+	"sync"
+	"time"
+
+	"github.com/pion/rtcp"
+	"github.com/pion/rtp"
+)
+
+// Defaults of Config.
+const (
+	DefaultRTCPInterval = 5 * time.Second
+	DefaultMediaTimeout = 30 * time.Second
+	// tickPeriod is how often the session checks for reports due and media timeout.
+	tickPeriod = 500 * time.Millisecond
+)
+
+// LatchMode says where RTP and RTCP are sent when packets arrive from an address other
+// than the signalled one.
+type LatchMode int
+
+const (
+	// LatchAny follows the source of the latest valid RTP (and RTCP) packet.
+	LatchAny LatchMode = iota
+	// LatchSignalledIP follows only sources whose IP equals the signalled IP (port may
+	// change, as with a port-rewriting NAT).
+	LatchSignalledIP
+	// LatchOff always sends to the signalled addresses.
+	LatchOff
+)
+
+// KeyframeRequest is a PLI (RFC 4585 §6.3.1) or FIR (RFC 5104 §4.3.1) from the peer.
+type KeyframeRequest struct {
+	FIR    bool  // false: PLI
+	SeqNr  uint8 // FIR command sequence number
+	Sender uint32
+}
+
+// Errors.
+var (
+	ErrClosed   = errors.New("rtp session closed")
+	ErrNoRemote = errors.New("rtp session has no remote address yet")
+)
+
+// Config describes one stream. RTP and RTCP are required; the session owns them from
+// New on and closes them in Close.
+type Config struct {
+	RTP, RTCP *net.UDPConn
+	// Remote is the RTP address signalled by the peer; it may be zero when unknown
+	// (offer-less INVITE) and the session then waits for latching or SetRemote.
+	Remote netip.AddrPort
+	// RemoteRTCP is the signalled RTCP address (SDP a=rtcp); zero means Remote's port+1.
+	RemoteRTCP netip.AddrPort
+	Latch      LatchMode
+	// ClockRate of the RTP timestamps (8000 for G.711/G.722, 48000 Opus, 90000 video),
+	// needed for jitter and SR timestamps.
+	ClockRate uint32
+	// SSRC of what we send; zero picks a random one. WriteRTP stamps it on packets.
+	SSRC  uint32
+	CNAME string
+	// RTCPInterval between reports (randomised by ±50% per RFC 3550 §6.3.5);
+	// zero means DefaultRTCPInterval.
+	RTCPInterval time.Duration
+	// MediaTimeout is how long without RTP before OnTimeout fires; zero means
+	// DefaultMediaTimeout, negative disables the check.
+	MediaTimeout time.Duration
+
+	// Now and Tick replace the wall clock in tests: Now stamps arrivals and reports,
+	// each value on Tick runs the periodic checks. Nil means time.Now and a ticker.
+	Now  func() time.Time
+	Tick <-chan time.Time
+
+	Log *slog.Logger
+
+	// Callbacks run on the session's RTCP goroutine (or the ReadRTP caller for
+	// multiplexed RTCP) and must not block.
+	OnBYE             func(ssrcs []uint32, reason string)
+	OnKeyframeRequest func(KeyframeRequest)
+	OnNACK            func(*rtcp.TransportLayerNack)
+	// OnReport sees every incoming SR and RR.
+	OnReport func(rtcp.Packet)
+	// OnTimeout fires once when no RTP arrived for MediaTimeout (measured from New
+	// when none ever arrived); it fires again only after RTP resumed and stopped again.
+	OnTimeout func(lastPacket time.Time)
+}
+
+// Session is one running RTP stream.
+type Session struct {
+	cfg      Config
+	log      *slog.Logger
+	now      func() time.Time
+	ssrc     uint32
+	interval time.Duration
+
+	mu             sync.Mutex
+	remote         netip.AddrPort // current RTP destination
+	remoteRTCP     netip.AddrPort // current RTCP destination
+	rtcpLatched    bool           // remoteRTCP came from received RTCP
+	latched        bool           // RTP has arrived from remote
+	lastFromRemote time.Time      // when RTP last arrived from remote
+	signalled      netip.AddrPort
+	recv           recvStats
+	lastRTP        time.Time
+	started        time.Time
+	timedOut       bool
+	nextReport     time.Time
+	sentPackets    uint32
+	sentOctets     uint32
+	sentSince      bool // RTP sent since the previous report: send SR
+	lastSentTS     uint32
+	lastSentTime   time.Time
+	closed         bool
+	rtpBuf         []byte // WriteRTP's marshal buffer, under mu
+	readBuf        []byte // ReadRTP's, used by its one caller
+
+	done      chan struct{}
+	wg        sync.WaitGroup
+	closeOnce sync.Once
+}
+
+// New starts the session's RTCP reader and timer goroutines.
+func New(cfg Config) (*Session, error) {
+	if cfg.RTP == nil || cfg.RTCP == nil {
+		return nil, errors.New("rtp session: RTP and RTCP sockets are required")
+	}
+	if cfg.RTCPInterval <= 0 {
+		cfg.RTCPInterval = DefaultRTCPInterval
+	}
+	if cfg.MediaTimeout == 0 {
+		cfg.MediaTimeout = DefaultMediaTimeout
+	}
+	s := &Session{
+		cfg:      cfg,
+		log:      cfg.Log,
+		now:      cfg.Now,
+		ssrc:     cfg.SSRC,
+		interval: cfg.RTCPInterval,
+		done:     make(chan struct{}),
+		rtpBuf:   make([]byte, 1500),
+		readBuf:  make([]byte, 4096), // larger than any MTU: no silent truncation
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	for s.ssrc == 0 {
+		s.ssrc = rand.Uint32()
+	}
+	if s.cfg.CNAME == "" {
+		s.cfg.CNAME = fmt.Sprintf("roomgate-%08x", s.ssrc)
+	}
+	s.recv.clockRate = cfg.ClockRate
+	s.setRemoteLocked(cfg.Remote, cfg.RemoteRTCP)
+	s.started = s.now()
+	s.nextReport = s.started.Add(s.jittered())
+
+	tick := cfg.Tick
+	var ticker *time.Ticker
+	if tick == nil {
+		ticker = time.NewTicker(tickPeriod)
+		tick = ticker.C
+	}
+	s.wg.Add(2)
+	go s.rtcpLoop()
+	go s.timerLoop(tick, ticker)
+	return s, nil
+}
+
+// SSRC is the SSRC of what we send.
+func (s *Session) SSRC() uint32 { return s.ssrc }
+
+// LocalRTP is the local RTP socket address.
+func (s *Session) LocalRTP() netip.AddrPort {
+	return s.cfg.RTP.LocalAddr().(*net.UDPAddr).AddrPort()
+}
+
+// SetRemote changes the signalled addresses (re-INVITE, H.245 OLC ack). Latching
+// starts over from them.
+func (s *Session) SetRemote(rtpAddr, rtcpAddr netip.AddrPort) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.setRemoteLocked(rtpAddr, rtcpAddr)
+}
+
+func (s *Session) setRemoteLocked(rtpAddr, rtcpAddr netip.AddrPort) {
+	rtpAddr = unmap(rtpAddr)
+	rtcpAddr = unmap(rtcpAddr)
+	if !rtcpAddr.IsValid() && rtpAddr.IsValid() {
+		rtcpAddr = netip.AddrPortFrom(rtpAddr.Addr(), rtpAddr.Port()+1)
+	}
+	s.signalled = rtpAddr
+	s.rtcpLatched = false
+	s.latched = false
+	s.remote, s.remoteRTCP = rtpAddr, rtcpAddr
+}
+
+// Remote is where RTP goes now (the latched or signalled address).
+func (s *Session) Remote() netip.AddrPort {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.remote
+}
+
+// SetMediaTimeout changes the media timeout: the call layer turns it off (negative)
+// while the peer holds the call (a=sendonly/inactive) and back on when it resumes.
+// The silence is measured from now, not from before the change.
+func (s *Session) SetMediaTimeout(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if d == 0 {
+		d = DefaultMediaTimeout
+	}
+	s.cfg.MediaTimeout = d
+	s.timedOut = false
+	s.started = s.now()
+	if !s.lastRTP.IsZero() {
+		s.lastRTP = s.started
+	}
+}
+
+// LastPacket is when the last RTP packet arrived (zero if none yet).
+func (s *Session) LastPacket() time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.lastRTP
+}
+
+func unmap(a netip.AddrPort) netip.AddrPort {
+	if !a.IsValid() {
+		return a
+	}
+	return netip.AddrPortFrom(a.Addr().Unmap(), a.Port())
+}
+
+// mayLatch reports whether packets from src may redirect our sending.
+func (s *Session) mayLatch(src netip.AddrPort) bool {
+	switch s.cfg.Latch {
+	case LatchAny:
+		return true
+	case LatchSignalledIP:
+		return s.signalled.IsValid() && src.Addr() == s.signalled.Addr()
+	}
+	return false
+}
+
+// ReadRTP blocks until an RTP packet arrives and returns it with its source address.
+// Packets that are not RTP version 2 are dropped; RTCP multiplexed on the RTP port
+// (RFC 5761 §4: packet types 192–223) is handled as if it came on the RTCP port.
+// The returned packet owns its bytes. Call ReadRTP from one goroutine at a time.
+func (s *Session) ReadRTP() (*rtp.Packet, netip.AddrPort, error) {
+	buf := s.readBuf
+	for {
+		n, src, err := s.cfg.RTP.ReadFromUDPAddrPort(buf)
+		if err != nil {
+			if s.isClosed() {
+				return nil, src, ErrClosed
+			}
+			return nil, src, fmt.Errorf("read rtp: %w", err)
+		}
+		src = unmap(src)
+		b := buf[:n]
+		if n >= 2 && b[0]>>6 == 2 && b[1] >= 192 && b[1] <= 223 {
+			s.handleRTCP(b, src)
+			continue
+		}
+		pkt := &rtp.Packet{}
+		// Unmarshal aliases its input: give the packet its own bytes.
+		if err := pkt.Unmarshal(append([]byte(nil), b...)); err != nil || pkt.Version != 2 {
+			s.log.Debug("dropping non-RTP datagram", "src", src, "len", n)
+			continue
+		}
+		s.received(pkt, src)
+		return pkt, src, nil
+	}
+}
+
+// received updates latching, statistics and the media timer for one RTP packet.
+func (s *Session) received(pkt *rtp.Packet, src netip.AddrPort) {
+	now := s.now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch {
+	case src == s.remote:
+		s.latched = true
+		s.lastFromRemote = now
+	case s.mayLatch(src) && s.mayMove(pkt.SSRC, now):
+		s.log.Info("rtp latched", "from", s.remote, "to", src, "ssrc", pkt.SSRC)
+		if !s.rtcpLatched {
+			// Until the peer's RTCP arrives itself, send ours beside its RTP source.
+			s.remoteRTCP = netip.AddrPortFrom(src.Addr(), src.Port()+1)
+		}
+		s.remote = src
+		s.latched = true
+		s.lastFromRemote = now
+	}
+	// Statistics and the media timer follow the stream we answer, not strays.
+	if src != s.remote && s.cfg.Latch != LatchOff {
+		return
+	}
+	if !s.recv.valid || pkt.SSRC != s.recv.ssrc {
+		s.recv.reset(pkt.SSRC, pkt.SequenceNumber)
+	}
+	if s.recv.updateSeq(pkt.SequenceNumber) {
+		s.recv.updateJitter(pkt.Timestamp, now)
+	}
+	s.lastRTP = now
+	s.timedOut = false
+}
+
+// relatchIdle is how long the latched source must be silent before a packet with
+// another SSRC from another address may take its place. A NAT rebinding keeps the
+// SSRC and moves at once; a stray or injected stream must wait.
+const relatchIdle = 2 * time.Second
+
+// mayMove reports whether a packet of ssrc from a new address may move the latch.
+func (s *Session) mayMove(ssrc uint32, now time.Time) bool {
+	return !s.latched || (s.recv.valid && ssrc == s.recv.ssrc) || now.Sub(s.lastFromRemote) >= relatchIdle
+}
+
+// WriteRTP sends pkt to the peer, stamped with our SSRC (the header is changed in place).
+func (s *Session) WriteRTP(pkt *rtp.Packet) error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return ErrClosed
+	}
+	dst := s.remote
+	if !dst.IsValid() {
+		s.mu.Unlock()
+		return ErrNoRemote
+	}
+	pkt.SSRC = s.ssrc
+	n := pkt.MarshalSize()
+	if cap(s.rtpBuf) < n {
+		s.rtpBuf = make([]byte, n)
+	}
+	b := s.rtpBuf[:n]
+	if _, err := pkt.MarshalTo(b); err != nil {
+		s.mu.Unlock()
+		return fmt.Errorf("marshal rtp: %w", err)
+	}
+	s.sentPackets++
+	s.sentOctets += uint32(len(pkt.Payload))
+	s.sentSince = true
+	s.lastSentTS = pkt.Timestamp
+	s.lastSentTime = s.now()
+	// The write happens under the lock so the shared buffer is not reused meanwhile;
+	// a UDP send does not block for long.
+	_, err := s.cfg.RTP.WriteToUDPAddrPort(b, dst)
+	s.mu.Unlock()
+	if err != nil {
+		return fmt.Errorf("write rtp to %s: %w", dst, err)
+	}
+	return nil
+}
+
+func (s *Session) isClosed() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.closed
+}
+
+// jittered is the report interval randomised to 0.5–1.5 times (RFC 3550 §6.3.5).
+func (s *Session) jittered() time.Duration {
+	return time.Duration(float64(s.interval) * (0.5 + rand.Float64()))
+}
+
+func (s *Session) timerLoop(tick <-chan time.Time, ticker *time.Ticker) {
+	defer s.wg.Done()
+	if ticker != nil {
+		defer ticker.Stop()
+	}
+	for {
+		select {
+		case <-s.done:
+			return
+		case <-tick:
+			s.onTick()
+		}
+	}
+}
+
+// onTick sends a report when due and checks the media timeout.
+func (s *Session) onTick() {
+	now := s.now()
+	s.mu.Lock()
+	due := !now.Before(s.nextReport)
+	if due {
+		s.nextReport = now.Add(s.jittered())
+	}
+	var fire bool
+	var last time.Time
+	if s.cfg.MediaTimeout > 0 && !s.timedOut {
+		last = s.lastRTP
+		ref := last
+		if ref.IsZero() {
+			ref = s.started
+		}
+		if now.Sub(ref) >= s.cfg.MediaTimeout {
+			s.timedOut = true
+			fire = true
+		}
+	}
+	s.mu.Unlock()
+	if due {
+		if err := s.SendReport(); err != nil && !errors.Is(err, ErrNoRemote) {
+			s.log.Debug("rtcp report not sent", "err", err)
+		}
+	}
+	if fire {
+		s.log.Info("rtp media timeout", "last_packet", last, "timeout", s.cfg.MediaTimeout)
+		if s.cfg.OnTimeout != nil {
+			s.cfg.OnTimeout(last)
+		}
+	}
+}
+
+// Close sends an RTCP BYE (RFC 3550 §6.6) when the peer is known, stops the goroutines,
+// closes both sockets and waits. It is idempotent.
+func (s *Session) Close() error {
+	s.closeOnce.Do(func() {
+		_ = s.sendRTCP(&rtcp.Goodbye{Sources: []uint32{s.ssrc}})
+		s.mu.Lock()
+		s.closed = true
+		s.mu.Unlock()
+		close(s.done)
+		s.cfg.RTP.Close()
+		s.cfg.RTCP.Close()
+		s.wg.Wait()
+	})
+	return nil
+}

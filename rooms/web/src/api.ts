@@ -1,0 +1,191 @@
+// REST client for the roomgate API v1 (docs/api.md). Every credential travels as
+// "Authorization: Bearer <credential>"; errors come back as {"error":{code,message}}.
+
+export interface Settings {
+  locked: boolean;
+  waiting_room: boolean;
+  mute_on_entry: boolean;
+  allow_self_unmute: boolean;
+  share_host_only: boolean;
+}
+
+export interface Meeting {
+  id: string;
+  topic: string;
+  password?: string;
+  hardware_password?: string;
+  host_key?: string;
+  start_time: string | null;
+  duration_minutes: number;
+  settings?: Settings;
+}
+
+/** Public view of a meeting (GET /meetings/{id} without credentials). */
+export interface PublicMeeting {
+  id: string;
+  topic: string;
+  has_password?: boolean;
+  password?: string;
+  start_time: string | null;
+  duration_minutes: number;
+  live?: boolean;
+}
+
+export interface Info {
+  version: string;
+  public_host: string;
+  livekit_url: string;
+  open_create: boolean;
+  /** STUN/TURN URLs for browsers: an array (maybe empty) in embedded mode, null with an external core. */
+  ice_servers?: string[] | null;
+}
+
+export interface Invitation {
+  meeting_id: string;
+  topic: string;
+  web_url: string;
+  password?: string;
+  hardware_password?: string;
+  sip: string[];
+  h323: string[];
+  text: string;
+}
+
+export interface Joined {
+  status: 'joined';
+  token: string;
+  livekit_url: string;
+  identity: string;
+  session: string;
+  host: boolean;
+}
+
+export interface Waiting {
+  status: 'waiting';
+  ticket: string;
+}
+
+export interface WaitingEntry {
+  ticket: string;
+  name: string;
+  since: string;
+}
+
+export interface Participant {
+  identity: string;
+  name: string;
+  kind: 'web' | 'sip' | 'h323';
+  host: boolean;
+  audio_muted: boolean;
+  video_muted: boolean;
+  screen_sharing: boolean;
+}
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly retryAfter = 0,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+export interface Response<T> {
+  status: number;
+  data: T;
+}
+
+/** Api wraps fetch for one server origin. */
+export class Api {
+  constructor(private readonly base = '') {}
+
+  async call<T>(method: string, path: string, opts: { auth?: string; body?: unknown } = {}): Promise<Response<T>> {
+    const headers: Record<string, string> = { Accept: 'application/json' };
+    if (opts.auth) headers.Authorization = `Bearer ${opts.auth}`;
+    let body: string | undefined;
+    if (opts.body !== undefined) {
+      headers['Content-Type'] = 'application/json';
+      body = JSON.stringify(opts.body);
+    }
+    let res: globalThis.Response;
+    try {
+      res = await fetch(this.base + '/api/v1' + path, { method, headers, body });
+    } catch (e) {
+      throw new ApiError(0, 'network', `cannot reach the server: ${(e as Error).message}`);
+    }
+    const text = await res.text();
+    let data: unknown = undefined;
+    if (text) {
+      try {
+        data = JSON.parse(text);
+      } catch {
+        data = undefined;
+      }
+    }
+    if (!res.ok) {
+      const err = (data as { error?: { code?: string; message?: string } } | undefined)?.error;
+      const retry = Number(res.headers.get('Retry-After') || 0);
+      throw new ApiError(res.status, err?.code || `http_${res.status}`, err?.message || res.statusText, retry);
+    }
+    return { status: res.status, data: data as T };
+  }
+
+  info() {
+    return this.call<Info>('GET', '/info').then((r) => r.data);
+  }
+  createMeeting(body: Record<string, unknown>, auth?: string) {
+    return this.call<Meeting>('POST', '/meetings', { auth, body }).then((r) => r.data);
+  }
+  meeting(id: string, auth?: string) {
+    return this.call<PublicMeeting>('GET', `/meetings/${enc(id)}`, { auth }).then((r) => r.data);
+  }
+  patchMeeting(id: string, body: Record<string, unknown>, auth: string) {
+    return this.call<Meeting>('PATCH', `/meetings/${enc(id)}`, { auth, body }).then((r) => r.data);
+  }
+  invitation(id: string, auth?: string) {
+    return this.call<Invitation>('GET', `/meetings/${enc(id)}/invitation`, { auth }).then((r) => r.data);
+  }
+  join(id: string, body: { name: string; password?: string; host_key?: string }) {
+    return this.call<Joined | Waiting>('POST', `/meetings/${enc(id)}/join`, { body });
+  }
+  pollTicket(id: string, ticket: string) {
+    return this.call<Joined | Waiting>('GET', `/meetings/${enc(id)}/join/${enc(ticket)}`);
+  }
+  leave(id: string, session: string, successor?: string) {
+    const body = successor ? { successor } : {};
+    return this.call<void>('POST', `/meetings/${enc(id)}/leave`, { auth: session, body });
+  }
+  participants(id: string, auth: string) {
+    return this.call<{ participants: Participant[] }>('GET', `/meetings/${enc(id)}/participants`, { auth }).then(
+      (r) => r.data.participants || [],
+    );
+  }
+  waiting(id: string, auth: string) {
+    return this.call<{ waiting: WaitingEntry[] }>('GET', `/meetings/${enc(id)}/waiting`, { auth }).then(
+      (r) => r.data.waiting || [],
+    );
+  }
+  decide(id: string, ticket: string, verdict: 'admit' | 'deny', auth: string) {
+    return this.call<void>('POST', `/meetings/${enc(id)}/waiting/${enc(ticket)}/${verdict}`, { auth });
+  }
+  meetingAction(id: string, action: string, auth: string, body?: Record<string, unknown>) {
+    return this.call<void>('POST', `/meetings/${enc(id)}/actions/${enc(action)}`, { auth, body: body ?? {} });
+  }
+  participantAction(id: string, identity: string, action: string, auth: string, body?: Record<string, unknown>) {
+    const path = `/meetings/${enc(id)}/participants/${enc(identity)}/${enc(action)}`;
+    return this.call<void>('POST', path, { auth, body: body ?? {} });
+  }
+}
+
+function enc(s: string): string {
+  return encodeURIComponent(s);
+}
+
+/** errorText turns an error into a sentence for the user. */
+export function errorText(e: unknown): string {
+  if (e instanceof ApiError) return e.message || e.code;
+  return e instanceof Error ? e.message : String(e);
+}

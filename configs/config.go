@@ -91,6 +91,14 @@ type LiveKitEmbedded struct {
 type SIPConfig struct {
 	Enabled bool   `yaml:"enabled"`
 	Listen  string `yaml:"listen"`
+	// IVRUsers are Request-URI user parts that go straight to the voice menu.
+	IVRUsers []string `yaml:"ivr_users"`
+	// DefaultMeeting is joined when a call names no meeting (empty: the IVR asks).
+	DefaultMeeting string `yaml:"default_meeting"`
+	// SessionExpires is the RFC 4028 session interval (0: 30 min default).
+	SessionExpires time.Duration `yaml:"session_expires"`
+	// MinSE is the smallest session interval accepted (RFC floor 90 s).
+	MinSE time.Duration `yaml:"min_se"`
 }
 
 // H323Config is the H.323 listener (room-system leg).
@@ -104,6 +112,12 @@ type H323Config struct {
 type MediaConfig struct {
 	PortMin int `yaml:"port_min"`
 	PortMax int `yaml:"port_max"`
+	// BindAddress is where RTP sockets listen; empty: the SIP listen address.
+	BindAddress string `yaml:"bind_address"`
+	// Timeout ends a call that sent no RTP for this long.
+	Timeout time.Duration `yaml:"timeout"`
+	// SymmetricRTP sends media to where the endpoint's RTP comes from (latching).
+	SymmetricRTP bool `yaml:"symmetric_rtp"`
 }
 
 // NATConfig describes a one-to-one NAT in front of the gateway.
@@ -132,9 +146,9 @@ func Default() Config {
 				LoopbackCandidates: true,
 			},
 		},
-		SIP:   SIPConfig{Listen: "127.0.0.1:5060"},
+		SIP:   SIPConfig{Listen: "127.0.0.1:5060", IVRUsers: []string{"ivr", "meet"}},
 		H323:  H323Config{Listen: "127.0.0.1:1720", RASListen: "127.0.0.1:1719"},
-		Media: MediaConfig{PortMin: 3000, PortMax: 10000},
+		Media: MediaConfig{PortMin: 3000, PortMax: 10000, Timeout: 30 * time.Second, SymmetricRTP: true},
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"gopkg.in/yaml.v3"
 )
@@ -89,6 +90,23 @@ func (c *Config) validate() error {
 	}
 	if c.Media.PortMax-c.Media.PortMin < 3 {
 		return bad("media.port_max", "range %d–%d holds no RTP/RTCP pair: port_max must be at least port_min+3", c.Media.PortMin, c.Media.PortMax)
+	}
+	if c.Media.PortMin%2 != 0 {
+		return bad("media.port_min", "%d: RTP ports are even; use an even number", c.Media.PortMin)
+	}
+	if c.Media.Timeout <= 0 {
+		return bad("media.timeout", "must be a positive duration such as 30s")
+	}
+	if c.Media.BindAddress != "" {
+		if _, err := netip.ParseAddr(c.Media.BindAddress); err != nil {
+			return bad("media.bind_address", "%q is not an IP address", c.Media.BindAddress)
+		}
+	}
+	if c.SIP.DefaultMeeting != "" && (len(c.SIP.DefaultMeeting) < 9 || len(c.SIP.DefaultMeeting) > 11 || strings.Trim(c.SIP.DefaultMeeting, "0123456789") != "") {
+		return bad("sip.default_meeting", "%q is not a meeting ID (9–11 digits)", c.SIP.DefaultMeeting)
+	}
+	if c.SIP.MinSE != 0 && c.SIP.MinSE < time.Second {
+		return bad("sip.min_se", "must be at least 1s")
 	}
 	if c.NAT.PublicIP != "" {
 		if _, err := netip.ParseAddr(c.NAT.PublicIP); err != nil {

@@ -40,6 +40,8 @@ type Server struct {
 	api     *api.Server
 	http    *http.Server
 	ln      net.Listener
+	calls   *callRegistry
+	sip     *sipLeg
 	ready   atomic.Bool
 	cancel  context.CancelFunc
 	wg      sync.WaitGroup
@@ -53,7 +55,7 @@ type Server struct {
 
 // Start brings up every part and returns once the server is ready (GET /healthz 200).
 func Start(ctx context.Context, cfg *configs.Config, version string, log *slog.Logger) (_ *Server, err error) {
-	s := &Server{cfg: cfg, log: log, version: version}
+	s := &Server{cfg: cfg, log: log, version: version, calls: newCallRegistry()}
 	defer func() {
 		if err != nil {
 			s.Close()
@@ -112,12 +114,20 @@ func Start(ctx context.Context, cfg *configs.Config, version string, log *slog.L
 		PublicHost: cfg.PublicHost, PublicURL: publicURL, LiveKitURL: livekitURL, ICEServers: iceServers,
 		Attempts: policy.LimiterConfig{PerSource: pa.PerSource, PerMeeting: pa.PerMeeting, Window: pa.Window},
 		Version:  version,
+		Calls:    dialer{callRegistry: s.calls},
 	})
 	if err != nil {
 		return nil, err
 	}
 	runCtx, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel
+	if cfg.SIP.Enabled {
+		// The leg lives until Close, not for the start-up deadline in ctx.
+		if err := s.startSIP(runCtx); err != nil {
+			return nil, err
+		}
+		s.api.Calls = dialer{callRegistry: s.calls, sip: s.sip}
+	}
 	s.wg.Add(1)
 	go func() { defer s.wg.Done(); s.api.Run(runCtx) }()
 
@@ -211,6 +221,10 @@ func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.ready.Store(false)
 	var err error
+	if s.sip != nil {
+		// Drain: calls in progress get BYE, new INVITEs are refused.
+		_ = s.sip.svc.Shutdown(ctx)
+	}
 	if s.http != nil {
 		err = s.http.Shutdown(ctx)
 	}
@@ -229,6 +243,9 @@ func (s *Server) Close() {
 		}
 		if s.cancel != nil {
 			s.cancel()
+		}
+		if s.sip != nil {
+			_ = s.sip.svc.Close()
 		}
 		if s.api != nil {
 			s.api.Close()

@@ -37,9 +37,12 @@ func toParticipant(p *livekit.ParticipantInfo, host string) Participant {
 		case livekit.TrackSource_SCREEN_SHARE:
 			out.ScreenSharing = true
 		}
-		if t.MimeType != "" {
+		if t.MimeType != "" && len(pm.Codecs) == 0 {
 			out.Codecs = append(out.Codecs, t.MimeType)
 		}
+	}
+	if len(pm.Codecs) > 0 {
+		out.Codecs = append(out.Codecs, pm.Codecs...) // what the room system negotiated
 	}
 	return out
 }
@@ -312,6 +315,10 @@ func (s *Server) settingsChanged(ctx context.Context, m directory.Meeting, befor
 			}
 		})
 		for _, t := range waiting {
+			if t.RoomSystem != nil {
+				s.live.with(m.ID, func(*liveMeeting) { t.State, t.Decided = ticketAdmitted, s.now() })
+				continue
+			}
 			if res, err := s.admit(ctx, m, t.Name, false); err == nil {
 				s.live.with(m.ID, func(*liveMeeting) { t.State, t.Result, t.Decided = ticketAdmitted, res, s.now() })
 			}

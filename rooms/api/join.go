@@ -37,6 +37,8 @@ type participantMeta struct {
 	Host    bool   `json:"host"`
 	Vendor  string `json:"vendor,omitempty"`
 	Product string `json:"product,omitempty"`
+	// Codecs are a room system's negotiated codecs (e.g. G722, H264).
+	Codecs []string `json:"codecs,omitempty"`
 }
 
 func cleanName(n string) string {
@@ -208,6 +210,9 @@ func (s *Server) handleVerdict(w http.ResponseWriter, r *http.Request) {
 	if verdict == "deny" {
 		s.live.with(m.ID, func(*liveMeeting) { t.State, t.Decided = ticketDenied, s.now() })
 		s.log.Info("join refused", "meeting", m.ID, "reason", "denied by host", "name", t.Name)
+	} else if t.RoomSystem != nil {
+		s.live.with(m.ID, func(*liveMeeting) { t.State, t.Decided = ticketAdmitted, s.now() })
+		s.log.Info("room system admitted from waiting room", "meeting", m.ID, "name", t.Name)
 	} else {
 		res, err := s.admit(r.Context(), m, t.Name, false)
 		if err != nil {

@@ -31,6 +31,9 @@ type ticket struct {
 	State   ticketState
 	Result  *joinResult // set on admit
 	Decided time.Time   // when admitted or denied
+	// RoomSystem is set for a room system waiting; its leg turns the admission into
+	// a token itself (WaitAdmission).
+	RoomSystem *RoomSystemJoin
 }
 
 // ticketKeep is how long a decided ticket stays readable.

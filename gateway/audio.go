@@ -1,0 +1,279 @@
+package gateway
+
+import (
+	"errors"
+	"log/slog"
+	"math"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/pion/rtp"
+
+	"github.com/roomgate/roomgate/gateway/bridge"
+	"github.com/roomgate/roomgate/gateway/rtpsession"
+	"github.com/roomgate/roomgate/transcode/audio"
+	"github.com/roomgate/roomgate/transcode/dtmf"
+	"github.com/roomgate/roomgate/transcode/jitter"
+	"github.com/roomgate/roomgate/transcode/media"
+	"github.com/roomgate/roomgate/transcode/mixer"
+	"github.com/roomgate/roomgate/transcode/resample"
+)
+
+// meetingRate is the PCM rate inside the gateway: the meeting's Opus rate.
+const meetingRate = 48000
+
+// frame48 is 20 ms at meetingRate.
+const frame48 = meetingRate / 50
+
+// roomSelf is the mixer slot of the room system itself (never written: mix-minus).
+const roomSelf = "\x00room"
+
+// audioPath carries one call's audio both ways:
+//
+//	room system RTP → jitter buffer → decode → 48 kHz → Opus → meeting
+//	meeting Opus (each participant) → decode → mixer (all but the room system) → codec → RTP
+//
+// One 20 ms tick (run) drives both directions, so the room system gets a steady
+// stream even when the meeting is silent.
+type audioPath struct {
+	log     *slog.Logger
+	sess    *rtpsession.Session
+	codec   media.Codec
+	pt      uint8
+	tePT    uint8 // telephone-event payload type; 0 when not negotiated
+	onDigit func(d byte)
+
+	mu        sync.Mutex
+	jb        *jitter.Buffer
+	in        *audio.Inbound
+	toMeeting audio.Encoder
+	toRoom    *audio.Outbound
+	dtmfRx    dtmf.Receiver
+	mix       *mixer.Mixer
+	remotes   map[string]*remoteAudio
+	br        *bridge.Bridge
+	muted     bool
+	prompt    []int16 // 48 kHz PCM of prompts still to play (IVR)
+	seq       uint16
+	ts        uint32
+	tsStep    uint32
+	pcmIn     []int16
+	enc       []byte
+}
+
+// remoteAudio is one meeting participant's audio on its way to the room system.
+type remoteAudio struct {
+	dec  *audio.Inbound
+	fifo []int16 // decoded 48 kHz PCM
+}
+
+func newAudioPath(log *slog.Logger, sess *rtpsession.Session, codec media.Codec, pt, tePT uint8, onDigit func(byte)) (*audioPath, error) {
+	in, err := audio.NewInbound(codec, audio.Config{}, meetingRate)
+	if err != nil {
+		return nil, err
+	}
+	out, err := audio.NewOutbound(codec, audio.Config{}, meetingRate)
+	if err != nil {
+		return nil, err
+	}
+	enc, err := audio.NewEncoder(media.Opus, audio.Config{Bitrate: 32000, FEC: true})
+	if err != nil {
+		return nil, err
+	}
+	a := &audioPath{
+		log: log, sess: sess, codec: codec, pt: pt, tePT: tePT, onDigit: onDigit,
+		jb: jitter.New(jitter.Config{ClockRate: codec.ClockRate()}), in: in, toMeeting: enc, toRoom: out,
+		mix: mixer.New(frame48), remotes: map[string]*remoteAudio{},
+		tsStep: uint32(codec.ClockRate() / 50), seq: uint16(time.Now().UnixNano()),
+	}
+	if err := a.mix.Add(roomSelf); err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// attach connects the path to the meeting once the room system is admitted.
+func (a *audioPath) attach(br *bridge.Bridge) {
+	a.mu.Lock()
+	a.br = br
+	a.mu.Unlock()
+	br.OnAudio(a.fromMeeting)
+	br.OnParticipant(func(e bridge.ParticipantEvent) {
+		if e.Kind == bridge.ParticipantLeft {
+			a.mu.Lock()
+			delete(a.remotes, e.Identity)
+			a.mix.Remove(e.Identity)
+			a.mu.Unlock()
+		}
+	})
+}
+
+// setMuted stops (or resumes) the room system's audio into the meeting.
+func (a *audioPath) setMuted(m bool) {
+	a.mu.Lock()
+	a.muted = m
+	br := a.br
+	a.mu.Unlock()
+	if br != nil {
+		br.SetAudioMuted(m)
+	}
+}
+
+// play queues prompts (IVR) in place of the meeting mix, replacing what was queued.
+func (a *audioPath) play(pcm48 []int16) {
+	a.mu.Lock()
+	a.prompt = append(a.prompt[:0], pcm48...)
+	a.mu.Unlock()
+}
+
+// fromMeeting decodes one participant's Opus packet (bridge callback).
+func (a *audioPath) fromMeeting(identity string, _ uint16, _ uint32, payload []byte) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	r := a.remotes[identity]
+	if r == nil {
+		dec, err := audio.NewInbound(media.Opus, audio.Config{Channels: 2}, meetingRate)
+		if err != nil {
+			return
+		}
+		r = &remoteAudio{dec: dec}
+		a.remotes[identity] = r
+		_ = a.mix.Add(identity)
+	}
+	pcm, err := r.dec.Decode(payload, nil)
+	if err != nil {
+		return
+	}
+	r.fifo = append(r.fifo, pcm...)
+	if over := len(r.fifo) - 10*frame48; over > 0 { // keep at most 200 ms: drop the oldest
+		r.fifo = r.fifo[over:]
+	}
+}
+
+// readLoop receives the room system's RTP until the session closes.
+func (a *audioPath) readLoop() {
+	for {
+		pkt, _, err := a.sess.ReadRTP()
+		if err != nil {
+			if !errors.Is(err, net.ErrClosed) && !errors.Is(err, rtpsession.ErrClosed) {
+				a.log.Debug("audio read ended", "err", err)
+			}
+			return
+		}
+		a.receive(pkt, time.Now())
+	}
+}
+
+func (a *audioPath) receive(pkt *rtp.Packet, now time.Time) {
+	if a.tePT != 0 && pkt.PayloadType == a.tePT {
+		a.mu.Lock()
+		events, err := a.dtmfRx.Push(pkt.Timestamp, pkt.Marker, pkt.Payload)
+		var digits []byte
+		for _, e := range events {
+			digits = append(digits, byte(e.Digit))
+		}
+		a.mu.Unlock()
+		if err == nil && a.onDigit != nil {
+			for _, d := range digits {
+				a.onDigit(d)
+			}
+		}
+		return
+	}
+	if pkt.PayloadType != a.pt {
+		return // comfort noise or a codec we did not negotiate
+	}
+	a.mu.Lock()
+	_ = a.jb.Push(jitter.Packet{SSRC: pkt.SSRC, Seq: pkt.SequenceNumber, Timestamp: pkt.Timestamp, Marker: pkt.Marker,
+		Payload: append([]byte(nil), pkt.Payload...)}, now)
+	a.mu.Unlock()
+}
+
+// run ticks every 20 ms until stop is closed.
+func (a *audioPath) run(stop <-chan struct{}) {
+	t := time.NewTicker(20 * time.Millisecond)
+	defer t.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case now := <-t.C:
+			a.tick(now)
+		}
+	}
+}
+
+func (a *audioPath) tick(now time.Time) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	// Room system → meeting.
+	if f, ok := a.jb.Pop(now); ok {
+		var err error
+		if f.Lost {
+			a.pcmIn, err = a.in.Lost(f.Next, a.pcmIn)
+		} else {
+			a.pcmIn, err = a.in.Decode(f.Packet.Payload, a.pcmIn)
+		}
+		if err == nil && a.br != nil && !a.muted && len(a.pcmIn) >= frame48 {
+			if a.enc, err = a.toMeeting.Encode(a.pcmIn[:frame48], a.enc); err == nil {
+				_ = a.br.WriteAudioLevel(a.enc, 20*time.Millisecond, levelDBov(a.pcmIn[:frame48]))
+			}
+		}
+	}
+	// Meeting → room system: the prompt while one plays, else the mix of everyone else.
+	var out []int16
+	if len(a.prompt) > 0 {
+		n := min(frame48, len(a.prompt))
+		out = make([]int16, frame48)
+		copy(out, a.prompt[:n])
+		a.prompt = a.prompt[n:]
+	} else {
+		for id, r := range a.remotes {
+			if len(r.fifo) >= frame48 {
+				_ = a.mix.Write(id, r.fifo[:frame48])
+				r.fifo = r.fifo[frame48:]
+			}
+		}
+		a.mix.Mix()
+		out = a.mix.Output(roomSelf)
+	}
+	payload, err := a.toRoom.Encode(out, nil)
+	if err != nil {
+		return
+	}
+	a.seq++
+	a.ts += a.tsStep
+	_ = a.sess.WriteRTP(&rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: a.pt, SequenceNumber: a.seq, Timestamp: a.ts}, Payload: payload})
+}
+
+// levelDBov is the RFC 6464 audio level (0 loudest … 127 silence) of a frame, which
+// the meeting core uses to find the active speaker.
+func levelDBov(pcm []int16) uint8 {
+	var sum float64
+	for _, s := range pcm {
+		v := float64(s) / 32768
+		sum += v * v
+	}
+	if sum == 0 {
+		return 127
+	}
+	db := -10 * math.Log10(sum/float64(len(pcm)))
+	return uint8(min(127, max(0, db)))
+}
+
+// promptPCM resamples an IVR prompt to the meeting rate.
+func promptPCM(pcm16k []int16) []int16 {
+	rs, err := resample.New(16000, meetingRate)
+	if err != nil {
+		return nil
+	}
+	return rs.Process(pcm16k, nil)
+}
+
+// playing reports whether a prompt is still being played.
+func (a *audioPath) playing() bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return len(a.prompt) > 0
+}

@@ -1,0 +1,97 @@
+package gateway
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/roomgate/roomgate/rooms/api"
+	"github.com/roomgate/roomgate/rooms/secretfile"
+)
+
+// callRegistry keeps the room-system calls the API shows (GET /api/v1/calls/{id}):
+// live ones and, for a while, ended ones so their final state can be read.
+type callRegistry struct {
+	mu    sync.Mutex
+	calls map[string]*callEntry
+}
+
+type callEntry struct {
+	info   api.CallInfo
+	hangup func(ctx context.Context) error // cancel while ringing, BYE when connected
+}
+
+// keepEnded is how long an ended call stays readable.
+const keepEnded = 10 * time.Minute
+
+func newCallRegistry() *callRegistry { return &callRegistry{calls: map[string]*callEntry{}} }
+
+func (r *callRegistry) add(info api.CallInfo, hangup func(context.Context) error) string {
+	info.ID = "c-" + secretfile.Random(9)
+	info.StartedAt = time.Now().UTC()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for id, e := range r.calls { // forget long-ended calls
+		if e.info.EndedAt != nil && time.Since(*e.info.EndedAt) > keepEnded {
+			delete(r.calls, id)
+		}
+	}
+	r.calls[info.ID] = &callEntry{info: info, hangup: hangup}
+	return info.ID
+}
+
+// update changes a call's state; final states stamp the end time once.
+func (r *callRegistry) update(id string, fn func(ci *api.CallInfo)) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	e := r.calls[id]
+	if e == nil || e.info.EndedAt != nil {
+		return
+	}
+	fn(&e.info)
+	now := time.Now().UTC()
+	switch e.info.State {
+	case api.CallConnected:
+		if e.info.AnsweredAt == nil {
+			e.info.AnsweredAt = &now
+		}
+	case api.CallBusy, api.CallDeclined, api.CallNoAnswer, api.CallFailed, api.CallEnded:
+		e.info.EndedAt = &now
+	}
+}
+
+func (r *callRegistry) Call(id string) (api.CallInfo, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	e := r.calls[id]
+	if e == nil {
+		return api.CallInfo{}, false
+	}
+	return e.info, true
+}
+
+func (r *callRegistry) Hangup(ctx context.Context, id string) error {
+	r.mu.Lock()
+	e := r.calls[id]
+	r.mu.Unlock()
+	if e == nil {
+		return fmt.Errorf("no call %s", id)
+	}
+	if e.info.EndedAt != nil {
+		return nil
+	}
+	return e.hangup(ctx)
+}
+
+// inMeeting lists the connected calls of a meeting (for the participants list).
+func (r *callRegistry) byIdentity(identity string) (api.CallInfo, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, e := range r.calls {
+		if e.info.Identity == identity && e.info.EndedAt == nil {
+			return e.info, true
+		}
+	}
+	return api.CallInfo{}, false
+}

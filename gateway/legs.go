@@ -1,0 +1,61 @@
+package gateway
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/netip"
+
+	"github.com/roomgate/roomgate/gateway/ports"
+	"github.com/roomgate/roomgate/sip"
+	"github.com/roomgate/roomgate/sip/sdp"
+)
+
+// startSIP starts the SIP room-system leg (sip.enabled).
+func (s *Server) startSIP(ctx context.Context) error {
+	cfg := s.cfg
+	host, _, err := net.SplitHostPort(cfg.SIP.Listen)
+	if err != nil {
+		return fmt.Errorf("sip.listen: %w", err)
+	}
+	bind := cfg.Media.BindAddress
+	if bind == "" {
+		bind = host
+	}
+	var bindAddr netip.Addr
+	if bind != "" {
+		if bindAddr, err = netip.ParseAddr(bind); err != nil {
+			return fmt.Errorf("media.bind_address %q: %w", bind, err)
+		}
+	}
+	// What SDP advertises: the public side of a one-to-one NAT, else where we listen.
+	adv := bindAddr
+	if cfg.NAT.PublicIP != "" {
+		adv, _ = netip.ParseAddr(cfg.NAT.PublicIP)
+	}
+	if !adv.IsValid() || adv.IsUnspecified() {
+		return fmt.Errorf("media address: set nat.public_ip or a specific media.bind_address / sip.listen host (RTP must be advertised at a reachable address)")
+	}
+	alloc, err := ports.New(ports.Config{Min: cfg.Media.PortMin, Max: cfg.Media.PortMax, Addr: bindAddr, Log: s.log.With("component", "ports")})
+	if err != nil {
+		return fmt.Errorf("media ports: %w", err)
+	}
+	leg := &sipLeg{
+		log: s.log.With("component", "sip"), api: s.api, ports: alloc, calls: s.calls,
+		caps: sdp.DefaultCapabilities(), addr: adv,
+		dialPlan: DialPlan{IVRUsers: cfg.SIP.IVRUsers, DefaultMeeting: cfg.SIP.DefaultMeeting},
+		media:    mediaOptions{Timeout: cfg.Media.Timeout, Latch: latchMode(cfg.Media.SymmetricRTP)},
+	}
+	svc, err := sip.New(sip.Config{Listen: cfg.SIP.Listen, PublicIP: cfg.NAT.PublicIP, UserAgent: "roomgate/" + s.version,
+		SessionExpires: cfg.SIP.SessionExpires, MinSE: cfg.SIP.MinSE}, leg, s.log.With("component", "sip"))
+	if err != nil {
+		return fmt.Errorf("sip: %w", err)
+	}
+	if err := svc.Start(ctx); err != nil {
+		return fmt.Errorf("sip.listen %s: %w", cfg.SIP.Listen, err)
+	}
+	leg.svc = svc
+	s.sip = leg
+	s.log.Info("SIP leg listening", "listen", cfg.SIP.Listen, "media_ports", fmt.Sprintf("%d-%d", cfg.Media.PortMin, cfg.Media.PortMax), "media_address", adv)
+	return nil
+}

@@ -1,0 +1,200 @@
+package gateway
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/netip"
+	"sync"
+	"time"
+
+	"github.com/roomgate/roomgate/gateway/bridge"
+	"github.com/roomgate/roomgate/gateway/ports"
+	"github.com/roomgate/roomgate/gateway/rtpsession"
+	"github.com/roomgate/roomgate/rooms/api"
+	"github.com/roomgate/roomgate/sip/sdp"
+	"github.com/roomgate/roomgate/transcode/media"
+)
+
+// roomCall is the media side of one room-system call, whatever the signalling: RTP
+// sessions on allocated ports, the audio and video paths, and (once admitted) the
+// participant in the meeting.
+type roomCall struct {
+	log   *slog.Logger
+	alloc *ports.Allocator
+	pairs []ports.Pair
+
+	audio  *rtpsession.Session
+	video  *rtpsession.Session
+	apath  *audioPath
+	vpath  *videoPath
+	br     *bridge.Bridge
+	stop   chan struct{}
+	wg     sync.WaitGroup
+	closed sync.Once
+
+	// ended is called once when the media ends the call (timeout, RTCP BYE, removed
+	// from the meeting); the signalling layer hangs up.
+	ended     func(reason string)
+	endedOnce sync.Once
+}
+
+// mediaPorts allocates the RTP/RTCP pairs of a call: audio and main video.
+func allocMedia(log *slog.Logger, alloc *ports.Allocator) (*roomCall, error) {
+	pairs, err := alloc.Allocate(2)
+	if err != nil {
+		return nil, err
+	}
+	return &roomCall{log: log, alloc: alloc, pairs: pairs, stop: make(chan struct{})}, nil
+}
+
+func (rc *roomCall) audioPort() int { return rc.pairs[0].RTPPort }
+func (rc *roomCall) videoPort() int { return rc.pairs[1].RTPPort }
+
+// mediaOptions are per-call media settings from the config and endpoint profile.
+type mediaOptions struct {
+	Timeout time.Duration
+	Latch   rtpsession.LatchMode
+}
+
+// start opens the negotiated streams and starts the media goroutines.
+func (rc *roomCall) start(res *sdp.Result, opt mediaOptions, onDigit func(byte), requestKeyframe func()) error {
+	if res.Audio == nil {
+		return fmt.Errorf("no audio stream negotiated")
+	}
+	codec, ok := media.ParseCodec(res.Audio.Codec.Name)
+	if !ok {
+		return fmt.Errorf("audio codec %s not supported", res.Audio.Codec.Name)
+	}
+	var err error
+	rc.audio, err = rtpsession.New(rtpsession.Config{RTP: rc.pairs[0].RTP, RTCP: rc.pairs[0].RTCP,
+		Remote: res.Audio.Remote, RemoteRTCP: res.Audio.RemoteRTCP, Latch: opt.Latch,
+		ClockRate: uint32(codec.ClockRate()), MediaTimeout: opt.Timeout, Log: rc.log,
+		OnBYE:     func([]uint32, string) { rc.end("RTCP BYE from the room system") },
+		OnTimeout: func(last time.Time) { rc.end(fmt.Sprintf("no RTP for %s", opt.Timeout)) },
+	})
+	if err != nil {
+		return err
+	}
+	if res.Audio.RemoteHold {
+		rc.audio.SetMediaTimeout(-1)
+	}
+	te := uint8(0)
+	if res.Audio.HasTelephoneEvent {
+		te = res.Audio.TelephoneEvent
+	}
+	if rc.apath, err = newAudioPath(rc.log, rc.audio, codec, res.Audio.Codec.PT, te, onDigit); err != nil {
+		return err
+	}
+	rc.wg.Add(2)
+	go func() { defer rc.wg.Done(); rc.apath.readLoop() }()
+	go func() { defer rc.wg.Done(); rc.apath.run(rc.stop) }()
+
+	if v := res.Video; v != nil {
+		rc.video, err = rtpsession.New(rtpsession.Config{RTP: rc.pairs[1].RTP, RTCP: rc.pairs[1].RTCP,
+			Remote: v.Remote, RemoteRTCP: v.RemoteRTCP, Latch: opt.Latch, ClockRate: 90000, MediaTimeout: -1, Log: rc.log,
+			OnKeyframeRequest: func(rtpsession.KeyframeRequest) {
+				if rc.vpath != nil {
+					rc.vpath.keyframeFromRoom()
+				}
+			},
+		})
+		if err != nil {
+			return err
+		}
+		// We send in the mode the endpoint receives (its fmtp), 1 when both allow it.
+		mode := min(v.H264.PacketizationMode, 1)
+		var last time.Time
+		var lastMu sync.Mutex
+		rc.vpath = newVideoPath(rc.log, rc.video, v.Codec.PT, mode, func() {
+			// At most two requests a second: every subscriber's PLI reaches us.
+			lastMu.Lock()
+			if time.Since(last) < 500*time.Millisecond {
+				lastMu.Unlock()
+				return
+			}
+			last = time.Now()
+			lastMu.Unlock()
+			if v.FIR {
+				_ = rc.video.SendFIR(0)
+			} else if v.PLI {
+				_ = rc.video.SendPLI()
+			}
+			if requestKeyframe != nil {
+				requestKeyframe()
+			}
+		})
+		rc.wg.Add(1)
+		go func() { defer rc.wg.Done(); rc.vpath.readLoop() }()
+	}
+	return nil
+}
+
+// join connects the call to the meeting with an admission from the join policy.
+func (rc *roomCall) join(ctx context.Context, adm api.RoomSystemAdmission) error {
+	br, err := bridge.Join(ctx, bridge.Params{URL: adm.URL, Token: adm.Token, Log: rc.log, NoVideo: rc.vpath == nil})
+	if err != nil {
+		return err
+	}
+	rc.br = br
+	rc.apath.attach(br)
+	if adm.MuteOnEntry {
+		rc.apath.setMuted(true)
+	}
+	br.OnAudioMuted(func(m bool) { rc.apath.setMuted(m) })
+	br.OnDisconnected(func(reason string) { rc.end("left the meeting: " + reason) })
+	if rc.vpath != nil {
+		rc.vpath.attach(br)
+	}
+	return nil
+}
+
+// end reports that the media ended the call.
+func (rc *roomCall) end(reason string) {
+	rc.endedOnce.Do(func() {
+		if rc.ended != nil {
+			go rc.ended(reason)
+		}
+	})
+}
+
+// updateRemote applies a re-negotiation (hold, resume, new address).
+func (rc *roomCall) updateRemote(res *sdp.Result) {
+	if res.Audio != nil && rc.audio != nil {
+		if res.Audio.Remote.IsValid() && res.Audio.Remote.Port() != 0 {
+			rc.audio.SetRemote(res.Audio.Remote, res.Audio.RemoteRTCP)
+		}
+		if res.Audio.RemoteHold {
+			rc.audio.SetMediaTimeout(-1)
+		} else {
+			rc.audio.SetMediaTimeout(0)
+		}
+	}
+	if res.Video != nil && rc.video != nil && res.Video.Remote.IsValid() && res.Video.Remote.Port() != 0 {
+		rc.video.SetRemote(res.Video.Remote, res.Video.RemoteRTCP)
+	}
+}
+
+// close stops everything and frees the ports. It is idempotent.
+func (rc *roomCall) close() {
+	rc.closed.Do(func() {
+		close(rc.stop)
+		if rc.br != nil {
+			rc.br.Close()
+		}
+		if rc.audio != nil {
+			_ = rc.audio.Close()
+		}
+		if rc.video != nil {
+			_ = rc.video.Close()
+		}
+		rc.wg.Wait()
+		rc.alloc.Release(rc.pairs...)
+	})
+}
+
+// local describes our side for SDP.
+func (rc *roomCall) local(addr netip.Addr, version uint64) sdp.Local {
+	return sdp.Local{Addr: addr, AudioPort: rc.audioPort(), VideoPort: rc.videoPort(), SessionID: uint64(time.Now().UnixNano()),
+		Version: version, Username: "roomgate"}
+}

@@ -1,0 +1,214 @@
+package gateway
+
+import (
+	"errors"
+	"log/slog"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/pion/rtp"
+
+	"github.com/roomgate/roomgate/gateway/bridge"
+	"github.com/roomgate/roomgate/gateway/rtpsession"
+	"github.com/roomgate/roomgate/transcode/h264"
+)
+
+// videoPath forwards H.264 without re-encoding:
+//
+//	room system RTP → access units → RTP (packetization-mode 1, MTU) → meeting
+//	active speaker's camera (meeting) → access units → RTP in the endpoint's mode → room system
+//
+// Toward the room system one stream is sent: the active speaker's camera, switched on
+// keyframes, with our SSRC and sequence numbers and a timestamp that stays continuous
+// across switches.
+type videoPath struct {
+	log  *slog.Logger
+	sess *rtpsession.Session
+	pt   uint8
+	// requestFromRoom asks the room system for a keyframe (RTCP and/or SIP INFO).
+	requestFromRoom func()
+
+	// room system → meeting
+	inDepack *h264.Depacketizer
+	inPack   h264.Packetizer
+	inSeq    uint16
+
+	mu      sync.Mutex
+	br      *bridge.Bridge
+	speaker string // identity whose camera the room system sees
+	waitKey bool   // drop until the new speaker's keyframe
+	outPack h264.Packetizer
+	depacks map[string]*h264.Depacketizer
+	outSeq  uint16
+	lastTS  uint32 // last timestamp sent to the room system
+	tsOff   uint32 // added to the speaker's timestamps
+	haveTS  bool
+	sent    time.Time
+}
+
+func newVideoPath(log *slog.Logger, sess *rtpsession.Session, pt uint8, mode int, requestFromRoom func()) *videoPath {
+	return &videoPath{
+		log: log, sess: sess, pt: pt, requestFromRoom: requestFromRoom,
+		inDepack: h264.NewDepacketizer(h264.DepacketizerConfig{}),
+		inPack:   h264.Packetizer{Mode: 1, MTU: h264.DefaultMTU},
+		outPack:  h264.Packetizer{Mode: mode, MTU: h264.DefaultMTU},
+		depacks:  map[string]*h264.Depacketizer{},
+		outSeq:   uint16(time.Now().UnixNano()),
+		inSeq:    uint16(time.Now().UnixNano() >> 16),
+	}
+}
+
+func (v *videoPath) attach(br *bridge.Bridge) {
+	v.mu.Lock()
+	v.br = br
+	v.mu.Unlock()
+	br.OnVideo(v.fromMeeting)
+	br.OnActiveSpeakers(v.speakersChanged)
+	br.OnKeyframeRequest(func() {
+		if v.requestFromRoom != nil {
+			v.requestFromRoom()
+		}
+	})
+	v.requestFromRoom() // the meeting needs a keyframe to start decoding
+}
+
+// readLoop receives the room system's video until the session closes.
+func (v *videoPath) readLoop() {
+	var payloads [][]byte
+	for {
+		pkt, _, err := v.sess.ReadRTP()
+		if err != nil {
+			if !errors.Is(err, net.ErrClosed) && !errors.Is(err, rtpsession.ErrClosed) {
+				v.log.Debug("video read ended", "err", err)
+			}
+			return
+		}
+		if pkt.PayloadType != v.pt {
+			continue
+		}
+		aus, err := v.inDepack.Push(pkt.SequenceNumber, pkt.Timestamp, pkt.Marker, pkt.Payload)
+		if v.inDepack.TakeKeyframeRequest() && v.requestFromRoom != nil {
+			v.requestFromRoom()
+		}
+		if err != nil {
+			continue
+		}
+		v.mu.Lock()
+		br := v.br
+		v.mu.Unlock()
+		if br == nil {
+			continue // not admitted yet (IVR, waiting room)
+		}
+		for _, au := range aus {
+			if !au.Complete {
+				continue
+			}
+			payloads, err = v.inPack.Packetize(au.NALs, payloads[:0])
+			if err != nil {
+				continue
+			}
+			for i, p := range payloads {
+				v.inSeq++
+				_ = br.WriteVideoRTP(&rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: 96, SequenceNumber: v.inSeq,
+					Timestamp: au.Timestamp, Marker: i == len(payloads)-1}, Payload: p})
+			}
+		}
+	}
+}
+
+// speakersChanged follows the meeting's active speaker (loudest first).
+func (v *videoPath) speakersChanged(ids []string) {
+	if len(ids) == 0 {
+		return
+	}
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.br == nil || ids[0] == v.br.Identity() || ids[0] == v.speaker {
+		return
+	}
+	v.switchTo(ids[0])
+}
+
+// switchTo makes identity the forwarded camera (v.mu held).
+func (v *videoPath) switchTo(identity string) {
+	v.log.Debug("video switch", "speaker", identity, "previous", v.speaker)
+	v.speaker, v.waitKey, v.haveTS = identity, true, false
+	if d := v.depacks[identity]; d != nil {
+		d.Reset()
+	}
+	br := v.br
+	go func() { _ = br.RequestKeyframe(identity) }()
+}
+
+// fromMeeting receives the meeting's video packets (bridge callback).
+func (v *videoPath) fromMeeting(identity, source string, pkt *rtp.Packet) {
+	if source != "camera" {
+		return // content goes on the H.239/BFCP stream (later)
+	}
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.speaker == "" {
+		v.switchTo(identity) // nobody spoke yet: show the first camera
+	}
+	if identity != v.speaker {
+		return
+	}
+	d := v.depacks[identity]
+	if d == nil {
+		d = h264.NewDepacketizer(h264.DepacketizerConfig{})
+		v.depacks[identity] = d
+	}
+	aus, err := d.Push(pkt.SequenceNumber, pkt.Timestamp, pkt.Marker, pkt.Payload)
+	if d.TakeKeyframeRequest() {
+		br := v.br
+		go func() { _ = br.RequestKeyframe(identity) }()
+	}
+	if err != nil {
+		return
+	}
+	for _, au := range aus {
+		if v.waitKey && !au.Keyframe() {
+			continue
+		}
+		if !au.Complete {
+			continue
+		}
+		v.waitKey = false
+		v.send(au)
+	}
+}
+
+// send forwards one access unit to the room system (v.mu held).
+func (v *videoPath) send(au *h264.AccessUnit) {
+	if !v.haveTS {
+		// Continue from the last timestamp sent, one 30 fps frame later.
+		next := v.lastTS + 3000
+		if v.sent.IsZero() {
+			next = au.Timestamp
+		}
+		v.tsOff, v.haveTS = next-au.Timestamp, true
+	}
+	ts := au.Timestamp + v.tsOff
+	payloads, err := v.outPack.Packetize(au.NALs, nil)
+	if err != nil {
+		v.log.Debug("video packetize", "err", err)
+		return
+	}
+	for i, p := range payloads {
+		v.outSeq++
+		_ = v.sess.WriteRTP(&rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: v.pt, SequenceNumber: v.outSeq,
+			Timestamp: ts, Marker: i == len(payloads)-1}, Payload: p})
+	}
+	v.lastTS, v.sent = ts, time.Now()
+}
+
+// keyframeFromRoom is the room system asking for a keyframe (RTCP PLI/FIR, SIP INFO).
+func (v *videoPath) keyframeFromRoom() {
+	v.mu.Lock()
+	br, id := v.br, v.speaker
+	v.mu.Unlock()
+	if br != nil && id != "" {
+		_ = br.RequestKeyframe(id)
+	}
+}

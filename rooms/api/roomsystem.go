@@ -1,0 +1,162 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/netip"
+	"time"
+
+	"github.com/roomgate/roomgate/rooms/directory"
+	"github.com/roomgate/roomgate/rooms/policy"
+	"github.com/roomgate/roomgate/rooms/secretfile"
+)
+
+// Errors of room-system admission; the SIP and H.323 legs map them to a status or
+// cause (404, 403 …).
+var (
+	ErrMeetingNotFound = errors.New("meeting not found")
+	ErrWrongPassword   = errors.New("wrong password")
+	ErrLocked          = errors.New("meeting locked")
+	ErrRateLimited     = errors.New("too many wrong passwords")
+	ErrDenied          = errors.New("the host did not let the room system in")
+)
+
+// RoomSystemJoin is a room system asking to join a meeting.
+type RoomSystemJoin struct {
+	MeetingID string
+	PIN       string // hardware or meeting password as dialled or entered
+	Kind      string // "sip" or "h323"
+	Name      string // display name
+	Vendor    string
+	Product   string
+	Codecs    []string
+	Source    netip.Addr
+}
+
+// RoomSystemAdmission is the outcome of a room system's join.
+type RoomSystemAdmission struct {
+	// Token and Identity are set once admitted.
+	Token, Identity string
+	// URL is the meeting core's signalling URL for the gateway's own client.
+	URL string
+	// Ticket is set when the room system waits in the waiting room: call Wait.
+	Ticket string
+	// MuteOnEntry: start with the room system's audio muted.
+	MuteOnEntry bool
+}
+
+// MeetingInfo is what the IVR needs to know.
+func (s *Server) MeetingInfo(ctx context.Context, id string) (exists, needsPassword bool) {
+	m, err := s.meeting(ctx, id)
+	if err != nil {
+		return false, false
+	}
+	return true, m.HasPassword()
+}
+
+// CheckRoomSystemPIN checks a password a room system gave, counting wrong ones
+// against the rate limit like web joins. It reports ErrRateLimited when refused.
+func (s *Server) CheckRoomSystemPIN(ctx context.Context, meetingID, pin string, src netip.Addr) error {
+	m, err := s.meeting(ctx, meetingID)
+	if err != nil {
+		return ErrMeetingNotFound
+	}
+	now := s.now()
+	if ok, _ := s.limiter.Allow(src, m.ID, now); !ok {
+		s.log.Warn("join refused", "meeting", m.ID, "reason", "too many wrong passwords", "source", src, "kind", "room system")
+		return ErrRateLimited
+	}
+	if !policy.CheckPassword(m, pin, true) {
+		s.limiter.Fail(src, m.ID, now)
+		s.log.Warn("join refused", "meeting", m.ID, "reason", "wrong password", "source", src, "kind", "room system")
+		return ErrWrongPassword
+	}
+	s.limiter.Succeed(src, m.ID)
+	return nil
+}
+
+// JoinRoomSystem applies the join policy to a room system. The PIN must already have
+// passed CheckRoomSystemPIN (the legs check it first so the IVR can ask again).
+func (s *Server) JoinRoomSystem(ctx context.Context, j RoomSystemJoin) (RoomSystemAdmission, error) {
+	m, err := s.meeting(ctx, j.MeetingID)
+	if err != nil {
+		s.log.Warn("join refused", "meeting", j.MeetingID, "reason", "unknown meeting", "source", j.Source, "kind", j.Kind)
+		return RoomSystemAdmission{}, ErrMeetingNotFound
+	}
+	if !policy.CheckPassword(m, j.PIN, true) {
+		return RoomSystemAdmission{}, ErrWrongPassword
+	}
+	if m.Settings.Locked {
+		s.log.Warn("join refused", "meeting", m.ID, "reason", "meeting locked", "source", j.Source, "kind", j.Kind)
+		return RoomSystemAdmission{}, ErrLocked
+	}
+	name := cleanName(j.Name)
+	if m.Settings.WaitingRoom {
+		t := &ticket{ID: secretfile.Random(12), Name: name, Since: s.now(), RoomSystem: &j}
+		s.live.with(m.ID, func(lm *liveMeeting) { lm.Waiting[t.ID] = t })
+		s.log.Info("room system waiting", "meeting", m.ID, "name", name, "kind", j.Kind)
+		s.syncRoom(ctx, m)
+		return RoomSystemAdmission{Ticket: t.ID}, nil
+	}
+	return s.admitRoomSystem(ctx, m, j)
+}
+
+func (s *Server) admitRoomSystem(ctx context.Context, m directory.Meeting, j RoomSystemJoin) (RoomSystemAdmission, error) {
+	identity := j.Kind + "-" + secretfile.Random(6)
+	meta, _ := json.Marshal(participantMeta{Kind: j.Kind, Vendor: j.Vendor, Product: j.Product, Codecs: j.Codecs})
+	tok, err := s.Core.Token(coreGrant(m, identity, cleanName(j.Name), string(meta), false, false))
+	if err != nil {
+		return RoomSystemAdmission{}, fmt.Errorf("mint token: %w", err)
+	}
+	s.syncRoom(ctx, m)
+	s.log.Info("room system admitted", "meeting", m.ID, "identity", identity, "name", j.Name, "kind", j.Kind, "vendor", j.Vendor, "product", j.Product)
+	return RoomSystemAdmission{Token: tok, Identity: identity, URL: s.Core.SignalURL, MuteOnEntry: m.Settings.MuteOnEntry}, nil
+}
+
+// WaitAdmission waits until the host admits (admission with a token) or denies
+// (ErrDenied) a room system in the waiting room, or ctx ends.
+func (s *Server) WaitAdmission(ctx context.Context, meetingID, ticketID string) (RoomSystemAdmission, error) {
+	t := time.NewTicker(250 * time.Millisecond)
+	defer t.Stop()
+	for {
+		var st ticketState
+		var j *RoomSystemJoin
+		found := false
+		s.live.with(meetingID, func(lm *liveMeeting) {
+			if p := lm.Waiting[ticketID]; p != nil {
+				st, j, found = p.State, p.RoomSystem, true
+				if p.State != ticketWaiting {
+					delete(lm.Waiting, ticketID)
+				}
+			}
+		})
+		switch {
+		case !found || st == ticketDenied:
+			return RoomSystemAdmission{}, ErrDenied
+		case st == ticketAdmitted:
+			m, err := s.meeting(ctx, meetingID)
+			if err != nil {
+				return RoomSystemAdmission{}, ErrMeetingNotFound
+			}
+			return s.admitRoomSystem(ctx, m, *j)
+		}
+		select {
+		case <-ctx.Done():
+			s.live.with(meetingID, func(lm *liveMeeting) { delete(lm.Waiting, ticketID) })
+			return RoomSystemAdmission{}, ctx.Err()
+		case <-t.C:
+		}
+	}
+}
+
+// AdmitInvited admits a room system the host dialled out to: no password and no
+// waiting room, but the meeting must still exist.
+func (s *Server) AdmitInvited(ctx context.Context, j RoomSystemJoin) (RoomSystemAdmission, error) {
+	m, err := s.meeting(ctx, j.MeetingID)
+	if err != nil {
+		return RoomSystemAdmission{}, ErrMeetingNotFound
+	}
+	return s.admitRoomSystem(ctx, m, j)
+}

@@ -4,6 +4,7 @@ package main
 
 import (
 	"bufio"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -20,7 +21,8 @@ func TestE2EBrowser(t *testing.T) {
 		t.Fatal("/usr/bin/chromium missing: `make test` installs it (apt-get install chromium)")
 	}
 	dir := t.TempDir()
-	writeConfig(t, dir, "")
+	// SIP on for the dial-out tests (they run SIPp peers on loopback).
+	writeConfig(t, dir, fmt.Sprintf("sip:\n  enabled: true\n  listen: 127.0.0.1:%d\nmedia:\n  port_min: 41000\n  port_max: 41999\n", freePort(t, "udp")))
 	p := start(t, dir)
 	idleRSS := rssKB(p.cmd.Process.Pid)
 	repo := repoDir(t)
@@ -50,7 +52,7 @@ func TestE2EBrowser(t *testing.T) {
 	}()
 	cmd := exec.Command("node", "--test", "--test-reporter=spec", "--test-concurrency=1", "e2e/")
 	cmd.Dir = filepath.Join(repo, "rooms", "web")
-	cmd.Env = append(os.Environ(), "ROOMGATE_URL="+p.URL, "ROOMGATE_TOKEN="+p.Token, "ARTIFACTS_DIR="+artifacts)
+	cmd.Env = append(os.Environ(), "ROOMGATE_URL="+p.URL, "ROOMGATE_TOKEN="+p.Token, "ARTIFACTS_DIR="+artifacts, "ROOMGATE_SIP=1")
 	out, err := cmd.CombinedOutput()
 	close(stopRSS)
 	t.Logf("node --test output:\n%s", out)

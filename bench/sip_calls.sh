@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# SIP benchmark inside a private network namespace (loopback + a veth that leads nowhere):
+#   1. INVITE → 200 OK time of dial-in calls (p50/p99 over CALLS sequential calls, SIPp -trace_rtt)
+#   2. gateway CPU per concurrent audio-only call (PCMU → Opus, N calls held HOLD_S seconds)
+# Usage: bench/sip_calls.sh [CALLS=100] [N=10] [HOLD_S=20]      (after `make build`; needs sipp, sox, python3)
+set -euo pipefail
+if [ -z "${IN_NETNS:-}" ]; then
+  exec unshare -n env IN_NETNS=1 bash -c 'ip link set lo up && ip link add rgv0 type veth peer name rgv1 && ip addr add 10.203.0.1/32 dev rgv0 && ip link set rgv0 up && ip link set rgv1 up && exec "$0" "$@"' "$0" "$@"
+fi
+CALLS=${1:-100}; N=${2:-10}; HOLD=${3:-20}
+here=$(cd "$(dirname "$0")" && pwd); BIN=${ROOMGATE_BIN:-$here/../bin/roomgate}
+dir=$(mktemp -d); trap 'kill $RG 2>/dev/null; rm -rf "$dir"' EXIT
+cat >"$dir/rg.yaml" <<YAML
+http: {listen: 127.0.0.1:48080}
+data_dir: data
+log: {level: warn}
+meeting: {embedded: {port: 47880, rtc_udp_port: 47882, rtc_tcp_port: 47881}}
+sip: {enabled: true, listen: 127.0.0.1:45060}
+media: {port_min: 42000, port_max: 43998, timeout: 10s}
+YAML
+"$BIN" serve --config "$dir/rg.yaml" >"$dir/out" 2>"$dir/log" & RG=$!
+until curl -sf http://127.0.0.1:48080/healthz >/dev/null; do sleep 0.1; done
+T=$(cat "$dir/data/api_token")
+ID=$(curl -s -H "Authorization: Bearer $T" -d '{"topic":"bench"}' http://127.0.0.1:48080/api/v1/meetings | python3 -c 'import json,sys;print(json.load(sys.stdin)["id"])')
+cp "$here/sipp/uac_audio.xml" "$dir/"
+sox -n -r 8000 -c 1 -t ul "$dir/sine.ulaw" synth 30 sine 440 vol 0.5
+cd "$dir"
+
+echo "== INVITE→200 over $CALLS sequential calls (1 s each)"
+sipp -sf uac_audio.xml -s "$ID" 127.0.0.1:45060 -i 127.0.0.1 -p 45080 -mi 127.0.0.1 -m "$CALLS" -l 1 -d 1000 \
+  -nostdin -timeout 300 -trace_rtt -rtt_freq 1 -rtt_file rtt.csv >/dev/null 2>&1 || echo "sipp reported failures (see $dir)"
+python3 - <<'PY'
+import csv,glob,statistics
+rows=[]
+for f in glob.glob('*rtt*.csv'):
+    for r in csv.reader(open(f), delimiter=';'):
+        try: rows.append(float(r[2]))
+        except (ValueError, IndexError): pass
+rows.sort()
+if rows:
+    p=lambda q: rows[min(len(rows)-1,int(q*len(rows)))]
+    print(f"calls measured: {len(rows)}  p50: {p(0.5):.1f} ms  p99: {p(0.99):.1f} ms  max: {rows[-1]:.1f} ms")
+else:
+    print("no RTT samples")
+PY
+
+cpu() { awk '{print $14+$15}' /proc/$RG/stat; }
+hz=$(getconf CLK_TCK)
+echo "== CPU: idle vs $N concurrent PCMU calls for ${HOLD}s"
+a=$(cpu); sleep "$HOLD"; b=$(cpu); idle=$(python3 -c "print(($b-$a)/$hz/$HOLD*100)")
+sipp -sf uac_audio.xml -s "$ID" 127.0.0.1:45060 -i 127.0.0.1 -p 45082 -mi 127.0.0.1 -m "$N" -l "$N" -r "$N" -d $(( (HOLD + 5) * 1000 )) \
+  -nostdin -timeout 300 >/dev/null 2>&1 & SP=$!
+sleep 4; a=$(cpu); sleep "$HOLD"; b=$(cpu)
+wait $SP || echo "sipp reported failures"
+load=$(python3 -c "print(($b-$a)/$hz/$HOLD*100)")
+python3 -c "i=$idle;l=$load;n=$N;print(f'idle: {i:.2f}% of one core; with {n} calls: {l:.2f}%; per call: {(l-i)/n:.2f}% of one core')"

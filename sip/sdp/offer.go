@@ -1,0 +1,185 @@
+package sdp
+
+import (
+	"strconv"
+	"strings"
+
+	psdp "github.com/pion/sdp/v3"
+)
+
+// Dynamic payload types used in our offers (RFC 3551 §3: 96–127).
+const (
+	ptOpus           = 111
+	ptTelephoneEvent = 101
+	ptH264Mode1      = 97
+	ptH264Mode0      = 98
+)
+
+// BuildOffer makes an offer for dial-out and for INVITEs that arrive
+// without one (RFC 3261 §13.2.1, RFC 3264 §5): one audio m-line with every
+// codec of caps in preference order plus telephone-event, and, when caps
+// allow video, one H.264 main-video m-line offering packetization modes 1
+// and 0.
+func BuildOffer(caps Capabilities, local Local) ([]byte, error) {
+	d := newDescription(local)
+	dir := orSendRecv(local.Direction)
+	audio := &psdp.MediaDescription{MediaName: psdp.MediaName{
+		Media: KindAudio, Port: psdp.RangedPort{Value: local.AudioPort}, Protos: []string{"RTP", "AVP"},
+	}}
+	for _, name := range caps.Audio {
+		c, ok := offerCodec(name)
+		if !ok {
+			continue
+		}
+		audio.MediaName.Formats = append(audio.MediaName.Formats, strconv.Itoa(int(c.PT)))
+		audio.Attributes = append(audio.Attributes, rtpmap(c))
+		if c.Is(CodecOpus) {
+			audio.Attributes = append(audio.Attributes, fmtp(c.PT, "useinbandfec=1"))
+		}
+	}
+	if len(audio.MediaName.Formats) == 0 {
+		return nil, &NegotiationError{Reason: "no audio codec in capabilities"}
+	}
+	if caps.TelephoneEvent {
+		audio.MediaName.Formats = append(audio.MediaName.Formats, strconv.Itoa(ptTelephoneEvent))
+		audio.Attributes = append(audio.Attributes,
+			rtpmap(Codec{PT: ptTelephoneEvent, Name: "telephone-event", ClockRate: 8000}),
+			fmtp(ptTelephoneEvent, "0-15"))
+	}
+	if caps.Ptime > 0 {
+		audio.Attributes = append(audio.Attributes, psdp.NewAttribute("ptime", strconv.Itoa(caps.Ptime)))
+	}
+	audio.Attributes = append(audio.Attributes, psdp.NewPropertyAttribute(string(dir)))
+	d.MediaDescriptions = append(d.MediaDescriptions, audio)
+
+	if v := caps.Video; v != nil {
+		video := &psdp.MediaDescription{MediaName: psdp.MediaName{
+			Media: KindVideo, Port: psdp.RangedPort{Value: local.VideoPort}, Protos: []string{"RTP", "AVP"},
+			Formats: []string{strconv.Itoa(ptH264Mode1), strconv.Itoa(ptH264Mode0)},
+		}}
+		if v.BitrateKbps > 0 {
+			video.Bandwidth = append(video.Bandwidth,
+				psdp.Bandwidth{Type: "AS", Bandwidth: uint64(v.BitrateKbps)},
+				psdp.Bandwidth{Type: "TIAS", Bandwidth: uint64(v.BitrateKbps) * 1000})
+		}
+		for _, mode := range []int{1, 0} {
+			pt := uint8(ptH264Mode1)
+			if mode == 0 {
+				pt = ptH264Mode0
+			}
+			p := offerH264(*v, mode)
+			video.Attributes = append(video.Attributes,
+				rtpmap(Codec{PT: pt, Name: "H264", ClockRate: 90000}),
+				fmtp(pt, p.String()))
+		}
+		video.Attributes = append(video.Attributes,
+			psdp.NewAttribute("rtcp-fb", "* nack"),
+			psdp.NewAttribute("rtcp-fb", "* nack pli"),
+			psdp.NewAttribute("rtcp-fb", "* ccm fir"),
+			psdp.NewAttribute("content", "main"),
+			psdp.NewPropertyAttribute(string(dir)))
+		d.MediaDescriptions = append(d.MediaDescriptions, video)
+	}
+	return d.Marshal()
+}
+
+func offerH264(v H264Caps, mode int) H264Params {
+	// 42e0xx: Constrained Baseline, what every room system decodes.
+	return H264Params{
+		ProfileIDC: 0x42, ProfileIOP: 0xe0, LevelIDC: max(v.MaxLevel, 10), PacketizationMode: mode, HasProfile: true,
+	}.withExtensions(v)
+}
+
+func offerCodec(name string) (Codec, bool) {
+	switch strings.ToLower(name) {
+	case "opus":
+		return Codec{PT: ptOpus, Name: "opus", ClockRate: 48000, Channels: 2}, true
+	case "g722":
+		return staticPayloads[9], true
+	case "pcmu":
+		return staticPayloads[0], true
+	case "pcma":
+		return staticPayloads[8], true
+	}
+	return Codec{}, false
+}
+
+// ParseAnswer reads the answer to an offer we made (RFC 3264 §6, §7): it
+// must keep our m-lines in order; the first audio codec and the H.264
+// payload it lists are what the remote side will send.
+func ParseAnswer(offer, answer []byte) (*Result, error) {
+	off, err := Parse(offer)
+	if err != nil {
+		return nil, err
+	}
+	ans, err := Parse(answer)
+	if err != nil {
+		return nil, err
+	}
+	if len(ans.Media) != len(off.Media) {
+		return nil, &NegotiationError{Reason: "answer has " + strconv.Itoa(len(ans.Media)) +
+			" m-lines, offer had " + strconv.Itoa(len(off.Media))}
+	}
+	res := &Result{SDP: offer, Remote: ans}
+	for i := range ans.Media {
+		m, o := &ans.Media[i], &off.Media[i]
+		if m.Port == 0 || m.Kind != o.Kind {
+			res.Rejected = append(res.Rejected, i)
+			continue
+		}
+		dir := o.Direction.intersect(m.Direction.Reverse())
+		switch {
+		case m.Kind == KindAudio && res.Audio == nil:
+			a := answeredAudio(m)
+			if a == nil {
+				res.Rejected = append(res.Rejected, i)
+				continue
+			}
+			a.Direction = dir
+			a.Stream.fill(m)
+			res.Audio = a
+		case m.Kind == KindVideo && res.Video == nil:
+			v := chooseVideo(m, ans, H264Caps{MaxLevel: 255})
+			if v == nil {
+				res.Rejected = append(res.Rejected, i)
+				continue
+			}
+			v.Direction = dir
+			v.Stream.fill(m)
+			if oc, ok := o.Codec(v.Codec.PT); ok {
+				v.Answered = ParseH264(oc.Fmtp)
+			}
+			res.Video = v
+		default:
+			res.Rejected = append(res.Rejected, i)
+		}
+	}
+	if res.Audio == nil && res.Video == nil {
+		return nil, &NegotiationError{Reason: "answer accepted no audio or video"}
+	}
+	return res, nil
+}
+
+func answeredAudio(m *Media) *AudioStream {
+	var a *AudioStream
+	for _, c := range m.Codecs {
+		if a == nil {
+			for _, name := range []string{CodecOpus, CodecG722, CodecPCMU, CodecPCMA} {
+				if audioMatches(c, name) {
+					a = &AudioStream{Stream: Stream{Codec: c}, Ptime: m.Ptime}
+					break
+				}
+			}
+		}
+	}
+	if a == nil {
+		return nil
+	}
+	for _, c := range m.Codecs {
+		if c.Is("telephone-event") {
+			a.TelephoneEvent, a.HasTelephoneEvent = c.PT, true
+			break
+		}
+	}
+	return a
+}

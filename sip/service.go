@@ -1,0 +1,377 @@
+package sip
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/netip"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/emiago/sipgo"
+	"github.com/emiago/sipgo/sip"
+)
+
+// Handler receives dial-in calls. HandleInvite runs in its own goroutine per
+// INVITE; ctx is cancelled when the call ends. It must answer the call with
+// Accept or Reject (Ringing first if it takes a while).
+type Handler interface {
+	HandleInvite(ctx context.Context, call *InboundCall)
+}
+
+// HandlerFunc adapts a function to Handler.
+type HandlerFunc func(ctx context.Context, call *InboundCall)
+
+// HandleInvite calls f.
+func (f HandlerFunc) HandleInvite(ctx context.Context, call *InboundCall) { f(ctx, call) }
+
+// allowed is what we answer in Allow (RFC 3261 §20.5).
+const allowed = "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, UPDATE"
+
+// ErrClosed is returned by operations on a closed Service.
+var ErrClosed = errors.New("sip: service closed")
+
+// Service is a SIP user agent serving dial-in and placing dial-out calls.
+type Service struct {
+	cfg     Config
+	handler Handler
+	log     *slog.Logger
+
+	ua  *sipgo.UserAgent
+	srv *sipgo.Server
+	cli *sipgo.Client
+
+	host    string // advertised host
+	port    int
+	udp     net.PacketConn
+	tcp     net.Listener
+	udpAddr sip.Addr // local UDP socket, to send from the listening port
+
+	mu     sync.Mutex
+	calls  map[string]*call // dialog key → call
+	closed bool
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+}
+
+// New creates the service; Start opens the sockets.
+func New(cfg Config, handler Handler, log *slog.Logger) (*Service, error) {
+	cfg = cfg.withDefaults()
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if handler == nil {
+		handler = HandlerFunc(func(_ context.Context, c *InboundCall) { c.Reject(480, "Temporarily Unavailable") })
+	}
+	return &Service{cfg: cfg, handler: handler, log: log, calls: map[string]*call{}}, nil
+}
+
+// Start listens on UDP and TCP and serves until Close or ctx ends.
+func (s *Service) Start(ctx context.Context) error {
+	if err := s.listen(); err != nil {
+		return err
+	}
+	sipLog := s.log.With("layer", "sipgo")
+	ua, err := sipgo.NewUA(
+		sipgo.WithUserAgent(s.cfg.UserAgent),
+		sipgo.WithUserAgentHostname(s.host),
+		sipgo.WithUserAgentTransportLayerOptions(sip.WithTransportLayerLogger(sipLog)),
+		sipgo.WithUserAgentTransactionLayerOptions(
+			sip.WithTransactionLayerLogger(sipLog),
+			sip.WithTransactionLayerUnhandledResponseHandler(func(*sip.Response) {}),
+		),
+	)
+	if err != nil {
+		s.closeListeners()
+		return fmt.Errorf("sip: user agent: %w", err)
+	}
+	srv, err := sipgo.NewServer(ua, sipgo.WithServerLogger(sipLog))
+	if err != nil {
+		ua.Close()
+		s.closeListeners()
+		return fmt.Errorf("sip: server: %w", err)
+	}
+	cli, err := sipgo.NewClient(ua, sipgo.WithClientLogger(sipLog), sipgo.WithClientHostname(s.host))
+	if err != nil {
+		ua.Close()
+		s.closeListeners()
+		return fmt.Errorf("sip: client: %w", err)
+	}
+	s.ua, s.srv, s.cli = ua, srv, cli
+	srv.OnInvite(s.onInvite)
+	srv.OnAck(s.onAck)
+	srv.OnBye(s.inDialog)
+	srv.OnInfo(s.inDialog)
+	srv.OnUpdate(s.inDialog)
+	srv.OnOptions(s.onOptions)
+	srv.OnCancel(func(req *sip.Request, tx sip.ServerTransaction) {
+		// CANCELs matching an INVITE are answered by the transaction layer.
+		s.respond(tx, req, 481, "Call/Transaction Does Not Exist")
+	})
+	srv.OnNoRoute(func(req *sip.Request, tx sip.ServerTransaction) {
+		res := sip.NewResponseFromRequest(req, 405, "Method Not Allowed", nil)
+		res.AppendHeader(sip.NewHeader("Allow", allowed))
+		_ = tx.Respond(res)
+	})
+
+	ctx, cancel := context.WithCancel(ctx)
+	s.mu.Lock()
+	s.cancel = cancel
+	s.mu.Unlock()
+	s.wg.Add(2)
+	go func() {
+		defer s.wg.Done()
+		if err := srv.ServeUDP(s.udp); err != nil && ctx.Err() == nil {
+			s.log.Debug("udp serve ended", "err", err)
+		}
+	}()
+	go func() {
+		defer s.wg.Done()
+		if err := srv.ServeTCP(s.tcp); err != nil && ctx.Err() == nil {
+			s.log.Debug("tcp serve ended", "err", err)
+		}
+	}()
+	go func() {
+		<-ctx.Done()
+		s.Close()
+	}()
+	// Requests we originate over UDP leave from the listening socket, which
+	// sipgo registers when its reader starts: wait for that.
+	for i := 0; ; i++ {
+		if c, err := ua.TransportLayer().GetConnection("udp", s.udpAddr.String()); err == nil && c != nil {
+			c.TryClose()
+			break
+		}
+		if i == 200 {
+			s.Close()
+			return errors.New("sip: udp listener did not start")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	s.log.Info("sip listening", "udp", s.udp.LocalAddr().String(), "tcp", s.tcp.Addr().String(), "advertised", s.host)
+	return nil
+}
+
+// listen opens UDP and TCP on the same port.
+func (s *Service) listen() error {
+	host, portStr, _ := net.SplitHostPort(s.cfg.Listen)
+	port, err := strconv.Atoi(portStr)
+	if err != nil {
+		return fmt.Errorf("sip: listen port: %w", err)
+	}
+	for attempt := 0; attempt < 10; attempt++ {
+		udp, err := net.ListenPacket("udp", net.JoinHostPort(host, strconv.Itoa(port)))
+		if err != nil {
+			return fmt.Errorf("sip: listen udp: %w", err)
+		}
+		uport := udp.LocalAddr().(*net.UDPAddr).Port
+		tcp, err := net.Listen("tcp", net.JoinHostPort(host, strconv.Itoa(uport)))
+		if err != nil {
+			udp.Close()
+			if port == 0 {
+				continue // the free UDP port is taken on TCP: try another
+			}
+			return fmt.Errorf("sip: listen tcp: %w", err)
+		}
+		s.udp, s.tcp, s.port = udp, tcp, uport
+		la := udp.LocalAddr().(*net.UDPAddr)
+		s.udpAddr = sip.Addr{IP: la.IP, Port: la.Port, Hostname: la.IP.String()}
+		s.host = advertisedHost(s.cfg.PublicIP, la.IP)
+		return nil
+	}
+	return errors.New("sip: no port free on both udp and tcp")
+}
+
+func advertisedHost(public string, listen net.IP) string {
+	if public != "" {
+		return public
+	}
+	if !listen.IsUnspecified() {
+		return listen.String()
+	}
+	addrs, _ := net.InterfaceAddrs()
+	for _, a := range addrs {
+		if n, ok := a.(*net.IPNet); ok && n.IP.To4() != nil && !n.IP.IsLoopback() {
+			return n.IP.String()
+		}
+	}
+	return "127.0.0.1"
+}
+
+// Addr is the address the service listens on (UDP and TCP share the port).
+func (s *Service) Addr() netip.AddrPort {
+	if s.udp == nil {
+		return netip.AddrPort{}
+	}
+	return s.udp.LocalAddr().(*net.UDPAddr).AddrPort()
+}
+
+// AdvertisedAddr is the host used in Via, Contact and SDP.
+func (s *Service) AdvertisedAddr() string { return s.host }
+
+// Close is Shutdown with a one-second grace period for BYE responses.
+func (s *Service) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	return s.Shutdown(ctx)
+}
+
+// Shutdown ends every call with BYE (waiting for the answers until ctx
+// ends), stops listening and waits for the service's goroutines. It is
+// idempotent.
+func (s *Service) Shutdown(ctx context.Context) error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return nil
+	}
+	s.closed = true
+	calls := make([]*call, 0, len(s.calls))
+	for _, c := range s.calls {
+		calls = append(calls, c)
+	}
+	cancel := s.cancel
+	s.mu.Unlock()
+
+	var wg sync.WaitGroup
+	for _, c := range calls {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c.hangup(ctx, EndShutdown)
+		}()
+	}
+	wg.Wait()
+	if cancel != nil {
+		cancel()
+	}
+	s.closeListeners()
+	if s.ua != nil {
+		s.ua.Close()
+	}
+	s.wg.Wait()
+	return nil
+}
+
+func (s *Service) closeListeners() {
+	if s.udp != nil {
+		s.udp.Close()
+	}
+	if s.tcp != nil {
+		s.tcp.Close()
+	}
+}
+
+func (s *Service) register(c *call) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return false
+	}
+	s.calls[c.key()] = c
+	return true
+}
+
+func (s *Service) unregister(c *call) {
+	s.mu.Lock()
+	if s.calls[c.key()] == c {
+		delete(s.calls, c.key())
+	}
+	s.mu.Unlock()
+}
+
+// lookup finds the dialog of an in-dialog request: our tag is in To.
+func (s *Service) lookup(req *sip.Request) *call {
+	callID, to := req.CallID(), req.To()
+	if callID == nil || to == nil {
+		return nil
+	}
+	tag, _ := to.Params.Get("tag")
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.calls[dialogKey(callID.Value(), tag)]
+}
+
+func dialogKey(callID, localTag string) string { return callID + "\x00" + localTag }
+
+func (s *Service) respond(tx sip.ServerTransaction, req *sip.Request, code int, reason string, hdrs ...sip.Header) {
+	res := sip.NewResponseFromRequest(req, code, reason, nil)
+	res.AppendHeader(sip.NewHeader("Server", s.cfg.UserAgent))
+	for _, h := range hdrs {
+		res.AppendHeader(h)
+	}
+	if err := tx.Respond(res); err != nil {
+		s.log.Debug("respond failed", "code", code, "err", err)
+	}
+}
+
+func (s *Service) onOptions(req *sip.Request, tx sip.ServerTransaction) {
+	// RFC 3261 §11.2: same capabilities in or out of a dialog.
+	res := sip.NewResponseFromRequest(req, 200, "OK", nil)
+	res.AppendHeader(sip.NewHeader("Allow", allowed))
+	res.AppendHeader(sip.NewHeader("Accept", "application/sdp, application/dtmf-relay, application/dtmf, application/media_control+xml"))
+	res.AppendHeader(sip.NewHeader("Supported", "timer"))
+	res.AppendHeader(sip.NewHeader("Server", s.cfg.UserAgent))
+	_ = tx.Respond(res)
+}
+
+func (s *Service) onAck(req *sip.Request, _ sip.ServerTransaction) {
+	if c := s.lookup(req); c != nil {
+		c.gotAck(req)
+	}
+}
+
+func (s *Service) inDialog(req *sip.Request, tx sip.ServerTransaction) {
+	c := s.lookup(req)
+	if c == nil {
+		s.respond(tx, req, 481, "Call/Transaction Does Not Exist")
+		return
+	}
+	c.handleRequest(req, tx)
+}
+
+func (s *Service) contact(user, transport string) *sip.ContactHeader {
+	u := sip.Uri{Scheme: "sip", User: user, Host: s.host, Port: s.port}
+	if transport != "" && transport != "UDP" {
+		u.UriParams = sip.HeaderParams{}
+		u.UriParams.Add("transport", toLower(transport))
+	}
+	return &sip.ContactHeader{Address: u}
+}
+
+func (s *Service) via(transport string) *sip.ViaHeader {
+	v := &sip.ViaHeader{ProtocolName: "SIP", ProtocolVersion: "2.0", Transport: transport, Host: s.host, Port: s.port, Params: sip.HeaderParams{}}
+	v.Params.Add("branch", sip.GenerateBranch())
+	v.Params.Add("rport", "")
+	return v
+}
+
+// prepare sets how a request we originate leaves: from the listening UDP
+// socket (so NATs and endpoints see our well-known port), or a TCP
+// connection (reused when one to the destination exists).
+func (s *Service) prepare(req *sip.Request, transport, dest string) {
+	req.SetTransport(transport)
+	req.SetDestination(dest)
+	if transport == "UDP" {
+		s.udpAddr.Copy(&req.Laddr)
+	}
+}
+
+// noBuild keeps sipgo from adding headers to requests we built completely.
+func noBuild(*sipgo.Client, *sip.Request) error { return nil }
+
+func toLower(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if c >= 'A' && c <= 'Z' {
+			b[i] = c + 32
+		}
+	}
+	return string(b)
+}

@@ -9,7 +9,7 @@ if [ -z "${IN_NETNS:-}" ]; then
 fi
 CALLS=${1:-100}; N=${2:-10}; HOLD=${3:-20}
 here=$(cd "$(dirname "$0")" && pwd); BIN=${ROOMGATE_BIN:-$here/../bin/roomgate}
-dir=$(mktemp -d); trap 'kill $RG 2>/dev/null; rm -rf "$dir"' EXIT
+dir=$(mktemp -d); trap 'kill $RG 2>/dev/null; [ -n "${KEEP:-}" ] || rm -rf "$dir"' EXIT
 cat >"$dir/rg.yaml" <<YAML
 http: {listen: 127.0.0.1:48080}
 data_dir: data
@@ -28,13 +28,13 @@ cd "$dir"
 
 echo "== INVITE→200 over $CALLS sequential calls (1 s each)"
 sipp -sf uac_audio.xml -s "$ID" 127.0.0.1:45060 -i 127.0.0.1 -p 45080 -mi 127.0.0.1 -m "$CALLS" -l 1 -d 1000 \
-  -nostdin -timeout 300 -trace_rtt -rtt_freq 1 -rtt_file rtt.csv >/dev/null 2>&1 || echo "sipp reported failures (see $dir)"
+  -nostdin -timeout 300 -trace_rtt -rtt_freq 1 -trace_err >sipp1.out 2>&1 || echo "sipp reported failures (see $dir)"
 python3 - <<'PY'
 import csv,glob,statistics
 rows=[]
 for f in glob.glob('*rtt*.csv'):
     for r in csv.reader(open(f), delimiter=';'):
-        try: rows.append(float(r[2]))
+        try: rows.append(float(r[1]))
         except (ValueError, IndexError): pass
 rows.sort()
 if rows:

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"net/netip"
+	"os"
 	"reflect"
 	"strings"
 	"testing"
@@ -144,7 +145,7 @@ func ptr[T any](v T) *T { return &v }
 // tunnelledSetup is a Setup UUIE with a tunnelled TCS and MSD, a fastStart
 // OLC proposal and, when broken is set, a fastStart element that is not
 // an OpenLogicalChannel.
-func tunnelledSetup(t *testing.T, broken bool) []byte {
+func tunnelledSetup(t testing.TB, broken bool) []byte {
 	t.Helper()
 	tcs := h245.MultimediaSystemControlMessage{Request: &h245.RequestMessage{TerminalCapabilitySet: &h245.TerminalCapabilitySet{
 		SequenceNumber: 1, ProtocolIdentifier: h245.ObjectIdentifier{0, 0, 8, 245, 0, 13},
@@ -216,12 +217,7 @@ func TestEmbeddedH245(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			a, b := netip.MustParseAddrPort("192.0.2.1:40000"), netip.MustParseAddrPort("192.0.2.2:1720")
-			setup := frameBytes(t, enc{t}.q931(q931.NewSetup(q931.NewCallReference(7, false), tunnelledSetup(t, c.broken))))
-			path := writeCapture(t, layers.LinkTypeEthernet, false, false, []synthPacket{
-				{src: a, dst: b, seq: 10, syn: true},
-				{src: a, dst: b, seq: 11, payload: setup},
-			})
+			path := tunnelledCapturePath(t, c.broken)
 			rc, recs, stderr := run(t, Default(), "--roundtrip", path)
 			if rc != c.rc {
 				t.Errorf("exit %d, want %d (%s)", rc, c.rc, stderr)
@@ -241,4 +237,24 @@ func TestEmbeddedH245(t *testing.T) {
 			}
 		})
 	}
+}
+
+// tunnelledCapturePath writes a capture of a TCP handshake packet and a
+// Setup made by tunnelledSetup (frame 2).
+func tunnelledCapturePath(t testing.TB, broken bool) string {
+	a, b := netip.MustParseAddrPort("192.0.2.1:40000"), netip.MustParseAddrPort("192.0.2.2:1720")
+	setup := frameBytes(t, enc{t}.q931(q931.NewSetup(q931.NewCallReference(7, false), tunnelledSetup(t, broken))))
+	return writeCapture(t, layers.LinkTypeEthernet, false, false, []synthPacket{
+		{src: a, dst: b, seq: 10, syn: true},
+		{src: a, dst: b, seq: 11, payload: setup},
+	})
+}
+
+// tunnelledCapture returns the octets of tunnelledCapturePath's file.
+func tunnelledCapture(t testing.TB) []byte {
+	b, err := os.ReadFile(tunnelledCapturePath(t, false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

@@ -28,3 +28,20 @@ func FuzzDecodeCapture(f *testing.F) {
 		_ = newDecoder(fakeDecoders(), w).run(src)
 	})
 }
+
+// FuzzDecodeCaptureDefault is FuzzDecodeCapture with the real H.225.0 and
+// H.245 decoders (Default), seeded with a Setup carrying tunnelled H.245
+// and fastStart, so that the ASN.1 adapters and Embedded see mutated PDUs.
+func FuzzDecodeCaptureDefault(f *testing.F) {
+	if b, err := os.ReadFile(filepath.Join(capturesDir, "ndpi__h323.pcap")); err == nil {
+		f.Add(b)
+	}
+	f.Add(tunnelledCapture(f))
+	f.Fuzz(func(t *testing.T, in []byte) {
+		src, err := openCapture(bytes.NewReader(in))
+		if err != nil {
+			return
+		}
+		_ = newDecoder(Default(), newWriter(io.Discard, true)).run(src)
+	})
+}

@@ -171,7 +171,7 @@ func frameBytes(t testing.TB, payload []byte) []byte {
 }
 
 // enc marshals Q.931 messages in tests: enc{t}.q931(q931.NewSetup(...)).
-type enc struct{ t *testing.T }
+type enc struct{ t testing.TB }
 
 func (e enc) q931(m *q931.Message, err error) []byte {
 	e.t.Helper()

@@ -32,6 +32,18 @@
 //     type whose contents are decoded as T.
 //
 // Decoded values may share memory with the input buffer.
+//
+// # Helpers
+//
+// Hand-written files next to the generated ones make the call layer
+// readable: NewTransportAddress / TransportAddress.AddrPort convert
+// ipAddress and ip6Address to and from netip.AddrPort; DialledDigitsAlias,
+// H323IDAlias, URLAlias, EmailAlias and TransportAlias build checked
+// aliases; Call builds the Setup, CallProceeding, Alerting, Connect,
+// Facility and ReleaseComplete UUIEs of one call (with fastStart and
+// tunnelled H.245); RASEndpoint and Gatekeeper build the RAS requests and
+// confirmations (GRQ/GCF, RRQ/RCF, URQ/UCF, ARQ/ACF, LRQ/LCF, DRQ/DCF,
+// IRQ/IRR).
 package h225
 
 //go:generate go run ../internal/asn1gen -asn1 ../../../shared/asn1 -pkg h225 -out .

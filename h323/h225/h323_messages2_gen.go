@@ -274,7 +274,11 @@ func (v *TransportAddressIpSourceRoute) UnmarshalPER(d *per.Decoder) error {
 		v.Port = (int64)(tv)
 	}
 	v.Route = make([][]byte, 0)
-	if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+	if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+		if len(v.Route) == 0 {
+			v.Route = make([][]byte, 0, n)
+		}
+	}, func(int) error {
 		var z []byte
 		v.Route = append(v.Route, z)
 		{
@@ -568,7 +572,11 @@ func (v *StatusUUIE) UnmarshalPER(d *per.Decoder) error {
 	}
 	if opt&(1<<1) != 0 {
 		v.Tokens = make([]h235.ClearToken, 0)
-		if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+		if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+			if len(v.Tokens) == 0 {
+				v.Tokens = make([]h235.ClearToken, 0, n)
+			}
+		}, func(int) error {
 			var z h235.ClearToken
 			v.Tokens = append(v.Tokens, z)
 			if err := v.Tokens[len(v.Tokens)-1].UnmarshalPER(d); err != nil {
@@ -584,7 +592,11 @@ func (v *StatusUUIE) UnmarshalPER(d *per.Decoder) error {
 	}
 	if opt&(1<<0) != 0 {
 		v.CryptoTokens = make([]CryptoH323Token, 0)
-		if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+		if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+			if len(v.CryptoTokens) == 0 {
+				v.CryptoTokens = make([]CryptoH323Token, 0, n)
+			}
+		}, func(int) error {
 			var z CryptoH323Token
 			v.CryptoTokens = append(v.CryptoTokens, z)
 			if err := v.CryptoTokens[len(v.CryptoTokens)-1].UnmarshalPER(d); err != nil {
@@ -687,7 +699,11 @@ func (v *StatusInquiryUUIE) UnmarshalPER(d *per.Decoder) error {
 	}
 	if opt&(1<<1) != 0 {
 		v.Tokens = make([]h235.ClearToken, 0)
-		if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+		if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+			if len(v.Tokens) == 0 {
+				v.Tokens = make([]h235.ClearToken, 0, n)
+			}
+		}, func(int) error {
 			var z h235.ClearToken
 			v.Tokens = append(v.Tokens, z)
 			if err := v.Tokens[len(v.Tokens)-1].UnmarshalPER(d); err != nil {
@@ -703,7 +719,11 @@ func (v *StatusInquiryUUIE) UnmarshalPER(d *per.Decoder) error {
 	}
 	if opt&(1<<0) != 0 {
 		v.CryptoTokens = make([]CryptoH323Token, 0)
-		if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+		if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+			if len(v.CryptoTokens) == 0 {
+				v.CryptoTokens = make([]CryptoH323Token, 0, n)
+			}
+		}, func(int) error {
 			var z CryptoH323Token
 			v.CryptoTokens = append(v.CryptoTokens, z)
 			if err := v.CryptoTokens[len(v.CryptoTokens)-1].UnmarshalPER(d); err != nil {
@@ -806,7 +826,11 @@ func (v *SetupAcknowledgeUUIE) UnmarshalPER(d *per.Decoder) error {
 	}
 	if opt&(1<<1) != 0 {
 		v.Tokens = make([]h235.ClearToken, 0)
-		if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+		if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+			if len(v.Tokens) == 0 {
+				v.Tokens = make([]h235.ClearToken, 0, n)
+			}
+		}, func(int) error {
 			var z h235.ClearToken
 			v.Tokens = append(v.Tokens, z)
 			if err := v.Tokens[len(v.Tokens)-1].UnmarshalPER(d); err != nil {
@@ -822,7 +846,11 @@ func (v *SetupAcknowledgeUUIE) UnmarshalPER(d *per.Decoder) error {
 	}
 	if opt&(1<<0) != 0 {
 		v.CryptoTokens = make([]CryptoH323Token, 0)
-		if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+		if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+			if len(v.CryptoTokens) == 0 {
+				v.CryptoTokens = make([]CryptoH323Token, 0, n)
+			}
+		}, func(int) error {
 			var z CryptoH323Token
 			v.CryptoTokens = append(v.CryptoTokens, z)
 			if err := v.CryptoTokens[len(v.CryptoTokens)-1].UnmarshalPER(d); err != nil {
@@ -974,7 +1002,11 @@ func (v *NotifyUUIE) UnmarshalPER(d *per.Decoder) error {
 	}
 	if opt&(1<<1) != 0 {
 		v.Tokens = make([]h235.ClearToken, 0)
-		if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+		if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+			if len(v.Tokens) == 0 {
+				v.Tokens = make([]h235.ClearToken, 0, n)
+			}
+		}, func(int) error {
 			var z h235.ClearToken
 			v.Tokens = append(v.Tokens, z)
 			if err := v.Tokens[len(v.Tokens)-1].UnmarshalPER(d); err != nil {
@@ -990,7 +1022,11 @@ func (v *NotifyUUIE) UnmarshalPER(d *per.Decoder) error {
 	}
 	if opt&(1<<0) != 0 {
 		v.CryptoTokens = make([]CryptoH323Token, 0)
-		if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+		if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+			if len(v.CryptoTokens) == 0 {
+				v.CryptoTokens = make([]CryptoH323Token, 0, n)
+			}
+		}, func(int) error {
 			var z CryptoH323Token
 			v.CryptoTokens = append(v.CryptoTokens, z)
 			if err := v.CryptoTokens[len(v.CryptoTokens)-1].UnmarshalPER(d); err != nil {
@@ -1009,7 +1045,11 @@ func (v *NotifyUUIE) UnmarshalPER(d *per.Decoder) error {
 			switch i {
 			case 0:
 				v.ConnectedAddress = make([]AliasAddress, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.ConnectedAddress) == 0 {
+						v.ConnectedAddress = make([]AliasAddress, 0, n)
+					}
+				}, func(int) error {
 					var z AliasAddress
 					v.ConnectedAddress = append(v.ConnectedAddress, z)
 					if err := v.ConnectedAddress[len(v.ConnectedAddress)-1].UnmarshalPER(d); err != nil {
@@ -1039,7 +1079,11 @@ func (v *NotifyUUIE) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 4:
 				v.DisplayName = make([]DisplayName, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.DisplayName) == 0 {
+						v.DisplayName = make([]DisplayName, 0, n)
+					}
+				}, func(int) error {
 					var z DisplayName
 					v.DisplayName = append(v.DisplayName, z)
 					if err := v.DisplayName[len(v.DisplayName)-1].UnmarshalPER(d); err != nil {
@@ -1233,7 +1277,11 @@ func (v *EndpointType) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 1:
 				v.SupportedTunnelledProtocols = make([]TunnelledProtocol, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.SupportedTunnelledProtocols) == 0 {
+						v.SupportedTunnelledProtocols = make([]TunnelledProtocol, 0, n)
+					}
+				}, func(int) error {
 					var z TunnelledProtocol
 					v.SupportedTunnelledProtocols = append(v.SupportedTunnelledProtocols, z)
 					if err := v.SupportedTunnelledProtocols[len(v.SupportedTunnelledProtocols)-1].UnmarshalPER(d); err != nil {
@@ -1315,7 +1363,11 @@ func (v *GatewayInfo) UnmarshalPER(d *per.Decoder) error {
 	}
 	if opt&(1<<1) != 0 {
 		v.Protocol = make([]SupportedProtocols, 0)
-		if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+		if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+			if len(v.Protocol) == 0 {
+				v.Protocol = make([]SupportedProtocols, 0, n)
+			}
+		}, func(int) error {
 			var z SupportedProtocols
 			v.Protocol = append(v.Protocol, z)
 			if err := v.Protocol[len(v.Protocol)-1].UnmarshalPER(d); err != nil {
@@ -1671,7 +1723,11 @@ func (v *H310Caps) UnmarshalPER(d *per.Decoder) error {
 			switch i {
 			case 0:
 				v.DataRatesSupported = make([]DataRate, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.DataRatesSupported) == 0 {
+						v.DataRatesSupported = make([]DataRate, 0, n)
+					}
+				}, func(int) error {
 					var z DataRate
 					v.DataRatesSupported = append(v.DataRatesSupported, z)
 					if err := v.DataRatesSupported[len(v.DataRatesSupported)-1].UnmarshalPER(d); err != nil {
@@ -1686,7 +1742,11 @@ func (v *H310Caps) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 1:
 				v.SupportedPrefixes = make([]SupportedPrefix, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.SupportedPrefixes) == 0 {
+						v.SupportedPrefixes = make([]SupportedPrefix, 0, n)
+					}
+				}, func(int) error {
 					var z SupportedPrefix
 					v.SupportedPrefixes = append(v.SupportedPrefixes, z)
 					if err := v.SupportedPrefixes[len(v.SupportedPrefixes)-1].UnmarshalPER(d); err != nil {
@@ -1793,7 +1853,11 @@ func (v *H320Caps) UnmarshalPER(d *per.Decoder) error {
 			switch i {
 			case 0:
 				v.DataRatesSupported = make([]DataRate, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.DataRatesSupported) == 0 {
+						v.DataRatesSupported = make([]DataRate, 0, n)
+					}
+				}, func(int) error {
 					var z DataRate
 					v.DataRatesSupported = append(v.DataRatesSupported, z)
 					if err := v.DataRatesSupported[len(v.DataRatesSupported)-1].UnmarshalPER(d); err != nil {
@@ -1808,7 +1872,11 @@ func (v *H320Caps) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 1:
 				v.SupportedPrefixes = make([]SupportedPrefix, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.SupportedPrefixes) == 0 {
+						v.SupportedPrefixes = make([]SupportedPrefix, 0, n)
+					}
+				}, func(int) error {
 					var z SupportedPrefix
 					v.SupportedPrefixes = append(v.SupportedPrefixes, z)
 					if err := v.SupportedPrefixes[len(v.SupportedPrefixes)-1].UnmarshalPER(d); err != nil {
@@ -1915,7 +1983,11 @@ func (v *H321Caps) UnmarshalPER(d *per.Decoder) error {
 			switch i {
 			case 0:
 				v.DataRatesSupported = make([]DataRate, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.DataRatesSupported) == 0 {
+						v.DataRatesSupported = make([]DataRate, 0, n)
+					}
+				}, func(int) error {
 					var z DataRate
 					v.DataRatesSupported = append(v.DataRatesSupported, z)
 					if err := v.DataRatesSupported[len(v.DataRatesSupported)-1].UnmarshalPER(d); err != nil {
@@ -1930,7 +2002,11 @@ func (v *H321Caps) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 1:
 				v.SupportedPrefixes = make([]SupportedPrefix, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.SupportedPrefixes) == 0 {
+						v.SupportedPrefixes = make([]SupportedPrefix, 0, n)
+					}
+				}, func(int) error {
 					var z SupportedPrefix
 					v.SupportedPrefixes = append(v.SupportedPrefixes, z)
 					if err := v.SupportedPrefixes[len(v.SupportedPrefixes)-1].UnmarshalPER(d); err != nil {
@@ -2037,7 +2113,11 @@ func (v *H322Caps) UnmarshalPER(d *per.Decoder) error {
 			switch i {
 			case 0:
 				v.DataRatesSupported = make([]DataRate, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.DataRatesSupported) == 0 {
+						v.DataRatesSupported = make([]DataRate, 0, n)
+					}
+				}, func(int) error {
 					var z DataRate
 					v.DataRatesSupported = append(v.DataRatesSupported, z)
 					if err := v.DataRatesSupported[len(v.DataRatesSupported)-1].UnmarshalPER(d); err != nil {
@@ -2052,7 +2132,11 @@ func (v *H322Caps) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 1:
 				v.SupportedPrefixes = make([]SupportedPrefix, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.SupportedPrefixes) == 0 {
+						v.SupportedPrefixes = make([]SupportedPrefix, 0, n)
+					}
+				}, func(int) error {
 					var z SupportedPrefix
 					v.SupportedPrefixes = append(v.SupportedPrefixes, z)
 					if err := v.SupportedPrefixes[len(v.SupportedPrefixes)-1].UnmarshalPER(d); err != nil {
@@ -2159,7 +2243,11 @@ func (v *H323Caps) UnmarshalPER(d *per.Decoder) error {
 			switch i {
 			case 0:
 				v.DataRatesSupported = make([]DataRate, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.DataRatesSupported) == 0 {
+						v.DataRatesSupported = make([]DataRate, 0, n)
+					}
+				}, func(int) error {
 					var z DataRate
 					v.DataRatesSupported = append(v.DataRatesSupported, z)
 					if err := v.DataRatesSupported[len(v.DataRatesSupported)-1].UnmarshalPER(d); err != nil {
@@ -2174,7 +2262,11 @@ func (v *H323Caps) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 1:
 				v.SupportedPrefixes = make([]SupportedPrefix, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.SupportedPrefixes) == 0 {
+						v.SupportedPrefixes = make([]SupportedPrefix, 0, n)
+					}
+				}, func(int) error {
 					var z SupportedPrefix
 					v.SupportedPrefixes = append(v.SupportedPrefixes, z)
 					if err := v.SupportedPrefixes[len(v.SupportedPrefixes)-1].UnmarshalPER(d); err != nil {
@@ -2281,7 +2373,11 @@ func (v *H324Caps) UnmarshalPER(d *per.Decoder) error {
 			switch i {
 			case 0:
 				v.DataRatesSupported = make([]DataRate, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.DataRatesSupported) == 0 {
+						v.DataRatesSupported = make([]DataRate, 0, n)
+					}
+				}, func(int) error {
 					var z DataRate
 					v.DataRatesSupported = append(v.DataRatesSupported, z)
 					if err := v.DataRatesSupported[len(v.DataRatesSupported)-1].UnmarshalPER(d); err != nil {
@@ -2296,7 +2392,11 @@ func (v *H324Caps) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 1:
 				v.SupportedPrefixes = make([]SupportedPrefix, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.SupportedPrefixes) == 0 {
+						v.SupportedPrefixes = make([]SupportedPrefix, 0, n)
+					}
+				}, func(int) error {
 					var z SupportedPrefix
 					v.SupportedPrefixes = append(v.SupportedPrefixes, z)
 					if err := v.SupportedPrefixes[len(v.SupportedPrefixes)-1].UnmarshalPER(d); err != nil {
@@ -2403,7 +2503,11 @@ func (v *VoiceCaps) UnmarshalPER(d *per.Decoder) error {
 			switch i {
 			case 0:
 				v.DataRatesSupported = make([]DataRate, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.DataRatesSupported) == 0 {
+						v.DataRatesSupported = make([]DataRate, 0, n)
+					}
+				}, func(int) error {
 					var z DataRate
 					v.DataRatesSupported = append(v.DataRatesSupported, z)
 					if err := v.DataRatesSupported[len(v.DataRatesSupported)-1].UnmarshalPER(d); err != nil {
@@ -2418,7 +2522,11 @@ func (v *VoiceCaps) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 1:
 				v.SupportedPrefixes = make([]SupportedPrefix, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.SupportedPrefixes) == 0 {
+						v.SupportedPrefixes = make([]SupportedPrefix, 0, n)
+					}
+				}, func(int) error {
 					var z SupportedPrefix
 					v.SupportedPrefixes = append(v.SupportedPrefixes, z)
 					if err := v.SupportedPrefixes[len(v.SupportedPrefixes)-1].UnmarshalPER(d); err != nil {
@@ -2525,7 +2633,11 @@ func (v *T120OnlyCaps) UnmarshalPER(d *per.Decoder) error {
 			switch i {
 			case 0:
 				v.DataRatesSupported = make([]DataRate, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.DataRatesSupported) == 0 {
+						v.DataRatesSupported = make([]DataRate, 0, n)
+					}
+				}, func(int) error {
 					var z DataRate
 					v.DataRatesSupported = append(v.DataRatesSupported, z)
 					if err := v.DataRatesSupported[len(v.DataRatesSupported)-1].UnmarshalPER(d); err != nil {
@@ -2540,7 +2652,11 @@ func (v *T120OnlyCaps) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 1:
 				v.SupportedPrefixes = make([]SupportedPrefix, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.SupportedPrefixes) == 0 {
+						v.SupportedPrefixes = make([]SupportedPrefix, 0, n)
+					}
+				}, func(int) error {
 					var z SupportedPrefix
 					v.SupportedPrefixes = append(v.SupportedPrefixes, z)
 					if err := v.SupportedPrefixes[len(v.SupportedPrefixes)-1].UnmarshalPER(d); err != nil {
@@ -2637,7 +2753,11 @@ func (v *NonStandardProtocol) UnmarshalPER(d *per.Decoder) error {
 	}
 	if opt&(1<<0) != 0 {
 		v.DataRatesSupported = make([]DataRate, 0)
-		if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+		if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+			if len(v.DataRatesSupported) == 0 {
+				v.DataRatesSupported = make([]DataRate, 0, n)
+			}
+		}, func(int) error {
 			var z DataRate
 			v.DataRatesSupported = append(v.DataRatesSupported, z)
 			if err := v.DataRatesSupported[len(v.DataRatesSupported)-1].UnmarshalPER(d); err != nil {
@@ -2652,7 +2772,11 @@ func (v *NonStandardProtocol) UnmarshalPER(d *per.Decoder) error {
 		}
 	}
 	v.SupportedPrefixes = make([]SupportedPrefix, 0)
-	if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+	if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+		if len(v.SupportedPrefixes) == 0 {
+			v.SupportedPrefixes = make([]SupportedPrefix, 0, n)
+		}
+	}, func(int) error {
 		var z SupportedPrefix
 		v.SupportedPrefixes = append(v.SupportedPrefixes, z)
 		if err := v.SupportedPrefixes[len(v.SupportedPrefixes)-1].UnmarshalPER(d); err != nil {
@@ -2755,7 +2879,11 @@ func (v *T38FaxAnnexbOnlyCaps) UnmarshalPER(d *per.Decoder) error {
 	}
 	if opt&(1<<0) != 0 {
 		v.DataRatesSupported = make([]DataRate, 0)
-		if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+		if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+			if len(v.DataRatesSupported) == 0 {
+				v.DataRatesSupported = make([]DataRate, 0, n)
+			}
+		}, func(int) error {
 			var z DataRate
 			v.DataRatesSupported = append(v.DataRatesSupported, z)
 			if err := v.DataRatesSupported[len(v.DataRatesSupported)-1].UnmarshalPER(d); err != nil {
@@ -2770,7 +2898,11 @@ func (v *T38FaxAnnexbOnlyCaps) UnmarshalPER(d *per.Decoder) error {
 		}
 	}
 	v.SupportedPrefixes = make([]SupportedPrefix, 0)
-	if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+	if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+		if len(v.SupportedPrefixes) == 0 {
+			v.SupportedPrefixes = make([]SupportedPrefix, 0, n)
+		}
+	}, func(int) error {
 		var z SupportedPrefix
 		v.SupportedPrefixes = append(v.SupportedPrefixes, z)
 		if err := v.SupportedPrefixes[len(v.SupportedPrefixes)-1].UnmarshalPER(d); err != nil {
@@ -2874,7 +3006,11 @@ func (v *SIPCaps) UnmarshalPER(d *per.Decoder) error {
 	}
 	if opt&(1<<1) != 0 {
 		v.DataRatesSupported = make([]DataRate, 0)
-		if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+		if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+			if len(v.DataRatesSupported) == 0 {
+				v.DataRatesSupported = make([]DataRate, 0, n)
+			}
+		}, func(int) error {
 			var z DataRate
 			v.DataRatesSupported = append(v.DataRatesSupported, z)
 			if err := v.DataRatesSupported[len(v.DataRatesSupported)-1].UnmarshalPER(d); err != nil {
@@ -2890,7 +3026,11 @@ func (v *SIPCaps) UnmarshalPER(d *per.Decoder) error {
 	}
 	if opt&(1<<0) != 0 {
 		v.SupportedPrefixes = make([]SupportedPrefix, 0)
-		if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+		if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+			if len(v.SupportedPrefixes) == 0 {
+				v.SupportedPrefixes = make([]SupportedPrefix, 0, n)
+			}
+		}, func(int) error {
 			var z SupportedPrefix
 			v.SupportedPrefixes = append(v.SupportedPrefixes, z)
 			if err := v.SupportedPrefixes[len(v.SupportedPrefixes)-1].UnmarshalPER(d); err != nil {
@@ -2987,7 +3127,11 @@ func (v *McuInfo) UnmarshalPER(d *per.Decoder) error {
 			switch i {
 			case 0:
 				v.Protocol = make([]SupportedProtocols, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.Protocol) == 0 {
+						v.Protocol = make([]SupportedProtocols, 0, n)
+					}
+				}, func(int) error {
 					var z SupportedProtocols
 					v.Protocol = append(v.Protocol, z)
 					if err := v.Protocol[len(v.Protocol)-1].UnmarshalPER(d); err != nil {

@@ -1129,7 +1129,11 @@ func (v *Endpoint) UnmarshalPER(d *per.Decoder) error {
 	}
 	if opt&(1<<8) != 0 {
 		v.AliasAddress = make([]AliasAddress, 0)
-		if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+		if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+			if len(v.AliasAddress) == 0 {
+				v.AliasAddress = make([]AliasAddress, 0, n)
+			}
+		}, func(int) error {
 			var z AliasAddress
 			v.AliasAddress = append(v.AliasAddress, z)
 			if err := v.AliasAddress[len(v.AliasAddress)-1].UnmarshalPER(d); err != nil {
@@ -1145,7 +1149,11 @@ func (v *Endpoint) UnmarshalPER(d *per.Decoder) error {
 	}
 	if opt&(1<<7) != 0 {
 		v.CallSignalAddress = make([]TransportAddress, 0)
-		if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+		if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+			if len(v.CallSignalAddress) == 0 {
+				v.CallSignalAddress = make([]TransportAddress, 0, n)
+			}
+		}, func(int) error {
 			var z TransportAddress
 			v.CallSignalAddress = append(v.CallSignalAddress, z)
 			if err := v.CallSignalAddress[len(v.CallSignalAddress)-1].UnmarshalPER(d); err != nil {
@@ -1161,7 +1169,11 @@ func (v *Endpoint) UnmarshalPER(d *per.Decoder) error {
 	}
 	if opt&(1<<6) != 0 {
 		v.RasAddress = make([]TransportAddress, 0)
-		if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+		if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+			if len(v.RasAddress) == 0 {
+				v.RasAddress = make([]TransportAddress, 0, n)
+			}
+		}, func(int) error {
 			var z TransportAddress
 			v.RasAddress = append(v.RasAddress, z)
 			if err := v.RasAddress[len(v.RasAddress)-1].UnmarshalPER(d); err != nil {
@@ -1183,7 +1195,11 @@ func (v *Endpoint) UnmarshalPER(d *per.Decoder) error {
 	}
 	if opt&(1<<4) != 0 {
 		v.Tokens = make([]h235.ClearToken, 0)
-		if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+		if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+			if len(v.Tokens) == 0 {
+				v.Tokens = make([]h235.ClearToken, 0, n)
+			}
+		}, func(int) error {
 			var z h235.ClearToken
 			v.Tokens = append(v.Tokens, z)
 			if err := v.Tokens[len(v.Tokens)-1].UnmarshalPER(d); err != nil {
@@ -1199,7 +1215,11 @@ func (v *Endpoint) UnmarshalPER(d *per.Decoder) error {
 	}
 	if opt&(1<<3) != 0 {
 		v.CryptoTokens = make([]CryptoH323Token, 0)
-		if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+		if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+			if len(v.CryptoTokens) == 0 {
+				v.CryptoTokens = make([]CryptoH323Token, 0, n)
+			}
+		}, func(int) error {
 			var z CryptoH323Token
 			v.CryptoTokens = append(v.CryptoTokens, z)
 			if err := v.CryptoTokens[len(v.CryptoTokens)-1].UnmarshalPER(d); err != nil {
@@ -1225,7 +1245,11 @@ func (v *Endpoint) UnmarshalPER(d *per.Decoder) error {
 	}
 	if opt&(1<<1) != 0 {
 		v.RemoteExtensionAddress = make([]AliasAddress, 0)
-		if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+		if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+			if len(v.RemoteExtensionAddress) == 0 {
+				v.RemoteExtensionAddress = make([]AliasAddress, 0, n)
+			}
+		}, func(int) error {
 			var z AliasAddress
 			v.RemoteExtensionAddress = append(v.RemoteExtensionAddress, z)
 			if err := v.RemoteExtensionAddress[len(v.RemoteExtensionAddress)-1].UnmarshalPER(d); err != nil {
@@ -1241,7 +1265,11 @@ func (v *Endpoint) UnmarshalPER(d *per.Decoder) error {
 	}
 	if opt&(1<<0) != 0 {
 		v.DestExtraCallInfo = make([]AliasAddress, 0)
-		if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+		if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+			if len(v.DestExtraCallInfo) == 0 {
+				v.DestExtraCallInfo = make([]AliasAddress, 0, n)
+			}
+		}, func(int) error {
 			var z AliasAddress
 			v.DestExtraCallInfo = append(v.DestExtraCallInfo, z)
 			if err := v.DestExtraCallInfo[len(v.DestExtraCallInfo)-1].UnmarshalPER(d); err != nil {
@@ -1351,7 +1379,11 @@ func (v *AlternateTransportAddresses) UnmarshalPER(d *per.Decoder) error {
 	}
 	if opt&(1<<0) != 0 {
 		v.AnnexE = make([]TransportAddress, 0)
-		if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+		if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+			if len(v.AnnexE) == 0 {
+				v.AnnexE = make([]TransportAddress, 0, n)
+			}
+		}, func(int) error {
 			var z TransportAddress
 			v.AnnexE = append(v.AnnexE, z)
 			if err := v.AnnexE[len(v.AnnexE)-1].UnmarshalPER(d); err != nil {
@@ -1370,7 +1402,11 @@ func (v *AlternateTransportAddresses) UnmarshalPER(d *per.Decoder) error {
 			switch i {
 			case 0:
 				v.Sctp = make([]TransportAddress, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.Sctp) == 0 {
+						v.Sctp = make([]TransportAddress, 0, n)
+					}
+				}, func(int) error {
 					var z TransportAddress
 					v.Sctp = append(v.Sctp, z)
 					if err := v.Sctp[len(v.Sctp)-1].UnmarshalPER(d); err != nil {
@@ -1614,7 +1650,11 @@ func (v *AltGKInfo) UnmarshalPER(d *per.Decoder) error {
 		return err
 	}
 	v.AlternateGatekeeper = make([]AlternateGK, 0)
-	if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+	if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+		if len(v.AlternateGatekeeper) == 0 {
+			v.AlternateGatekeeper = make([]AlternateGK, 0, n)
+		}
+	}, func(int) error {
 		var z AlternateGK
 		v.AlternateGatekeeper = append(v.AlternateGatekeeper, z)
 		if err := v.AlternateGatekeeper[len(v.AlternateGatekeeper)-1].UnmarshalPER(d); err != nil {
@@ -4118,7 +4158,11 @@ func (v *CallCapacityInfo) UnmarshalPER(d *per.Decoder) error {
 	}
 	if opt&(1<<10) != 0 {
 		v.VoiceGwCallsAvailable = make([]CallsAvailable, 0)
-		if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+		if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+			if len(v.VoiceGwCallsAvailable) == 0 {
+				v.VoiceGwCallsAvailable = make([]CallsAvailable, 0, n)
+			}
+		}, func(int) error {
 			var z CallsAvailable
 			v.VoiceGwCallsAvailable = append(v.VoiceGwCallsAvailable, z)
 			if err := v.VoiceGwCallsAvailable[len(v.VoiceGwCallsAvailable)-1].UnmarshalPER(d); err != nil {
@@ -4134,7 +4178,11 @@ func (v *CallCapacityInfo) UnmarshalPER(d *per.Decoder) error {
 	}
 	if opt&(1<<9) != 0 {
 		v.H310GwCallsAvailable = make([]CallsAvailable, 0)
-		if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+		if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+			if len(v.H310GwCallsAvailable) == 0 {
+				v.H310GwCallsAvailable = make([]CallsAvailable, 0, n)
+			}
+		}, func(int) error {
 			var z CallsAvailable
 			v.H310GwCallsAvailable = append(v.H310GwCallsAvailable, z)
 			if err := v.H310GwCallsAvailable[len(v.H310GwCallsAvailable)-1].UnmarshalPER(d); err != nil {
@@ -4150,7 +4198,11 @@ func (v *CallCapacityInfo) UnmarshalPER(d *per.Decoder) error {
 	}
 	if opt&(1<<8) != 0 {
 		v.H320GwCallsAvailable = make([]CallsAvailable, 0)
-		if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+		if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+			if len(v.H320GwCallsAvailable) == 0 {
+				v.H320GwCallsAvailable = make([]CallsAvailable, 0, n)
+			}
+		}, func(int) error {
 			var z CallsAvailable
 			v.H320GwCallsAvailable = append(v.H320GwCallsAvailable, z)
 			if err := v.H320GwCallsAvailable[len(v.H320GwCallsAvailable)-1].UnmarshalPER(d); err != nil {
@@ -4166,7 +4218,11 @@ func (v *CallCapacityInfo) UnmarshalPER(d *per.Decoder) error {
 	}
 	if opt&(1<<7) != 0 {
 		v.H321GwCallsAvailable = make([]CallsAvailable, 0)
-		if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+		if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+			if len(v.H321GwCallsAvailable) == 0 {
+				v.H321GwCallsAvailable = make([]CallsAvailable, 0, n)
+			}
+		}, func(int) error {
 			var z CallsAvailable
 			v.H321GwCallsAvailable = append(v.H321GwCallsAvailable, z)
 			if err := v.H321GwCallsAvailable[len(v.H321GwCallsAvailable)-1].UnmarshalPER(d); err != nil {
@@ -4182,7 +4238,11 @@ func (v *CallCapacityInfo) UnmarshalPER(d *per.Decoder) error {
 	}
 	if opt&(1<<6) != 0 {
 		v.H322GwCallsAvailable = make([]CallsAvailable, 0)
-		if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+		if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+			if len(v.H322GwCallsAvailable) == 0 {
+				v.H322GwCallsAvailable = make([]CallsAvailable, 0, n)
+			}
+		}, func(int) error {
 			var z CallsAvailable
 			v.H322GwCallsAvailable = append(v.H322GwCallsAvailable, z)
 			if err := v.H322GwCallsAvailable[len(v.H322GwCallsAvailable)-1].UnmarshalPER(d); err != nil {
@@ -4198,7 +4258,11 @@ func (v *CallCapacityInfo) UnmarshalPER(d *per.Decoder) error {
 	}
 	if opt&(1<<5) != 0 {
 		v.H323GwCallsAvailable = make([]CallsAvailable, 0)
-		if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+		if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+			if len(v.H323GwCallsAvailable) == 0 {
+				v.H323GwCallsAvailable = make([]CallsAvailable, 0, n)
+			}
+		}, func(int) error {
 			var z CallsAvailable
 			v.H323GwCallsAvailable = append(v.H323GwCallsAvailable, z)
 			if err := v.H323GwCallsAvailable[len(v.H323GwCallsAvailable)-1].UnmarshalPER(d); err != nil {
@@ -4214,7 +4278,11 @@ func (v *CallCapacityInfo) UnmarshalPER(d *per.Decoder) error {
 	}
 	if opt&(1<<4) != 0 {
 		v.H324GwCallsAvailable = make([]CallsAvailable, 0)
-		if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+		if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+			if len(v.H324GwCallsAvailable) == 0 {
+				v.H324GwCallsAvailable = make([]CallsAvailable, 0, n)
+			}
+		}, func(int) error {
 			var z CallsAvailable
 			v.H324GwCallsAvailable = append(v.H324GwCallsAvailable, z)
 			if err := v.H324GwCallsAvailable[len(v.H324GwCallsAvailable)-1].UnmarshalPER(d); err != nil {
@@ -4230,7 +4298,11 @@ func (v *CallCapacityInfo) UnmarshalPER(d *per.Decoder) error {
 	}
 	if opt&(1<<3) != 0 {
 		v.T120OnlyGwCallsAvailable = make([]CallsAvailable, 0)
-		if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+		if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+			if len(v.T120OnlyGwCallsAvailable) == 0 {
+				v.T120OnlyGwCallsAvailable = make([]CallsAvailable, 0, n)
+			}
+		}, func(int) error {
 			var z CallsAvailable
 			v.T120OnlyGwCallsAvailable = append(v.T120OnlyGwCallsAvailable, z)
 			if err := v.T120OnlyGwCallsAvailable[len(v.T120OnlyGwCallsAvailable)-1].UnmarshalPER(d); err != nil {
@@ -4246,7 +4318,11 @@ func (v *CallCapacityInfo) UnmarshalPER(d *per.Decoder) error {
 	}
 	if opt&(1<<2) != 0 {
 		v.T38FaxAnnexbOnlyGwCallsAvailable = make([]CallsAvailable, 0)
-		if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+		if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+			if len(v.T38FaxAnnexbOnlyGwCallsAvailable) == 0 {
+				v.T38FaxAnnexbOnlyGwCallsAvailable = make([]CallsAvailable, 0, n)
+			}
+		}, func(int) error {
 			var z CallsAvailable
 			v.T38FaxAnnexbOnlyGwCallsAvailable = append(v.T38FaxAnnexbOnlyGwCallsAvailable, z)
 			if err := v.T38FaxAnnexbOnlyGwCallsAvailable[len(v.T38FaxAnnexbOnlyGwCallsAvailable)-1].UnmarshalPER(d); err != nil {
@@ -4262,7 +4338,11 @@ func (v *CallCapacityInfo) UnmarshalPER(d *per.Decoder) error {
 	}
 	if opt&(1<<1) != 0 {
 		v.TerminalCallsAvailable = make([]CallsAvailable, 0)
-		if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+		if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+			if len(v.TerminalCallsAvailable) == 0 {
+				v.TerminalCallsAvailable = make([]CallsAvailable, 0, n)
+			}
+		}, func(int) error {
 			var z CallsAvailable
 			v.TerminalCallsAvailable = append(v.TerminalCallsAvailable, z)
 			if err := v.TerminalCallsAvailable[len(v.TerminalCallsAvailable)-1].UnmarshalPER(d); err != nil {
@@ -4278,7 +4358,11 @@ func (v *CallCapacityInfo) UnmarshalPER(d *per.Decoder) error {
 	}
 	if opt&(1<<0) != 0 {
 		v.McuCallsAvailable = make([]CallsAvailable, 0)
-		if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+		if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+			if len(v.McuCallsAvailable) == 0 {
+				v.McuCallsAvailable = make([]CallsAvailable, 0, n)
+			}
+		}, func(int) error {
 			var z CallsAvailable
 			v.McuCallsAvailable = append(v.McuCallsAvailable, z)
 			if err := v.McuCallsAvailable[len(v.McuCallsAvailable)-1].UnmarshalPER(d); err != nil {
@@ -4297,7 +4381,11 @@ func (v *CallCapacityInfo) UnmarshalPER(d *per.Decoder) error {
 			switch i {
 			case 0:
 				v.SipGwCallsAvailable = make([]CallsAvailable, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.SipGwCallsAvailable) == 0 {
+						v.SipGwCallsAvailable = make([]CallsAvailable, 0, n)
+					}
+				}, func(int) error {
 					var z CallsAvailable
 					v.SipGwCallsAvailable = append(v.SipGwCallsAvailable, z)
 					if err := v.SipGwCallsAvailable[len(v.SipGwCallsAvailable)-1].UnmarshalPER(d); err != nil {
@@ -4493,7 +4581,11 @@ func (v *CircuitInfo) UnmarshalPER(d *per.Decoder) error {
 	}
 	if opt&(1<<0) != 0 {
 		v.GenericData = make([]GenericData, 0)
-		if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+		if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+			if len(v.GenericData) == 0 {
+				v.GenericData = make([]GenericData, 0, n)
+			}
+		}, func(int) error {
 			var z GenericData
 			v.GenericData = append(v.GenericData, z)
 			if err := v.GenericData[len(v.GenericData)-1].UnmarshalPER(d); err != nil {
@@ -4659,7 +4751,11 @@ func (v *CicInfo) UnmarshalPER(d *per.Decoder) error {
 		return err
 	}
 	v.Cic = make([][]byte, 0)
-	if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+	if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+		if len(v.Cic) == 0 {
+			v.Cic = make([][]byte, 0, n)
+		}
+	}, func(int) error {
 		var z []byte
 		v.Cic = append(v.Cic, z)
 		{

@@ -64,7 +64,11 @@ func (v *GroupID) UnmarshalPER(d *per.Decoder) error {
 	}
 	if opt&(1<<0) != 0 {
 		v.Member = make([]int64, 0)
-		if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+		if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+			if len(v.Member) == 0 {
+				v.Member = make([]int64, 0, n)
+			}
+		}, func(int) error {
 			var z int64
 			v.Member = append(v.Member, z)
 			{
@@ -512,7 +516,11 @@ func (v *RasUsageInfoTypes) UnmarshalPER(d *per.Decoder) error {
 		return err
 	}
 	v.NonStandardUsageTypes = make([]NonStandardParameter, 0)
-	if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+	if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+		if len(v.NonStandardUsageTypes) == 0 {
+			v.NonStandardUsageTypes = make([]NonStandardParameter, 0, n)
+		}
+	}, func(int) error {
 		var z NonStandardParameter
 		v.NonStandardUsageTypes = append(v.NonStandardUsageTypes, z)
 		if err := v.NonStandardUsageTypes[len(v.NonStandardUsageTypes)-1].UnmarshalPER(d); err != nil {
@@ -820,7 +828,11 @@ func (v *RasUsageInformation) UnmarshalPER(d *per.Decoder) error {
 		return err
 	}
 	v.NonStandardUsageFields = make([]NonStandardParameter, 0)
-	if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+	if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+		if len(v.NonStandardUsageFields) == 0 {
+			v.NonStandardUsageFields = make([]NonStandardParameter, 0, n)
+		}
+	}, func(int) error {
 		var z NonStandardParameter
 		v.NonStandardUsageFields = append(v.NonStandardUsageFields, z)
 		if err := v.NonStandardUsageFields[len(v.NonStandardUsageFields)-1].UnmarshalPER(d); err != nil {
@@ -1421,7 +1433,11 @@ func (v *GenericData) UnmarshalPER(d *per.Decoder) error {
 	}
 	if opt&(1<<0) != 0 {
 		v.Parameters = make([]EnumeratedParameter, 0)
-		if _, err := d.GetSequenceOf(per.SizeRange{Lb: 1, Ub: 512, HasUb: true}, func(int) error {
+		if _, err := d.GetSequenceOfGrow(per.SizeRange{Lb: 1, Ub: 512, HasUb: true}, func(n int) {
+			if len(v.Parameters) == 0 {
+				v.Parameters = make([]EnumeratedParameter, 0, n)
+			}
+		}, func(int) error {
 			var z EnumeratedParameter
 			v.Parameters = append(v.Parameters, z)
 			if err := v.Parameters[len(v.Parameters)-1].UnmarshalPER(d); err != nil {
@@ -1845,7 +1861,11 @@ func (v *Content) UnmarshalPER(d *per.Decoder) error {
 	case 10:
 		v.Compound = new([]EnumeratedParameter)
 		(*v.Compound) = make([]EnumeratedParameter, 0)
-		if _, err := d.GetSequenceOf(per.SizeRange{Lb: 1, Ub: 512, HasUb: true}, func(int) error {
+		if _, err := d.GetSequenceOfGrow(per.SizeRange{Lb: 1, Ub: 512, HasUb: true}, func(n int) {
+			if len((*v.Compound)) == 0 {
+				(*v.Compound) = make([]EnumeratedParameter, 0, n)
+			}
+		}, func(int) error {
 			var z EnumeratedParameter
 			(*v.Compound) = append((*v.Compound), z)
 			if err := (*v.Compound)[len((*v.Compound))-1].UnmarshalPER(d); err != nil {
@@ -1858,7 +1878,11 @@ func (v *Content) UnmarshalPER(d *per.Decoder) error {
 	case 11:
 		v.Nested = new([]GenericData)
 		(*v.Nested) = make([]GenericData, 0)
-		if _, err := d.GetSequenceOf(per.SizeRange{Lb: 1, Ub: 16, HasUb: true}, func(int) error {
+		if _, err := d.GetSequenceOfGrow(per.SizeRange{Lb: 1, Ub: 16, HasUb: true}, func(n int) {
+			if len((*v.Nested)) == 0 {
+				(*v.Nested) = make([]GenericData, 0, n)
+			}
+		}, func(int) error {
 			var z GenericData
 			(*v.Nested) = append((*v.Nested), z)
 			if err := (*v.Nested)[len((*v.Nested))-1].UnmarshalPER(d); err != nil {
@@ -1965,7 +1989,11 @@ func (v *FeatureSet) UnmarshalPER(d *per.Decoder) error {
 	}
 	if opt&(1<<2) != 0 {
 		v.NeededFeatures = make([]FeatureDescriptor, 0)
-		if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+		if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+			if len(v.NeededFeatures) == 0 {
+				v.NeededFeatures = make([]FeatureDescriptor, 0, n)
+			}
+		}, func(int) error {
 			var z FeatureDescriptor
 			v.NeededFeatures = append(v.NeededFeatures, z)
 			if err := v.NeededFeatures[len(v.NeededFeatures)-1].UnmarshalPER(d); err != nil {
@@ -1981,7 +2009,11 @@ func (v *FeatureSet) UnmarshalPER(d *per.Decoder) error {
 	}
 	if opt&(1<<1) != 0 {
 		v.DesiredFeatures = make([]FeatureDescriptor, 0)
-		if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+		if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+			if len(v.DesiredFeatures) == 0 {
+				v.DesiredFeatures = make([]FeatureDescriptor, 0, n)
+			}
+		}, func(int) error {
 			var z FeatureDescriptor
 			v.DesiredFeatures = append(v.DesiredFeatures, z)
 			if err := v.DesiredFeatures[len(v.DesiredFeatures)-1].UnmarshalPER(d); err != nil {
@@ -1997,7 +2029,11 @@ func (v *FeatureSet) UnmarshalPER(d *per.Decoder) error {
 	}
 	if opt&(1<<0) != 0 {
 		v.SupportedFeatures = make([]FeatureDescriptor, 0)
-		if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+		if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+			if len(v.SupportedFeatures) == 0 {
+				v.SupportedFeatures = make([]FeatureDescriptor, 0, n)
+			}
+		}, func(int) error {
 			var z FeatureDescriptor
 			v.SupportedFeatures = append(v.SupportedFeatures, z)
 			if err := v.SupportedFeatures[len(v.SupportedFeatures)-1].UnmarshalPER(d); err != nil {
@@ -2203,7 +2239,11 @@ func (v *RTPSession) UnmarshalPER(d *per.Decoder) error {
 		v.SessionId = (int64)(tv)
 	}
 	v.AssociatedSessionIds = make([]int64, 0)
-	if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+	if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+		if len(v.AssociatedSessionIds) == 0 {
+			v.AssociatedSessionIds = make([]int64, 0, n)
+		}
+	}, func(int) error {
 		var z int64
 		v.AssociatedSessionIds = append(v.AssociatedSessionIds, z)
 		{
@@ -2839,7 +2879,11 @@ func (v *RasMessage) UnmarshalPER(d *per.Decoder) error {
 		v.AdmissionConfirmSequence = new([]AdmissionConfirm)
 		if err := d.GetOpenTypeFunc(func(d *per.Decoder) error {
 			(*v.AdmissionConfirmSequence) = make([]AdmissionConfirm, 0)
-			if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+			if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+				if len((*v.AdmissionConfirmSequence)) == 0 {
+					(*v.AdmissionConfirmSequence) = make([]AdmissionConfirm, 0, n)
+				}
+			}, func(int) error {
 				var z AdmissionConfirm
 				(*v.AdmissionConfirmSequence) = append((*v.AdmissionConfirmSequence), z)
 				if err := (*v.AdmissionConfirmSequence)[len((*v.AdmissionConfirmSequence))-1].UnmarshalPER(d); err != nil {
@@ -3124,7 +3168,11 @@ func (v *GatekeeperRequest) UnmarshalPER(d *per.Decoder) error {
 	}
 	if opt&(1<<0) != 0 {
 		v.EndpointAlias = make([]AliasAddress, 0)
-		if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+		if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+			if len(v.EndpointAlias) == 0 {
+				v.EndpointAlias = make([]AliasAddress, 0, n)
+			}
+		}, func(int) error {
 			var z AliasAddress
 			v.EndpointAlias = append(v.EndpointAlias, z)
 			if err := v.EndpointAlias[len(v.EndpointAlias)-1].UnmarshalPER(d); err != nil {
@@ -3143,7 +3191,11 @@ func (v *GatekeeperRequest) UnmarshalPER(d *per.Decoder) error {
 			switch i {
 			case 0:
 				v.AlternateEndpoints = make([]Endpoint, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.AlternateEndpoints) == 0 {
+						v.AlternateEndpoints = make([]Endpoint, 0, n)
+					}
+				}, func(int) error {
 					var z Endpoint
 					v.AlternateEndpoints = append(v.AlternateEndpoints, z)
 					if err := v.AlternateEndpoints[len(v.AlternateEndpoints)-1].UnmarshalPER(d); err != nil {
@@ -3158,7 +3210,11 @@ func (v *GatekeeperRequest) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 1:
 				v.Tokens = make([]h235.ClearToken, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.Tokens) == 0 {
+						v.Tokens = make([]h235.ClearToken, 0, n)
+					}
+				}, func(int) error {
 					var z h235.ClearToken
 					v.Tokens = append(v.Tokens, z)
 					if err := v.Tokens[len(v.Tokens)-1].UnmarshalPER(d); err != nil {
@@ -3173,7 +3229,11 @@ func (v *GatekeeperRequest) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 2:
 				v.CryptoTokens = make([]CryptoH323Token, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.CryptoTokens) == 0 {
+						v.CryptoTokens = make([]CryptoH323Token, 0, n)
+					}
+				}, func(int) error {
 					var z CryptoH323Token
 					v.CryptoTokens = append(v.CryptoTokens, z)
 					if err := v.CryptoTokens[len(v.CryptoTokens)-1].UnmarshalPER(d); err != nil {
@@ -3188,7 +3248,11 @@ func (v *GatekeeperRequest) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 3:
 				v.AuthenticationCapability = make([]h235.AuthenticationMechanism, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.AuthenticationCapability) == 0 {
+						v.AuthenticationCapability = make([]h235.AuthenticationMechanism, 0, n)
+					}
+				}, func(int) error {
 					var z h235.AuthenticationMechanism
 					v.AuthenticationCapability = append(v.AuthenticationCapability, z)
 					if err := v.AuthenticationCapability[len(v.AuthenticationCapability)-1].UnmarshalPER(d); err != nil {
@@ -3203,7 +3267,11 @@ func (v *GatekeeperRequest) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 4:
 				v.AlgorithmOIDs = make([]ObjectIdentifier, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.AlgorithmOIDs) == 0 {
+						v.AlgorithmOIDs = make([]ObjectIdentifier, 0, n)
+					}
+				}, func(int) error {
 					var z ObjectIdentifier
 					v.AlgorithmOIDs = append(v.AlgorithmOIDs, z)
 					{
@@ -3222,7 +3290,11 @@ func (v *GatekeeperRequest) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 5:
 				v.Integrity = make([]IntegrityMechanism, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.Integrity) == 0 {
+						v.Integrity = make([]IntegrityMechanism, 0, n)
+					}
+				}, func(int) error {
 					var z IntegrityMechanism
 					v.Integrity = append(v.Integrity, z)
 					if err := v.Integrity[len(v.Integrity)-1].UnmarshalPER(d); err != nil {
@@ -3249,7 +3321,11 @@ func (v *GatekeeperRequest) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 9:
 				v.GenericData = make([]GenericData, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.GenericData) == 0 {
+						v.GenericData = make([]GenericData, 0, n)
+					}
+				}, func(int) error {
 					var z GenericData
 					v.GenericData = append(v.GenericData, z)
 					if err := v.GenericData[len(v.GenericData)-1].UnmarshalPER(d); err != nil {
@@ -3482,7 +3558,11 @@ func (v *GatekeeperConfirm) UnmarshalPER(d *per.Decoder) error {
 			switch i {
 			case 0:
 				v.AlternateGatekeeper = make([]AlternateGK, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.AlternateGatekeeper) == 0 {
+						v.AlternateGatekeeper = make([]AlternateGK, 0, n)
+					}
+				}, func(int) error {
 					var z AlternateGK
 					v.AlternateGatekeeper = append(v.AlternateGatekeeper, z)
 					if err := v.AlternateGatekeeper[len(v.AlternateGatekeeper)-1].UnmarshalPER(d); err != nil {
@@ -3502,7 +3582,11 @@ func (v *GatekeeperConfirm) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 2:
 				v.Tokens = make([]h235.ClearToken, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.Tokens) == 0 {
+						v.Tokens = make([]h235.ClearToken, 0, n)
+					}
+				}, func(int) error {
 					var z h235.ClearToken
 					v.Tokens = append(v.Tokens, z)
 					if err := v.Tokens[len(v.Tokens)-1].UnmarshalPER(d); err != nil {
@@ -3517,7 +3601,11 @@ func (v *GatekeeperConfirm) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 3:
 				v.CryptoTokens = make([]CryptoH323Token, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.CryptoTokens) == 0 {
+						v.CryptoTokens = make([]CryptoH323Token, 0, n)
+					}
+				}, func(int) error {
 					var z CryptoH323Token
 					v.CryptoTokens = append(v.CryptoTokens, z)
 					if err := v.CryptoTokens[len(v.CryptoTokens)-1].UnmarshalPER(d); err != nil {
@@ -3543,7 +3631,11 @@ func (v *GatekeeperConfirm) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 5:
 				v.Integrity = make([]IntegrityMechanism, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.Integrity) == 0 {
+						v.Integrity = make([]IntegrityMechanism, 0, n)
+					}
+				}, func(int) error {
 					var z IntegrityMechanism
 					v.Integrity = append(v.Integrity, z)
 					if err := v.Integrity[len(v.Integrity)-1].UnmarshalPER(d); err != nil {
@@ -3568,7 +3660,11 @@ func (v *GatekeeperConfirm) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 8:
 				v.GenericData = make([]GenericData, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.GenericData) == 0 {
+						v.GenericData = make([]GenericData, 0, n)
+					}
+				}, func(int) error {
 					var z GenericData
 					v.GenericData = append(v.GenericData, z)
 					if err := v.GenericData[len(v.GenericData)-1].UnmarshalPER(d); err != nil {
@@ -3757,7 +3853,11 @@ func (v *GatekeeperReject) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 1:
 				v.Tokens = make([]h235.ClearToken, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.Tokens) == 0 {
+						v.Tokens = make([]h235.ClearToken, 0, n)
+					}
+				}, func(int) error {
 					var z h235.ClearToken
 					v.Tokens = append(v.Tokens, z)
 					if err := v.Tokens[len(v.Tokens)-1].UnmarshalPER(d); err != nil {
@@ -3772,7 +3872,11 @@ func (v *GatekeeperReject) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 2:
 				v.CryptoTokens = make([]CryptoH323Token, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.CryptoTokens) == 0 {
+						v.CryptoTokens = make([]CryptoH323Token, 0, n)
+					}
+				}, func(int) error {
 					var z CryptoH323Token
 					v.CryptoTokens = append(v.CryptoTokens, z)
 					if err := v.CryptoTokens[len(v.CryptoTokens)-1].UnmarshalPER(d); err != nil {
@@ -3797,7 +3901,11 @@ func (v *GatekeeperReject) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 5:
 				v.GenericData = make([]GenericData, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.GenericData) == 0 {
+						v.GenericData = make([]GenericData, 0, n)
+					}
+				}, func(int) error {
 					var z GenericData
 					v.GenericData = append(v.GenericData, z)
 					if err := v.GenericData[len(v.GenericData)-1].UnmarshalPER(d); err != nil {
@@ -4303,7 +4411,11 @@ func (v *RegistrationRequest) UnmarshalPER(d *per.Decoder) error {
 		v.DiscoveryComplete = (bool)(tv)
 	}
 	v.CallSignalAddress = make([]TransportAddress, 0)
-	if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+	if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+		if len(v.CallSignalAddress) == 0 {
+			v.CallSignalAddress = make([]TransportAddress, 0, n)
+		}
+	}, func(int) error {
 		var z TransportAddress
 		v.CallSignalAddress = append(v.CallSignalAddress, z)
 		if err := v.CallSignalAddress[len(v.CallSignalAddress)-1].UnmarshalPER(d); err != nil {
@@ -4314,7 +4426,11 @@ func (v *RegistrationRequest) UnmarshalPER(d *per.Decoder) error {
 		return fmt.Errorf("callSignalAddress: %w", err)
 	}
 	v.RasAddress = make([]TransportAddress, 0)
-	if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+	if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+		if len(v.RasAddress) == 0 {
+			v.RasAddress = make([]TransportAddress, 0, n)
+		}
+	}, func(int) error {
 		var z TransportAddress
 		v.RasAddress = append(v.RasAddress, z)
 		if err := v.RasAddress[len(v.RasAddress)-1].UnmarshalPER(d); err != nil {
@@ -4329,7 +4445,11 @@ func (v *RegistrationRequest) UnmarshalPER(d *per.Decoder) error {
 	}
 	if opt&(1<<1) != 0 {
 		v.TerminalAlias = make([]AliasAddress, 0)
-		if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+		if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+			if len(v.TerminalAlias) == 0 {
+				v.TerminalAlias = make([]AliasAddress, 0, n)
+			}
+		}, func(int) error {
 			var z AliasAddress
 			v.TerminalAlias = append(v.TerminalAlias, z)
 			if err := v.TerminalAlias[len(v.TerminalAlias)-1].UnmarshalPER(d); err != nil {
@@ -4357,7 +4477,11 @@ func (v *RegistrationRequest) UnmarshalPER(d *per.Decoder) error {
 			switch i {
 			case 0:
 				v.AlternateEndpoints = make([]Endpoint, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.AlternateEndpoints) == 0 {
+						v.AlternateEndpoints = make([]Endpoint, 0, n)
+					}
+				}, func(int) error {
 					var z Endpoint
 					v.AlternateEndpoints = append(v.AlternateEndpoints, z)
 					if err := v.AlternateEndpoints[len(v.AlternateEndpoints)-1].UnmarshalPER(d); err != nil {
@@ -4377,7 +4501,11 @@ func (v *RegistrationRequest) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 2:
 				v.Tokens = make([]h235.ClearToken, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.Tokens) == 0 {
+						v.Tokens = make([]h235.ClearToken, 0, n)
+					}
+				}, func(int) error {
 					var z h235.ClearToken
 					v.Tokens = append(v.Tokens, z)
 					if err := v.Tokens[len(v.Tokens)-1].UnmarshalPER(d); err != nil {
@@ -4392,7 +4520,11 @@ func (v *RegistrationRequest) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 3:
 				v.CryptoTokens = make([]CryptoH323Token, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.CryptoTokens) == 0 {
+						v.CryptoTokens = make([]CryptoH323Token, 0, n)
+					}
+				}, func(int) error {
 					var z CryptoH323Token
 					v.CryptoTokens = append(v.CryptoTokens, z)
 					if err := v.CryptoTokens[len(v.CryptoTokens)-1].UnmarshalPER(d); err != nil {
@@ -4451,7 +4583,11 @@ func (v *RegistrationRequest) UnmarshalPER(d *per.Decoder) error {
 				v.AdditiveRegistration = new(struct{})
 			case 11:
 				v.TerminalAliasPattern = make([]AddressPattern, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.TerminalAliasPattern) == 0 {
+						v.TerminalAliasPattern = make([]AddressPattern, 0, n)
+					}
+				}, func(int) error {
 					var z AddressPattern
 					v.TerminalAliasPattern = append(v.TerminalAliasPattern, z)
 					if err := v.TerminalAliasPattern[len(v.TerminalAliasPattern)-1].UnmarshalPER(d); err != nil {
@@ -4482,7 +4618,11 @@ func (v *RegistrationRequest) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 15:
 				v.SupportedH248Packages = make([]H248PackagesDescriptor, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.SupportedH248Packages) == 0 {
+						v.SupportedH248Packages = make([]H248PackagesDescriptor, 0, n)
+					}
+				}, func(int) error {
 					var z H248PackagesDescriptor
 					v.SupportedH248Packages = append(v.SupportedH248Packages, z)
 					if err := v.SupportedH248Packages[len(v.SupportedH248Packages)-1].UnmarshalPER(d); err != nil {
@@ -4517,7 +4657,11 @@ func (v *RegistrationRequest) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 20:
 				v.GenericData = make([]GenericData, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.GenericData) == 0 {
+						v.GenericData = make([]GenericData, 0, n)
+					}
+				}, func(int) error {
 					var z GenericData
 					v.GenericData = append(v.GenericData, z)
 					if err := v.GenericData[len(v.GenericData)-1].UnmarshalPER(d); err != nil {
@@ -4555,7 +4699,11 @@ func (v *RegistrationRequest) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 26:
 				v.Language = make([]string, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.Language) == 0 {
+						v.Language = make([]string, 0, n)
+					}
+				}, func(int) error {
 					var z string
 					v.Language = append(v.Language, z)
 					{

@@ -284,7 +284,11 @@ func (v *RegistrationConfirm) UnmarshalPER(d *per.Decoder) error {
 		}
 	}
 	v.CallSignalAddress = make([]TransportAddress, 0)
-	if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+	if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+		if len(v.CallSignalAddress) == 0 {
+			v.CallSignalAddress = make([]TransportAddress, 0, n)
+		}
+	}, func(int) error {
 		var z TransportAddress
 		v.CallSignalAddress = append(v.CallSignalAddress, z)
 		if err := v.CallSignalAddress[len(v.CallSignalAddress)-1].UnmarshalPER(d); err != nil {
@@ -296,7 +300,11 @@ func (v *RegistrationConfirm) UnmarshalPER(d *per.Decoder) error {
 	}
 	if opt&(1<<1) != 0 {
 		v.TerminalAlias = make([]AliasAddress, 0)
-		if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+		if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+			if len(v.TerminalAlias) == 0 {
+				v.TerminalAlias = make([]AliasAddress, 0, n)
+			}
+		}, func(int) error {
 			var z AliasAddress
 			v.TerminalAlias = append(v.TerminalAlias, z)
 			if err := v.TerminalAlias[len(v.TerminalAlias)-1].UnmarshalPER(d); err != nil {
@@ -324,7 +332,11 @@ func (v *RegistrationConfirm) UnmarshalPER(d *per.Decoder) error {
 			switch i {
 			case 0:
 				v.AlternateGatekeeper = make([]AlternateGK, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.AlternateGatekeeper) == 0 {
+						v.AlternateGatekeeper = make([]AlternateGK, 0, n)
+					}
+				}, func(int) error {
 					var z AlternateGK
 					v.AlternateGatekeeper = append(v.AlternateGatekeeper, z)
 					if err := v.AlternateGatekeeper[len(v.AlternateGatekeeper)-1].UnmarshalPER(d); err != nil {
@@ -344,7 +356,11 @@ func (v *RegistrationConfirm) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 2:
 				v.Tokens = make([]h235.ClearToken, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.Tokens) == 0 {
+						v.Tokens = make([]h235.ClearToken, 0, n)
+					}
+				}, func(int) error {
 					var z h235.ClearToken
 					v.Tokens = append(v.Tokens, z)
 					if err := v.Tokens[len(v.Tokens)-1].UnmarshalPER(d); err != nil {
@@ -359,7 +375,11 @@ func (v *RegistrationConfirm) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 3:
 				v.CryptoTokens = make([]CryptoH323Token, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.CryptoTokens) == 0 {
+						v.CryptoTokens = make([]CryptoH323Token, 0, n)
+					}
+				}, func(int) error {
 					var z CryptoH323Token
 					v.CryptoTokens = append(v.CryptoTokens, z)
 					if err := v.CryptoTokens[len(v.CryptoTokens)-1].UnmarshalPER(d); err != nil {
@@ -402,7 +422,11 @@ func (v *RegistrationConfirm) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 8:
 				v.ServiceControl = make([]ServiceControlSession, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.ServiceControl) == 0 {
+						v.ServiceControl = make([]ServiceControlSession, 0, n)
+					}
+				}, func(int) error {
 					var z ServiceControlSession
 					v.ServiceControl = append(v.ServiceControl, z)
 					if err := v.ServiceControl[len(v.ServiceControl)-1].UnmarshalPER(d); err != nil {
@@ -419,7 +443,11 @@ func (v *RegistrationConfirm) UnmarshalPER(d *per.Decoder) error {
 				v.SupportsAdditiveRegistration = new(struct{})
 			case 10:
 				v.TerminalAliasPattern = make([]AddressPattern, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.TerminalAliasPattern) == 0 {
+						v.TerminalAliasPattern = make([]AddressPattern, 0, n)
+					}
+				}, func(int) error {
 					var z AddressPattern
 					v.TerminalAliasPattern = append(v.TerminalAliasPattern, z)
 					if err := v.TerminalAliasPattern[len(v.TerminalAliasPattern)-1].UnmarshalPER(d); err != nil {
@@ -434,7 +462,11 @@ func (v *RegistrationConfirm) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 11:
 				v.SupportedPrefixes = make([]SupportedPrefix, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.SupportedPrefixes) == 0 {
+						v.SupportedPrefixes = make([]SupportedPrefix, 0, n)
+					}
+				}, func(int) error {
 					var z SupportedPrefix
 					v.SupportedPrefixes = append(v.SupportedPrefixes, z)
 					if err := v.SupportedPrefixes[len(v.SupportedPrefixes)-1].UnmarshalPER(d); err != nil {
@@ -449,7 +481,11 @@ func (v *RegistrationConfirm) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 12:
 				v.UsageSpec = make([]RasUsageSpecification, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.UsageSpec) == 0 {
+						v.UsageSpec = make([]RasUsageSpecification, 0, n)
+					}
+				}, func(int) error {
 					var z RasUsageSpecification
 					v.UsageSpec = append(v.UsageSpec, z)
 					if err := v.UsageSpec[len(v.UsageSpec)-1].UnmarshalPER(d); err != nil {
@@ -479,7 +515,11 @@ func (v *RegistrationConfirm) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 16:
 				v.GenericData = make([]GenericData, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.GenericData) == 0 {
+						v.GenericData = make([]GenericData, 0, n)
+					}
+				}, func(int) error {
 					var z GenericData
 					v.GenericData = append(v.GenericData, z)
 					if err := v.GenericData[len(v.GenericData)-1].UnmarshalPER(d); err != nil {
@@ -819,7 +859,11 @@ func (v *RegistrationReject) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 1:
 				v.Tokens = make([]h235.ClearToken, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.Tokens) == 0 {
+						v.Tokens = make([]h235.ClearToken, 0, n)
+					}
+				}, func(int) error {
 					var z h235.ClearToken
 					v.Tokens = append(v.Tokens, z)
 					if err := v.Tokens[len(v.Tokens)-1].UnmarshalPER(d); err != nil {
@@ -834,7 +878,11 @@ func (v *RegistrationReject) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 2:
 				v.CryptoTokens = make([]CryptoH323Token, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.CryptoTokens) == 0 {
+						v.CryptoTokens = make([]CryptoH323Token, 0, n)
+					}
+				}, func(int) error {
 					var z CryptoH323Token
 					v.CryptoTokens = append(v.CryptoTokens, z)
 					if err := v.CryptoTokens[len(v.CryptoTokens)-1].UnmarshalPER(d); err != nil {
@@ -859,7 +907,11 @@ func (v *RegistrationReject) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 5:
 				v.GenericData = make([]GenericData, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.GenericData) == 0 {
+						v.GenericData = make([]GenericData, 0, n)
+					}
+				}, func(int) error {
 					var z GenericData
 					v.GenericData = append(v.GenericData, z)
 					if err := v.GenericData[len(v.GenericData)-1].UnmarshalPER(d); err != nil {
@@ -1105,7 +1157,11 @@ func (v *RegistrationRejectReason) UnmarshalPER(d *per.Decoder) error {
 	case 4:
 		v.DuplicateAlias = new([]AliasAddress)
 		(*v.DuplicateAlias) = make([]AliasAddress, 0)
-		if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+		if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+			if len((*v.DuplicateAlias)) == 0 {
+				(*v.DuplicateAlias) = make([]AliasAddress, 0, n)
+			}
+		}, func(int) error {
 			var z AliasAddress
 			(*v.DuplicateAlias) = append((*v.DuplicateAlias), z)
 			if err := (*v.DuplicateAlias)[len((*v.DuplicateAlias))-1].UnmarshalPER(d); err != nil {
@@ -1292,7 +1348,11 @@ func (v *RegistrationRejectReasonInvalidTerminalAliases) UnmarshalPER(d *per.Dec
 	}
 	if opt&(1<<2) != 0 {
 		v.TerminalAlias = make([]AliasAddress, 0)
-		if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+		if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+			if len(v.TerminalAlias) == 0 {
+				v.TerminalAlias = make([]AliasAddress, 0, n)
+			}
+		}, func(int) error {
 			var z AliasAddress
 			v.TerminalAlias = append(v.TerminalAlias, z)
 			if err := v.TerminalAlias[len(v.TerminalAlias)-1].UnmarshalPER(d); err != nil {
@@ -1308,7 +1368,11 @@ func (v *RegistrationRejectReasonInvalidTerminalAliases) UnmarshalPER(d *per.Dec
 	}
 	if opt&(1<<1) != 0 {
 		v.TerminalAliasPattern = make([]AddressPattern, 0)
-		if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+		if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+			if len(v.TerminalAliasPattern) == 0 {
+				v.TerminalAliasPattern = make([]AddressPattern, 0, n)
+			}
+		}, func(int) error {
 			var z AddressPattern
 			v.TerminalAliasPattern = append(v.TerminalAliasPattern, z)
 			if err := v.TerminalAliasPattern[len(v.TerminalAliasPattern)-1].UnmarshalPER(d); err != nil {
@@ -1324,7 +1388,11 @@ func (v *RegistrationRejectReasonInvalidTerminalAliases) UnmarshalPER(d *per.Dec
 	}
 	if opt&(1<<0) != 0 {
 		v.SupportedPrefixes = make([]SupportedPrefix, 0)
-		if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+		if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+			if len(v.SupportedPrefixes) == 0 {
+				v.SupportedPrefixes = make([]SupportedPrefix, 0, n)
+			}
+		}, func(int) error {
 			var z SupportedPrefix
 			v.SupportedPrefixes = append(v.SupportedPrefixes, z)
 			if err := v.SupportedPrefixes[len(v.SupportedPrefixes)-1].UnmarshalPER(d); err != nil {
@@ -1546,7 +1614,11 @@ func (v *UnregistrationRequest) UnmarshalPER(d *per.Decoder) error {
 		return fmt.Errorf("requestSeqNum: %w", err)
 	}
 	v.CallSignalAddress = make([]TransportAddress, 0)
-	if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+	if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+		if len(v.CallSignalAddress) == 0 {
+			v.CallSignalAddress = make([]TransportAddress, 0, n)
+		}
+	}, func(int) error {
 		var z TransportAddress
 		v.CallSignalAddress = append(v.CallSignalAddress, z)
 		if err := v.CallSignalAddress[len(v.CallSignalAddress)-1].UnmarshalPER(d); err != nil {
@@ -1558,7 +1630,11 @@ func (v *UnregistrationRequest) UnmarshalPER(d *per.Decoder) error {
 	}
 	if opt&(1<<2) != 0 {
 		v.EndpointAlias = make([]AliasAddress, 0)
-		if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+		if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+			if len(v.EndpointAlias) == 0 {
+				v.EndpointAlias = make([]AliasAddress, 0, n)
+			}
+		}, func(int) error {
 			var z AliasAddress
 			v.EndpointAlias = append(v.EndpointAlias, z)
 			if err := v.EndpointAlias[len(v.EndpointAlias)-1].UnmarshalPER(d); err != nil {
@@ -1589,7 +1665,11 @@ func (v *UnregistrationRequest) UnmarshalPER(d *per.Decoder) error {
 			switch i {
 			case 0:
 				v.AlternateEndpoints = make([]Endpoint, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.AlternateEndpoints) == 0 {
+						v.AlternateEndpoints = make([]Endpoint, 0, n)
+					}
+				}, func(int) error {
 					var z Endpoint
 					v.AlternateEndpoints = append(v.AlternateEndpoints, z)
 					if err := v.AlternateEndpoints[len(v.AlternateEndpoints)-1].UnmarshalPER(d); err != nil {
@@ -1609,7 +1689,11 @@ func (v *UnregistrationRequest) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 2:
 				v.Tokens = make([]h235.ClearToken, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.Tokens) == 0 {
+						v.Tokens = make([]h235.ClearToken, 0, n)
+					}
+				}, func(int) error {
 					var z h235.ClearToken
 					v.Tokens = append(v.Tokens, z)
 					if err := v.Tokens[len(v.Tokens)-1].UnmarshalPER(d); err != nil {
@@ -1624,7 +1708,11 @@ func (v *UnregistrationRequest) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 3:
 				v.CryptoTokens = make([]CryptoH323Token, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.CryptoTokens) == 0 {
+						v.CryptoTokens = make([]CryptoH323Token, 0, n)
+					}
+				}, func(int) error {
 					var z CryptoH323Token
 					v.CryptoTokens = append(v.CryptoTokens, z)
 					if err := v.CryptoTokens[len(v.CryptoTokens)-1].UnmarshalPER(d); err != nil {
@@ -1649,7 +1737,11 @@ func (v *UnregistrationRequest) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 6:
 				v.EndpointAliasPattern = make([]AddressPattern, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.EndpointAliasPattern) == 0 {
+						v.EndpointAliasPattern = make([]AddressPattern, 0, n)
+					}
+				}, func(int) error {
 					var z AddressPattern
 					v.EndpointAliasPattern = append(v.EndpointAliasPattern, z)
 					if err := v.EndpointAliasPattern[len(v.EndpointAliasPattern)-1].UnmarshalPER(d); err != nil {
@@ -1664,7 +1756,11 @@ func (v *UnregistrationRequest) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 7:
 				v.SupportedPrefixes = make([]SupportedPrefix, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.SupportedPrefixes) == 0 {
+						v.SupportedPrefixes = make([]SupportedPrefix, 0, n)
+					}
+				}, func(int) error {
 					var z SupportedPrefix
 					v.SupportedPrefixes = append(v.SupportedPrefixes, z)
 					if err := v.SupportedPrefixes[len(v.SupportedPrefixes)-1].UnmarshalPER(d); err != nil {
@@ -1679,7 +1775,11 @@ func (v *UnregistrationRequest) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 8:
 				v.AlternateGatekeeper = make([]AlternateGK, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.AlternateGatekeeper) == 0 {
+						v.AlternateGatekeeper = make([]AlternateGK, 0, n)
+					}
+				}, func(int) error {
 					var z AlternateGK
 					v.AlternateGatekeeper = append(v.AlternateGatekeeper, z)
 					if err := v.AlternateGatekeeper[len(v.AlternateGatekeeper)-1].UnmarshalPER(d); err != nil {
@@ -1694,7 +1794,11 @@ func (v *UnregistrationRequest) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 9:
 				v.GenericData = make([]GenericData, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.GenericData) == 0 {
+						v.GenericData = make([]GenericData, 0, n)
+					}
+				}, func(int) error {
 					var z GenericData
 					v.GenericData = append(v.GenericData, z)
 					if err := v.GenericData[len(v.GenericData)-1].UnmarshalPER(d); err != nil {
@@ -1979,7 +2083,11 @@ func (v *UnregistrationConfirm) UnmarshalPER(d *per.Decoder) error {
 			switch i {
 			case 0:
 				v.Tokens = make([]h235.ClearToken, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.Tokens) == 0 {
+						v.Tokens = make([]h235.ClearToken, 0, n)
+					}
+				}, func(int) error {
 					var z h235.ClearToken
 					v.Tokens = append(v.Tokens, z)
 					if err := v.Tokens[len(v.Tokens)-1].UnmarshalPER(d); err != nil {
@@ -1994,7 +2102,11 @@ func (v *UnregistrationConfirm) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 1:
 				v.CryptoTokens = make([]CryptoH323Token, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.CryptoTokens) == 0 {
+						v.CryptoTokens = make([]CryptoH323Token, 0, n)
+					}
+				}, func(int) error {
 					var z CryptoH323Token
 					v.CryptoTokens = append(v.CryptoTokens, z)
 					if err := v.CryptoTokens[len(v.CryptoTokens)-1].UnmarshalPER(d); err != nil {
@@ -2014,7 +2126,11 @@ func (v *UnregistrationConfirm) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 3:
 				v.GenericData = make([]GenericData, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.GenericData) == 0 {
+						v.GenericData = make([]GenericData, 0, n)
+					}
+				}, func(int) error {
 					var z GenericData
 					v.GenericData = append(v.GenericData, z)
 					if err := v.GenericData[len(v.GenericData)-1].UnmarshalPER(d); err != nil {
@@ -2171,7 +2287,11 @@ func (v *UnregistrationReject) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 1:
 				v.Tokens = make([]h235.ClearToken, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.Tokens) == 0 {
+						v.Tokens = make([]h235.ClearToken, 0, n)
+					}
+				}, func(int) error {
 					var z h235.ClearToken
 					v.Tokens = append(v.Tokens, z)
 					if err := v.Tokens[len(v.Tokens)-1].UnmarshalPER(d); err != nil {
@@ -2186,7 +2306,11 @@ func (v *UnregistrationReject) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 2:
 				v.CryptoTokens = make([]CryptoH323Token, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.CryptoTokens) == 0 {
+						v.CryptoTokens = make([]CryptoH323Token, 0, n)
+					}
+				}, func(int) error {
 					var z CryptoH323Token
 					v.CryptoTokens = append(v.CryptoTokens, z)
 					if err := v.CryptoTokens[len(v.CryptoTokens)-1].UnmarshalPER(d); err != nil {
@@ -2206,7 +2330,11 @@ func (v *UnregistrationReject) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 4:
 				v.GenericData = make([]GenericData, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.GenericData) == 0 {
+						v.GenericData = make([]GenericData, 0, n)
+					}
+				}, func(int) error {
 					var z GenericData
 					v.GenericData = append(v.GenericData, z)
 					if err := v.GenericData[len(v.GenericData)-1].UnmarshalPER(d); err != nil {
@@ -2674,7 +2802,11 @@ func (v *AdmissionRequest) UnmarshalPER(d *per.Decoder) error {
 	}
 	if opt&(1<<5) != 0 {
 		v.DestinationInfo = make([]AliasAddress, 0)
-		if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+		if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+			if len(v.DestinationInfo) == 0 {
+				v.DestinationInfo = make([]AliasAddress, 0, n)
+			}
+		}, func(int) error {
 			var z AliasAddress
 			v.DestinationInfo = append(v.DestinationInfo, z)
 			if err := v.DestinationInfo[len(v.DestinationInfo)-1].UnmarshalPER(d); err != nil {
@@ -2696,7 +2828,11 @@ func (v *AdmissionRequest) UnmarshalPER(d *per.Decoder) error {
 	}
 	if opt&(1<<3) != 0 {
 		v.DestExtraCallInfo = make([]AliasAddress, 0)
-		if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+		if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+			if len(v.DestExtraCallInfo) == 0 {
+				v.DestExtraCallInfo = make([]AliasAddress, 0, n)
+			}
+		}, func(int) error {
 			var z AliasAddress
 			v.DestExtraCallInfo = append(v.DestExtraCallInfo, z)
 			if err := v.DestExtraCallInfo[len(v.DestExtraCallInfo)-1].UnmarshalPER(d); err != nil {
@@ -2711,7 +2847,11 @@ func (v *AdmissionRequest) UnmarshalPER(d *per.Decoder) error {
 		}
 	}
 	v.SrcInfo = make([]AliasAddress, 0)
-	if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+	if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+		if len(v.SrcInfo) == 0 {
+			v.SrcInfo = make([]AliasAddress, 0, n)
+		}
+	}, func(int) error {
 		var z AliasAddress
 		v.SrcInfo = append(v.SrcInfo, z)
 		if err := v.SrcInfo[len(v.SrcInfo)-1].UnmarshalPER(d); err != nil {
@@ -2781,7 +2921,11 @@ func (v *AdmissionRequest) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 2:
 				v.SrcAlternatives = make([]Endpoint, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.SrcAlternatives) == 0 {
+						v.SrcAlternatives = make([]Endpoint, 0, n)
+					}
+				}, func(int) error {
 					var z Endpoint
 					v.SrcAlternatives = append(v.SrcAlternatives, z)
 					if err := v.SrcAlternatives[len(v.SrcAlternatives)-1].UnmarshalPER(d); err != nil {
@@ -2796,7 +2940,11 @@ func (v *AdmissionRequest) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 3:
 				v.DestAlternatives = make([]Endpoint, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.DestAlternatives) == 0 {
+						v.DestAlternatives = make([]Endpoint, 0, n)
+					}
+				}, func(int) error {
 					var z Endpoint
 					v.DestAlternatives = append(v.DestAlternatives, z)
 					if err := v.DestAlternatives[len(v.DestAlternatives)-1].UnmarshalPER(d); err != nil {
@@ -2816,7 +2964,11 @@ func (v *AdmissionRequest) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 5:
 				v.Tokens = make([]h235.ClearToken, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.Tokens) == 0 {
+						v.Tokens = make([]h235.ClearToken, 0, n)
+					}
+				}, func(int) error {
 					var z h235.ClearToken
 					v.Tokens = append(v.Tokens, z)
 					if err := v.Tokens[len(v.Tokens)-1].UnmarshalPER(d); err != nil {
@@ -2831,7 +2983,11 @@ func (v *AdmissionRequest) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 6:
 				v.CryptoTokens = make([]CryptoH323Token, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.CryptoTokens) == 0 {
+						v.CryptoTokens = make([]CryptoH323Token, 0, n)
+					}
+				}, func(int) error {
 					var z CryptoH323Token
 					v.CryptoTokens = append(v.CryptoTokens, z)
 					if err := v.CryptoTokens[len(v.CryptoTokens)-1].UnmarshalPER(d); err != nil {
@@ -2885,7 +3041,11 @@ func (v *AdmissionRequest) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 14:
 				v.DesiredProtocols = make([]SupportedProtocols, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.DesiredProtocols) == 0 {
+						v.DesiredProtocols = make([]SupportedProtocols, 0, n)
+					}
+				}, func(int) error {
 					var z SupportedProtocols
 					v.DesiredProtocols = append(v.DesiredProtocols, z)
 					if err := v.DesiredProtocols[len(v.DesiredProtocols)-1].UnmarshalPER(d); err != nil {
@@ -2910,7 +3070,11 @@ func (v *AdmissionRequest) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 17:
 				v.GenericData = make([]GenericData, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.GenericData) == 0 {
+						v.GenericData = make([]GenericData, 0, n)
+					}
+				}, func(int) error {
 					var z GenericData
 					v.GenericData = append(v.GenericData, z)
 					if err := v.GenericData[len(v.GenericData)-1].UnmarshalPER(d); err != nil {
@@ -3180,7 +3344,11 @@ func (v *TransportQOS) UnmarshalPER(d *per.Decoder) error {
 		v.QOSCapabilities = new([]h245.QOSCapability)
 		if err := d.GetOpenTypeFunc(func(d *per.Decoder) error {
 			(*v.QOSCapabilities) = make([]h245.QOSCapability, 0)
-			if _, err := d.GetSequenceOf(per.SizeRange{Lb: 1, Ub: 256, HasUb: true}, func(int) error {
+			if _, err := d.GetSequenceOfGrow(per.SizeRange{Lb: 1, Ub: 256, HasUb: true}, func(n int) {
+				if len((*v.QOSCapabilities)) == 0 {
+					(*v.QOSCapabilities) = make([]h245.QOSCapability, 0, n)
+				}
+			}, func(int) error {
 				var z h245.QOSCapability
 				(*v.QOSCapabilities) = append((*v.QOSCapabilities), z)
 				if err := (*v.QOSCapabilities)[len((*v.QOSCapabilities))-1].UnmarshalPER(d); err != nil {
@@ -3528,7 +3696,11 @@ func (v *AdmissionConfirm) UnmarshalPER(d *per.Decoder) error {
 			switch i {
 			case 0:
 				v.DestinationInfo = make([]AliasAddress, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.DestinationInfo) == 0 {
+						v.DestinationInfo = make([]AliasAddress, 0, n)
+					}
+				}, func(int) error {
 					var z AliasAddress
 					v.DestinationInfo = append(v.DestinationInfo, z)
 					if err := v.DestinationInfo[len(v.DestinationInfo)-1].UnmarshalPER(d); err != nil {
@@ -3543,7 +3715,11 @@ func (v *AdmissionConfirm) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 1:
 				v.DestExtraCallInfo = make([]AliasAddress, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.DestExtraCallInfo) == 0 {
+						v.DestExtraCallInfo = make([]AliasAddress, 0, n)
+					}
+				}, func(int) error {
 					var z AliasAddress
 					v.DestExtraCallInfo = append(v.DestExtraCallInfo, z)
 					if err := v.DestExtraCallInfo[len(v.DestExtraCallInfo)-1].UnmarshalPER(d); err != nil {
@@ -3563,7 +3739,11 @@ func (v *AdmissionConfirm) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 3:
 				v.RemoteExtensionAddress = make([]AliasAddress, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.RemoteExtensionAddress) == 0 {
+						v.RemoteExtensionAddress = make([]AliasAddress, 0, n)
+					}
+				}, func(int) error {
 					var z AliasAddress
 					v.RemoteExtensionAddress = append(v.RemoteExtensionAddress, z)
 					if err := v.RemoteExtensionAddress[len(v.RemoteExtensionAddress)-1].UnmarshalPER(d); err != nil {
@@ -3578,7 +3758,11 @@ func (v *AdmissionConfirm) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 4:
 				v.AlternateEndpoints = make([]Endpoint, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.AlternateEndpoints) == 0 {
+						v.AlternateEndpoints = make([]Endpoint, 0, n)
+					}
+				}, func(int) error {
 					var z Endpoint
 					v.AlternateEndpoints = append(v.AlternateEndpoints, z)
 					if err := v.AlternateEndpoints[len(v.AlternateEndpoints)-1].UnmarshalPER(d); err != nil {
@@ -3593,7 +3777,11 @@ func (v *AdmissionConfirm) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 5:
 				v.Tokens = make([]h235.ClearToken, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.Tokens) == 0 {
+						v.Tokens = make([]h235.ClearToken, 0, n)
+					}
+				}, func(int) error {
 					var z h235.ClearToken
 					v.Tokens = append(v.Tokens, z)
 					if err := v.Tokens[len(v.Tokens)-1].UnmarshalPER(d); err != nil {
@@ -3608,7 +3796,11 @@ func (v *AdmissionConfirm) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 6:
 				v.CryptoTokens = make([]CryptoH323Token, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.CryptoTokens) == 0 {
+						v.CryptoTokens = make([]CryptoH323Token, 0, n)
+					}
+				}, func(int) error {
 					var z CryptoH323Token
 					v.CryptoTokens = append(v.CryptoTokens, z)
 					if err := v.CryptoTokens[len(v.CryptoTokens)-1].UnmarshalPER(d); err != nil {
@@ -3647,7 +3839,11 @@ func (v *AdmissionConfirm) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 11:
 				v.Language = make([]string, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.Language) == 0 {
+						v.Language = make([]string, 0, n)
+					}
+				}, func(int) error {
 					var z string
 					v.Language = append(v.Language, z)
 					{
@@ -3681,7 +3877,11 @@ func (v *AdmissionConfirm) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 15:
 				v.UsageSpec = make([]RasUsageSpecification, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.UsageSpec) == 0 {
+						v.UsageSpec = make([]RasUsageSpecification, 0, n)
+					}
+				}, func(int) error {
 					var z RasUsageSpecification
 					v.UsageSpec = append(v.UsageSpec, z)
 					if err := v.UsageSpec[len(v.UsageSpec)-1].UnmarshalPER(d); err != nil {
@@ -3696,7 +3896,11 @@ func (v *AdmissionConfirm) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 16:
 				v.SupportedProtocols = make([]SupportedProtocols, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.SupportedProtocols) == 0 {
+						v.SupportedProtocols = make([]SupportedProtocols, 0, n)
+					}
+				}, func(int) error {
 					var z SupportedProtocols
 					v.SupportedProtocols = append(v.SupportedProtocols, z)
 					if err := v.SupportedProtocols[len(v.SupportedProtocols)-1].UnmarshalPER(d); err != nil {
@@ -3711,7 +3915,11 @@ func (v *AdmissionConfirm) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 17:
 				v.ServiceControl = make([]ServiceControlSession, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.ServiceControl) == 0 {
+						v.ServiceControl = make([]ServiceControlSession, 0, n)
+					}
+				}, func(int) error {
 					var z ServiceControlSession
 					v.ServiceControl = append(v.ServiceControl, z)
 					if err := v.ServiceControl[len(v.ServiceControl)-1].UnmarshalPER(d); err != nil {
@@ -3740,7 +3948,11 @@ func (v *AdmissionConfirm) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 20:
 				v.GenericData = make([]GenericData, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.GenericData) == 0 {
+						v.GenericData = make([]GenericData, 0, n)
+					}
+				}, func(int) error {
 					var z GenericData
 					v.GenericData = append(v.GenericData, z)
 					if err := v.GenericData[len(v.GenericData)-1].UnmarshalPER(d); err != nil {
@@ -3755,7 +3967,11 @@ func (v *AdmissionConfirm) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 21:
 				v.ModifiedSrcInfo = make([]AliasAddress, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.ModifiedSrcInfo) == 0 {
+						v.ModifiedSrcInfo = make([]AliasAddress, 0, n)
+					}
+				}, func(int) error {
 					var z AliasAddress
 					v.ModifiedSrcInfo = append(v.ModifiedSrcInfo, z)
 					if err := v.ModifiedSrcInfo[len(v.ModifiedSrcInfo)-1].UnmarshalPER(d); err != nil {
@@ -4138,7 +4354,11 @@ func (v *AdmissionReject) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 1:
 				v.Tokens = make([]h235.ClearToken, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.Tokens) == 0 {
+						v.Tokens = make([]h235.ClearToken, 0, n)
+					}
+				}, func(int) error {
 					var z h235.ClearToken
 					v.Tokens = append(v.Tokens, z)
 					if err := v.Tokens[len(v.Tokens)-1].UnmarshalPER(d); err != nil {
@@ -4153,7 +4373,11 @@ func (v *AdmissionReject) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 2:
 				v.CryptoTokens = make([]CryptoH323Token, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.CryptoTokens) == 0 {
+						v.CryptoTokens = make([]CryptoH323Token, 0, n)
+					}
+				}, func(int) error {
 					var z CryptoH323Token
 					v.CryptoTokens = append(v.CryptoTokens, z)
 					if err := v.CryptoTokens[len(v.CryptoTokens)-1].UnmarshalPER(d); err != nil {
@@ -4168,7 +4392,11 @@ func (v *AdmissionReject) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 3:
 				v.CallSignalAddress = make([]TransportAddress, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.CallSignalAddress) == 0 {
+						v.CallSignalAddress = make([]TransportAddress, 0, n)
+					}
+				}, func(int) error {
 					var z TransportAddress
 					v.CallSignalAddress = append(v.CallSignalAddress, z)
 					if err := v.CallSignalAddress[len(v.CallSignalAddress)-1].UnmarshalPER(d); err != nil {
@@ -4188,7 +4416,11 @@ func (v *AdmissionReject) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 5:
 				v.ServiceControl = make([]ServiceControlSession, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.ServiceControl) == 0 {
+						v.ServiceControl = make([]ServiceControlSession, 0, n)
+					}
+				}, func(int) error {
 					var z ServiceControlSession
 					v.ServiceControl = append(v.ServiceControl, z)
 					if err := v.ServiceControl[len(v.ServiceControl)-1].UnmarshalPER(d); err != nil {
@@ -4208,7 +4440,11 @@ func (v *AdmissionReject) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 7:
 				v.GenericData = make([]GenericData, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.GenericData) == 0 {
+						v.GenericData = make([]GenericData, 0, n)
+					}
+				}, func(int) error {
 					var z GenericData
 					v.GenericData = append(v.GenericData, z)
 					if err := v.GenericData[len(v.GenericData)-1].UnmarshalPER(d); err != nil {
@@ -4528,7 +4764,11 @@ func (v *AdmissionRejectReason) UnmarshalPER(d *per.Decoder) error {
 		v.RouteCallToSCN = new([]PartyNumber)
 		if err := d.GetOpenTypeFunc(func(d *per.Decoder) error {
 			(*v.RouteCallToSCN) = make([]PartyNumber, 0)
-			if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+			if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+				if len((*v.RouteCallToSCN)) == 0 {
+					(*v.RouteCallToSCN) = make([]PartyNumber, 0, n)
+				}
+			}, func(int) error {
 				var z PartyNumber
 				(*v.RouteCallToSCN) = append((*v.RouteCallToSCN), z)
 				if err := (*v.RouteCallToSCN)[len((*v.RouteCallToSCN))-1].UnmarshalPER(d); err != nil {
@@ -4847,7 +5087,11 @@ func (v *BandwidthRequest) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 2:
 				v.Tokens = make([]h235.ClearToken, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.Tokens) == 0 {
+						v.Tokens = make([]h235.ClearToken, 0, n)
+					}
+				}, func(int) error {
 					var z h235.ClearToken
 					v.Tokens = append(v.Tokens, z)
 					if err := v.Tokens[len(v.Tokens)-1].UnmarshalPER(d); err != nil {
@@ -4862,7 +5106,11 @@ func (v *BandwidthRequest) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 3:
 				v.CryptoTokens = make([]CryptoH323Token, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.CryptoTokens) == 0 {
+						v.CryptoTokens = make([]CryptoH323Token, 0, n)
+					}
+				}, func(int) error {
 					var z CryptoH323Token
 					v.CryptoTokens = append(v.CryptoTokens, z)
 					if err := v.CryptoTokens[len(v.CryptoTokens)-1].UnmarshalPER(d); err != nil {
@@ -4906,7 +5154,11 @@ func (v *BandwidthRequest) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 9:
 				v.BandwidthDetails = make([]BandwidthDetails, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.BandwidthDetails) == 0 {
+						v.BandwidthDetails = make([]BandwidthDetails, 0, n)
+					}
+				}, func(int) error {
 					var z BandwidthDetails
 					v.BandwidthDetails = append(v.BandwidthDetails, z)
 					if err := v.BandwidthDetails[len(v.BandwidthDetails)-1].UnmarshalPER(d); err != nil {
@@ -4921,7 +5173,11 @@ func (v *BandwidthRequest) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 10:
 				v.GenericData = make([]GenericData, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.GenericData) == 0 {
+						v.GenericData = make([]GenericData, 0, n)
+					}
+				}, func(int) error {
 					var z GenericData
 					v.GenericData = append(v.GenericData, z)
 					if err := v.GenericData[len(v.GenericData)-1].UnmarshalPER(d); err != nil {
@@ -5080,7 +5336,11 @@ func (v *BandwidthConfirm) UnmarshalPER(d *per.Decoder) error {
 			switch i {
 			case 0:
 				v.Tokens = make([]h235.ClearToken, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.Tokens) == 0 {
+						v.Tokens = make([]h235.ClearToken, 0, n)
+					}
+				}, func(int) error {
 					var z h235.ClearToken
 					v.Tokens = append(v.Tokens, z)
 					if err := v.Tokens[len(v.Tokens)-1].UnmarshalPER(d); err != nil {
@@ -5095,7 +5355,11 @@ func (v *BandwidthConfirm) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 1:
 				v.CryptoTokens = make([]CryptoH323Token, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.CryptoTokens) == 0 {
+						v.CryptoTokens = make([]CryptoH323Token, 0, n)
+					}
+				}, func(int) error {
 					var z CryptoH323Token
 					v.CryptoTokens = append(v.CryptoTokens, z)
 					if err := v.CryptoTokens[len(v.CryptoTokens)-1].UnmarshalPER(d); err != nil {
@@ -5120,7 +5384,11 @@ func (v *BandwidthConfirm) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 4:
 				v.GenericData = make([]GenericData, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.GenericData) == 0 {
+						v.GenericData = make([]GenericData, 0, n)
+					}
+				}, func(int) error {
 					var z GenericData
 					v.GenericData = append(v.GenericData, z)
 					if err := v.GenericData[len(v.GenericData)-1].UnmarshalPER(d); err != nil {

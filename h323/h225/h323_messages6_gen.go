@@ -144,7 +144,11 @@ func (v *BandwidthReject) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 1:
 				v.Tokens = make([]h235.ClearToken, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.Tokens) == 0 {
+						v.Tokens = make([]h235.ClearToken, 0, n)
+					}
+				}, func(int) error {
 					var z h235.ClearToken
 					v.Tokens = append(v.Tokens, z)
 					if err := v.Tokens[len(v.Tokens)-1].UnmarshalPER(d); err != nil {
@@ -159,7 +163,11 @@ func (v *BandwidthReject) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 2:
 				v.CryptoTokens = make([]CryptoH323Token, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.CryptoTokens) == 0 {
+						v.CryptoTokens = make([]CryptoH323Token, 0, n)
+					}
+				}, func(int) error {
 					var z CryptoH323Token
 					v.CryptoTokens = append(v.CryptoTokens, z)
 					if err := v.CryptoTokens[len(v.CryptoTokens)-1].UnmarshalPER(d); err != nil {
@@ -179,7 +187,11 @@ func (v *BandwidthReject) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 4:
 				v.GenericData = make([]GenericData, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.GenericData) == 0 {
+						v.GenericData = make([]GenericData, 0, n)
+					}
+				}, func(int) error {
 					var z GenericData
 					v.GenericData = append(v.GenericData, z)
 					if err := v.GenericData[len(v.GenericData)-1].UnmarshalPER(d); err != nil {
@@ -572,7 +584,11 @@ func (v *LocationRequest) UnmarshalPER(d *per.Decoder) error {
 		}
 	}
 	v.DestinationInfo = make([]AliasAddress, 0)
-	if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+	if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+		if len(v.DestinationInfo) == 0 {
+			v.DestinationInfo = make([]AliasAddress, 0, n)
+		}
+	}, func(int) error {
 		var z AliasAddress
 		v.DestinationInfo = append(v.DestinationInfo, z)
 		if err := v.DestinationInfo[len(v.DestinationInfo)-1].UnmarshalPER(d); err != nil {
@@ -596,7 +612,11 @@ func (v *LocationRequest) UnmarshalPER(d *per.Decoder) error {
 			switch i {
 			case 0:
 				v.SourceInfo = make([]AliasAddress, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.SourceInfo) == 0 {
+						v.SourceInfo = make([]AliasAddress, 0, n)
+					}
+				}, func(int) error {
 					var z AliasAddress
 					v.SourceInfo = append(v.SourceInfo, z)
 					if err := v.SourceInfo[len(v.SourceInfo)-1].UnmarshalPER(d); err != nil {
@@ -625,7 +645,11 @@ func (v *LocationRequest) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 3:
 				v.Tokens = make([]h235.ClearToken, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.Tokens) == 0 {
+						v.Tokens = make([]h235.ClearToken, 0, n)
+					}
+				}, func(int) error {
 					var z h235.ClearToken
 					v.Tokens = append(v.Tokens, z)
 					if err := v.Tokens[len(v.Tokens)-1].UnmarshalPER(d); err != nil {
@@ -640,7 +664,11 @@ func (v *LocationRequest) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 4:
 				v.CryptoTokens = make([]CryptoH323Token, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.CryptoTokens) == 0 {
+						v.CryptoTokens = make([]CryptoH323Token, 0, n)
+					}
+				}, func(int) error {
 					var z CryptoH323Token
 					v.CryptoTokens = append(v.CryptoTokens, z)
 					if err := v.CryptoTokens[len(v.CryptoTokens)-1].UnmarshalPER(d); err != nil {
@@ -660,7 +688,11 @@ func (v *LocationRequest) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 6:
 				v.DesiredProtocols = make([]SupportedProtocols, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.DesiredProtocols) == 0 {
+						v.DesiredProtocols = make([]SupportedProtocols, 0, n)
+					}
+				}, func(int) error {
 					var z SupportedProtocols
 					v.DesiredProtocols = append(v.DesiredProtocols, z)
 					if err := v.DesiredProtocols[len(v.DesiredProtocols)-1].UnmarshalPER(d); err != nil {
@@ -685,7 +717,11 @@ func (v *LocationRequest) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 9:
 				v.GenericData = make([]GenericData, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.GenericData) == 0 {
+						v.GenericData = make([]GenericData, 0, n)
+					}
+				}, func(int) error {
 					var z GenericData
 					v.GenericData = append(v.GenericData, z)
 					if err := v.GenericData[len(v.GenericData)-1].UnmarshalPER(d); err != nil {
@@ -724,7 +760,11 @@ func (v *LocationRequest) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 14:
 				v.SourceEndpointInfo = make([]AliasAddress, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.SourceEndpointInfo) == 0 {
+						v.SourceEndpointInfo = make([]AliasAddress, 0, n)
+					}
+				}, func(int) error {
 					var z AliasAddress
 					v.SourceEndpointInfo = append(v.SourceEndpointInfo, z)
 					if err := v.SourceEndpointInfo[len(v.SourceEndpointInfo)-1].UnmarshalPER(d); err != nil {
@@ -748,7 +788,11 @@ func (v *LocationRequest) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 16:
 				v.Language = make([]string, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.Language) == 0 {
+						v.Language = make([]string, 0, n)
+					}
+				}, func(int) error {
 					var z string
 					v.Language = append(v.Language, z)
 					{
@@ -1023,7 +1067,11 @@ func (v *LocationConfirm) UnmarshalPER(d *per.Decoder) error {
 			switch i {
 			case 0:
 				v.DestinationInfo = make([]AliasAddress, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.DestinationInfo) == 0 {
+						v.DestinationInfo = make([]AliasAddress, 0, n)
+					}
+				}, func(int) error {
 					var z AliasAddress
 					v.DestinationInfo = append(v.DestinationInfo, z)
 					if err := v.DestinationInfo[len(v.DestinationInfo)-1].UnmarshalPER(d); err != nil {
@@ -1038,7 +1086,11 @@ func (v *LocationConfirm) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 1:
 				v.DestExtraCallInfo = make([]AliasAddress, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.DestExtraCallInfo) == 0 {
+						v.DestExtraCallInfo = make([]AliasAddress, 0, n)
+					}
+				}, func(int) error {
 					var z AliasAddress
 					v.DestExtraCallInfo = append(v.DestExtraCallInfo, z)
 					if err := v.DestExtraCallInfo[len(v.DestExtraCallInfo)-1].UnmarshalPER(d); err != nil {
@@ -1058,7 +1110,11 @@ func (v *LocationConfirm) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 3:
 				v.RemoteExtensionAddress = make([]AliasAddress, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.RemoteExtensionAddress) == 0 {
+						v.RemoteExtensionAddress = make([]AliasAddress, 0, n)
+					}
+				}, func(int) error {
 					var z AliasAddress
 					v.RemoteExtensionAddress = append(v.RemoteExtensionAddress, z)
 					if err := v.RemoteExtensionAddress[len(v.RemoteExtensionAddress)-1].UnmarshalPER(d); err != nil {
@@ -1073,7 +1129,11 @@ func (v *LocationConfirm) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 4:
 				v.AlternateEndpoints = make([]Endpoint, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.AlternateEndpoints) == 0 {
+						v.AlternateEndpoints = make([]Endpoint, 0, n)
+					}
+				}, func(int) error {
 					var z Endpoint
 					v.AlternateEndpoints = append(v.AlternateEndpoints, z)
 					if err := v.AlternateEndpoints[len(v.AlternateEndpoints)-1].UnmarshalPER(d); err != nil {
@@ -1088,7 +1148,11 @@ func (v *LocationConfirm) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 5:
 				v.Tokens = make([]h235.ClearToken, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.Tokens) == 0 {
+						v.Tokens = make([]h235.ClearToken, 0, n)
+					}
+				}, func(int) error {
 					var z h235.ClearToken
 					v.Tokens = append(v.Tokens, z)
 					if err := v.Tokens[len(v.Tokens)-1].UnmarshalPER(d); err != nil {
@@ -1103,7 +1167,11 @@ func (v *LocationConfirm) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 6:
 				v.CryptoTokens = make([]CryptoH323Token, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.CryptoTokens) == 0 {
+						v.CryptoTokens = make([]CryptoH323Token, 0, n)
+					}
+				}, func(int) error {
 					var z CryptoH323Token
 					v.CryptoTokens = append(v.CryptoTokens, z)
 					if err := v.CryptoTokens[len(v.CryptoTokens)-1].UnmarshalPER(d); err != nil {
@@ -1128,7 +1196,11 @@ func (v *LocationConfirm) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 9:
 				v.SupportedProtocols = make([]SupportedProtocols, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.SupportedProtocols) == 0 {
+						v.SupportedProtocols = make([]SupportedProtocols, 0, n)
+					}
+				}, func(int) error {
 					var z SupportedProtocols
 					v.SupportedProtocols = append(v.SupportedProtocols, z)
 					if err := v.SupportedProtocols[len(v.SupportedProtocols)-1].UnmarshalPER(d); err != nil {
@@ -1157,7 +1229,11 @@ func (v *LocationConfirm) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 12:
 				v.GenericData = make([]GenericData, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.GenericData) == 0 {
+						v.GenericData = make([]GenericData, 0, n)
+					}
+				}, func(int) error {
 					var z GenericData
 					v.GenericData = append(v.GenericData, z)
 					if err := v.GenericData[len(v.GenericData)-1].UnmarshalPER(d); err != nil {
@@ -1177,7 +1253,11 @@ func (v *LocationConfirm) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 14:
 				v.ServiceControl = make([]ServiceControlSession, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.ServiceControl) == 0 {
+						v.ServiceControl = make([]ServiceControlSession, 0, n)
+					}
+				}, func(int) error {
 					var z ServiceControlSession
 					v.ServiceControl = append(v.ServiceControl, z)
 					if err := v.ServiceControl[len(v.ServiceControl)-1].UnmarshalPER(d); err != nil {
@@ -1192,7 +1272,11 @@ func (v *LocationConfirm) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 15:
 				v.ModifiedSrcInfo = make([]AliasAddress, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.ModifiedSrcInfo) == 0 {
+						v.ModifiedSrcInfo = make([]AliasAddress, 0, n)
+					}
+				}, func(int) error {
 					var z AliasAddress
 					v.ModifiedSrcInfo = append(v.ModifiedSrcInfo, z)
 					if err := v.ModifiedSrcInfo[len(v.ModifiedSrcInfo)-1].UnmarshalPER(d); err != nil {
@@ -1368,7 +1452,11 @@ func (v *LocationReject) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 1:
 				v.Tokens = make([]h235.ClearToken, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.Tokens) == 0 {
+						v.Tokens = make([]h235.ClearToken, 0, n)
+					}
+				}, func(int) error {
 					var z h235.ClearToken
 					v.Tokens = append(v.Tokens, z)
 					if err := v.Tokens[len(v.Tokens)-1].UnmarshalPER(d); err != nil {
@@ -1383,7 +1471,11 @@ func (v *LocationReject) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 2:
 				v.CryptoTokens = make([]CryptoH323Token, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.CryptoTokens) == 0 {
+						v.CryptoTokens = make([]CryptoH323Token, 0, n)
+					}
+				}, func(int) error {
 					var z CryptoH323Token
 					v.CryptoTokens = append(v.CryptoTokens, z)
 					if err := v.CryptoTokens[len(v.CryptoTokens)-1].UnmarshalPER(d); err != nil {
@@ -1408,7 +1500,11 @@ func (v *LocationReject) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 5:
 				v.GenericData = make([]GenericData, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.GenericData) == 0 {
+						v.GenericData = make([]GenericData, 0, n)
+					}
+				}, func(int) error {
 					var z GenericData
 					v.GenericData = append(v.GenericData, z)
 					if err := v.GenericData[len(v.GenericData)-1].UnmarshalPER(d); err != nil {
@@ -1423,7 +1519,11 @@ func (v *LocationReject) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 6:
 				v.ServiceControl = make([]ServiceControlSession, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.ServiceControl) == 0 {
+						v.ServiceControl = make([]ServiceControlSession, 0, n)
+					}
+				}, func(int) error {
 					var z ServiceControlSession
 					v.ServiceControl = append(v.ServiceControl, z)
 					if err := v.ServiceControl[len(v.ServiceControl)-1].UnmarshalPER(d); err != nil {
@@ -1666,7 +1766,11 @@ func (v *LocationRejectReason) UnmarshalPER(d *per.Decoder) error {
 		v.RouteCalltoSCN = new([]PartyNumber)
 		if err := d.GetOpenTypeFunc(func(d *per.Decoder) error {
 			(*v.RouteCalltoSCN) = make([]PartyNumber, 0)
-			if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+			if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+				if len((*v.RouteCalltoSCN)) == 0 {
+					(*v.RouteCalltoSCN) = make([]PartyNumber, 0, n)
+				}
+			}, func(int) error {
 				var z PartyNumber
 				(*v.RouteCalltoSCN) = append((*v.RouteCalltoSCN), z)
 				if err := (*v.RouteCalltoSCN)[len((*v.RouteCalltoSCN))-1].UnmarshalPER(d); err != nil {
@@ -1972,7 +2076,11 @@ func (v *DisengageRequest) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 2:
 				v.Tokens = make([]h235.ClearToken, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.Tokens) == 0 {
+						v.Tokens = make([]h235.ClearToken, 0, n)
+					}
+				}, func(int) error {
 					var z h235.ClearToken
 					v.Tokens = append(v.Tokens, z)
 					if err := v.Tokens[len(v.Tokens)-1].UnmarshalPER(d); err != nil {
@@ -1987,7 +2095,11 @@ func (v *DisengageRequest) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 3:
 				v.CryptoTokens = make([]CryptoH323Token, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.CryptoTokens) == 0 {
+						v.CryptoTokens = make([]CryptoH323Token, 0, n)
+					}
+				}, func(int) error {
 					var z CryptoH323Token
 					v.CryptoTokens = append(v.CryptoTokens, z)
 					if err := v.CryptoTokens[len(v.CryptoTokens)-1].UnmarshalPER(d); err != nil {
@@ -2041,7 +2153,11 @@ func (v *DisengageRequest) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 11:
 				v.ServiceControl = make([]ServiceControlSession, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.ServiceControl) == 0 {
+						v.ServiceControl = make([]ServiceControlSession, 0, n)
+					}
+				}, func(int) error {
 					var z ServiceControlSession
 					v.ServiceControl = append(v.ServiceControl, z)
 					if err := v.ServiceControl[len(v.ServiceControl)-1].UnmarshalPER(d); err != nil {
@@ -2056,7 +2172,11 @@ func (v *DisengageRequest) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 12:
 				v.GenericData = make([]GenericData, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.GenericData) == 0 {
+						v.GenericData = make([]GenericData, 0, n)
+					}
+				}, func(int) error {
 					var z GenericData
 					v.GenericData = append(v.GenericData, z)
 					if err := v.GenericData[len(v.GenericData)-1].UnmarshalPER(d); err != nil {
@@ -2293,7 +2413,11 @@ func (v *DisengageConfirm) UnmarshalPER(d *per.Decoder) error {
 			switch i {
 			case 0:
 				v.Tokens = make([]h235.ClearToken, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.Tokens) == 0 {
+						v.Tokens = make([]h235.ClearToken, 0, n)
+					}
+				}, func(int) error {
 					var z h235.ClearToken
 					v.Tokens = append(v.Tokens, z)
 					if err := v.Tokens[len(v.Tokens)-1].UnmarshalPER(d); err != nil {
@@ -2308,7 +2432,11 @@ func (v *DisengageConfirm) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 1:
 				v.CryptoTokens = make([]CryptoH323Token, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.CryptoTokens) == 0 {
+						v.CryptoTokens = make([]CryptoH323Token, 0, n)
+					}
+				}, func(int) error {
 					var z CryptoH323Token
 					v.CryptoTokens = append(v.CryptoTokens, z)
 					if err := v.CryptoTokens[len(v.CryptoTokens)-1].UnmarshalPER(d); err != nil {
@@ -2343,7 +2471,11 @@ func (v *DisengageConfirm) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 6:
 				v.GenericData = make([]GenericData, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.GenericData) == 0 {
+						v.GenericData = make([]GenericData, 0, n)
+					}
+				}, func(int) error {
 					var z GenericData
 					v.GenericData = append(v.GenericData, z)
 					if err := v.GenericData[len(v.GenericData)-1].UnmarshalPER(d); err != nil {
@@ -2500,7 +2632,11 @@ func (v *DisengageReject) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 1:
 				v.Tokens = make([]h235.ClearToken, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.Tokens) == 0 {
+						v.Tokens = make([]h235.ClearToken, 0, n)
+					}
+				}, func(int) error {
 					var z h235.ClearToken
 					v.Tokens = append(v.Tokens, z)
 					if err := v.Tokens[len(v.Tokens)-1].UnmarshalPER(d); err != nil {
@@ -2515,7 +2651,11 @@ func (v *DisengageReject) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 2:
 				v.CryptoTokens = make([]CryptoH323Token, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.CryptoTokens) == 0 {
+						v.CryptoTokens = make([]CryptoH323Token, 0, n)
+					}
+				}, func(int) error {
 					var z CryptoH323Token
 					v.CryptoTokens = append(v.CryptoTokens, z)
 					if err := v.CryptoTokens[len(v.CryptoTokens)-1].UnmarshalPER(d); err != nil {
@@ -2535,7 +2675,11 @@ func (v *DisengageReject) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 4:
 				v.GenericData = make([]GenericData, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.GenericData) == 0 {
+						v.GenericData = make([]GenericData, 0, n)
+					}
+				}, func(int) error {
 					var z GenericData
 					v.GenericData = append(v.GenericData, z)
 					if err := v.GenericData[len(v.GenericData)-1].UnmarshalPER(d); err != nil {
@@ -2852,7 +2996,11 @@ func (v *InfoRequest) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 1:
 				v.Tokens = make([]h235.ClearToken, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.Tokens) == 0 {
+						v.Tokens = make([]h235.ClearToken, 0, n)
+					}
+				}, func(int) error {
 					var z h235.ClearToken
 					v.Tokens = append(v.Tokens, z)
 					if err := v.Tokens[len(v.Tokens)-1].UnmarshalPER(d); err != nil {
@@ -2867,7 +3015,11 @@ func (v *InfoRequest) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 2:
 				v.CryptoTokens = make([]CryptoH323Token, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.CryptoTokens) == 0 {
+						v.CryptoTokens = make([]CryptoH323Token, 0, n)
+					}
+				}, func(int) error {
 					var z CryptoH323Token
 					v.CryptoTokens = append(v.CryptoTokens, z)
 					if err := v.CryptoTokens[len(v.CryptoTokens)-1].UnmarshalPER(d); err != nil {
@@ -2915,7 +3067,11 @@ func (v *InfoRequest) UnmarshalPER(d *per.Decoder) error {
 				v.CapacityInfoRequested = new(struct{})
 			case 10:
 				v.GenericData = make([]GenericData, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.GenericData) == 0 {
+						v.GenericData = make([]GenericData, 0, n)
+					}
+				}, func(int) error {
 					var z GenericData
 					v.GenericData = append(v.GenericData, z)
 					if err := v.GenericData[len(v.GenericData)-1].UnmarshalPER(d); err != nil {
@@ -3127,7 +3283,11 @@ func (v *InfoRequestResponse) UnmarshalPER(d *per.Decoder) error {
 		return fmt.Errorf("rasAddress: %w", err)
 	}
 	v.CallSignalAddress = make([]TransportAddress, 0)
-	if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+	if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+		if len(v.CallSignalAddress) == 0 {
+			v.CallSignalAddress = make([]TransportAddress, 0, n)
+		}
+	}, func(int) error {
 		var z TransportAddress
 		v.CallSignalAddress = append(v.CallSignalAddress, z)
 		if err := v.CallSignalAddress[len(v.CallSignalAddress)-1].UnmarshalPER(d); err != nil {
@@ -3139,7 +3299,11 @@ func (v *InfoRequestResponse) UnmarshalPER(d *per.Decoder) error {
 	}
 	if opt&(1<<1) != 0 {
 		v.EndpointAlias = make([]AliasAddress, 0)
-		if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+		if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+			if len(v.EndpointAlias) == 0 {
+				v.EndpointAlias = make([]AliasAddress, 0, n)
+			}
+		}, func(int) error {
 			var z AliasAddress
 			v.EndpointAlias = append(v.EndpointAlias, z)
 			if err := v.EndpointAlias[len(v.EndpointAlias)-1].UnmarshalPER(d); err != nil {
@@ -3155,7 +3319,11 @@ func (v *InfoRequestResponse) UnmarshalPER(d *per.Decoder) error {
 	}
 	if opt&(1<<0) != 0 {
 		v.PerCallInfo = make([]InfoRequestResponsePerCallInfoItem, 0)
-		if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+		if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+			if len(v.PerCallInfo) == 0 {
+				v.PerCallInfo = make([]InfoRequestResponsePerCallInfoItem, 0, n)
+			}
+		}, func(int) error {
 			var z InfoRequestResponsePerCallInfoItem
 			v.PerCallInfo = append(v.PerCallInfo, z)
 			if err := v.PerCallInfo[len(v.PerCallInfo)-1].UnmarshalPER(d); err != nil {
@@ -3174,7 +3342,11 @@ func (v *InfoRequestResponse) UnmarshalPER(d *per.Decoder) error {
 			switch i {
 			case 0:
 				v.Tokens = make([]h235.ClearToken, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.Tokens) == 0 {
+						v.Tokens = make([]h235.ClearToken, 0, n)
+					}
+				}, func(int) error {
 					var z h235.ClearToken
 					v.Tokens = append(v.Tokens, z)
 					if err := v.Tokens[len(v.Tokens)-1].UnmarshalPER(d); err != nil {
@@ -3189,7 +3361,11 @@ func (v *InfoRequestResponse) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 1:
 				v.CryptoTokens = make([]CryptoH323Token, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.CryptoTokens) == 0 {
+						v.CryptoTokens = make([]CryptoH323Token, 0, n)
+					}
+				}, func(int) error {
 					var z CryptoH323Token
 					v.CryptoTokens = append(v.CryptoTokens, z)
 					if err := v.CryptoTokens[len(v.CryptoTokens)-1].UnmarshalPER(d); err != nil {
@@ -3237,7 +3413,11 @@ func (v *InfoRequestResponse) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 7:
 				v.GenericData = make([]GenericData, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.GenericData) == 0 {
+						v.GenericData = make([]GenericData, 0, n)
+					}
+				}, func(int) error {
 					var z GenericData
 					v.GenericData = append(v.GenericData, z)
 					if err := v.GenericData[len(v.GenericData)-1].UnmarshalPER(d); err != nil {
@@ -3478,7 +3658,11 @@ func (v *InfoRequestResponsePerCallInfoItem) UnmarshalPER(d *per.Decoder) error 
 	}
 	if opt&(1<<2) != 0 {
 		v.Audio = make([]RTPSession, 0)
-		if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+		if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+			if len(v.Audio) == 0 {
+				v.Audio = make([]RTPSession, 0, n)
+			}
+		}, func(int) error {
 			var z RTPSession
 			v.Audio = append(v.Audio, z)
 			if err := v.Audio[len(v.Audio)-1].UnmarshalPER(d); err != nil {
@@ -3494,7 +3678,11 @@ func (v *InfoRequestResponsePerCallInfoItem) UnmarshalPER(d *per.Decoder) error 
 	}
 	if opt&(1<<1) != 0 {
 		v.Video = make([]RTPSession, 0)
-		if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+		if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+			if len(v.Video) == 0 {
+				v.Video = make([]RTPSession, 0, n)
+			}
+		}, func(int) error {
 			var z RTPSession
 			v.Video = append(v.Video, z)
 			if err := v.Video[len(v.Video)-1].UnmarshalPER(d); err != nil {
@@ -3510,7 +3698,11 @@ func (v *InfoRequestResponsePerCallInfoItem) UnmarshalPER(d *per.Decoder) error 
 	}
 	if opt&(1<<0) != 0 {
 		v.Data = make([]TransportChannelInfo, 0)
-		if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+		if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+			if len(v.Data) == 0 {
+				v.Data = make([]TransportChannelInfo, 0, n)
+			}
+		}, func(int) error {
 			var z TransportChannelInfo
 			v.Data = append(v.Data, z)
 			if err := v.Data[len(v.Data)-1].UnmarshalPER(d); err != nil {
@@ -3549,7 +3741,11 @@ func (v *InfoRequestResponsePerCallInfoItem) UnmarshalPER(d *per.Decoder) error 
 				}
 			case 1:
 				v.Tokens = make([]h235.ClearToken, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.Tokens) == 0 {
+						v.Tokens = make([]h235.ClearToken, 0, n)
+					}
+				}, func(int) error {
 					var z h235.ClearToken
 					v.Tokens = append(v.Tokens, z)
 					if err := v.Tokens[len(v.Tokens)-1].UnmarshalPER(d); err != nil {
@@ -3564,7 +3760,11 @@ func (v *InfoRequestResponsePerCallInfoItem) UnmarshalPER(d *per.Decoder) error 
 				}
 			case 2:
 				v.CryptoTokens = make([]CryptoH323Token, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.CryptoTokens) == 0 {
+						v.CryptoTokens = make([]CryptoH323Token, 0, n)
+					}
+				}, func(int) error {
 					var z CryptoH323Token
 					v.CryptoTokens = append(v.CryptoTokens, z)
 					if err := v.CryptoTokens[len(v.CryptoTokens)-1].UnmarshalPER(d); err != nil {
@@ -3579,7 +3779,11 @@ func (v *InfoRequestResponsePerCallInfoItem) UnmarshalPER(d *per.Decoder) error 
 				}
 			case 3:
 				v.SubstituteConfIDs = make([]ConferenceIdentifier, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.SubstituteConfIDs) == 0 {
+						v.SubstituteConfIDs = make([]ConferenceIdentifier, 0, n)
+					}
+				}, func(int) error {
 					var z ConferenceIdentifier
 					v.SubstituteConfIDs = append(v.SubstituteConfIDs, z)
 					if err := v.SubstituteConfIDs[len(v.SubstituteConfIDs)-1].UnmarshalPER(d); err != nil {
@@ -3594,7 +3798,11 @@ func (v *InfoRequestResponsePerCallInfoItem) UnmarshalPER(d *per.Decoder) error 
 				}
 			case 4:
 				v.Pdu = make([]InfoRequestResponsePerCallInfoItemPduItem, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.Pdu) == 0 {
+						v.Pdu = make([]InfoRequestResponsePerCallInfoItemPduItem, 0, n)
+					}
+				}, func(int) error {
 					var z InfoRequestResponsePerCallInfoItemPduItem
 					v.Pdu = append(v.Pdu, z)
 					if err := v.Pdu[len(v.Pdu)-1].UnmarshalPER(d); err != nil {
@@ -3851,7 +4059,11 @@ func (v *InfoRequestAck) UnmarshalPER(d *per.Decoder) error {
 	}
 	if opt&(1<<2) != 0 {
 		v.Tokens = make([]h235.ClearToken, 0)
-		if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+		if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+			if len(v.Tokens) == 0 {
+				v.Tokens = make([]h235.ClearToken, 0, n)
+			}
+		}, func(int) error {
 			var z h235.ClearToken
 			v.Tokens = append(v.Tokens, z)
 			if err := v.Tokens[len(v.Tokens)-1].UnmarshalPER(d); err != nil {
@@ -3867,7 +4079,11 @@ func (v *InfoRequestAck) UnmarshalPER(d *per.Decoder) error {
 	}
 	if opt&(1<<1) != 0 {
 		v.CryptoTokens = make([]CryptoH323Token, 0)
-		if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+		if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+			if len(v.CryptoTokens) == 0 {
+				v.CryptoTokens = make([]CryptoH323Token, 0, n)
+			}
+		}, func(int) error {
 			var z CryptoH323Token
 			v.CryptoTokens = append(v.CryptoTokens, z)
 			if err := v.CryptoTokens[len(v.CryptoTokens)-1].UnmarshalPER(d); err != nil {
@@ -4009,7 +4225,11 @@ func (v *InfoRequestNak) UnmarshalPER(d *per.Decoder) error {
 	}
 	if opt&(1<<2) != 0 {
 		v.Tokens = make([]h235.ClearToken, 0)
-		if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+		if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+			if len(v.Tokens) == 0 {
+				v.Tokens = make([]h235.ClearToken, 0, n)
+			}
+		}, func(int) error {
 			var z h235.ClearToken
 			v.Tokens = append(v.Tokens, z)
 			if err := v.Tokens[len(v.Tokens)-1].UnmarshalPER(d); err != nil {
@@ -4025,7 +4245,11 @@ func (v *InfoRequestNak) UnmarshalPER(d *per.Decoder) error {
 	}
 	if opt&(1<<1) != 0 {
 		v.CryptoTokens = make([]CryptoH323Token, 0)
-		if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+		if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+			if len(v.CryptoTokens) == 0 {
+				v.CryptoTokens = make([]CryptoH323Token, 0, n)
+			}
+		}, func(int) error {
 			var z CryptoH323Token
 			v.CryptoTokens = append(v.CryptoTokens, z)
 			if err := v.CryptoTokens[len(v.CryptoTokens)-1].UnmarshalPER(d); err != nil {
@@ -4262,7 +4486,11 @@ func (v *NonStandardMessage) UnmarshalPER(d *per.Decoder) error {
 			switch i {
 			case 0:
 				v.Tokens = make([]h235.ClearToken, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.Tokens) == 0 {
+						v.Tokens = make([]h235.ClearToken, 0, n)
+					}
+				}, func(int) error {
 					var z h235.ClearToken
 					v.Tokens = append(v.Tokens, z)
 					if err := v.Tokens[len(v.Tokens)-1].UnmarshalPER(d); err != nil {
@@ -4277,7 +4505,11 @@ func (v *NonStandardMessage) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 1:
 				v.CryptoTokens = make([]CryptoH323Token, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.CryptoTokens) == 0 {
+						v.CryptoTokens = make([]CryptoH323Token, 0, n)
+					}
+				}, func(int) error {
 					var z CryptoH323Token
 					v.CryptoTokens = append(v.CryptoTokens, z)
 					if err := v.CryptoTokens[len(v.CryptoTokens)-1].UnmarshalPER(d); err != nil {
@@ -4302,7 +4534,11 @@ func (v *NonStandardMessage) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 4:
 				v.GenericData = make([]GenericData, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.GenericData) == 0 {
+						v.GenericData = make([]GenericData, 0, n)
+					}
+				}, func(int) error {
 					var z GenericData
 					v.GenericData = append(v.GenericData, z)
 					if err := v.GenericData[len(v.GenericData)-1].UnmarshalPER(d); err != nil {
@@ -4413,7 +4649,11 @@ func (v *UnknownMessageResponse) UnmarshalPER(d *per.Decoder) error {
 			switch i {
 			case 0:
 				v.Tokens = make([]h235.ClearToken, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.Tokens) == 0 {
+						v.Tokens = make([]h235.ClearToken, 0, n)
+					}
+				}, func(int) error {
 					var z h235.ClearToken
 					v.Tokens = append(v.Tokens, z)
 					if err := v.Tokens[len(v.Tokens)-1].UnmarshalPER(d); err != nil {
@@ -4428,7 +4668,11 @@ func (v *UnknownMessageResponse) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 1:
 				v.CryptoTokens = make([]CryptoH323Token, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.CryptoTokens) == 0 {
+						v.CryptoTokens = make([]CryptoH323Token, 0, n)
+					}
+				}, func(int) error {
 					var z CryptoH323Token
 					v.CryptoTokens = append(v.CryptoTokens, z)
 					if err := v.CryptoTokens[len(v.CryptoTokens)-1].UnmarshalPER(d); err != nil {
@@ -4562,7 +4806,11 @@ func (v *RequestInProgress) UnmarshalPER(d *per.Decoder) error {
 	}
 	if opt&(1<<2) != 0 {
 		v.Tokens = make([]h235.ClearToken, 0)
-		if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+		if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+			if len(v.Tokens) == 0 {
+				v.Tokens = make([]h235.ClearToken, 0, n)
+			}
+		}, func(int) error {
 			var z h235.ClearToken
 			v.Tokens = append(v.Tokens, z)
 			if err := v.Tokens[len(v.Tokens)-1].UnmarshalPER(d); err != nil {
@@ -4578,7 +4826,11 @@ func (v *RequestInProgress) UnmarshalPER(d *per.Decoder) error {
 	}
 	if opt&(1<<1) != 0 {
 		v.CryptoTokens = make([]CryptoH323Token, 0)
-		if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+		if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+			if len(v.CryptoTokens) == 0 {
+				v.CryptoTokens = make([]CryptoH323Token, 0, n)
+			}
+		}, func(int) error {
 			var z CryptoH323Token
 			v.CryptoTokens = append(v.CryptoTokens, z)
 			if err := v.CryptoTokens[len(v.CryptoTokens)-1].UnmarshalPER(d); err != nil {
@@ -4754,7 +5006,11 @@ func (v *ResourcesAvailableIndicate) UnmarshalPER(d *per.Decoder) error {
 		return fmt.Errorf("endpointIdentifier: %w", err)
 	}
 	v.Protocols = make([]SupportedProtocols, 0)
-	if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+	if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+		if len(v.Protocols) == 0 {
+			v.Protocols = make([]SupportedProtocols, 0, n)
+		}
+	}, func(int) error {
 		var z SupportedProtocols
 		v.Protocols = append(v.Protocols, z)
 		if err := v.Protocols[len(v.Protocols)-1].UnmarshalPER(d); err != nil {
@@ -4773,7 +5029,11 @@ func (v *ResourcesAvailableIndicate) UnmarshalPER(d *per.Decoder) error {
 	}
 	if opt&(1<<2) != 0 {
 		v.Tokens = make([]h235.ClearToken, 0)
-		if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+		if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+			if len(v.Tokens) == 0 {
+				v.Tokens = make([]h235.ClearToken, 0, n)
+			}
+		}, func(int) error {
 			var z h235.ClearToken
 			v.Tokens = append(v.Tokens, z)
 			if err := v.Tokens[len(v.Tokens)-1].UnmarshalPER(d); err != nil {
@@ -4789,7 +5049,11 @@ func (v *ResourcesAvailableIndicate) UnmarshalPER(d *per.Decoder) error {
 	}
 	if opt&(1<<1) != 0 {
 		v.CryptoTokens = make([]CryptoH323Token, 0)
-		if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+		if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+			if len(v.CryptoTokens) == 0 {
+				v.CryptoTokens = make([]CryptoH323Token, 0, n)
+			}
+		}, func(int) error {
 			var z CryptoH323Token
 			v.CryptoTokens = append(v.CryptoTokens, z)
 			if err := v.CryptoTokens[len(v.CryptoTokens)-1].UnmarshalPER(d); err != nil {
@@ -4819,7 +5083,11 @@ func (v *ResourcesAvailableIndicate) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 1:
 				v.GenericData = make([]GenericData, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.GenericData) == 0 {
+						v.GenericData = make([]GenericData, 0, n)
+					}
+				}, func(int) error {
 					var z GenericData
 					v.GenericData = append(v.GenericData, z)
 					if err := v.GenericData[len(v.GenericData)-1].UnmarshalPER(d); err != nil {
@@ -4956,7 +5224,11 @@ func (v *ResourcesAvailableConfirm) UnmarshalPER(d *per.Decoder) error {
 	}
 	if opt&(1<<2) != 0 {
 		v.Tokens = make([]h235.ClearToken, 0)
-		if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+		if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+			if len(v.Tokens) == 0 {
+				v.Tokens = make([]h235.ClearToken, 0, n)
+			}
+		}, func(int) error {
 			var z h235.ClearToken
 			v.Tokens = append(v.Tokens, z)
 			if err := v.Tokens[len(v.Tokens)-1].UnmarshalPER(d); err != nil {
@@ -4972,7 +5244,11 @@ func (v *ResourcesAvailableConfirm) UnmarshalPER(d *per.Decoder) error {
 	}
 	if opt&(1<<1) != 0 {
 		v.CryptoTokens = make([]CryptoH323Token, 0)
-		if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+		if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+			if len(v.CryptoTokens) == 0 {
+				v.CryptoTokens = make([]CryptoH323Token, 0, n)
+			}
+		}, func(int) error {
 			var z CryptoH323Token
 			v.CryptoTokens = append(v.CryptoTokens, z)
 			if err := v.CryptoTokens[len(v.CryptoTokens)-1].UnmarshalPER(d); err != nil {
@@ -4997,7 +5273,11 @@ func (v *ResourcesAvailableConfirm) UnmarshalPER(d *per.Decoder) error {
 			switch i {
 			case 0:
 				v.GenericData = make([]GenericData, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.GenericData) == 0 {
+						v.GenericData = make([]GenericData, 0, n)
+					}
+				}, func(int) error {
 					var z GenericData
 					v.GenericData = append(v.GenericData, z)
 					if err := v.GenericData[len(v.GenericData)-1].UnmarshalPER(d); err != nil {

@@ -140,7 +140,11 @@ func (v *ServiceControlIndication) UnmarshalPER(d *per.Decoder) error {
 		}
 	}
 	v.ServiceControl = make([]ServiceControlSession, 0)
-	if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+	if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+		if len(v.ServiceControl) == 0 {
+			v.ServiceControl = make([]ServiceControlSession, 0, n)
+		}
+	}, func(int) error {
 		var z ServiceControlSession
 		v.ServiceControl = append(v.ServiceControl, z)
 		if err := v.ServiceControl[len(v.ServiceControl)-1].UnmarshalPER(d); err != nil {
@@ -164,7 +168,11 @@ func (v *ServiceControlIndication) UnmarshalPER(d *per.Decoder) error {
 	}
 	if opt&(1<<4) != 0 {
 		v.Tokens = make([]h235.ClearToken, 0)
-		if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+		if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+			if len(v.Tokens) == 0 {
+				v.Tokens = make([]h235.ClearToken, 0, n)
+			}
+		}, func(int) error {
 			var z h235.ClearToken
 			v.Tokens = append(v.Tokens, z)
 			if err := v.Tokens[len(v.Tokens)-1].UnmarshalPER(d); err != nil {
@@ -180,7 +188,11 @@ func (v *ServiceControlIndication) UnmarshalPER(d *per.Decoder) error {
 	}
 	if opt&(1<<3) != 0 {
 		v.CryptoTokens = make([]CryptoH323Token, 0)
-		if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+		if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+			if len(v.CryptoTokens) == 0 {
+				v.CryptoTokens = make([]CryptoH323Token, 0, n)
+			}
+		}, func(int) error {
 			var z CryptoH323Token
 			v.CryptoTokens = append(v.CryptoTokens, z)
 			if err := v.CryptoTokens[len(v.CryptoTokens)-1].UnmarshalPER(d); err != nil {
@@ -208,7 +220,11 @@ func (v *ServiceControlIndication) UnmarshalPER(d *per.Decoder) error {
 	}
 	if opt&(1<<0) != 0 {
 		v.GenericData = make([]GenericData, 0)
-		if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+		if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+			if len(v.GenericData) == 0 {
+				v.GenericData = make([]GenericData, 0, n)
+			}
+		}, func(int) error {
 			var z GenericData
 			v.GenericData = append(v.GenericData, z)
 			if err := v.GenericData[len(v.GenericData)-1].UnmarshalPER(d); err != nil {
@@ -424,7 +440,11 @@ func (v *ServiceControlResponse) UnmarshalPER(d *per.Decoder) error {
 	}
 	if opt&(1<<4) != 0 {
 		v.Tokens = make([]h235.ClearToken, 0)
-		if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+		if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+			if len(v.Tokens) == 0 {
+				v.Tokens = make([]h235.ClearToken, 0, n)
+			}
+		}, func(int) error {
 			var z h235.ClearToken
 			v.Tokens = append(v.Tokens, z)
 			if err := v.Tokens[len(v.Tokens)-1].UnmarshalPER(d); err != nil {
@@ -440,7 +460,11 @@ func (v *ServiceControlResponse) UnmarshalPER(d *per.Decoder) error {
 	}
 	if opt&(1<<3) != 0 {
 		v.CryptoTokens = make([]CryptoH323Token, 0)
-		if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+		if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+			if len(v.CryptoTokens) == 0 {
+				v.CryptoTokens = make([]CryptoH323Token, 0, n)
+			}
+		}, func(int) error {
 			var z CryptoH323Token
 			v.CryptoTokens = append(v.CryptoTokens, z)
 			if err := v.CryptoTokens[len(v.CryptoTokens)-1].UnmarshalPER(d); err != nil {
@@ -468,7 +492,11 @@ func (v *ServiceControlResponse) UnmarshalPER(d *per.Decoder) error {
 	}
 	if opt&(1<<0) != 0 {
 		v.GenericData = make([]GenericData, 0)
-		if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+		if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+			if len(v.GenericData) == 0 {
+				v.GenericData = make([]GenericData, 0, n)
+			}
+		}, func(int) error {
 			var z GenericData
 			v.GenericData = append(v.GenericData, z)
 			if err := v.GenericData[len(v.GenericData)-1].UnmarshalPER(d); err != nil {

@@ -312,7 +312,11 @@ func (v *H323UUPDU) UnmarshalPER(d *per.Decoder) error {
 			switch i {
 			case 0:
 				v.H4501SupplementaryService = make([][]byte, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.H4501SupplementaryService) == 0 {
+						v.H4501SupplementaryService = make([][]byte, 0, n)
+					}
+				}, func(int) error {
 					var z []byte
 					v.H4501SupplementaryService = append(v.H4501SupplementaryService, z)
 					{
@@ -340,7 +344,11 @@ func (v *H323UUPDU) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 2:
 				v.H245Control = make([][]byte, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.H245Control) == 0 {
+						v.H245Control = make([][]byte, 0, n)
+					}
+				}, func(int) error {
 					var z []byte
 					v.H245Control = append(v.H245Control, z)
 					{
@@ -359,7 +367,11 @@ func (v *H323UUPDU) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 3:
 				v.NonStandardControl = make([]NonStandardParameter, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.NonStandardControl) == 0 {
+						v.NonStandardControl = make([]NonStandardParameter, 0, n)
+					}
+				}, func(int) error {
 					var z NonStandardParameter
 					v.NonStandardControl = append(v.NonStandardControl, z)
 					if err := v.NonStandardControl[len(v.NonStandardControl)-1].UnmarshalPER(d); err != nil {
@@ -391,7 +403,11 @@ func (v *H323UUPDU) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 8:
 				v.GenericData = make([]GenericData, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.GenericData) == 0 {
+						v.GenericData = make([]GenericData, 0, n)
+					}
+				}, func(int) error {
 					var z GenericData
 					v.GenericData = append(v.GenericData, z)
 					if err := v.GenericData[len(v.GenericData)-1].UnmarshalPER(d); err != nil {
@@ -758,7 +774,11 @@ func (v *H323UUPDUTunnelledSignallingMessage) UnmarshalPER(d *per.Decoder) error
 		return fmt.Errorf("tunnelledProtocolID: %w", err)
 	}
 	v.MessageContent = make([][]byte, 0)
-	if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+	if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+		if len(v.MessageContent) == 0 {
+			v.MessageContent = make([][]byte, 0, n)
+		}
+	}, func(int) error {
 		var z []byte
 		v.MessageContent = append(v.MessageContent, z)
 		{
@@ -1092,7 +1112,11 @@ func (v *AlertingUUIE) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 2:
 				v.Tokens = make([]h235.ClearToken, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.Tokens) == 0 {
+						v.Tokens = make([]h235.ClearToken, 0, n)
+					}
+				}, func(int) error {
 					var z h235.ClearToken
 					v.Tokens = append(v.Tokens, z)
 					if err := v.Tokens[len(v.Tokens)-1].UnmarshalPER(d); err != nil {
@@ -1107,7 +1131,11 @@ func (v *AlertingUUIE) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 3:
 				v.CryptoTokens = make([]CryptoH323Token, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.CryptoTokens) == 0 {
+						v.CryptoTokens = make([]CryptoH323Token, 0, n)
+					}
+				}, func(int) error {
 					var z CryptoH323Token
 					v.CryptoTokens = append(v.CryptoTokens, z)
 					if err := v.CryptoTokens[len(v.CryptoTokens)-1].UnmarshalPER(d); err != nil {
@@ -1122,7 +1150,11 @@ func (v *AlertingUUIE) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 4:
 				v.FastStart = make([][]byte, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.FastStart) == 0 {
+						v.FastStart = make([][]byte, 0, n)
+					}
+				}, func(int) error {
 					var z []byte
 					v.FastStart = append(v.FastStart, z)
 					{
@@ -1159,7 +1191,11 @@ func (v *AlertingUUIE) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 7:
 				v.AlertingAddress = make([]AliasAddress, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.AlertingAddress) == 0 {
+						v.AlertingAddress = make([]AliasAddress, 0, n)
+					}
+				}, func(int) error {
 					var z AliasAddress
 					v.AlertingAddress = append(v.AlertingAddress, z)
 					if err := v.AlertingAddress[len(v.AlertingAddress)-1].UnmarshalPER(d); err != nil {
@@ -1186,7 +1222,11 @@ func (v *AlertingUUIE) UnmarshalPER(d *per.Decoder) error {
 				v.FastConnectRefused = new(struct{})
 			case 11:
 				v.ServiceControl = make([]ServiceControlSession, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.ServiceControl) == 0 {
+						v.ServiceControl = make([]ServiceControlSession, 0, n)
+					}
+				}, func(int) error {
 					var z ServiceControlSession
 					v.ServiceControl = append(v.ServiceControl, z)
 					if err := v.ServiceControl[len(v.ServiceControl)-1].UnmarshalPER(d); err != nil {
@@ -1211,7 +1251,11 @@ func (v *AlertingUUIE) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 14:
 				v.DisplayName = make([]DisplayName, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.DisplayName) == 0 {
+						v.DisplayName = make([]DisplayName, 0, n)
+					}
+				}, func(int) error {
 					var z DisplayName
 					v.DisplayName = append(v.DisplayName, z)
 					if err := v.DisplayName[len(v.DisplayName)-1].UnmarshalPER(d); err != nil {
@@ -1389,7 +1433,11 @@ func (v *CallProceedingUUIE) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 2:
 				v.Tokens = make([]h235.ClearToken, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.Tokens) == 0 {
+						v.Tokens = make([]h235.ClearToken, 0, n)
+					}
+				}, func(int) error {
 					var z h235.ClearToken
 					v.Tokens = append(v.Tokens, z)
 					if err := v.Tokens[len(v.Tokens)-1].UnmarshalPER(d); err != nil {
@@ -1404,7 +1452,11 @@ func (v *CallProceedingUUIE) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 3:
 				v.CryptoTokens = make([]CryptoH323Token, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.CryptoTokens) == 0 {
+						v.CryptoTokens = make([]CryptoH323Token, 0, n)
+					}
+				}, func(int) error {
 					var z CryptoH323Token
 					v.CryptoTokens = append(v.CryptoTokens, z)
 					if err := v.CryptoTokens[len(v.CryptoTokens)-1].UnmarshalPER(d); err != nil {
@@ -1419,7 +1471,11 @@ func (v *CallProceedingUUIE) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 4:
 				v.FastStart = make([][]byte, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.FastStart) == 0 {
+						v.FastStart = make([][]byte, 0, n)
+					}
+				}, func(int) error {
 					var z []byte
 					v.FastStart = append(v.FastStart, z)
 					{
@@ -1702,7 +1758,11 @@ func (v *ConnectUUIE) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 2:
 				v.Tokens = make([]h235.ClearToken, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.Tokens) == 0 {
+						v.Tokens = make([]h235.ClearToken, 0, n)
+					}
+				}, func(int) error {
 					var z h235.ClearToken
 					v.Tokens = append(v.Tokens, z)
 					if err := v.Tokens[len(v.Tokens)-1].UnmarshalPER(d); err != nil {
@@ -1717,7 +1777,11 @@ func (v *ConnectUUIE) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 3:
 				v.CryptoTokens = make([]CryptoH323Token, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.CryptoTokens) == 0 {
+						v.CryptoTokens = make([]CryptoH323Token, 0, n)
+					}
+				}, func(int) error {
 					var z CryptoH323Token
 					v.CryptoTokens = append(v.CryptoTokens, z)
 					if err := v.CryptoTokens[len(v.CryptoTokens)-1].UnmarshalPER(d); err != nil {
@@ -1732,7 +1796,11 @@ func (v *ConnectUUIE) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 4:
 				v.FastStart = make([][]byte, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.FastStart) == 0 {
+						v.FastStart = make([][]byte, 0, n)
+					}
+				}, func(int) error {
 					var z []byte
 					v.FastStart = append(v.FastStart, z)
 					{
@@ -1769,7 +1837,11 @@ func (v *ConnectUUIE) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 7:
 				v.Language = make([]string, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.Language) == 0 {
+						v.Language = make([]string, 0, n)
+					}
+				}, func(int) error {
 					var z string
 					v.Language = append(v.Language, z)
 					{
@@ -1788,7 +1860,11 @@ func (v *ConnectUUIE) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 8:
 				v.ConnectedAddress = make([]AliasAddress, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.ConnectedAddress) == 0 {
+						v.ConnectedAddress = make([]AliasAddress, 0, n)
+					}
+				}, func(int) error {
 					var z AliasAddress
 					v.ConnectedAddress = append(v.ConnectedAddress, z)
 					if err := v.ConnectedAddress[len(v.ConnectedAddress)-1].UnmarshalPER(d); err != nil {
@@ -1815,7 +1891,11 @@ func (v *ConnectUUIE) UnmarshalPER(d *per.Decoder) error {
 				v.FastConnectRefused = new(struct{})
 			case 12:
 				v.ServiceControl = make([]ServiceControlSession, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.ServiceControl) == 0 {
+						v.ServiceControl = make([]ServiceControlSession, 0, n)
+					}
+				}, func(int) error {
 					var z ServiceControlSession
 					v.ServiceControl = append(v.ServiceControl, z)
 					if err := v.ServiceControl[len(v.ServiceControl)-1].UnmarshalPER(d); err != nil {
@@ -1840,7 +1920,11 @@ func (v *ConnectUUIE) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 15:
 				v.DisplayName = make([]DisplayName, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.DisplayName) == 0 {
+						v.DisplayName = make([]DisplayName, 0, n)
+					}
+				}, func(int) error {
 					var z DisplayName
 					v.DisplayName = append(v.DisplayName, z)
 					if err := v.DisplayName[len(v.DisplayName)-1].UnmarshalPER(d); err != nil {
@@ -1972,7 +2056,11 @@ func (v *InformationUUIE) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 1:
 				v.Tokens = make([]h235.ClearToken, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.Tokens) == 0 {
+						v.Tokens = make([]h235.ClearToken, 0, n)
+					}
+				}, func(int) error {
 					var z h235.ClearToken
 					v.Tokens = append(v.Tokens, z)
 					if err := v.Tokens[len(v.Tokens)-1].UnmarshalPER(d); err != nil {
@@ -1987,7 +2075,11 @@ func (v *InformationUUIE) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 2:
 				v.CryptoTokens = make([]CryptoH323Token, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.CryptoTokens) == 0 {
+						v.CryptoTokens = make([]CryptoH323Token, 0, n)
+					}
+				}, func(int) error {
 					var z CryptoH323Token
 					v.CryptoTokens = append(v.CryptoTokens, z)
 					if err := v.CryptoTokens[len(v.CryptoTokens)-1].UnmarshalPER(d); err != nil {
@@ -2002,7 +2094,11 @@ func (v *InformationUUIE) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 3:
 				v.FastStart = make([][]byte, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.FastStart) == 0 {
+						v.FastStart = make([][]byte, 0, n)
+					}
+				}, func(int) error {
 					var z []byte
 					v.FastStart = append(v.FastStart, z)
 					{
@@ -2210,7 +2306,11 @@ func (v *ReleaseCompleteUUIE) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 1:
 				v.Tokens = make([]h235.ClearToken, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.Tokens) == 0 {
+						v.Tokens = make([]h235.ClearToken, 0, n)
+					}
+				}, func(int) error {
 					var z h235.ClearToken
 					v.Tokens = append(v.Tokens, z)
 					if err := v.Tokens[len(v.Tokens)-1].UnmarshalPER(d); err != nil {
@@ -2225,7 +2325,11 @@ func (v *ReleaseCompleteUUIE) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 2:
 				v.CryptoTokens = make([]CryptoH323Token, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.CryptoTokens) == 0 {
+						v.CryptoTokens = make([]CryptoH323Token, 0, n)
+					}
+				}, func(int) error {
 					var z CryptoH323Token
 					v.CryptoTokens = append(v.CryptoTokens, z)
 					if err := v.CryptoTokens[len(v.CryptoTokens)-1].UnmarshalPER(d); err != nil {
@@ -2240,7 +2344,11 @@ func (v *ReleaseCompleteUUIE) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 3:
 				v.BusyAddress = make([]AliasAddress, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.BusyAddress) == 0 {
+						v.BusyAddress = make([]AliasAddress, 0, n)
+					}
+				}, func(int) error {
 					var z AliasAddress
 					v.BusyAddress = append(v.BusyAddress, z)
 					if err := v.BusyAddress[len(v.BusyAddress)-1].UnmarshalPER(d); err != nil {
@@ -2270,7 +2378,11 @@ func (v *ReleaseCompleteUUIE) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 7:
 				v.ServiceControl = make([]ServiceControlSession, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.ServiceControl) == 0 {
+						v.ServiceControl = make([]ServiceControlSession, 0, n)
+					}
+				}, func(int) error {
 					var z ServiceControlSession
 					v.ServiceControl = append(v.ServiceControl, z)
 					if err := v.ServiceControl[len(v.ServiceControl)-1].UnmarshalPER(d); err != nil {
@@ -2295,7 +2407,11 @@ func (v *ReleaseCompleteUUIE) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 10:
 				v.DisplayName = make([]DisplayName, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.DisplayName) == 0 {
+						v.DisplayName = make([]DisplayName, 0, n)
+					}
+				}, func(int) error {
 					var z DisplayName
 					v.DisplayName = append(v.DisplayName, z)
 					if err := v.DisplayName[len(v.DisplayName)-1].UnmarshalPER(d); err != nil {
@@ -3090,7 +3206,11 @@ func (v *SetupUUIE) UnmarshalPER(d *per.Decoder) error {
 	}
 	if opt&(1<<5) != 0 {
 		v.SourceAddress = make([]AliasAddress, 0)
-		if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+		if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+			if len(v.SourceAddress) == 0 {
+				v.SourceAddress = make([]AliasAddress, 0, n)
+			}
+		}, func(int) error {
 			var z AliasAddress
 			v.SourceAddress = append(v.SourceAddress, z)
 			if err := v.SourceAddress[len(v.SourceAddress)-1].UnmarshalPER(d); err != nil {
@@ -3109,7 +3229,11 @@ func (v *SetupUUIE) UnmarshalPER(d *per.Decoder) error {
 	}
 	if opt&(1<<4) != 0 {
 		v.DestinationAddress = make([]AliasAddress, 0)
-		if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+		if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+			if len(v.DestinationAddress) == 0 {
+				v.DestinationAddress = make([]AliasAddress, 0, n)
+			}
+		}, func(int) error {
 			var z AliasAddress
 			v.DestinationAddress = append(v.DestinationAddress, z)
 			if err := v.DestinationAddress[len(v.DestinationAddress)-1].UnmarshalPER(d); err != nil {
@@ -3131,7 +3255,11 @@ func (v *SetupUUIE) UnmarshalPER(d *per.Decoder) error {
 	}
 	if opt&(1<<2) != 0 {
 		v.DestExtraCallInfo = make([]AliasAddress, 0)
-		if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+		if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+			if len(v.DestExtraCallInfo) == 0 {
+				v.DestExtraCallInfo = make([]AliasAddress, 0, n)
+			}
+		}, func(int) error {
 			var z AliasAddress
 			v.DestExtraCallInfo = append(v.DestExtraCallInfo, z)
 			if err := v.DestExtraCallInfo[len(v.DestExtraCallInfo)-1].UnmarshalPER(d); err != nil {
@@ -3147,7 +3275,11 @@ func (v *SetupUUIE) UnmarshalPER(d *per.Decoder) error {
 	}
 	if opt&(1<<1) != 0 {
 		v.DestExtraCRV = make([]CallReferenceValue, 0)
-		if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+		if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+			if len(v.DestExtraCRV) == 0 {
+				v.DestExtraCRV = make([]CallReferenceValue, 0, n)
+			}
+		}, func(int) error {
 			var z CallReferenceValue
 			v.DestExtraCRV = append(v.DestExtraCRV, z)
 			if err := v.DestExtraCRV[len(v.DestExtraCRV)-1].UnmarshalPER(d); err != nil {
@@ -3203,7 +3335,11 @@ func (v *SetupUUIE) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 3:
 				v.H245SecurityCapability = make([]H245Security, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.H245SecurityCapability) == 0 {
+						v.H245SecurityCapability = make([]H245Security, 0, n)
+					}
+				}, func(int) error {
 					var z H245Security
 					v.H245SecurityCapability = append(v.H245SecurityCapability, z)
 					if err := v.H245SecurityCapability[len(v.H245SecurityCapability)-1].UnmarshalPER(d); err != nil {
@@ -3218,7 +3354,11 @@ func (v *SetupUUIE) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 4:
 				v.Tokens = make([]h235.ClearToken, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.Tokens) == 0 {
+						v.Tokens = make([]h235.ClearToken, 0, n)
+					}
+				}, func(int) error {
 					var z h235.ClearToken
 					v.Tokens = append(v.Tokens, z)
 					if err := v.Tokens[len(v.Tokens)-1].UnmarshalPER(d); err != nil {
@@ -3233,7 +3373,11 @@ func (v *SetupUUIE) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 5:
 				v.CryptoTokens = make([]CryptoH323Token, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.CryptoTokens) == 0 {
+						v.CryptoTokens = make([]CryptoH323Token, 0, n)
+					}
+				}, func(int) error {
 					var z CryptoH323Token
 					v.CryptoTokens = append(v.CryptoTokens, z)
 					if err := v.CryptoTokens[len(v.CryptoTokens)-1].UnmarshalPER(d); err != nil {
@@ -3248,7 +3392,11 @@ func (v *SetupUUIE) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 6:
 				v.FastStart = make([][]byte, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.FastStart) == 0 {
+						v.FastStart = make([][]byte, 0, n)
+					}
+				}, func(int) error {
 					var z []byte
 					v.FastStart = append(v.FastStart, z)
 					{
@@ -3313,7 +3461,11 @@ func (v *SetupUUIE) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 13:
 				v.Language = make([]string, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.Language) == 0 {
+						v.Language = make([]string, 0, n)
+					}
+				}, func(int) error {
 					var z string
 					v.Language = append(v.Language, z)
 					{
@@ -3342,7 +3494,11 @@ func (v *SetupUUIE) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 16:
 				v.ServiceControl = make([]ServiceControlSession, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.ServiceControl) == 0 {
+						v.ServiceControl = make([]ServiceControlSession, 0, n)
+					}
+				}, func(int) error {
 					var z ServiceControlSession
 					v.ServiceControl = append(v.ServiceControl, z)
 					if err := v.ServiceControl[len(v.ServiceControl)-1].UnmarshalPER(d); err != nil {
@@ -3369,7 +3525,11 @@ func (v *SetupUUIE) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 20:
 				v.DesiredProtocols = make([]SupportedProtocols, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.DesiredProtocols) == 0 {
+						v.DesiredProtocols = make([]SupportedProtocols, 0, n)
+					}
+				}, func(int) error {
 					var z SupportedProtocols
 					v.DesiredProtocols = append(v.DesiredProtocols, z)
 					if err := v.DesiredProtocols[len(v.DesiredProtocols)-1].UnmarshalPER(d); err != nil {
@@ -3384,7 +3544,11 @@ func (v *SetupUUIE) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 21:
 				v.NeededFeatures = make([]FeatureDescriptor, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.NeededFeatures) == 0 {
+						v.NeededFeatures = make([]FeatureDescriptor, 0, n)
+					}
+				}, func(int) error {
 					var z FeatureDescriptor
 					v.NeededFeatures = append(v.NeededFeatures, z)
 					if err := v.NeededFeatures[len(v.NeededFeatures)-1].UnmarshalPER(d); err != nil {
@@ -3399,7 +3563,11 @@ func (v *SetupUUIE) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 22:
 				v.DesiredFeatures = make([]FeatureDescriptor, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.DesiredFeatures) == 0 {
+						v.DesiredFeatures = make([]FeatureDescriptor, 0, n)
+					}
+				}, func(int) error {
 					var z FeatureDescriptor
 					v.DesiredFeatures = append(v.DesiredFeatures, z)
 					if err := v.DesiredFeatures[len(v.DesiredFeatures)-1].UnmarshalPER(d); err != nil {
@@ -3414,7 +3582,11 @@ func (v *SetupUUIE) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 23:
 				v.SupportedFeatures = make([]FeatureDescriptor, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.SupportedFeatures) == 0 {
+						v.SupportedFeatures = make([]FeatureDescriptor, 0, n)
+					}
+				}, func(int) error {
 					var z FeatureDescriptor
 					v.SupportedFeatures = append(v.SupportedFeatures, z)
 					if err := v.SupportedFeatures[len(v.SupportedFeatures)-1].UnmarshalPER(d); err != nil {
@@ -3429,7 +3601,11 @@ func (v *SetupUUIE) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 24:
 				v.ParallelH245Control = make([][]byte, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.ParallelH245Control) == 0 {
+						v.ParallelH245Control = make([][]byte, 0, n)
+					}
+				}, func(int) error {
 					var z []byte
 					v.ParallelH245Control = append(v.ParallelH245Control, z)
 					{
@@ -3448,7 +3624,11 @@ func (v *SetupUUIE) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 25:
 				v.AdditionalSourceAddresses = make([]ExtendedAliasAddress, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.AdditionalSourceAddresses) == 0 {
+						v.AdditionalSourceAddresses = make([]ExtendedAliasAddress, 0, n)
+					}
+				}, func(int) error {
 					var z ExtendedAliasAddress
 					v.AdditionalSourceAddresses = append(v.AdditionalSourceAddresses, z)
 					if err := v.AdditionalSourceAddresses[len(v.AdditionalSourceAddresses)-1].UnmarshalPER(d); err != nil {
@@ -3472,7 +3652,11 @@ func (v *SetupUUIE) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 27:
 				v.DisplayName = make([]DisplayName, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.DisplayName) == 0 {
+						v.DisplayName = make([]DisplayName, 0, n)
+					}
+				}, func(int) error {
 					var z DisplayName
 					v.DisplayName = append(v.DisplayName, z)
 					if err := v.DisplayName[len(v.DisplayName)-1].UnmarshalPER(d); err != nil {
@@ -4221,7 +4405,11 @@ func (v *FacilityUUIE) UnmarshalPER(d *per.Decoder) error {
 	}
 	if opt&(1<<1) != 0 {
 		v.AlternativeAliasAddress = make([]AliasAddress, 0)
-		if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+		if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+			if len(v.AlternativeAliasAddress) == 0 {
+				v.AlternativeAliasAddress = make([]AliasAddress, 0, n)
+			}
+		}, func(int) error {
 			var z AliasAddress
 			v.AlternativeAliasAddress = append(v.AlternativeAliasAddress, z)
 			if err := v.AlternativeAliasAddress[len(v.AlternativeAliasAddress)-1].UnmarshalPER(d); err != nil {
@@ -4256,7 +4444,11 @@ func (v *FacilityUUIE) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 1:
 				v.DestExtraCallInfo = make([]AliasAddress, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.DestExtraCallInfo) == 0 {
+						v.DestExtraCallInfo = make([]AliasAddress, 0, n)
+					}
+				}, func(int) error {
 					var z AliasAddress
 					v.DestExtraCallInfo = append(v.DestExtraCallInfo, z)
 					if err := v.DestExtraCallInfo[len(v.DestExtraCallInfo)-1].UnmarshalPER(d); err != nil {
@@ -4276,7 +4468,11 @@ func (v *FacilityUUIE) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 3:
 				v.Tokens = make([]h235.ClearToken, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.Tokens) == 0 {
+						v.Tokens = make([]h235.ClearToken, 0, n)
+					}
+				}, func(int) error {
 					var z h235.ClearToken
 					v.Tokens = append(v.Tokens, z)
 					if err := v.Tokens[len(v.Tokens)-1].UnmarshalPER(d); err != nil {
@@ -4291,7 +4487,11 @@ func (v *FacilityUUIE) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 4:
 				v.CryptoTokens = make([]CryptoH323Token, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.CryptoTokens) == 0 {
+						v.CryptoTokens = make([]CryptoH323Token, 0, n)
+					}
+				}, func(int) error {
 					var z CryptoH323Token
 					v.CryptoTokens = append(v.CryptoTokens, z)
 					if err := v.CryptoTokens[len(v.CryptoTokens)-1].UnmarshalPER(d); err != nil {
@@ -4306,7 +4506,11 @@ func (v *FacilityUUIE) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 5:
 				v.Conferences = make([]ConferenceList, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.Conferences) == 0 {
+						v.Conferences = make([]ConferenceList, 0, n)
+					}
+				}, func(int) error {
 					var z ConferenceList
 					v.Conferences = append(v.Conferences, z)
 					if err := v.Conferences[len(v.Conferences)-1].UnmarshalPER(d); err != nil {
@@ -4326,7 +4530,11 @@ func (v *FacilityUUIE) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 7:
 				v.FastStart = make([][]byte, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.FastStart) == 0 {
+						v.FastStart = make([][]byte, 0, n)
+					}
+				}, func(int) error {
 					var z []byte
 					v.FastStart = append(v.FastStart, z)
 					{
@@ -4365,7 +4573,11 @@ func (v *FacilityUUIE) UnmarshalPER(d *per.Decoder) error {
 				v.FastConnectRefused = new(struct{})
 			case 11:
 				v.ServiceControl = make([]ServiceControlSession, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.ServiceControl) == 0 {
+						v.ServiceControl = make([]ServiceControlSession, 0, n)
+					}
+				}, func(int) error {
 					var z ServiceControlSession
 					v.ServiceControl = append(v.ServiceControl, z)
 					if err := v.ServiceControl[len(v.ServiceControl)-1].UnmarshalPER(d); err != nil {
@@ -4841,7 +5053,11 @@ func (v *ProgressUUIE) UnmarshalPER(d *per.Decoder) error {
 	}
 	if opt&(1<<2) != 0 {
 		v.Tokens = make([]h235.ClearToken, 0)
-		if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+		if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+			if len(v.Tokens) == 0 {
+				v.Tokens = make([]h235.ClearToken, 0, n)
+			}
+		}, func(int) error {
 			var z h235.ClearToken
 			v.Tokens = append(v.Tokens, z)
 			if err := v.Tokens[len(v.Tokens)-1].UnmarshalPER(d); err != nil {
@@ -4857,7 +5073,11 @@ func (v *ProgressUUIE) UnmarshalPER(d *per.Decoder) error {
 	}
 	if opt&(1<<1) != 0 {
 		v.CryptoTokens = make([]CryptoH323Token, 0)
-		if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+		if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+			if len(v.CryptoTokens) == 0 {
+				v.CryptoTokens = make([]CryptoH323Token, 0, n)
+			}
+		}, func(int) error {
 			var z CryptoH323Token
 			v.CryptoTokens = append(v.CryptoTokens, z)
 			if err := v.CryptoTokens[len(v.CryptoTokens)-1].UnmarshalPER(d); err != nil {
@@ -4873,7 +5093,11 @@ func (v *ProgressUUIE) UnmarshalPER(d *per.Decoder) error {
 	}
 	if opt&(1<<0) != 0 {
 		v.FastStart = make([][]byte, 0)
-		if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+		if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+			if len(v.FastStart) == 0 {
+				v.FastStart = make([][]byte, 0, n)
+			}
+		}, func(int) error {
 			var z []byte
 			v.FastStart = append(v.FastStart, z)
 			{

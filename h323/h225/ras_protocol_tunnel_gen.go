@@ -73,7 +73,11 @@ func (v *RasTunnelledSignallingMessage) UnmarshalPER(d *per.Decoder) error {
 		return fmt.Errorf("tunnelledProtocolID: %w", err)
 	}
 	v.MessageContent = make([][]byte, 0)
-	if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+	if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+		if len(v.MessageContent) == 0 {
+			v.MessageContent = make([][]byte, 0, n)
+		}
+	}, func(int) error {
 		var z []byte
 		v.MessageContent = append(v.MessageContent, z)
 		{

@@ -1109,7 +1109,11 @@ func (v *ClearToken) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 3:
 				v.ProfileInfo = make([]ProfileElement, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.ProfileInfo) == 0 {
+						v.ProfileInfo = make([]ProfileElement, 0, n)
+					}
+				}, func(int) error {
 					var z ProfileElement
 					v.ProfileInfo = append(v.ProfileInfo, z)
 					if err := v.ProfileInfo[len(v.ProfileInfo)-1].UnmarshalPER(d); err != nil {

@@ -32,6 +32,17 @@
 //     type whose contents are decoded as T.
 //
 // Decoded values may share memory with the input buffer.
+//
+// # Helpers
+//
+// Hand-written files next to the generated ones: H264Capability builds and
+// parses the H.264 genericVideoCapability of ITU-T H.241 §8.3
+// (0.0.8.241.0.0.1, profile/level and custom parameters, maxBitRate in
+// 100 bit/s); the Param* functions and FindParam handle GenericParameter
+// values; NewTransportAddress / TransportAddress.AddrPort convert unicast
+// addresses to and from netip.AddrPort; build.go has constructors for TCS,
+// MSD, OpenLogicalChannel (Channel), OLCAck, CLC, user input, video fast
+// update and flow control. H.239 lives in package h239.
 package h245
 
 //go:generate go run ../internal/asn1gen -asn1 ../../../shared/asn1 -pkg h245 -out .

@@ -632,7 +632,11 @@ func (v *H2250Capability) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 1:
 				v.RedundancyEncodingCapability = make([]RedundancyEncodingCapability, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{Lb: 1, Ub: 256, HasUb: true}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{Lb: 1, Ub: 256, HasUb: true}, func(n int) {
+					if len(v.RedundancyEncodingCapability) == 0 {
+						v.RedundancyEncodingCapability = make([]RedundancyEncodingCapability, 0, n)
+					}
+				}, func(int) error {
 					var z RedundancyEncodingCapability
 					v.RedundancyEncodingCapability = append(v.RedundancyEncodingCapability, z)
 					if err := v.RedundancyEncodingCapability[len(v.RedundancyEncodingCapability)-1].UnmarshalPER(d); err != nil {
@@ -800,7 +804,11 @@ func (v *MediaPacketizationCapability) UnmarshalPER(d *per.Decoder) error {
 			switch i {
 			case 0:
 				v.RtpPayloadType = make([]RTPPayloadType, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{Lb: 1, Ub: 256, HasUb: true}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{Lb: 1, Ub: 256, HasUb: true}, func(n int) {
+					if len(v.RtpPayloadType) == 0 {
+						v.RtpPayloadType = make([]RTPPayloadType, 0, n)
+					}
+				}, func(int) error {
 					var z RTPPayloadType
 					v.RtpPayloadType = append(v.RtpPayloadType, z)
 					if err := v.RtpPayloadType[len(v.RtpPayloadType)-1].UnmarshalPER(d); err != nil {
@@ -2251,7 +2259,11 @@ func (v *TransportCapability) UnmarshalPER(d *per.Decoder) error {
 	}
 	if opt&(1<<1) != 0 {
 		v.QOSCapabilities = make([]QOSCapability, 0)
-		if _, err := d.GetSequenceOf(per.SizeRange{Lb: 1, Ub: 256, HasUb: true}, func(int) error {
+		if _, err := d.GetSequenceOfGrow(per.SizeRange{Lb: 1, Ub: 256, HasUb: true}, func(n int) {
+			if len(v.QOSCapabilities) == 0 {
+				v.QOSCapabilities = make([]QOSCapability, 0, n)
+			}
+		}, func(int) error {
 			var z QOSCapability
 			v.QOSCapabilities = append(v.QOSCapabilities, z)
 			if err := v.QOSCapabilities[len(v.QOSCapabilities)-1].UnmarshalPER(d); err != nil {
@@ -2267,7 +2279,11 @@ func (v *TransportCapability) UnmarshalPER(d *per.Decoder) error {
 	}
 	if opt&(1<<0) != 0 {
 		v.MediaChannelCapabilities = make([]MediaChannelCapability, 0)
-		if _, err := d.GetSequenceOf(per.SizeRange{Lb: 1, Ub: 256, HasUb: true}, func(int) error {
+		if _, err := d.GetSequenceOfGrow(per.SizeRange{Lb: 1, Ub: 256, HasUb: true}, func(n int) {
+			if len(v.MediaChannelCapabilities) == 0 {
+				v.MediaChannelCapabilities = make([]MediaChannelCapability, 0, n)
+			}
+		}, func(int) error {
 			var z MediaChannelCapability
 			v.MediaChannelCapabilities = append(v.MediaChannelCapabilities, z)
 			if err := v.MediaChannelCapabilities[len(v.MediaChannelCapabilities)-1].UnmarshalPER(d); err != nil {
@@ -2358,7 +2374,11 @@ func (v *RedundancyEncodingCapability) UnmarshalPER(d *per.Decoder) error {
 	}
 	if opt&(1<<0) != 0 {
 		v.SecondaryEncoding = make([]CapabilityTableEntryNumber, 0)
-		if _, err := d.GetSequenceOf(per.SizeRange{Lb: 1, Ub: 256, HasUb: true}, func(int) error {
+		if _, err := d.GetSequenceOfGrow(per.SizeRange{Lb: 1, Ub: 256, HasUb: true}, func(n int) {
+			if len(v.SecondaryEncoding) == 0 {
+				v.SecondaryEncoding = make([]CapabilityTableEntryNumber, 0, n)
+			}
+		}, func(int) error {
 			var z CapabilityTableEntryNumber
 			v.SecondaryEncoding = append(v.SecondaryEncoding, z)
 			if err := v.SecondaryEncoding[len(v.SecondaryEncoding)-1].UnmarshalPER(d); err != nil {
@@ -2562,7 +2582,11 @@ func (v *RTPH263VideoRedundancyEncoding) UnmarshalPER(d *per.Decoder) error {
 	}
 	if opt&(1<<0) != 0 {
 		v.ContainedThreads = make([]int64, 0)
-		if _, err := d.GetSequenceOf(per.SizeRange{Lb: 1, Ub: 256, HasUb: true}, func(int) error {
+		if _, err := d.GetSequenceOfGrow(per.SizeRange{Lb: 1, Ub: 256, HasUb: true}, func(n int) {
+			if len(v.ContainedThreads) == 0 {
+				v.ContainedThreads = make([]int64, 0, n)
+			}
+		}, func(int) error {
 			var z int64
 			v.ContainedThreads = append(v.ContainedThreads, z)
 			{
@@ -2657,7 +2681,11 @@ func (v *RTPH263VideoRedundancyEncodingFrameToThreadMapping) UnmarshalPER(d *per
 	case 1:
 		v.Custom = new([]RTPH263VideoRedundancyFrameMapping)
 		(*v.Custom) = make([]RTPH263VideoRedundancyFrameMapping, 0)
-		if _, err := d.GetSequenceOf(per.SizeRange{Lb: 1, Ub: 256, HasUb: true}, func(int) error {
+		if _, err := d.GetSequenceOfGrow(per.SizeRange{Lb: 1, Ub: 256, HasUb: true}, func(n int) {
+			if len((*v.Custom)) == 0 {
+				(*v.Custom) = make([]RTPH263VideoRedundancyFrameMapping, 0, n)
+			}
+		}, func(int) error {
 			var z RTPH263VideoRedundancyFrameMapping
 			(*v.Custom) = append((*v.Custom), z)
 			if err := (*v.Custom)[len((*v.Custom))-1].UnmarshalPER(d); err != nil {
@@ -2734,7 +2762,11 @@ func (v *RTPH263VideoRedundancyFrameMapping) UnmarshalPER(d *per.Decoder) error 
 		v.ThreadNumber = (int64)(tv)
 	}
 	v.FrameSequence = make([]int64, 0)
-	if _, err := d.GetSequenceOf(per.SizeRange{Lb: 1, Ub: 256, HasUb: true}, func(int) error {
+	if _, err := d.GetSequenceOfGrow(per.SizeRange{Lb: 1, Ub: 256, HasUb: true}, func(n int) {
+		if len(v.FrameSequence) == 0 {
+			v.FrameSequence = make([]int64, 0, n)
+		}
+	}, func(int) error {
 		var z int64
 		v.FrameSequence = append(v.FrameSequence, z)
 		{
@@ -2821,7 +2853,11 @@ func (v *MultipointCapability) UnmarshalPER(d *per.Decoder) error {
 		v.MultiUniCastConference = (bool)(tv)
 	}
 	v.MediaDistributionCapability = make([]MediaDistributionCapability, 0)
-	if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+	if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+		if len(v.MediaDistributionCapability) == 0 {
+			v.MediaDistributionCapability = make([]MediaDistributionCapability, 0, n)
+		}
+	}, func(int) error {
 		var z MediaDistributionCapability
 		v.MediaDistributionCapability = append(v.MediaDistributionCapability, z)
 		if err := v.MediaDistributionCapability[len(v.MediaDistributionCapability)-1].UnmarshalPER(d); err != nil {
@@ -2960,7 +2996,11 @@ func (v *MediaDistributionCapability) UnmarshalPER(d *per.Decoder) error {
 	}
 	if opt&(1<<1) != 0 {
 		v.CentralizedData = make([]DataApplicationCapability, 0)
-		if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+		if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+			if len(v.CentralizedData) == 0 {
+				v.CentralizedData = make([]DataApplicationCapability, 0, n)
+			}
+		}, func(int) error {
 			var z DataApplicationCapability
 			v.CentralizedData = append(v.CentralizedData, z)
 			if err := v.CentralizedData[len(v.CentralizedData)-1].UnmarshalPER(d); err != nil {
@@ -2976,7 +3016,11 @@ func (v *MediaDistributionCapability) UnmarshalPER(d *per.Decoder) error {
 	}
 	if opt&(1<<0) != 0 {
 		v.DistributedData = make([]DataApplicationCapability, 0)
-		if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+		if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+			if len(v.DistributedData) == 0 {
+				v.DistributedData = make([]DataApplicationCapability, 0, n)
+			}
+		}, func(int) error {
 			var z DataApplicationCapability
 			v.DistributedData = append(v.DistributedData, z)
 			if err := v.DistributedData[len(v.DistributedData)-1].UnmarshalPER(d); err != nil {
@@ -3227,7 +3271,11 @@ func (v *ExtendedVideoCapability) UnmarshalPER(d *per.Decoder) error {
 		return err
 	}
 	v.VideoCapability = make([]VideoCapability, 0)
-	if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+	if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+		if len(v.VideoCapability) == 0 {
+			v.VideoCapability = make([]VideoCapability, 0, n)
+		}
+	}, func(int) error {
 		var z VideoCapability
 		v.VideoCapability = append(v.VideoCapability, z)
 		if err := v.VideoCapability[len(v.VideoCapability)-1].UnmarshalPER(d); err != nil {
@@ -3239,7 +3287,11 @@ func (v *ExtendedVideoCapability) UnmarshalPER(d *per.Decoder) error {
 	}
 	if opt&(1<<0) != 0 {
 		v.VideoCapabilityExtension = make([]GenericCapability, 0)
-		if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+		if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+			if len(v.VideoCapabilityExtension) == 0 {
+				v.VideoCapabilityExtension = make([]GenericCapability, 0, n)
+			}
+		}, func(int) error {
 			var z GenericCapability
 			v.VideoCapabilityExtension = append(v.VideoCapabilityExtension, z)
 			if err := v.VideoCapabilityExtension[len(v.VideoCapabilityExtension)-1].UnmarshalPER(d); err != nil {
@@ -4099,7 +4151,11 @@ func (v *EnhancementLayerInfo) UnmarshalPER(d *per.Decoder) error {
 	}
 	if opt&(1<<2) != 0 {
 		v.SnrEnhancement = make([]EnhancementOptions, 0)
-		if _, err := d.GetSequenceOf(per.SizeRange{Lb: 1, Ub: 14, HasUb: true}, func(int) error {
+		if _, err := d.GetSequenceOfGrow(per.SizeRange{Lb: 1, Ub: 14, HasUb: true}, func(n int) {
+			if len(v.SnrEnhancement) == 0 {
+				v.SnrEnhancement = make([]EnhancementOptions, 0, n)
+			}
+		}, func(int) error {
 			var z EnhancementOptions
 			v.SnrEnhancement = append(v.SnrEnhancement, z)
 			if err := v.SnrEnhancement[len(v.SnrEnhancement)-1].UnmarshalPER(d); err != nil {
@@ -4115,7 +4171,11 @@ func (v *EnhancementLayerInfo) UnmarshalPER(d *per.Decoder) error {
 	}
 	if opt&(1<<1) != 0 {
 		v.SpatialEnhancement = make([]EnhancementOptions, 0)
-		if _, err := d.GetSequenceOf(per.SizeRange{Lb: 1, Ub: 14, HasUb: true}, func(int) error {
+		if _, err := d.GetSequenceOfGrow(per.SizeRange{Lb: 1, Ub: 14, HasUb: true}, func(n int) {
+			if len(v.SpatialEnhancement) == 0 {
+				v.SpatialEnhancement = make([]EnhancementOptions, 0, n)
+			}
+		}, func(int) error {
 			var z EnhancementOptions
 			v.SpatialEnhancement = append(v.SpatialEnhancement, z)
 			if err := v.SpatialEnhancement[len(v.SpatialEnhancement)-1].UnmarshalPER(d); err != nil {
@@ -4131,7 +4191,11 @@ func (v *EnhancementLayerInfo) UnmarshalPER(d *per.Decoder) error {
 	}
 	if opt&(1<<0) != 0 {
 		v.BPictureEnhancement = make([]BEnhancementParameters, 0)
-		if _, err := d.GetSequenceOf(per.SizeRange{Lb: 1, Ub: 14, HasUb: true}, func(int) error {
+		if _, err := d.GetSequenceOfGrow(per.SizeRange{Lb: 1, Ub: 14, HasUb: true}, func(n int) {
+			if len(v.BPictureEnhancement) == 0 {
+				v.BPictureEnhancement = make([]BEnhancementParameters, 0, n)
+			}
+		}, func(int) error {
 			var z BEnhancementParameters
 			v.BPictureEnhancement = append(v.BPictureEnhancement, z)
 			if err := v.BPictureEnhancement[len(v.BPictureEnhancement)-1].UnmarshalPER(d); err != nil {
@@ -4832,7 +4896,11 @@ func (v *H263Options) UnmarshalPER(d *per.Decoder) error {
 	}
 	if opt&(1<<2) != 0 {
 		v.CustomPictureClockFrequency = make([]CustomPictureClockFrequency, 0)
-		if _, err := d.GetSequenceOf(per.SizeRange{Lb: 1, Ub: 16, HasUb: true}, func(int) error {
+		if _, err := d.GetSequenceOfGrow(per.SizeRange{Lb: 1, Ub: 16, HasUb: true}, func(n int) {
+			if len(v.CustomPictureClockFrequency) == 0 {
+				v.CustomPictureClockFrequency = make([]CustomPictureClockFrequency, 0, n)
+			}
+		}, func(int) error {
 			var z CustomPictureClockFrequency
 			v.CustomPictureClockFrequency = append(v.CustomPictureClockFrequency, z)
 			if err := v.CustomPictureClockFrequency[len(v.CustomPictureClockFrequency)-1].UnmarshalPER(d); err != nil {
@@ -4848,7 +4916,11 @@ func (v *H263Options) UnmarshalPER(d *per.Decoder) error {
 	}
 	if opt&(1<<1) != 0 {
 		v.CustomPictureFormat = make([]CustomPictureFormat, 0)
-		if _, err := d.GetSequenceOf(per.SizeRange{Lb: 1, Ub: 16, HasUb: true}, func(int) error {
+		if _, err := d.GetSequenceOfGrow(per.SizeRange{Lb: 1, Ub: 16, HasUb: true}, func(n int) {
+			if len(v.CustomPictureFormat) == 0 {
+				v.CustomPictureFormat = make([]CustomPictureFormat, 0, n)
+			}
+		}, func(int) error {
 			var z CustomPictureFormat
 			v.CustomPictureFormat = append(v.CustomPictureFormat, z)
 			if err := v.CustomPictureFormat[len(v.CustomPictureFormat)-1].UnmarshalPER(d); err != nil {
@@ -4864,7 +4936,11 @@ func (v *H263Options) UnmarshalPER(d *per.Decoder) error {
 	}
 	if opt&(1<<0) != 0 {
 		v.ModeCombos = make([]H263VideoModeCombos, 0)
-		if _, err := d.GetSequenceOf(per.SizeRange{Lb: 1, Ub: 16, HasUb: true}, func(int) error {
+		if _, err := d.GetSequenceOfGrow(per.SizeRange{Lb: 1, Ub: 16, HasUb: true}, func(n int) {
+			if len(v.ModeCombos) == 0 {
+				v.ModeCombos = make([]H263VideoModeCombos, 0, n)
+			}
+		}, func(int) error {
 			var z H263VideoModeCombos
 			v.ModeCombos = append(v.ModeCombos, z)
 			if err := v.ModeCombos[len(v.ModeCombos)-1].UnmarshalPER(d); err != nil {

@@ -716,7 +716,11 @@ func (v *CustomPictureFormatMPI) UnmarshalPER(d *per.Decoder) error {
 	}
 	if opt&(1<<0) != 0 {
 		v.CustomPCF = make([]CustomPictureFormatMPICustomPCFItem, 0)
-		if _, err := d.GetSequenceOf(per.SizeRange{Lb: 1, Ub: 16, HasUb: true}, func(int) error {
+		if _, err := d.GetSequenceOfGrow(per.SizeRange{Lb: 1, Ub: 16, HasUb: true}, func(n int) {
+			if len(v.CustomPCF) == 0 {
+				v.CustomPCF = make([]CustomPictureFormatMPICustomPCFItem, 0, n)
+			}
+		}, func(int) error {
 			var z CustomPictureFormatMPICustomPCFItem
 			v.CustomPCF = append(v.CustomPCF, z)
 			if err := v.CustomPCF[len(v.CustomPCF)-1].UnmarshalPER(d); err != nil {
@@ -906,7 +910,11 @@ func (v *CustomPictureFormatPixelAspectInformation) UnmarshalPER(d *per.Decoder)
 	case 1:
 		v.PixelAspectCode = new([]int64)
 		(*v.PixelAspectCode) = make([]int64, 0)
-		if _, err := d.GetSequenceOf(per.SizeRange{Lb: 1, Ub: 14, HasUb: true}, func(int) error {
+		if _, err := d.GetSequenceOfGrow(per.SizeRange{Lb: 1, Ub: 14, HasUb: true}, func(n int) {
+			if len((*v.PixelAspectCode)) == 0 {
+				(*v.PixelAspectCode) = make([]int64, 0, n)
+			}
+		}, func(int) error {
 			var z int64
 			(*v.PixelAspectCode) = append((*v.PixelAspectCode), z)
 			{
@@ -923,7 +931,11 @@ func (v *CustomPictureFormatPixelAspectInformation) UnmarshalPER(d *per.Decoder)
 	case 2:
 		v.ExtendedPAR = new([]CustomPictureFormatPixelAspectInformationExtendedPARItem)
 		(*v.ExtendedPAR) = make([]CustomPictureFormatPixelAspectInformationExtendedPARItem, 0)
-		if _, err := d.GetSequenceOf(per.SizeRange{Lb: 1, Ub: 256, HasUb: true}, func(int) error {
+		if _, err := d.GetSequenceOfGrow(per.SizeRange{Lb: 1, Ub: 256, HasUb: true}, func(n int) {
+			if len((*v.ExtendedPAR)) == 0 {
+				(*v.ExtendedPAR) = make([]CustomPictureFormatPixelAspectInformationExtendedPARItem, 0, n)
+			}
+		}, func(int) error {
 			var z CustomPictureFormatPixelAspectInformationExtendedPARItem
 			(*v.ExtendedPAR) = append((*v.ExtendedPAR), z)
 			if err := (*v.ExtendedPAR)[len((*v.ExtendedPAR))-1].UnmarshalPER(d); err != nil {
@@ -1063,7 +1075,11 @@ func (v *H263VideoModeCombos) UnmarshalPER(d *per.Decoder) error {
 		return fmt.Errorf("h263VideoUncoupledModes: %w", err)
 	}
 	v.H263VideoCoupledModes = make([]H263ModeComboFlags, 0)
-	if _, err := d.GetSequenceOf(per.SizeRange{Lb: 1, Ub: 16, HasUb: true}, func(int) error {
+	if _, err := d.GetSequenceOfGrow(per.SizeRange{Lb: 1, Ub: 16, HasUb: true}, func(n int) {
+		if len(v.H263VideoCoupledModes) == 0 {
+			v.H263VideoCoupledModes = make([]H263ModeComboFlags, 0, n)
+		}
+	}, func(int) error {
 		var z H263ModeComboFlags
 		v.H263VideoCoupledModes = append(v.H263VideoCoupledModes, z)
 		if err := v.H263VideoCoupledModes[len(v.H263VideoCoupledModes)-1].UnmarshalPER(d); err != nil {
@@ -4724,7 +4740,11 @@ func (v *EncryptionCapability) MarshalPER(e *per.Encoder) error {
 // UnmarshalPER decodes v.
 func (v *EncryptionCapability) UnmarshalPER(d *per.Decoder) error {
 	(*v) = make(EncryptionCapability, 0)
-	if _, err := d.GetSequenceOf(per.SizeRange{Lb: 1, Ub: 256, HasUb: true}, func(int) error {
+	if _, err := d.GetSequenceOfGrow(per.SizeRange{Lb: 1, Ub: 256, HasUb: true}, func(n int) {
+		if len((*v)) == 0 {
+			(*v) = make(EncryptionCapability, 0, n)
+		}
+	}, func(int) error {
 		var z MediaEncryptionAlgorithm
 		(*v) = append((*v), z)
 		if err := (*v)[len((*v))-1].UnmarshalPER(d); err != nil {
@@ -5116,7 +5136,11 @@ func (v *UserInputCapability) UnmarshalPER(d *per.Decoder) error {
 	case 0:
 		v.NonStandard = new([]NonStandardParameter)
 		(*v.NonStandard) = make([]NonStandardParameter, 0)
-		if _, err := d.GetSequenceOf(per.SizeRange{Lb: 1, Ub: 16, HasUb: true}, func(int) error {
+		if _, err := d.GetSequenceOfGrow(per.SizeRange{Lb: 1, Ub: 16, HasUb: true}, func(n int) {
+			if len((*v.NonStandard)) == 0 {
+				(*v.NonStandard) = make([]NonStandardParameter, 0, n)
+			}
+		}, func(int) error {
 			var z NonStandardParameter
 			(*v.NonStandard) = append((*v.NonStandard), z)
 			if err := (*v.NonStandard)[len((*v.NonStandard))-1].UnmarshalPER(d); err != nil {

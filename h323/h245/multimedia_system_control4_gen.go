@@ -75,7 +75,11 @@ func (v *ConferenceCapability) UnmarshalPER(d *per.Decoder) error {
 	}
 	if opt&(1<<0) != 0 {
 		v.NonStandardData = make([]NonStandardParameter, 0)
-		if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+		if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+			if len(v.NonStandardData) == 0 {
+				v.NonStandardData = make([]NonStandardParameter, 0, n)
+			}
+		}, func(int) error {
 			var z NonStandardParameter
 			v.NonStandardData = append(v.NonStandardData, z)
 			if err := v.NonStandardData[len(v.NonStandardData)-1].UnmarshalPER(d); err != nil {
@@ -229,7 +233,11 @@ func (v *GenericCapability) UnmarshalPER(d *per.Decoder) error {
 	}
 	if opt&(1<<3) != 0 {
 		v.Collapsing = make([]GenericParameter, 0)
-		if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+		if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+			if len(v.Collapsing) == 0 {
+				v.Collapsing = make([]GenericParameter, 0, n)
+			}
+		}, func(int) error {
 			var z GenericParameter
 			v.Collapsing = append(v.Collapsing, z)
 			if err := v.Collapsing[len(v.Collapsing)-1].UnmarshalPER(d); err != nil {
@@ -245,7 +253,11 @@ func (v *GenericCapability) UnmarshalPER(d *per.Decoder) error {
 	}
 	if opt&(1<<2) != 0 {
 		v.NonCollapsing = make([]GenericParameter, 0)
-		if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+		if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+			if len(v.NonCollapsing) == 0 {
+				v.NonCollapsing = make([]GenericParameter, 0, n)
+			}
+		}, func(int) error {
 			var z GenericParameter
 			v.NonCollapsing = append(v.NonCollapsing, z)
 			if err := v.NonCollapsing[len(v.NonCollapsing)-1].UnmarshalPER(d); err != nil {
@@ -473,7 +485,11 @@ func (v *GenericParameter) UnmarshalPER(d *per.Decoder) error {
 	}
 	if opt&(1<<0) != 0 {
 		v.Supersedes = make([]ParameterIdentifier, 0)
-		if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+		if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+			if len(v.Supersedes) == 0 {
+				v.Supersedes = make([]ParameterIdentifier, 0, n)
+			}
+		}, func(int) error {
 			var z ParameterIdentifier
 			v.Supersedes = append(v.Supersedes, z)
 			if err := v.Supersedes[len(v.Supersedes)-1].UnmarshalPER(d); err != nil {
@@ -785,7 +801,11 @@ func (v *ParameterValue) UnmarshalPER(d *per.Decoder) error {
 	case 7:
 		v.GenericParameter = new([]GenericParameter)
 		(*v.GenericParameter) = make([]GenericParameter, 0)
-		if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+		if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+			if len((*v.GenericParameter)) == 0 {
+				(*v.GenericParameter) = make([]GenericParameter, 0, n)
+			}
+		}, func(int) error {
 			var z GenericParameter
 			(*v.GenericParameter) = append((*v.GenericParameter), z)
 			if err := (*v.GenericParameter)[len((*v.GenericParameter))-1].UnmarshalPER(d); err != nil {
@@ -875,7 +895,11 @@ func (v *MultiplexedStreamCapability) UnmarshalPER(d *per.Decoder) error {
 	}
 	if opt&(1<<0) != 0 {
 		v.CapabilityOnMuxStream = make([]AlternativeCapabilitySet, 0)
-		if _, err := d.GetSequenceOf(per.SizeRange{Lb: 1, Ub: 256, HasUb: true}, func(int) error {
+		if _, err := d.GetSequenceOfGrow(per.SizeRange{Lb: 1, Ub: 256, HasUb: true}, func(n int) {
+			if len(v.CapabilityOnMuxStream) == 0 {
+				v.CapabilityOnMuxStream = make([]AlternativeCapabilitySet, 0, n)
+			}
+		}, func(int) error {
 			var z AlternativeCapabilitySet
 			v.CapabilityOnMuxStream = append(v.CapabilityOnMuxStream, z)
 			if err := v.CapabilityOnMuxStream[len(v.CapabilityOnMuxStream)-1].UnmarshalPER(d); err != nil {
@@ -1262,7 +1286,11 @@ func (v *MultiplePayloadStreamCapability) UnmarshalPER(d *per.Decoder) error {
 		return err
 	}
 	v.Capabilities = make([]AlternativeCapabilitySet, 0)
-	if _, err := d.GetSequenceOf(per.SizeRange{Lb: 1, Ub: 256, HasUb: true}, func(int) error {
+	if _, err := d.GetSequenceOfGrow(per.SizeRange{Lb: 1, Ub: 256, HasUb: true}, func(n int) {
+		if len(v.Capabilities) == 0 {
+			v.Capabilities = make([]AlternativeCapabilitySet, 0, n)
+		}
+	}, func(int) error {
 		var z AlternativeCapabilitySet
 		v.Capabilities = append(v.Capabilities, z)
 		if err := v.Capabilities[len(v.Capabilities)-1].UnmarshalPER(d); err != nil {
@@ -1772,7 +1800,11 @@ func (v *OpenLogicalChannel) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 2:
 				v.GenericInformation = make([]GenericInformation, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.GenericInformation) == 0 {
+						v.GenericInformation = make([]GenericInformation, 0, n)
+					}
+				}, func(int) error {
 					var z GenericInformation
 					v.GenericInformation = append(v.GenericInformation, z)
 					if err := v.GenericInformation[len(v.GenericInformation)-1].UnmarshalPER(d); err != nil {

@@ -1046,7 +1046,11 @@ func (v *H2250LogicalChannelParameters) UnmarshalPER(d *per.Decoder) error {
 	}
 	if opt&(1<<9) != 0 {
 		v.NonStandard = make([]NonStandardParameter, 0)
-		if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+		if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+			if len(v.NonStandard) == 0 {
+				v.NonStandard = make([]NonStandardParameter, 0, n)
+			}
+		}, func(int) error {
 			var z NonStandardParameter
 			v.NonStandard = append(v.NonStandard, z)
 			if err := v.NonStandard[len(v.NonStandard)-1].UnmarshalPER(d); err != nil {
@@ -1581,7 +1585,11 @@ func (v *RedundancyEncodingRtpRedundancyEncoding) UnmarshalPER(d *per.Decoder) e
 	}
 	if opt&(1<<0) != 0 {
 		v.Secondary = make([]RedundancyEncodingElement, 0)
-		if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+		if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+			if len(v.Secondary) == 0 {
+				v.Secondary = make([]RedundancyEncodingElement, 0, n)
+			}
+		}, func(int) error {
 			var z RedundancyEncodingElement
 			v.Secondary = append(v.Secondary, z)
 			if err := v.Secondary[len(v.Secondary)-1].UnmarshalPER(d); err != nil {
@@ -1723,7 +1731,11 @@ func (v *MultiplePayloadStream) UnmarshalPER(d *per.Decoder) error {
 		return err
 	}
 	v.Elements = make([]MultiplePayloadStreamElement, 0)
-	if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+	if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+		if len(v.Elements) == 0 {
+			v.Elements = make([]MultiplePayloadStreamElement, 0, n)
+		}
+	}, func(int) error {
 		var z MultiplePayloadStreamElement
 		v.Elements = append(v.Elements, z)
 		if err := v.Elements[len(v.Elements)-1].UnmarshalPER(d); err != nil {
@@ -3087,7 +3099,11 @@ func (v *UnicastAddressIPSourceRouteAddress) UnmarshalPER(d *per.Decoder) error 
 		v.TsapIdentifier = (int64)(tv)
 	}
 	v.Route = make([][]byte, 0)
-	if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+	if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+		if len(v.Route) == 0 {
+			v.Route = make([][]byte, 0, n)
+		}
+	}, func(int) error {
 		var z []byte
 		v.Route = append(v.Route, z)
 		{
@@ -3526,7 +3542,11 @@ func (v *EncryptionSync) UnmarshalPER(d *per.Decoder) error {
 	}
 	if opt&(1<<0) != 0 {
 		v.Escrowentry = make([]EscrowData, 0)
-		if _, err := d.GetSequenceOf(per.SizeRange{Lb: 1, Ub: 256, HasUb: true}, func(int) error {
+		if _, err := d.GetSequenceOfGrow(per.SizeRange{Lb: 1, Ub: 256, HasUb: true}, func(n int) {
+			if len(v.Escrowentry) == 0 {
+				v.Escrowentry = make([]EscrowData, 0, n)
+			}
+		}, func(int) error {
 			var z EscrowData
 			v.Escrowentry = append(v.Escrowentry, z)
 			if err := v.Escrowentry[len(v.Escrowentry)-1].UnmarshalPER(d); err != nil {
@@ -3740,7 +3760,11 @@ func (v *OpenLogicalChannelAck) UnmarshalPER(d *per.Decoder) error {
 				}
 			case 3:
 				v.GenericInformation = make([]GenericInformation, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.GenericInformation) == 0 {
+						v.GenericInformation = make([]GenericInformation, 0, n)
+					}
+				}, func(int) error {
 					var z GenericInformation
 					v.GenericInformation = append(v.GenericInformation, z)
 					if err := v.GenericInformation[len(v.GenericInformation)-1].UnmarshalPER(d); err != nil {
@@ -4095,7 +4119,11 @@ func (v *OpenLogicalChannelReject) UnmarshalPER(d *per.Decoder) error {
 			switch i {
 			case 0:
 				v.GenericInformation = make([]GenericInformation, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.GenericInformation) == 0 {
+						v.GenericInformation = make([]GenericInformation, 0, n)
+					}
+				}, func(int) error {
 					var z GenericInformation
 					v.GenericInformation = append(v.GenericInformation, z)
 					if err := v.GenericInformation[len(v.GenericInformation)-1].UnmarshalPER(d); err != nil {
@@ -4447,7 +4475,11 @@ func (v *OpenLogicalChannelConfirm) UnmarshalPER(d *per.Decoder) error {
 			switch i {
 			case 0:
 				v.GenericInformation = make([]GenericInformation, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.GenericInformation) == 0 {
+						v.GenericInformation = make([]GenericInformation, 0, n)
+					}
+				}, func(int) error {
 					var z GenericInformation
 					v.GenericInformation = append(v.GenericInformation, z)
 					if err := v.GenericInformation[len(v.GenericInformation)-1].UnmarshalPER(d); err != nil {
@@ -4566,7 +4598,11 @@ func (v *H2250LogicalChannelAckParameters) UnmarshalPER(d *per.Decoder) error {
 	}
 	if opt&(1<<4) != 0 {
 		v.NonStandard = make([]NonStandardParameter, 0)
-		if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+		if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+			if len(v.NonStandard) == 0 {
+				v.NonStandard = make([]NonStandardParameter, 0, n)
+			}
+		}, func(int) error {
 			var z NonStandardParameter
 			v.NonStandard = append(v.NonStandard, z)
 			if err := v.NonStandard[len(v.NonStandard)-1].UnmarshalPER(d); err != nil {

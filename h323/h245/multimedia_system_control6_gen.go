@@ -758,7 +758,11 @@ func (v *MultiplexEntrySend) UnmarshalPER(d *per.Decoder) error {
 		return fmt.Errorf("sequenceNumber: %w", err)
 	}
 	v.MultiplexEntryDescriptors = make([]MultiplexEntryDescriptor, 0)
-	if _, err := d.GetSequenceOf(per.SizeRange{Lb: 1, Ub: 15, HasUb: true}, func(int) error {
+	if _, err := d.GetSequenceOfGrow(per.SizeRange{Lb: 1, Ub: 15, HasUb: true}, func(n int) {
+		if len(v.MultiplexEntryDescriptors) == 0 {
+			v.MultiplexEntryDescriptors = make([]MultiplexEntryDescriptor, 0, n)
+		}
+	}, func(int) error {
 		var z MultiplexEntryDescriptor
 		v.MultiplexEntryDescriptors = append(v.MultiplexEntryDescriptors, z)
 		if err := v.MultiplexEntryDescriptors[len(v.MultiplexEntryDescriptors)-1].UnmarshalPER(d); err != nil {
@@ -821,7 +825,11 @@ func (v *MultiplexEntryDescriptor) UnmarshalPER(d *per.Decoder) error {
 	}
 	if opt&(1<<0) != 0 {
 		v.ElementList = make([]MultiplexElement, 0)
-		if _, err := d.GetSequenceOf(per.SizeRange{Lb: 1, Ub: 256, HasUb: true}, func(int) error {
+		if _, err := d.GetSequenceOfGrow(per.SizeRange{Lb: 1, Ub: 256, HasUb: true}, func(n int) {
+			if len(v.ElementList) == 0 {
+				v.ElementList = make([]MultiplexElement, 0, n)
+			}
+		}, func(int) error {
 			var z MultiplexElement
 			v.ElementList = append(v.ElementList, z)
 			if err := v.ElementList[len(v.ElementList)-1].UnmarshalPER(d); err != nil {
@@ -935,7 +943,11 @@ func (v *MultiplexElementType) UnmarshalPER(d *per.Decoder) error {
 	case 1:
 		v.SubElementList = new([]MultiplexElement)
 		(*v.SubElementList) = make([]MultiplexElement, 0)
-		if _, err := d.GetSequenceOf(per.SizeRange{Lb: 2, Ub: 255, HasUb: true}, func(int) error {
+		if _, err := d.GetSequenceOfGrow(per.SizeRange{Lb: 2, Ub: 255, HasUb: true}, func(n int) {
+			if len((*v.SubElementList)) == 0 {
+				(*v.SubElementList) = make([]MultiplexElement, 0, n)
+			}
+		}, func(int) error {
 			var z MultiplexElement
 			(*v.SubElementList) = append((*v.SubElementList), z)
 			if err := (*v.SubElementList)[len((*v.SubElementList))-1].UnmarshalPER(d); err != nil {
@@ -1085,7 +1097,11 @@ func (v *MultiplexEntrySendAck) UnmarshalPER(d *per.Decoder) error {
 		return fmt.Errorf("sequenceNumber: %w", err)
 	}
 	v.MultiplexTableEntryNumber = make([]MultiplexTableEntryNumber, 0)
-	if _, err := d.GetSequenceOf(per.SizeRange{Lb: 1, Ub: 15, HasUb: true}, func(int) error {
+	if _, err := d.GetSequenceOfGrow(per.SizeRange{Lb: 1, Ub: 15, HasUb: true}, func(n int) {
+		if len(v.MultiplexTableEntryNumber) == 0 {
+			v.MultiplexTableEntryNumber = make([]MultiplexTableEntryNumber, 0, n)
+		}
+	}, func(int) error {
 		var z MultiplexTableEntryNumber
 		v.MultiplexTableEntryNumber = append(v.MultiplexTableEntryNumber, z)
 		if err := v.MultiplexTableEntryNumber[len(v.MultiplexTableEntryNumber)-1].UnmarshalPER(d); err != nil {
@@ -1157,7 +1173,11 @@ func (v *MultiplexEntrySendReject) UnmarshalPER(d *per.Decoder) error {
 		return fmt.Errorf("sequenceNumber: %w", err)
 	}
 	v.RejectionDescriptions = make([]MultiplexEntryRejectionDescriptions, 0)
-	if _, err := d.GetSequenceOf(per.SizeRange{Lb: 1, Ub: 15, HasUb: true}, func(int) error {
+	if _, err := d.GetSequenceOfGrow(per.SizeRange{Lb: 1, Ub: 15, HasUb: true}, func(n int) {
+		if len(v.RejectionDescriptions) == 0 {
+			v.RejectionDescriptions = make([]MultiplexEntryRejectionDescriptions, 0, n)
+		}
+	}, func(int) error {
 		var z MultiplexEntryRejectionDescriptions
 		v.RejectionDescriptions = append(v.RejectionDescriptions, z)
 		if err := v.RejectionDescriptions[len(v.RejectionDescriptions)-1].UnmarshalPER(d); err != nil {
@@ -1350,7 +1370,11 @@ func (v *MultiplexEntrySendRelease) UnmarshalPER(d *per.Decoder) error {
 		return err
 	}
 	v.MultiplexTableEntryNumber = make([]MultiplexTableEntryNumber, 0)
-	if _, err := d.GetSequenceOf(per.SizeRange{Lb: 1, Ub: 15, HasUb: true}, func(int) error {
+	if _, err := d.GetSequenceOfGrow(per.SizeRange{Lb: 1, Ub: 15, HasUb: true}, func(n int) {
+		if len(v.MultiplexTableEntryNumber) == 0 {
+			v.MultiplexTableEntryNumber = make([]MultiplexTableEntryNumber, 0, n)
+		}
+	}, func(int) error {
 		var z MultiplexTableEntryNumber
 		v.MultiplexTableEntryNumber = append(v.MultiplexTableEntryNumber, z)
 		if err := v.MultiplexTableEntryNumber[len(v.MultiplexTableEntryNumber)-1].UnmarshalPER(d); err != nil {
@@ -1415,7 +1439,11 @@ func (v *RequestMultiplexEntry) UnmarshalPER(d *per.Decoder) error {
 		return err
 	}
 	v.EntryNumbers = make([]MultiplexTableEntryNumber, 0)
-	if _, err := d.GetSequenceOf(per.SizeRange{Lb: 1, Ub: 15, HasUb: true}, func(int) error {
+	if _, err := d.GetSequenceOfGrow(per.SizeRange{Lb: 1, Ub: 15, HasUb: true}, func(n int) {
+		if len(v.EntryNumbers) == 0 {
+			v.EntryNumbers = make([]MultiplexTableEntryNumber, 0, n)
+		}
+	}, func(int) error {
 		var z MultiplexTableEntryNumber
 		v.EntryNumbers = append(v.EntryNumbers, z)
 		if err := v.EntryNumbers[len(v.EntryNumbers)-1].UnmarshalPER(d); err != nil {
@@ -1480,7 +1508,11 @@ func (v *RequestMultiplexEntryAck) UnmarshalPER(d *per.Decoder) error {
 		return err
 	}
 	v.EntryNumbers = make([]MultiplexTableEntryNumber, 0)
-	if _, err := d.GetSequenceOf(per.SizeRange{Lb: 1, Ub: 15, HasUb: true}, func(int) error {
+	if _, err := d.GetSequenceOfGrow(per.SizeRange{Lb: 1, Ub: 15, HasUb: true}, func(n int) {
+		if len(v.EntryNumbers) == 0 {
+			v.EntryNumbers = make([]MultiplexTableEntryNumber, 0, n)
+		}
+	}, func(int) error {
 		var z MultiplexTableEntryNumber
 		v.EntryNumbers = append(v.EntryNumbers, z)
 		if err := v.EntryNumbers[len(v.EntryNumbers)-1].UnmarshalPER(d); err != nil {
@@ -1554,7 +1586,11 @@ func (v *RequestMultiplexEntryReject) UnmarshalPER(d *per.Decoder) error {
 		return err
 	}
 	v.EntryNumbers = make([]MultiplexTableEntryNumber, 0)
-	if _, err := d.GetSequenceOf(per.SizeRange{Lb: 1, Ub: 15, HasUb: true}, func(int) error {
+	if _, err := d.GetSequenceOfGrow(per.SizeRange{Lb: 1, Ub: 15, HasUb: true}, func(n int) {
+		if len(v.EntryNumbers) == 0 {
+			v.EntryNumbers = make([]MultiplexTableEntryNumber, 0, n)
+		}
+	}, func(int) error {
 		var z MultiplexTableEntryNumber
 		v.EntryNumbers = append(v.EntryNumbers, z)
 		if err := v.EntryNumbers[len(v.EntryNumbers)-1].UnmarshalPER(d); err != nil {
@@ -1565,7 +1601,11 @@ func (v *RequestMultiplexEntryReject) UnmarshalPER(d *per.Decoder) error {
 		return fmt.Errorf("entryNumbers: %w", err)
 	}
 	v.RejectionDescriptions = make([]RequestMultiplexEntryRejectionDescriptions, 0)
-	if _, err := d.GetSequenceOf(per.SizeRange{Lb: 1, Ub: 15, HasUb: true}, func(int) error {
+	if _, err := d.GetSequenceOfGrow(per.SizeRange{Lb: 1, Ub: 15, HasUb: true}, func(n int) {
+		if len(v.RejectionDescriptions) == 0 {
+			v.RejectionDescriptions = make([]RequestMultiplexEntryRejectionDescriptions, 0, n)
+		}
+	}, func(int) error {
 		var z RequestMultiplexEntryRejectionDescriptions
 		v.RejectionDescriptions = append(v.RejectionDescriptions, z)
 		if err := v.RejectionDescriptions[len(v.RejectionDescriptions)-1].UnmarshalPER(d); err != nil {
@@ -1751,7 +1791,11 @@ func (v *RequestMultiplexEntryRelease) UnmarshalPER(d *per.Decoder) error {
 		return err
 	}
 	v.EntryNumbers = make([]MultiplexTableEntryNumber, 0)
-	if _, err := d.GetSequenceOf(per.SizeRange{Lb: 1, Ub: 15, HasUb: true}, func(int) error {
+	if _, err := d.GetSequenceOfGrow(per.SizeRange{Lb: 1, Ub: 15, HasUb: true}, func(n int) {
+		if len(v.EntryNumbers) == 0 {
+			v.EntryNumbers = make([]MultiplexTableEntryNumber, 0, n)
+		}
+	}, func(int) error {
 		var z MultiplexTableEntryNumber
 		v.EntryNumbers = append(v.EntryNumbers, z)
 		if err := v.EntryNumbers[len(v.EntryNumbers)-1].UnmarshalPER(d); err != nil {
@@ -1823,7 +1867,11 @@ func (v *RequestMode) UnmarshalPER(d *per.Decoder) error {
 		return fmt.Errorf("sequenceNumber: %w", err)
 	}
 	v.RequestedModes = make([]ModeDescription, 0)
-	if _, err := d.GetSequenceOf(per.SizeRange{Lb: 1, Ub: 256, HasUb: true}, func(int) error {
+	if _, err := d.GetSequenceOfGrow(per.SizeRange{Lb: 1, Ub: 256, HasUb: true}, func(n int) {
+		if len(v.RequestedModes) == 0 {
+			v.RequestedModes = make([]ModeDescription, 0, n)
+		}
+	}, func(int) error {
 		var z ModeDescription
 		v.RequestedModes = append(v.RequestedModes, z)
 		if err := v.RequestedModes[len(v.RequestedModes)-1].UnmarshalPER(d); err != nil {
@@ -2172,7 +2220,11 @@ func (v *ModeDescription) MarshalPER(e *per.Encoder) error {
 // UnmarshalPER decodes v.
 func (v *ModeDescription) UnmarshalPER(d *per.Decoder) error {
 	(*v) = make(ModeDescription, 0)
-	if _, err := d.GetSequenceOf(per.SizeRange{Lb: 1, Ub: 256, HasUb: true}, func(int) error {
+	if _, err := d.GetSequenceOfGrow(per.SizeRange{Lb: 1, Ub: 256, HasUb: true}, func(n int) {
+		if len((*v)) == 0 {
+			(*v) = make(ModeDescription, 0, n)
+		}
+	}, func(int) error {
 		var z ModeElement
 		(*v) = append((*v), z)
 		if err := (*v)[len((*v))-1].UnmarshalPER(d); err != nil {
@@ -2853,7 +2905,11 @@ func (v *RedundancyEncodingDTMode) UnmarshalPER(d *per.Decoder) error {
 		return fmt.Errorf("primary: %w", err)
 	}
 	v.Secondary = make([]RedundancyEncodingDTModeElement, 0)
-	if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+	if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+		if len(v.Secondary) == 0 {
+			v.Secondary = make([]RedundancyEncodingDTModeElement, 0, n)
+		}
+	}, func(int) error {
 		var z RedundancyEncodingDTModeElement
 		v.Secondary = append(v.Secondary, z)
 		if err := v.Secondary[len(v.Secondary)-1].UnmarshalPER(d); err != nil {
@@ -3126,7 +3182,11 @@ func (v *MultiplePayloadStreamMode) UnmarshalPER(d *per.Decoder) error {
 		return err
 	}
 	v.Elements = make([]MultiplePayloadStreamElementMode, 0)
-	if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+	if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+		if len(v.Elements) == 0 {
+			v.Elements = make([]MultiplePayloadStreamElementMode, 0, n)
+		}
+	}, func(int) error {
 		var z MultiplePayloadStreamElementMode
 		v.Elements = append(v.Elements, z)
 		if err := v.Elements[len(v.Elements)-1].UnmarshalPER(d); err != nil {

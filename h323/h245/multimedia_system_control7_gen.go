@@ -3201,7 +3201,11 @@ func (v *CommunicationModeCommand) UnmarshalPER(d *per.Decoder) error {
 		return err
 	}
 	v.CommunicationModeTable = make([]CommunicationModeTableEntry, 0)
-	if _, err := d.GetSequenceOf(per.SizeRange{Lb: 1, Ub: 256, HasUb: true}, func(int) error {
+	if _, err := d.GetSequenceOfGrow(per.SizeRange{Lb: 1, Ub: 256, HasUb: true}, func(n int) {
+		if len(v.CommunicationModeTable) == 0 {
+			v.CommunicationModeTable = make([]CommunicationModeTableEntry, 0, n)
+		}
+	}, func(int) error {
 		var z CommunicationModeTableEntry
 		v.CommunicationModeTable = append(v.CommunicationModeTable, z)
 		if err := v.CommunicationModeTable[len(v.CommunicationModeTable)-1].UnmarshalPER(d); err != nil {
@@ -3326,7 +3330,11 @@ func (v *CommunicationModeResponse) UnmarshalPER(d *per.Decoder) error {
 	case 0:
 		v.CommunicationModeTable = new([]CommunicationModeTableEntry)
 		(*v.CommunicationModeTable) = make([]CommunicationModeTableEntry, 0)
-		if _, err := d.GetSequenceOf(per.SizeRange{Lb: 1, Ub: 256, HasUb: true}, func(int) error {
+		if _, err := d.GetSequenceOfGrow(per.SizeRange{Lb: 1, Ub: 256, HasUb: true}, func(n int) {
+			if len((*v.CommunicationModeTable)) == 0 {
+				(*v.CommunicationModeTable) = make([]CommunicationModeTableEntry, 0, n)
+			}
+		}, func(int) error {
 			var z CommunicationModeTableEntry
 			(*v.CommunicationModeTable) = append((*v.CommunicationModeTable), z)
 			if err := (*v.CommunicationModeTable)[len((*v.CommunicationModeTable))-1].UnmarshalPER(d); err != nil {
@@ -3475,7 +3483,11 @@ func (v *CommunicationModeTableEntry) UnmarshalPER(d *per.Decoder) error {
 	}
 	if opt&(1<<6) != 0 {
 		v.NonStandard = make([]NonStandardParameter, 0)
-		if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+		if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+			if len(v.NonStandard) == 0 {
+				v.NonStandard = make([]NonStandardParameter, 0, n)
+			}
+		}, func(int) error {
 			var z NonStandardParameter
 			v.NonStandard = append(v.NonStandard, z)
 			if err := v.NonStandard[len(v.NonStandard)-1].UnmarshalPER(d); err != nil {
@@ -4083,7 +4095,11 @@ func (v *CertSelectionCriteria) MarshalPER(e *per.Encoder) error {
 // UnmarshalPER decodes v.
 func (v *CertSelectionCriteria) UnmarshalPER(d *per.Decoder) error {
 	(*v) = make(CertSelectionCriteria, 0)
-	if _, err := d.GetSequenceOf(per.SizeRange{Lb: 1, Ub: 16, HasUb: true}, func(int) error {
+	if _, err := d.GetSequenceOfGrow(per.SizeRange{Lb: 1, Ub: 16, HasUb: true}, func(n int) {
+		if len((*v)) == 0 {
+			(*v) = make(CertSelectionCriteria, 0, n)
+		}
+	}, func(int) error {
 		var z Criteria
 		(*v) = append((*v), z)
 		if err := (*v)[len((*v))-1].UnmarshalPER(d); err != nil {
@@ -4500,7 +4516,11 @@ func (v *ConferenceResponse) UnmarshalPER(d *per.Decoder) error {
 	case 4:
 		v.TerminalListResponse = new([]TerminalLabel)
 		(*v.TerminalListResponse) = make([]TerminalLabel, 0)
-		if _, err := d.GetSequenceOf(per.SizeRange{Lb: 1, Ub: 256, HasUb: true}, func(int) error {
+		if _, err := d.GetSequenceOfGrow(per.SizeRange{Lb: 1, Ub: 256, HasUb: true}, func(n int) {
+			if len((*v.TerminalListResponse)) == 0 {
+				(*v.TerminalListResponse) = make([]TerminalLabel, 0, n)
+			}
+		}, func(int) error {
 			var z TerminalLabel
 			(*v.TerminalListResponse) = append((*v.TerminalListResponse), z)
 			if err := (*v.TerminalListResponse)[len((*v.TerminalListResponse))-1].UnmarshalPER(d); err != nil {

@@ -706,7 +706,11 @@ func (v *RequestAllTerminalIDsResponse) UnmarshalPER(d *per.Decoder) error {
 		return err
 	}
 	v.TerminalInformation = make([]TerminalInformation, 0)
-	if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+	if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+		if len(v.TerminalInformation) == 0 {
+			v.TerminalInformation = make([]TerminalInformation, 0, n)
+		}
+	}, func(int) error {
 		var z TerminalInformation
 		v.TerminalInformation = append(v.TerminalInformation, z)
 		if err := v.TerminalInformation[len(v.TerminalInformation)-1].UnmarshalPER(d); err != nil {
@@ -2189,7 +2193,11 @@ func (v *DialingInformation) UnmarshalPER(d *per.Decoder) error {
 	case 1:
 		v.Differential = new([]DialingInformationNumber)
 		(*v.Differential) = make([]DialingInformationNumber, 0)
-		if _, err := d.GetSequenceOf(per.SizeRange{Lb: 1, Ub: 65535, HasUb: true}, func(int) error {
+		if _, err := d.GetSequenceOfGrow(per.SizeRange{Lb: 1, Ub: 65535, HasUb: true}, func(n int) {
+			if len((*v.Differential)) == 0 {
+				(*v.Differential) = make([]DialingInformationNumber, 0, n)
+			}
+		}, func(int) error {
 			var z DialingInformationNumber
 			(*v.Differential) = append((*v.Differential), z)
 			if err := (*v.Differential)[len((*v.Differential))-1].UnmarshalPER(d); err != nil {
@@ -2296,7 +2304,11 @@ func (v *DialingInformationNumber) UnmarshalPER(d *per.Decoder) error {
 		}
 	}
 	v.NetworkType = make([]DialingInformationNetworkType, 0)
-	if _, err := d.GetSequenceOf(per.SizeRange{Lb: 1, Ub: 255, HasUb: true}, func(int) error {
+	if _, err := d.GetSequenceOfGrow(per.SizeRange{Lb: 1, Ub: 255, HasUb: true}, func(n int) {
+		if len(v.NetworkType) == 0 {
+			v.NetworkType = make([]DialingInformationNetworkType, 0, n)
+		}
+	}, func(int) error {
 		var z DialingInformationNetworkType
 		v.NetworkType = append(v.NetworkType, z)
 		if err := v.NetworkType[len(v.NetworkType)-1].UnmarshalPER(d); err != nil {
@@ -2983,7 +2995,11 @@ func (v *SendTerminalCapabilitySetSpecificRequest) UnmarshalPER(d *per.Decoder) 
 	}
 	if opt&(1<<1) != 0 {
 		v.CapabilityTableEntryNumbers = make([]CapabilityTableEntryNumber, 0)
-		if _, err := d.GetSequenceOf(per.SizeRange{Lb: 1, Ub: 65535, HasUb: true}, func(int) error {
+		if _, err := d.GetSequenceOfGrow(per.SizeRange{Lb: 1, Ub: 65535, HasUb: true}, func(n int) {
+			if len(v.CapabilityTableEntryNumbers) == 0 {
+				v.CapabilityTableEntryNumbers = make([]CapabilityTableEntryNumber, 0, n)
+			}
+		}, func(int) error {
 			var z CapabilityTableEntryNumber
 			v.CapabilityTableEntryNumbers = append(v.CapabilityTableEntryNumbers, z)
 			if err := v.CapabilityTableEntryNumbers[len(v.CapabilityTableEntryNumbers)-1].UnmarshalPER(d); err != nil {
@@ -2999,7 +3015,11 @@ func (v *SendTerminalCapabilitySetSpecificRequest) UnmarshalPER(d *per.Decoder) 
 	}
 	if opt&(1<<0) != 0 {
 		v.CapabilityDescriptorNumbers = make([]CapabilityDescriptorNumber, 0)
-		if _, err := d.GetSequenceOf(per.SizeRange{Lb: 1, Ub: 256, HasUb: true}, func(int) error {
+		if _, err := d.GetSequenceOfGrow(per.SizeRange{Lb: 1, Ub: 256, HasUb: true}, func(n int) {
+			if len(v.CapabilityDescriptorNumbers) == 0 {
+				v.CapabilityDescriptorNumbers = make([]CapabilityDescriptorNumber, 0, n)
+			}
+		}, func(int) error {
 			var z CapabilityDescriptorNumber
 			v.CapabilityDescriptorNumbers = append(v.CapabilityDescriptorNumbers, z)
 			if err := v.CapabilityDescriptorNumbers[len(v.CapabilityDescriptorNumbers)-1].UnmarshalPER(d); err != nil {
@@ -3464,7 +3484,11 @@ func (v *EndSessionCommand) UnmarshalPER(d *per.Decoder) error {
 		v.GenericInformation = new([]GenericInformation)
 		if err := d.GetOpenTypeFunc(func(d *per.Decoder) error {
 			(*v.GenericInformation) = make([]GenericInformation, 0)
-			if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+			if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+				if len((*v.GenericInformation)) == 0 {
+					(*v.GenericInformation) = make([]GenericInformation, 0, n)
+				}
+			}, func(int) error {
 				var z GenericInformation
 				(*v.GenericInformation) = append((*v.GenericInformation), z)
 				if err := (*v.GenericInformation)[len((*v.GenericInformation))-1].UnmarshalPER(d); err != nil {
@@ -4427,7 +4451,11 @@ func (v *MiscellaneousCommandType) UnmarshalPER(d *per.Decoder) error {
 		v.LostPicture = new([]PictureReference)
 		if err := d.GetOpenTypeFunc(func(d *per.Decoder) error {
 			(*v.LostPicture) = make([]PictureReference, 0)
-			if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+			if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+				if len((*v.LostPicture)) == 0 {
+					(*v.LostPicture) = make([]PictureReference, 0, n)
+				}
+			}, func(int) error {
 				var z PictureReference
 				(*v.LostPicture) = append((*v.LostPicture), z)
 				if err := (*v.LostPicture)[len((*v.LostPicture))-1].UnmarshalPER(d); err != nil {
@@ -4455,7 +4483,11 @@ func (v *MiscellaneousCommandType) UnmarshalPER(d *per.Decoder) error {
 		v.RecoveryReferencePicture = new([]PictureReference)
 		if err := d.GetOpenTypeFunc(func(d *per.Decoder) error {
 			(*v.RecoveryReferencePicture) = make([]PictureReference, 0)
-			if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+			if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+				if len((*v.RecoveryReferencePicture)) == 0 {
+					(*v.RecoveryReferencePicture) = make([]PictureReference, 0, n)
+				}
+			}, func(int) error {
 				var z PictureReference
 				(*v.RecoveryReferencePicture) = append((*v.RecoveryReferencePicture), z)
 				if err := (*v.RecoveryReferencePicture)[len((*v.RecoveryReferencePicture))-1].UnmarshalPER(d); err != nil {

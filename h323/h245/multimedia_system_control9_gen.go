@@ -4378,7 +4378,11 @@ func (v *UserInputIndication) UnmarshalPER(d *per.Decoder) error {
 		v.GenericInformation = new([]GenericInformation)
 		if err := d.GetOpenTypeFunc(func(d *per.Decoder) error {
 			(*v.GenericInformation) = make([]GenericInformation, 0)
-			if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+			if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+				if len((*v.GenericInformation)) == 0 {
+					(*v.GenericInformation) = make([]GenericInformation, 0, n)
+				}
+			}, func(int) error {
 				var z GenericInformation
 				(*v.GenericInformation) = append((*v.GenericInformation), z)
 				if err := (*v.GenericInformation)[len((*v.GenericInformation))-1].UnmarshalPER(d); err != nil {

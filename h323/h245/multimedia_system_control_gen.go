@@ -1739,7 +1739,11 @@ func (v *GenericMessage) UnmarshalPER(d *per.Decoder) error {
 	}
 	if opt&(1<<0) != 0 {
 		v.MessageContent = make([]GenericParameter, 0)
-		if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+		if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+			if len(v.MessageContent) == 0 {
+				v.MessageContent = make([]GenericParameter, 0, n)
+			}
+		}, func(int) error {
 			var z GenericParameter
 			v.MessageContent = append(v.MessageContent, z)
 			if err := v.MessageContent[len(v.MessageContent)-1].UnmarshalPER(d); err != nil {
@@ -2415,7 +2419,11 @@ func (v *TerminalCapabilitySet) UnmarshalPER(d *per.Decoder) error {
 	}
 	if opt&(1<<1) != 0 {
 		v.CapabilityTable = make([]CapabilityTableEntry, 0)
-		if _, err := d.GetSequenceOf(per.SizeRange{Lb: 1, Ub: 256, HasUb: true}, func(int) error {
+		if _, err := d.GetSequenceOfGrow(per.SizeRange{Lb: 1, Ub: 256, HasUb: true}, func(n int) {
+			if len(v.CapabilityTable) == 0 {
+				v.CapabilityTable = make([]CapabilityTableEntry, 0, n)
+			}
+		}, func(int) error {
 			var z CapabilityTableEntry
 			v.CapabilityTable = append(v.CapabilityTable, z)
 			if err := v.CapabilityTable[len(v.CapabilityTable)-1].UnmarshalPER(d); err != nil {
@@ -2431,7 +2439,11 @@ func (v *TerminalCapabilitySet) UnmarshalPER(d *per.Decoder) error {
 	}
 	if opt&(1<<0) != 0 {
 		v.CapabilityDescriptors = make([]CapabilityDescriptor, 0)
-		if _, err := d.GetSequenceOf(per.SizeRange{Lb: 1, Ub: 256, HasUb: true}, func(int) error {
+		if _, err := d.GetSequenceOfGrow(per.SizeRange{Lb: 1, Ub: 256, HasUb: true}, func(n int) {
+			if len(v.CapabilityDescriptors) == 0 {
+				v.CapabilityDescriptors = make([]CapabilityDescriptor, 0, n)
+			}
+		}, func(int) error {
 			var z CapabilityDescriptor
 			v.CapabilityDescriptors = append(v.CapabilityDescriptors, z)
 			if err := v.CapabilityDescriptors[len(v.CapabilityDescriptors)-1].UnmarshalPER(d); err != nil {
@@ -2450,7 +2462,11 @@ func (v *TerminalCapabilitySet) UnmarshalPER(d *per.Decoder) error {
 			switch i {
 			case 0:
 				v.GenericInformation = make([]GenericInformation, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.GenericInformation) == 0 {
+						v.GenericInformation = make([]GenericInformation, 0, n)
+					}
+				}, func(int) error {
 					var z GenericInformation
 					v.GenericInformation = append(v.GenericInformation, z)
 					if err := v.GenericInformation[len(v.GenericInformation)-1].UnmarshalPER(d); err != nil {
@@ -2558,7 +2574,11 @@ func (v *CapabilityDescriptor) UnmarshalPER(d *per.Decoder) error {
 	}
 	if opt&(1<<0) != 0 {
 		v.SimultaneousCapabilities = make([]AlternativeCapabilitySet, 0)
-		if _, err := d.GetSequenceOf(per.SizeRange{Lb: 1, Ub: 256, HasUb: true}, func(int) error {
+		if _, err := d.GetSequenceOfGrow(per.SizeRange{Lb: 1, Ub: 256, HasUb: true}, func(n int) {
+			if len(v.SimultaneousCapabilities) == 0 {
+				v.SimultaneousCapabilities = make([]AlternativeCapabilitySet, 0, n)
+			}
+		}, func(int) error {
 			var z AlternativeCapabilitySet
 			v.SimultaneousCapabilities = append(v.SimultaneousCapabilities, z)
 			if err := v.SimultaneousCapabilities[len(v.SimultaneousCapabilities)-1].UnmarshalPER(d); err != nil {
@@ -2594,7 +2614,11 @@ func (v *AlternativeCapabilitySet) MarshalPER(e *per.Encoder) error {
 // UnmarshalPER decodes v.
 func (v *AlternativeCapabilitySet) UnmarshalPER(d *per.Decoder) error {
 	(*v) = make(AlternativeCapabilitySet, 0)
-	if _, err := d.GetSequenceOf(per.SizeRange{Lb: 1, Ub: 256, HasUb: true}, func(int) error {
+	if _, err := d.GetSequenceOfGrow(per.SizeRange{Lb: 1, Ub: 256, HasUb: true}, func(n int) {
+		if len((*v)) == 0 {
+			(*v) = make(AlternativeCapabilitySet, 0, n)
+		}
+	}, func(int) error {
 		var z CapabilityTableEntryNumber
 		(*v) = append((*v), z)
 		if err := (*v)[len((*v))-1].UnmarshalPER(d); err != nil {
@@ -2714,7 +2738,11 @@ func (v *TerminalCapabilitySetAck) UnmarshalPER(d *per.Decoder) error {
 			switch i {
 			case 0:
 				v.GenericInformation = make([]GenericInformation, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.GenericInformation) == 0 {
+						v.GenericInformation = make([]GenericInformation, 0, n)
+					}
+				}, func(int) error {
 					var z GenericInformation
 					v.GenericInformation = append(v.GenericInformation, z)
 					if err := v.GenericInformation[len(v.GenericInformation)-1].UnmarshalPER(d); err != nil {
@@ -2806,7 +2834,11 @@ func (v *TerminalCapabilitySetReject) UnmarshalPER(d *per.Decoder) error {
 			switch i {
 			case 0:
 				v.GenericInformation = make([]GenericInformation, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.GenericInformation) == 0 {
+						v.GenericInformation = make([]GenericInformation, 0, n)
+					}
+				}, func(int) error {
 					var z GenericInformation
 					v.GenericInformation = append(v.GenericInformation, z)
 					if err := v.GenericInformation[len(v.GenericInformation)-1].UnmarshalPER(d); err != nil {
@@ -3030,7 +3062,11 @@ func (v *TerminalCapabilitySetRelease) UnmarshalPER(d *per.Decoder) error {
 			switch i {
 			case 0:
 				v.GenericInformation = make([]GenericInformation, 0)
-				if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+				if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+					if len(v.GenericInformation) == 0 {
+						v.GenericInformation = make([]GenericInformation, 0, n)
+					}
+				}, func(int) error {
 					var z GenericInformation
 					v.GenericInformation = append(v.GenericInformation, z)
 					if err := v.GenericInformation[len(v.GenericInformation)-1].UnmarshalPER(d); err != nil {
@@ -3984,7 +4020,11 @@ func (v *H222Capability) UnmarshalPER(d *per.Decoder) error {
 		v.NumberOfVCs = (int64)(tv)
 	}
 	v.VcCapability = make([]VCCapability, 0)
-	if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+	if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+		if len(v.VcCapability) == 0 {
+			v.VcCapability = make([]VCCapability, 0, n)
+		}
+	}, func(int) error {
 		var z VCCapability
 		v.VcCapability = append(v.VcCapability, z)
 		if err := v.VcCapability[len(v.VcCapability)-1].UnmarshalPER(d); err != nil {
@@ -4538,7 +4578,11 @@ func (v *VCCapabilityAal1ViaGateway) UnmarshalPER(d *per.Decoder) error {
 		return err
 	}
 	v.GatewayAddress = make([]Q2931Address, 0)
-	if _, err := d.GetSequenceOf(per.SizeRange{Lb: 1, Ub: 256, HasUb: true}, func(int) error {
+	if _, err := d.GetSequenceOfGrow(per.SizeRange{Lb: 1, Ub: 256, HasUb: true}, func(n int) {
+		if len(v.GatewayAddress) == 0 {
+			v.GatewayAddress = make([]Q2931Address, 0, n)
+		}
+	}, func(int) error {
 		var z Q2931Address
 		v.GatewayAddress = append(v.GatewayAddress, z)
 		if err := v.GatewayAddress[len(v.GatewayAddress)-1].UnmarshalPER(d); err != nil {

@@ -34,7 +34,11 @@ func (v *DeviceInputs) UnmarshalPER(d *per.Decoder) error {
 	defer d.Leave()
 	*v = DeviceInputs{}
 	v.InputDevices = make([]DeviceInputsInputDevicesItem, 0)
-	if _, err := d.GetSequenceOf(per.SizeRange{Lb: 2, Ub: 64, HasUb: true}, func(int) error {
+	if _, err := d.GetSequenceOfGrow(per.SizeRange{Lb: 2, Ub: 64, HasUb: true}, func(n int) {
+		if len(v.InputDevices) == 0 {
+			v.InputDevices = make([]DeviceInputsInputDevicesItem, 0, n)
+		}
+	}, func(int) error {
 		var z DeviceInputsInputDevicesItem
 		v.InputDevices = append(v.InputDevices, z)
 		if err := v.InputDevices[len(v.InputDevices)-1].UnmarshalPER(d); err != nil {
@@ -4398,7 +4402,11 @@ func (v *DeviceAttributeResponse) UnmarshalPER(d *per.Decoder) error {
 	}
 	if opt&(1<<0) != 0 {
 		v.DeviceAttributeList = make([]DeviceAttribute, 0)
-		if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+		if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+			if len(v.DeviceAttributeList) == 0 {
+				v.DeviceAttributeList = make([]DeviceAttribute, 0, n)
+			}
+		}, func(int) error {
 			var z DeviceAttribute
 			v.DeviceAttributeList = append(v.DeviceAttributeList, z)
 			if err := v.DeviceAttributeList[len(v.DeviceAttributeList)-1].UnmarshalPER(d); err != nil {

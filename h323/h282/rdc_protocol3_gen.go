@@ -556,7 +556,11 @@ func (v *DeviceControlRequest) UnmarshalPER(d *per.Decoder) error {
 		return fmt.Errorf("deviceID: %w", err)
 	}
 	v.ControlAttributeList = make([]ControlAttribute, 0)
-	if _, err := d.GetSequenceOf(per.SizeRange{Lb: 1, Ub: 8, HasUb: true}, func(int) error {
+	if _, err := d.GetSequenceOfGrow(per.SizeRange{Lb: 1, Ub: 8, HasUb: true}, func(n int) {
+		if len(v.ControlAttributeList) == 0 {
+			v.ControlAttributeList = make([]ControlAttribute, 0, n)
+		}
+	}, func(int) error {
 		var z ControlAttribute
 		v.ControlAttributeList = append(v.ControlAttributeList, z)
 		if err := v.ControlAttributeList[len(v.ControlAttributeList)-1].UnmarshalPER(d); err != nil {
@@ -642,7 +646,11 @@ func (v *DeviceStatusEnquireRequest) UnmarshalPER(d *per.Decoder) error {
 		return fmt.Errorf("deviceID: %w", err)
 	}
 	v.StatusAttributeIdentifierList = make([]StatusAttributeIdentifier, 0)
-	if _, err := d.GetSequenceOf(per.SizeRange{Lb: 1, Ub: 16, HasUb: true}, func(int) error {
+	if _, err := d.GetSequenceOfGrow(per.SizeRange{Lb: 1, Ub: 16, HasUb: true}, func(n int) {
+		if len(v.StatusAttributeIdentifierList) == 0 {
+			v.StatusAttributeIdentifierList = make([]StatusAttributeIdentifier, 0, n)
+		}
+	}, func(int) error {
 		var z StatusAttributeIdentifier
 		v.StatusAttributeIdentifierList = append(v.StatusAttributeIdentifierList, z)
 		if err := v.StatusAttributeIdentifierList[len(v.StatusAttributeIdentifierList)-1].UnmarshalPER(d); err != nil {
@@ -726,7 +734,11 @@ func (v *DeviceStatusEnquireResponse) UnmarshalPER(d *per.Decoder) error {
 	}
 	if opt&(1<<0) != 0 {
 		v.StatusAttributeList = make([]StatusAttribute, 0)
-		if _, err := d.GetSequenceOf(per.SizeRange{Lb: 1, Ub: 16, HasUb: true}, func(int) error {
+		if _, err := d.GetSequenceOfGrow(per.SizeRange{Lb: 1, Ub: 16, HasUb: true}, func(n int) {
+			if len(v.StatusAttributeList) == 0 {
+				v.StatusAttributeList = make([]StatusAttribute, 0, n)
+			}
+		}, func(int) error {
 			var z StatusAttribute
 			v.StatusAttributeList = append(v.StatusAttributeList, z)
 			if err := v.StatusAttributeList[len(v.StatusAttributeList)-1].UnmarshalPER(d); err != nil {
@@ -909,7 +921,11 @@ func (v *ConfigureDeviceEventsRequest) UnmarshalPER(d *per.Decoder) error {
 		return fmt.Errorf("deviceID: %w", err)
 	}
 	v.DeviceEventIdentifierList = make([]DeviceEventIdentifier, 0)
-	if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+	if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+		if len(v.DeviceEventIdentifierList) == 0 {
+			v.DeviceEventIdentifierList = make([]DeviceEventIdentifier, 0, n)
+		}
+	}, func(int) error {
 		var z DeviceEventIdentifier
 		v.DeviceEventIdentifierList = append(v.DeviceEventIdentifierList, z)
 		if err := v.DeviceEventIdentifierList[len(v.DeviceEventIdentifierList)-1].UnmarshalPER(d); err != nil {
@@ -1137,7 +1153,11 @@ func (v *DeviceEventNotifyIndication) UnmarshalPER(d *per.Decoder) error {
 		return fmt.Errorf("deviceID: %w", err)
 	}
 	v.DeviceEventList = make([]DeviceEvent, 0)
-	if _, err := d.GetSequenceOf(per.SizeRange{Lb: 1, Ub: 8, HasUb: true}, func(int) error {
+	if _, err := d.GetSequenceOfGrow(per.SizeRange{Lb: 1, Ub: 8, HasUb: true}, func(n int) {
+		if len(v.DeviceEventList) == 0 {
+			v.DeviceEventList = make([]DeviceEvent, 0, n)
+		}
+	}, func(int) error {
 		var z DeviceEvent
 		v.DeviceEventList = append(v.DeviceEventList, z)
 		if err := v.DeviceEventList[len(v.DeviceEventList)-1].UnmarshalPER(d); err != nil {

@@ -684,7 +684,11 @@ func (v *NonCollapsingCapabilities) MarshalPER(e *per.Encoder) error {
 // UnmarshalPER decodes v.
 func (v *NonCollapsingCapabilities) UnmarshalPER(d *per.Decoder) error {
 	(*v) = make(NonCollapsingCapabilities, 0)
-	if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+	if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+		if len((*v)) == 0 {
+			(*v) = make(NonCollapsingCapabilities, 0, n)
+		}
+	}, func(int) error {
 		var z NonCollapsingCapabilitiesItem
 		(*v) = append((*v), z)
 		if err := (*v)[len((*v))-1].UnmarshalPER(d); err != nil {
@@ -790,7 +794,11 @@ func (v *NonCollapsingCapabilitiesItemApplicationData) UnmarshalPER(d *per.Decod
 	case 0:
 		v.DeviceList = new([]DeviceProfile)
 		(*v.DeviceList) = make([]DeviceProfile, 0)
-		if _, err := d.GetSequenceOf(per.SizeRange{Ub: 127, HasUb: true}, func(int) error {
+		if _, err := d.GetSequenceOfGrow(per.SizeRange{Ub: 127, HasUb: true}, func(n int) {
+			if len((*v.DeviceList)) == 0 {
+				(*v.DeviceList) = make([]DeviceProfile, 0, n)
+			}
+		}, func(int) error {
 			var z DeviceProfile
 			(*v.DeviceList) = append((*v.DeviceList), z)
 			if err := (*v.DeviceList)[len((*v.DeviceList))-1].UnmarshalPER(d); err != nil {
@@ -803,7 +811,11 @@ func (v *NonCollapsingCapabilitiesItemApplicationData) UnmarshalPER(d *per.Decod
 	case 1:
 		v.StreamList = new([]StreamProfile)
 		(*v.StreamList) = make([]StreamProfile, 0)
-		if _, err := d.GetSequenceOf(per.SizeRange{Ub: 127, HasUb: true}, func(int) error {
+		if _, err := d.GetSequenceOfGrow(per.SizeRange{Ub: 127, HasUb: true}, func(n int) {
+			if len((*v.StreamList)) == 0 {
+				(*v.StreamList) = make([]StreamProfile, 0, n)
+			}
+		}, func(int) error {
 			var z StreamProfile
 			(*v.StreamList) = append((*v.StreamList), z)
 			if err := (*v.StreamList)[len((*v.StreamList))-1].UnmarshalPER(d); err != nil {
@@ -1335,7 +1347,11 @@ func (v *DevicePresetCapability) UnmarshalPER(d *per.Decoder) error {
 	}
 	if opt&(1<<0) != 0 {
 		v.PresetCapability = make([]DevicePresetCapabilityPresetCapabilityItem, 0)
-		if _, err := d.GetSequenceOf(per.SizeRange{Ub: 255, HasUb: true}, func(int) error {
+		if _, err := d.GetSequenceOfGrow(per.SizeRange{Ub: 255, HasUb: true}, func(n int) {
+			if len(v.PresetCapability) == 0 {
+				v.PresetCapability = make([]DevicePresetCapabilityPresetCapabilityItem, 0, n)
+			}
+		}, func(int) error {
 			var z DevicePresetCapabilityPresetCapabilityItem
 			v.PresetCapability = append(v.PresetCapability, z)
 			if err := v.PresetCapability[len(v.PresetCapability)-1].UnmarshalPER(d); err != nil {
@@ -1439,7 +1455,11 @@ func (v *CameraFilterCapability) UnmarshalPER(d *per.Decoder) error {
 	}
 	if opt&(1<<0) != 0 {
 		v.FilterTextLabel = make([]CameraFilterCapabilityFilterTextLabelItem, 0)
-		if _, err := d.GetSequenceOf(per.SizeRange{Ub: 255, HasUb: true}, func(int) error {
+		if _, err := d.GetSequenceOfGrow(per.SizeRange{Ub: 255, HasUb: true}, func(n int) {
+			if len(v.FilterTextLabel) == 0 {
+				v.FilterTextLabel = make([]CameraFilterCapabilityFilterTextLabelItem, 0, n)
+			}
+		}, func(int) error {
 			var z CameraFilterCapabilityFilterTextLabelItem
 			v.FilterTextLabel = append(v.FilterTextLabel, z)
 			if err := v.FilterTextLabel[len(v.FilterTextLabel)-1].UnmarshalPER(d); err != nil {
@@ -1538,7 +1558,11 @@ func (v *CameraLensCapability) UnmarshalPER(d *per.Decoder) error {
 	}
 	if opt&(1<<0) != 0 {
 		v.AccessoryTextLabel = make([]CameraLensCapabilityAccessoryTextLabelItem, 0)
-		if _, err := d.GetSequenceOf(per.SizeRange{Ub: 255, HasUb: true}, func(int) error {
+		if _, err := d.GetSequenceOfGrow(per.SizeRange{Ub: 255, HasUb: true}, func(n int) {
+			if len(v.AccessoryTextLabel) == 0 {
+				v.AccessoryTextLabel = make([]CameraLensCapabilityAccessoryTextLabelItem, 0, n)
+			}
+		}, func(int) error {
 			var z CameraLensCapabilityAccessoryTextLabelItem
 			v.AccessoryTextLabel = append(v.AccessoryTextLabel, z)
 			if err := v.AccessoryTextLabel[len(v.AccessoryTextLabel)-1].UnmarshalPER(d); err != nil {
@@ -1637,7 +1661,11 @@ func (v *ExternalCameraLightCapability) UnmarshalPER(d *per.Decoder) error {
 	}
 	if opt&(1<<0) != 0 {
 		v.LightTextLabel = make([]ExternalCameraLightCapabilityLightTextLabelItem, 0)
-		if _, err := d.GetSequenceOf(per.SizeRange{Ub: 10, HasUb: true}, func(int) error {
+		if _, err := d.GetSequenceOfGrow(per.SizeRange{Ub: 10, HasUb: true}, func(n int) {
+			if len(v.LightTextLabel) == 0 {
+				v.LightTextLabel = make([]ExternalCameraLightCapabilityLightTextLabelItem, 0, n)
+			}
+		}, func(int) error {
 			var z ExternalCameraLightCapabilityLightTextLabelItem
 			v.LightTextLabel = append(v.LightTextLabel, z)
 			if err := v.LightTextLabel[len(v.LightTextLabel)-1].UnmarshalPER(d); err != nil {
@@ -2117,7 +2145,11 @@ func (v *PlayBackSpeedCapability) UnmarshalPER(d *per.Decoder) error {
 	defer d.Leave()
 	*v = PlayBackSpeedCapability{}
 	v.MultiplierFactors = make([]int64, 0)
-	if _, err := d.GetSequenceOf(per.SizeRange{Lb: 1, Ub: 64, HasUb: true}, func(int) error {
+	if _, err := d.GetSequenceOfGrow(per.SizeRange{Lb: 1, Ub: 64, HasUb: true}, func(n int) {
+		if len(v.MultiplierFactors) == 0 {
+			v.MultiplierFactors = make([]int64, 0, n)
+		}
+	}, func(int) error {
 		var z int64
 		v.MultiplierFactors = append(v.MultiplierFactors, z)
 		{
@@ -2132,7 +2164,11 @@ func (v *PlayBackSpeedCapability) UnmarshalPER(d *per.Decoder) error {
 		return fmt.Errorf("multiplierFactors: %w", err)
 	}
 	v.DivisorFactors = make([]int64, 0)
-	if _, err := d.GetSequenceOf(per.SizeRange{Lb: 1, Ub: 64, HasUb: true}, func(int) error {
+	if _, err := d.GetSequenceOfGrow(per.SizeRange{Lb: 1, Ub: 64, HasUb: true}, func(n int) {
+		if len(v.DivisorFactors) == 0 {
+			v.DivisorFactors = make([]int64, 0, n)
+		}
+	}, func(int) error {
 		var z int64
 		v.DivisorFactors = append(v.DivisorFactors, z)
 		{
@@ -2205,7 +2241,11 @@ func (v *VideoInputsCapability) UnmarshalPER(d *per.Decoder) error {
 	}
 	if opt&(1<<0) != 0 {
 		v.AvailableDevices = make([]VideoInputsCapabilityAvailableDevicesItem, 0)
-		if _, err := d.GetSequenceOf(per.SizeRange{Lb: 2, Ub: 64, HasUb: true}, func(int) error {
+		if _, err := d.GetSequenceOfGrow(per.SizeRange{Lb: 2, Ub: 64, HasUb: true}, func(n int) {
+			if len(v.AvailableDevices) == 0 {
+				v.AvailableDevices = make([]VideoInputsCapabilityAvailableDevicesItem, 0, n)
+			}
+		}, func(int) error {
 			var z VideoInputsCapabilityAvailableDevicesItem
 			v.AvailableDevices = append(v.AvailableDevices, z)
 			if err := v.AvailableDevices[len(v.AvailableDevices)-1].UnmarshalPER(d); err != nil {
@@ -2300,7 +2340,11 @@ func (v *AudioInputsCapability) UnmarshalPER(d *per.Decoder) error {
 	}
 	if opt&(1<<0) != 0 {
 		v.AvailableDevices = make([]AudioInputsCapabilityAvailableDevicesItem, 0)
-		if _, err := d.GetSequenceOf(per.SizeRange{Lb: 2, Ub: 64, HasUb: true}, func(int) error {
+		if _, err := d.GetSequenceOfGrow(per.SizeRange{Lb: 2, Ub: 64, HasUb: true}, func(n int) {
+			if len(v.AvailableDevices) == 0 {
+				v.AvailableDevices = make([]AudioInputsCapabilityAvailableDevicesItem, 0, n)
+			}
+		}, func(int) error {
 			var z AudioInputsCapabilityAvailableDevicesItem
 			v.AvailableDevices = append(v.AvailableDevices, z)
 			if err := v.AvailableDevices[len(v.AvailableDevices)-1].UnmarshalPER(d); err != nil {

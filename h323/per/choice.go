@@ -90,14 +90,20 @@ func (e *Encoder) PutOpenType(b []byte) error {
 	})
 }
 
-// PutOpenTypeFunc encodes the value written by put into a fresh Encoder and
-// wraps it as an open type.
+// PutOpenTypeFunc encodes the value written by put into an inner Encoder
+// and wraps it as an open type. The inner Encoder is e's own child, reset
+// and reused by every open type at the same level: put must not keep it.
 func (e *Encoder) PutOpenTypeFunc(put func(*Encoder) error) error {
-	var inner Encoder
-	if err := put(&inner); err != nil {
+	inner := e.child
+	if inner == nil {
+		inner = new(Encoder)
+		e.child = inner
+	}
+	inner.Reset()
+	if err := put(inner); err != nil {
 		return err
 	}
-	return e.PutOpenType(inner.Bytes())
+	return e.PutOpenType(inner.buf) // empty contents become {0x00} (§11.1)
 }
 
 // GetOpenType returns the contents of an open type (may alias input).
@@ -157,6 +163,12 @@ func (e *Encoder) PutExtensionBitmap(present []bool) error {
 // PutExtensionBitmap. Its length is that of the sender's type, which may be
 // shorter or longer than the caller's.
 func (d *Decoder) GetExtensionBitmap() ([]bool, error) {
+	return d.getExtensionBitmap(nil)
+}
+
+// getExtensionBitmap is GetExtensionBitmap decoding into buf when the
+// bitmap fits in it.
+func (d *Decoder) getExtensionBitmap(buf []bool) ([]bool, error) {
 	big, err := d.GetBit()
 	if err != nil {
 		return nil, err
@@ -179,7 +191,12 @@ func (d *Decoder) GetExtensionBitmap() ([]bool, error) {
 	if n > d.BitsLeft() || n > d.maxLen {
 		return nil, d.errf("extension bitmap", ErrLimit)
 	}
-	present := make([]bool, n)
+	var present []bool
+	if n <= len(buf) {
+		present = buf[:n]
+	} else {
+		present = make([]bool, n)
+	}
 	for i := range present {
 		present[i], _ = d.GetBit()
 	}

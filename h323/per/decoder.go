@@ -29,6 +29,10 @@ type Decoder struct {
 	depth    int
 	maxDepth int
 	maxLen   int
+	// child is reused by sub for nested open-type contents: open types nest
+	// strictly, so one child per level serves a whole decode without
+	// allocating a Decoder for every extension addition.
+	child *Decoder
 }
 
 // NewDecoder returns a Decoder reading b.
@@ -43,7 +47,13 @@ func NewDecoder(b []byte, opts ...Option) *Decoder {
 // sub returns a decoder for nested open-type contents that shares limits
 // and the current depth.
 func (d *Decoder) sub(b []byte) *Decoder {
-	return &Decoder{buf: b, end: 8 * len(b), depth: d.depth, maxDepth: d.maxDepth, maxLen: d.maxLen}
+	c := d.child
+	if c == nil {
+		c = new(Decoder)
+		d.child = c
+	}
+	*c = Decoder{buf: b, end: 8 * len(b), depth: d.depth, maxDepth: d.maxDepth, maxLen: d.maxLen, child: c.child}
+	return c
 }
 
 // BitsLeft returns the number of unread bits.

@@ -5,10 +5,18 @@ package per
 type Encoder struct {
 	buf  []byte
 	nbit int // total bits written
+	// child encodes nested open-type contents (PutOpenTypeFunc); it is
+	// reset and reused, keeping its buffer, for every open type at the
+	// next level.
+	child *Encoder
 }
 
+// initialCap is the buffer NewEncoder starts with: most H.225.0 and H.245
+// messages fit, so the buffer is not regrown octet run by octet run.
+const initialCap = 256
+
 // NewEncoder returns an empty Encoder.
-func NewEncoder() *Encoder { return &Encoder{} }
+func NewEncoder() *Encoder { return &Encoder{buf: make([]byte, 0, initialCap)} }
 
 // Reset empties the encoder, keeping its buffer for reuse.
 func (e *Encoder) Reset() {

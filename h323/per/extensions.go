@@ -70,7 +70,13 @@ func (e *Encoder) PutExtensions(known int, x *Extensions, present func(i int) bo
 	if n == 0 {
 		return &StructuralError{Msg: "extension bit set with no extension additions"}
 	}
-	bitmap := make([]bool, n)
+	var small [64]bool // the usual case, kept off the heap
+	var bitmap []bool
+	if n <= len(small) {
+		bitmap = small[:n]
+	} else {
+		bitmap = make([]bool, n)
+	}
 	for i := range min(known, n) {
 		bitmap[i] = present(i)
 	}
@@ -101,7 +107,8 @@ func (e *Encoder) PutExtensions(known int, x *Extensions, present func(i int) bo
 // Decoder over the open type's contents; unknown ones are kept (copied) as
 // RawExtension in the result.
 func (d *Decoder) GetExtensions(known int, get func(i int, d *Decoder) error) (Extensions, error) {
-	bitmap, err := d.GetExtensionBitmap()
+	var small [64]bool
+	bitmap, err := d.getExtensionBitmap(small[:])
 	if err != nil {
 		return Extensions{}, err
 	}

@@ -273,12 +273,30 @@ func (e *Encoder) PutSequenceOf(n int, s SizeRange, put func(i int) error) error
 // Counts are bounded by MaxLen. get must append; do not preallocate from a
 // count.
 func (d *Decoder) GetSequenceOf(s SizeRange, get func(i int) error) (int, error) {
+	return d.GetSequenceOfGrow(s, nil, get)
+}
+
+// maxGrow caps the element count GetSequenceOfGrow announces, so that a
+// count read from the input never makes the caller allocate more than a
+// few kilobytes ahead of decoded elements.
+const maxGrow = 256
+
+// GetSequenceOfGrow is GetSequenceOf that calls grow(n), when not nil,
+// before the elements of each length chunk, so that the caller can size
+// its slice once instead of growing it element by element. n is the
+// chunk's count capped at the bits left (every element but an empty one
+// takes at least a bit) and at 256: the caller may still see more
+// elements than announced.
+func (d *Decoder) GetSequenceOfGrow(s SizeRange, grow func(n int), get func(i int) error) (int, error) {
 	eff, out, err := d.getSizeExt(s)
 	if err != nil {
 		return 0, err
 	}
 	i := 0
 	each := func(n int) error {
+		if grow != nil {
+			grow(min(n, d.BitsLeft(), maxGrow))
+		}
 		for end := i + n; i < end; i++ {
 			if err := get(i); err != nil {
 				return err

@@ -28,7 +28,11 @@ func (v *SrtpCryptoCapability) MarshalPER(e *per.Encoder) error {
 // UnmarshalPER decodes v.
 func (v *SrtpCryptoCapability) UnmarshalPER(d *per.Decoder) error {
 	(*v) = make(SrtpCryptoCapability, 0)
-	if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+	if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+		if len((*v)) == 0 {
+			(*v) = make(SrtpCryptoCapability, 0, n)
+		}
+	}, func(int) error {
 		var z SrtpCryptoInfo
 		(*v) = append((*v), z)
 		if err := (*v)[len((*v))-1].UnmarshalPER(d); err != nil {
@@ -178,7 +182,11 @@ func (v *SrtpKeys) MarshalPER(e *per.Encoder) error {
 // UnmarshalPER decodes v.
 func (v *SrtpKeys) UnmarshalPER(d *per.Decoder) error {
 	(*v) = make(SrtpKeys, 0)
-	if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+	if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+		if len((*v)) == 0 {
+			(*v) = make(SrtpKeys, 0, n)
+		}
+	}, func(int) error {
 		var z SrtpKeyParameters
 		(*v) = append((*v), z)
 		if err := (*v)[len((*v))-1].UnmarshalPER(d); err != nil {
@@ -609,7 +617,11 @@ func (v *SrtpSessionParameters) UnmarshalPER(d *per.Decoder) error {
 	}
 	if opt&(1<<0) != 0 {
 		v.NewParameter = make([]h225.GenericData, 0)
-		if _, err := d.GetSequenceOf(per.SizeRange{}, func(int) error {
+		if _, err := d.GetSequenceOfGrow(per.SizeRange{}, func(n int) {
+			if len(v.NewParameter) == 0 {
+				v.NewParameter = make([]h225.GenericData, 0, n)
+			}
+		}, func(int) error {
 			var z h225.GenericData
 			v.NewParameter = append(v.NewParameter, z)
 			if err := v.NewParameter[len(v.NewParameter)-1].UnmarshalPER(d); err != nil {

@@ -209,7 +209,9 @@ func (g *Gen) dec(b *w, x, gt string, t *Type, label string) error {
 			return err
 		}
 		b.p("%s = make(%s, 0)", x, gt)
-		b.p("if _, err := d.GetSequenceOf(%s, func(int) error {", sizeRange(ec))
+		// The runtime announces the count (capped) so the slice is sized
+		// once rather than grown element by element.
+		b.p("if _, err := d.GetSequenceOfGrow(%s, func(n int) { if len(%s) == 0 { %s = make(%s, 0, n) } }, func(int) error {", sizeRange(ec), x, x, gt)
 		b.p("var z %s", et)
 		b.p("%s = append(%s, z)", x, x)
 		if err := g.dec(b, x+"[len("+x+")-1]", et, bt.Elem, ""); err != nil {

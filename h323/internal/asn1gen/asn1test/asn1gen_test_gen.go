@@ -602,7 +602,11 @@ func (v *Tree) UnmarshalPER(d *per.Decoder) error {
 		v.Value = (int64)(tv)
 	}
 	v.Children = make([]Tree, 0)
-	if _, err := d.GetSequenceOf(per.SizeRange{Ub: 3, HasUb: true}, func(int) error {
+	if _, err := d.GetSequenceOfGrow(per.SizeRange{Ub: 3, HasUb: true}, func(n int) {
+		if len(v.Children) == 0 {
+			v.Children = make([]Tree, 0, n)
+		}
+	}, func(int) error {
 		var z Tree
 		v.Children = append(v.Children, z)
 		if err := v.Children[len(v.Children)-1].UnmarshalPER(d); err != nil {
@@ -1152,7 +1156,11 @@ func (v *List) MarshalPER(e *per.Encoder) error {
 // UnmarshalPER decodes v.
 func (v *List) UnmarshalPER(d *per.Decoder) error {
 	(*v) = make(List, 0)
-	if _, err := d.GetSequenceOf(per.SizeRange{Lb: 1, Ub: 4, HasUb: true, Ext: true}, func(int) error {
+	if _, err := d.GetSequenceOfGrow(per.SizeRange{Lb: 1, Ub: 4, HasUb: true, Ext: true}, func(n int) {
+		if len((*v)) == 0 {
+			(*v) = make(List, 0, n)
+		}
+	}, func(int) error {
 		var z int64
 		(*v) = append((*v), z)
 		{

@@ -16,6 +16,7 @@ data_dir: data
 log: {level: warn}
 meeting: {embedded: {port: 47880, rtc_udp_port: 47882, rtc_tcp_port: 47881}}
 sip: {enabled: true, listen: 127.0.0.1:45060}
+debug: {pprof_listen: "127.0.0.1:46060"}
 media: {port_min: 42000, port_max: 43998, timeout: 10s}
 YAML
 "$BIN" serve --config "$dir/rg.yaml" >"$dir/out" 2>"$dir/log" & RG=$!
@@ -50,7 +51,7 @@ echo "== CPU: idle vs $N concurrent PCMU calls for ${HOLD}s"
 a=$(cpu); sleep "$HOLD"; b=$(cpu); idle=$(python3 -c "print(($b-$a)/$hz/$HOLD*100)")
 sipp -sf uac_audio.xml -s "$ID" 127.0.0.1:45060 -i 127.0.0.1 -p 45082 -mi 127.0.0.1 -m "$N" -l "$N" -r "$N" -d $(( (HOLD + 5) * 1000 )) \
   -nostdin -timeout 300 >/dev/null 2>&1 & SP=$!
-sleep 4; a=$(cpu); sleep "$HOLD"; b=$(cpu)
+sleep 4; a=$(cpu); [ -n "${PROFILE:-}" ] && curl -s -o "$PROFILE" "http://127.0.0.1:46060/debug/pprof/profile?seconds=$((HOLD-2))" & sleep "$HOLD"; b=$(cpu)
 wait $SP || echo "sipp reported failures"
 load=$(python3 -c "print(($b-$a)/$hz/$HOLD*100)")
 python3 -c "i=$idle;l=$load;n=$N;print(f'idle: {i:.2f}% of one core; with {n} calls: {l:.2f}%; per call: {(l-i)/n:.2f}% of one core')"

@@ -31,6 +31,7 @@ type Config struct {
 	H323       H323Config    `yaml:"h323"`
 	Media      MediaConfig   `yaml:"media"`
 	NAT        NATConfig     `yaml:"nat"`
+	Debug      DebugConfig   `yaml:"debug"`
 
 	// Path is the file the configuration was read from ("" for Default).
 	Path string `yaml:"-"`
@@ -123,6 +124,13 @@ type MediaConfig struct {
 // NATConfig describes a one-to-one NAT in front of the gateway.
 type NATConfig struct {
 	PublicIP string `yaml:"public_ip"`
+}
+
+// DebugConfig holds diagnostics for operators.
+type DebugConfig struct {
+	// PprofListen serves Go's net/http/pprof on this address (e.g. 127.0.0.1:6060);
+	// empty: off.
+	PprofListen string `yaml:"pprof_listen"`
 }
 
 // External reports whether an external LiveKit is configured.

@@ -108,6 +108,11 @@ func (c *Config) validate() error {
 	if c.SIP.MinSE != 0 && c.SIP.MinSE < time.Second {
 		return bad("sip.min_se", "must be at least 1s")
 	}
+	if c.Debug.PprofListen != "" {
+		if err := checkHostPort("debug.pprof_listen", c.Debug.PprofListen); err != nil {
+			return err
+		}
+	}
 	if c.NAT.PublicIP != "" {
 		if _, err := netip.ParseAddr(c.NAT.PublicIP); err != nil {
 			return bad("nat.public_ip", "%q is not an IP address", c.NAT.PublicIP)

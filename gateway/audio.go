@@ -52,6 +52,7 @@ type audioPath struct {
 	dtmfRx    dtmf.Receiver
 	mix       *mixer.Mixer
 	remotes   map[string]*remoteAudio
+	mixed     map[string]bool // the loudest speakers, the only streams decoded; nil before the first report
 	br        *bridge.Bridge
 	muted     bool
 	prompt    []int16 // 48 kHz PCM of prompts still to play (IVR)
@@ -127,13 +128,43 @@ func (a *audioPath) play(pcm48 []int16) {
 	a.mu.Unlock()
 }
 
+// maxMixed is how many of the meeting's speakers the room system hears at once. Each
+// decoded stream costs an Opus decode every 20 ms in every call, so mixing everybody
+// would grow with the square of the meeting size; the loudest three carry the talk.
+const maxMixed = 3
+
+// setSpeakers follows the meeting core's active speakers (loudest first).
+func (a *audioPath) setSpeakers(ids []string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	self := ""
+	if a.br != nil {
+		self = a.br.Identity()
+	}
+	next := make(map[string]bool, maxMixed)
+	for _, id := range ids {
+		if id != self && len(next) < maxMixed {
+			next[id] = true
+		}
+	}
+	for id, r := range a.remotes {
+		if !next[id] {
+			r.fifo = r.fifo[:0] // stopped speaking: no stale audio when it comes back
+		}
+	}
+	a.mixed = next
+}
+
 // fromMeeting decodes one participant's Opus packet (bridge callback).
 func (a *audioPath) fromMeeting(identity string, _ uint16, _ uint32, payload []byte) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	if a.mixed != nil && !a.mixed[identity] {
+		return
+	}
 	r := a.remotes[identity]
 	if r == nil {
-		dec, err := audio.NewInbound(media.Opus, audio.Config{Channels: 2}, meetingRate)
+		dec, err := audio.NewInbound(media.Opus, audio.Config{Channels: 1}, meetingRate) // mono: half the cost of stereo decoding
 		if err != nil {
 			return
 		}

@@ -121,7 +121,8 @@ func (rc *roomCall) start(res *sdp.Result, opt mediaOptions, onDigit func(byte),
 				_ = rc.video.SendPLI()
 			}
 			if requestKeyframe != nil {
-				requestKeyframe()
+				// SIP INFO waits for its response: never block the media on it.
+				go requestKeyframe()
 			}
 		})
 		rc.wg.Add(1)
@@ -146,6 +147,12 @@ func (rc *roomCall) join(ctx context.Context, adm api.RoomSystemAdmission) error
 	if rc.vpath != nil {
 		rc.vpath.attach(br)
 	}
+	br.OnActiveSpeakers(func(ids []string) {
+		rc.apath.setSpeakers(ids)
+		if rc.vpath != nil {
+			rc.vpath.speakersChanged(ids)
+		}
+	})
 	return nil
 }
 

@@ -42,6 +42,7 @@ type Server struct {
 	ln      net.Listener
 	calls   *callRegistry
 	sip     *sipLeg
+	pprof   *http.Server
 	ready   atomic.Bool
 	cancel  context.CancelFunc
 	wg      sync.WaitGroup
@@ -92,6 +93,11 @@ func Start(ctx context.Context, cfg *configs.Config, version string, log *slog.L
 		}
 	}()
 
+	if cfg.Debug.PprofListen != "" {
+		if err := s.startPprof(cfg.Debug.PprofListen); err != nil {
+			return nil, err
+		}
+	}
 	if err := s.startCore(ctx); err != nil {
 		return nil, err
 	}
@@ -246,6 +252,9 @@ func (s *Server) Close() {
 		}
 		if s.sip != nil {
 			_ = s.sip.svc.Close()
+		}
+		if s.pprof != nil {
+			_ = s.pprof.Close()
 		}
 		if s.api != nil {
 			s.api.Close()

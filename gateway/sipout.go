@@ -70,7 +70,9 @@ func (l *sipLeg) DialOut(ctx context.Context, meetingID string, req api.DialRequ
 func (l *sipLeg) runDialOut(ctx context.Context, cancel context.CancelFunc, log *slog.Logger, id, meetingID, name string, out *sip.OutboundCall, rc *roomCall, offer []byte) {
 	defer cancel()
 	defer rc.close()
-	err := out.Wait(ctx)
+	// Not ctx: the host's cancel cancels ctx (which sends CANCEL); the wait must go on
+	// to the 487 (or the ring timeout) to report the right final state.
+	err := out.Wait(context.Background())
 	if err != nil {
 		state, status, reason := api.CallFailed, 0, err.Error()
 		var de *sip.DialError

@@ -64,7 +64,6 @@ func (v *videoPath) attach(br *bridge.Bridge) {
 	v.br = br
 	v.mu.Unlock()
 	br.OnVideo(v.fromMeeting)
-	br.OnActiveSpeakers(v.speakersChanged)
 	br.OnKeyframeRequest(func() {
 		if v.requestFromRoom != nil {
 			v.requestFromRoom()

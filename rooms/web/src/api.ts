@@ -81,6 +81,33 @@ export interface Participant {
   screen_sharing: boolean;
 }
 
+/** State of a room-system call (docs/api.md "Call"). */
+export type CallState = 'calling' | 'ringing' | 'connected' | 'busy' | 'declined' | 'no_answer' | 'failed' | 'ended';
+
+export interface Call {
+  id: string;
+  meeting_id: string;
+  direction: 'in' | 'out';
+  protocol: 'sip' | 'h323';
+  address: string;
+  display_name: string;
+  state: CallState;
+  /** final SIP status (or Q.931 cause); absent while the call is not final */
+  status?: number;
+  reason?: string;
+  identity?: string;
+  started_at: string;
+  answered_at?: string;
+  ended_at?: string;
+}
+
+/** Body of POST /meetings/{id}/dialout. */
+export interface DialRequest {
+  protocol: 'sip' | 'h323';
+  address: string;
+  display_name?: string;
+}
+
 export class ApiError extends Error {
   constructor(
     readonly status: number,
@@ -177,6 +204,17 @@ export class Api {
   participantAction(id: string, identity: string, action: string, auth: string, body?: Record<string, unknown>) {
     const path = `/meetings/${enc(id)}/participants/${enc(identity)}/${enc(action)}`;
     return this.call<void>('POST', path, { auth, body: body ?? {} });
+  }
+  /** dialOut invites a room system (202 with the Call in state "calling"). */
+  dialOut(id: string, req: DialRequest, auth: string) {
+    return this.call<Call>('POST', `/meetings/${enc(id)}/dialout`, { auth, body: req }).then((r) => r.data);
+  }
+  getCall(callId: string, auth: string) {
+    return this.call<Call>('GET', `/calls/${enc(callId)}`, { auth }).then((r) => r.data);
+  }
+  /** hangup cancels a call that is still ringing or hangs up a connected one (204). */
+  hangup(callId: string, auth: string) {
+    return this.call<void>('DELETE', `/calls/${enc(callId)}`, { auth });
   }
 }
 

@@ -15,6 +15,7 @@ import {
 import { Api, Info, Joined, errorText } from './api';
 import { h, mount, nodes } from './dom';
 import { formatId } from './home';
+import { CallBoard } from './invite';
 import { Panel, decide } from './panel';
 import { Stage } from './stage';
 import { store } from './store';
@@ -59,6 +60,7 @@ class MeetingView implements Ctx {
   private readonly stage: Stage;
   private readonly toolbar: Toolbar;
   private readonly panel: Panel;
+  private readonly calls: CallBoard;
   private readonly header = h('header', { class: 'mheader' });
   private readonly banner = h('div', { class: 'banner hidden', 'data-testid': 'banner', role: 'status' });
   private readonly notice = h('div', { class: 'notice hidden', 'data-testid': 'waiting-notice' });
@@ -80,7 +82,8 @@ class MeetingView implements Ctx {
     readonly hostKey: string,
   ) {
     this.stage = new Stage(this);
-    this.toolbar = new Toolbar(this);
+    this.calls = new CallBoard(this);
+    this.toolbar = new Toolbar(this, () => this.calls.open());
     this.panel = new Panel(this);
     this.audioGate.addEventListener('click', () => void room.startAudio().then(() => this.render()));
   }
@@ -88,7 +91,7 @@ class MeetingView implements Ctx {
   async start(joined: Joined): Promise<void> {
     mount(
       h('div', { class: 'meeting', 'data-testid': 'meeting' },
-        this.header, this.banner, this.notice,
+        this.header, this.banner, this.notice, this.calls.el,
         h('div', { class: 'body' }, this.stage.el, this.panel.el),
         this.toolbar.el, this.toast, this.audioGate, this.audio),
     );
@@ -404,6 +407,7 @@ class MeetingView implements Ctx {
     s.ended = reason;
     s.screen = 'ended';
     this.stopWaitingPoll();
+    this.calls.close();
     const text: Record<string, string> = {
       left: 'You left the meeting',
       ended: 'The meeting has ended',

@@ -49,7 +49,7 @@ export class Panel {
     const li = h('li', { 'data-testid': 'participant', 'data-identity': p.identity, 'data-audio': audio, 'data-video': video },
       h('span', { class: 'pname' }, displayName(p), p.isLocal ? ' (you)' : ''),
       isHost ? h('span', { class: 'badge host' }, 'host') : null,
-      kind ? h('span', { class: 'badge kind' }, kind) : null,
+      kind ? h('span', { class: 'badge kind', 'data-testid': 'p-kind', title: kind === 'SIP' ? 'SIP room system' : 'H.323 room system' }, kind) : null,
       h('span', { class: `pstate ${audio}`, 'data-testid': 'p-audio-state' },
         audio === 'muted' ? icon('micOff', 'microphone muted') : icon('mic', 'microphone on')),
       h('span', { class: `pstate video-${video}`, 'data-testid': 'p-video-state' },

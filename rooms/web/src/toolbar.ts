@@ -1,5 +1,5 @@
 // Meeting toolbar: mic, camera, device choice, screen share, view toggle, participants
-// panel, leave and (host only) end for all.
+// panel, leave and (host only) "Invite room system" and end for all.
 
 import { Room, RoomEvent } from 'livekit-client';
 import { h } from './dom';
@@ -15,10 +15,14 @@ export class Toolbar {
   private readonly view: HTMLButtonElement;
   private readonly people: HTMLButtonElement;
   private readonly endAll: HTMLButtonElement;
+  private readonly invite: HTMLButtonElement;
   private readonly micSelect = h('select', { 'data-testid': 'mic-select', title: 'Microphone' });
   private readonly camSelect = h('select', { 'data-testid': 'cam-select', title: 'Camera' });
 
-  constructor(private readonly ctx: Ctx) {
+  constructor(
+    private readonly ctx: Ctx,
+    onInvite: () => void,
+  ) {
     const s = ctx.state;
     this.mic = h('button', { 'data-testid': 'mic-btn', onclick: () => void ctx.setMic(s.mic === 'muted') }, 'Mic ', this.micState);
     this.cam = h('button', { 'data-testid': 'cam-btn', onclick: () => void ctx.setCam(s.cam === 'off') }, 'Camera ', this.camState);
@@ -37,12 +41,13 @@ export class Toolbar {
         ctx.render();
       },
     });
+    this.invite = h('button', { 'data-testid': 'invite-open', onclick: onInvite }, 'Invite room system');
     this.endAll = h('button', { class: 'danger', 'data-testid': 'end-all-btn', onclick: () => this.confirmEnd() }, 'End meeting for all');
     const leave = h('button', { class: 'danger', 'data-testid': 'leave-btn', onclick: () => this.leave() }, 'Leave');
     this.micSelect.addEventListener('change', () => void this.switchDevice('audioinput', this.micSelect.value));
     this.camSelect.addEventListener('change', () => void this.switchDevice('videoinput', this.camSelect.value));
     this.el = h('nav', { class: 'toolbar', 'data-testid': 'toolbar' },
-      this.mic, this.micSelect, this.cam, this.camSelect, this.share, this.view, this.people, leave, this.endAll);
+      this.mic, this.micSelect, this.cam, this.camSelect, this.share, this.view, this.people, this.invite, leave, this.endAll);
     ctx.room.on(RoomEvent.MediaDevicesChanged, () => void this.refreshDevices());
     ctx.room.on(RoomEvent.ActiveDeviceChanged, () => void this.refreshDevices());
   }
@@ -71,6 +76,7 @@ export class Toolbar {
     const n = room.remoteParticipants.size + 1;
     this.people.textContent = `Participants (${n})` + (s.host && s.waiting.length ? ` · ${s.waiting.length} waiting` : '');
     this.endAll.hidden = !s.host;
+    this.invite.hidden = !s.host;
   }
 
   async refreshDevices(): Promise<void> {

@@ -29,6 +29,10 @@ before(async () => {
       if (u.startsWith('/api/v1/meetings/555/actions/')) return json(204);
       if (u === '/api/v1/meetings/666') return json(502, undefined);
       if (u === '/api/v1/meetings/777/waiting') return json(200, { waiting: null });
+      if (u === '/api/v1/meetings/888/dialout') return json(202, { id: 'c-1', meeting_id: '888', direction: 'out', protocol: 'sip', address: 'sip:room@h', display_name: 'Room', state: 'calling', started_at: 't' });
+      if (u === '/api/v1/meetings/999/dialout') return json(501, { error: { code: 'unsupported', message: 'dial-out is not enabled on this gateway' } });
+      if (u === '/api/v1/calls/c-1' && req.method === 'GET') return json(200, { id: 'c-1', state: 'busy', status: 486, reason: 'Busy Here' });
+      if (u === '/api/v1/calls/c-1' && req.method === 'DELETE') return json(204);
       return json(404, { error: { code: 'not_found', message: 'nope' } });
     });
   });
@@ -96,5 +100,38 @@ test('credentials and bodies', async (t) => {
     const e = await new Api('http://127.0.0.1:9').info().catch((e) => e);
     assert.equal(e.code, 'network');
     assert.equal(e.status, 0);
+  });
+});
+
+test('dial-out', async (t) => {
+  await t.test('POST dialout sends the request with the host session', async () => {
+    const c = await api.dialOut('888', { protocol: 'sip', address: 'room@h:5070', display_name: 'Room' }, 'host-sess');
+    assert.equal(c.id, 'c-1');
+    assert.equal(c.state, 'calling');
+    const last = seen.at(-1);
+    assert.equal(last.method, 'POST');
+    assert.equal(last.auth, 'Bearer host-sess');
+    assert.deepEqual(JSON.parse(last.body), { protocol: 'sip', address: 'room@h:5070', display_name: 'Room' });
+  });
+  await t.test('501 when the protocol is not enabled', async () => {
+    const e = await api.dialOut('999', { protocol: 'sip', address: 'room@h' }, 's').catch((e) => e);
+    assert.ok(e instanceof ApiError);
+    assert.equal(e.status, 501);
+    assert.equal(e.code, 'unsupported');
+  });
+  await t.test('GET call', async () => {
+    const c = await api.getCall('c-1', 's');
+    assert.deepEqual([c.state, c.status], ['busy', 486]);
+    assert.equal(seen.at(-1).url, '/api/v1/calls/c-1');
+  });
+  await t.test('DELETE call', async () => {
+    const r = await api.hangup('c-1', 's');
+    assert.equal(r.status, 204);
+    assert.equal(seen.at(-1).method, 'DELETE');
+    assert.equal(seen.at(-1).auth, 'Bearer s');
+  });
+  await t.test('call ids are escaped', async () => {
+    await api.getCall('a/b', 's').catch(() => {});
+    assert.equal(seen.at(-1).url, '/api/v1/calls/a%2Fb');
   });
 });

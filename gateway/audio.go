@@ -66,7 +66,19 @@ type audioPath struct {
 // remoteAudio is one meeting participant's audio on its way to the room system.
 type remoteAudio struct {
 	dec  *audio.Inbound
-	fifo []int16 // decoded 48 kHz PCM
+	fifo []int16   // decoded 48 kHz PCM
+	last time.Time // when a packet was last decoded
+}
+
+// busyStreams counts the other participants decoded in the last 100 ms (a.mu held).
+func (a *audioPath) busyStreams(except string, now time.Time) int {
+	n := 0
+	for id, r := range a.remotes {
+		if id != except && now.Sub(r.last) < 100*time.Millisecond {
+			n++
+		}
+	}
+	return n
 }
 
 func newAudioPath(log *slog.Logger, sess *rtpsession.Session, codec media.Codec, pt, tePT uint8, onDigit func(byte)) (*audioPath, error) {
@@ -128,9 +140,10 @@ func (a *audioPath) play(pcm48 []int16) {
 	a.mu.Unlock()
 }
 
-// maxMixed is how many of the meeting's speakers the room system hears at once. Each
+// maxMixed bounds how many of the meeting's streams the room system hears at once. Each
 // decoded stream costs an Opus decode every 20 ms in every call, so mixing everybody
-// would grow with the square of the meeting size; the loudest three carry the talk.
+// would grow with the square of the meeting size: the meeting core's active speakers
+// are always mixed, and other streams only while fewer than maxMixed are.
 const maxMixed = 3
 
 // setSpeakers follows the meeting core's active speakers (loudest first).
@@ -159,8 +172,9 @@ func (a *audioPath) setSpeakers(ids []string) {
 func (a *audioPath) fromMeeting(identity string, _ uint16, _ uint32, payload []byte) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if a.mixed != nil && !a.mixed[identity] {
-		return
+	now := time.Now()
+	if a.mixed != nil && !a.mixed[identity] && a.busyStreams(identity, now) >= maxMixed {
+		return // not among the loudest, and the mix is full
 	}
 	r := a.remotes[identity]
 	if r == nil {
@@ -176,6 +190,7 @@ func (a *audioPath) fromMeeting(identity string, _ uint16, _ uint32, payload []b
 	if err != nil {
 		return
 	}
+	r.last = now
 	r.fifo = append(r.fifo, pcm...)
 	if over := len(r.fifo) - 10*frame48; over > 0 { // keep at most 200 ms: drop the oldest
 		r.fifo = r.fifo[over:]

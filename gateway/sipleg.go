@@ -91,7 +91,8 @@ func (l *sipLeg) HandleInvite(ctx context.Context, c *sip.InboundCall) {
 	var adm api.RoomSystemAdmission
 	join := api.RoomSystemJoin{MeetingID: target.MeetingID, PIN: target.PIN, Kind: "sip", Name: displayName(c.DisplayName, c.FromUser, ep),
 		Vendor: ep.Vendor, Product: ep.Product, Source: c.Source.Addr(), Codecs: negotiatedCodecs(res)}
-	if !needIVR {
+	// (An offer-less INVITE is admitted after the ACK, once its codecs are known.)
+	if !needIVR && c.Offer != nil {
 		if adm, err = l.api.JoinRoomSystem(ctx, join); err != nil {
 			status, reason := admissionStatus(err)
 			log.Warn("call refused", "reason", err.Error(), "status", status)
@@ -134,6 +135,14 @@ func (l *sipLeg) HandleInvite(ctx context.Context, c *sip.InboundCall) {
 			log.Warn("offer-less call: bad answer in ACK", "err", err)
 			_ = c.Bye("bad SDP answer")
 			return
+		}
+		join.Codecs = negotiatedCodecs(res)
+		if !needIVR {
+			if adm, err = l.api.JoinRoomSystem(ctx, join); err != nil {
+				log.Warn("call refused", "reason", err.Error())
+				_ = c.Bye(err.Error())
+				return
+			}
 		}
 	}
 	callCtx, cancel := context.WithCancel(ctx)

@@ -40,7 +40,13 @@ func ParseUserAgent(ua string) Endpoint {
 	if i := strings.IndexByte(ua, '/'); i > 0 && !strings.ContainsAny(ua[:i], " ") {
 		// "Product/Version (comment)"
 		e.Product = ua[:i]
-		e.Version, _, _ = strings.Cut(ua[i+1:], " ")
+		rest, comment, _ := strings.Cut(ua[i+1:], " ")
+		e.Version = rest
+		if e.Vendor != "" && strings.EqualFold(e.Product, e.Vendor) && !strings.Contains(rest, ".") {
+			// "TANDBERG/257 (TE4.1.1.273710)": vendor/model (version)
+			e.Product = rest
+			e.Version = strings.Trim(comment, "() ")
+		}
 	} else {
 		// "Product words 1.2.3 (comment)": the version is the last dotted number.
 		e.Product = ua

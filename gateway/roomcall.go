@@ -24,6 +24,10 @@ type roomCall struct {
 	alloc *ports.Allocator
 	pairs []ports.Pair
 
+	sdpMu      sync.Mutex
+	sessionID  uint64
+	sdpVersion uint64
+
 	audio  *rtpsession.Session
 	video  *rtpsession.Session
 	apath  *audioPath
@@ -200,8 +204,28 @@ func (rc *roomCall) close() {
 	})
 }
 
-// local describes our side for SDP.
-func (rc *roomCall) local(addr netip.Addr, version uint64) sdp.Local {
-	return sdp.Local{Addr: addr, AudioPort: rc.audioPort(), VideoPort: rc.videoPort(), SessionID: uint64(time.Now().UnixNano()),
-		Version: version, Username: "roomgate"}
+// local describes our side for SDP: the same o= session ID for the whole call, a new
+// version for every description we send (RFC 3264 §8).
+func (rc *roomCall) local(addr netip.Addr) sdp.Local {
+	rc.sdpMu.Lock()
+	defer rc.sdpMu.Unlock()
+	if rc.sessionID == 0 {
+		rc.sessionID = uint64(time.Now().UnixNano()) & (1<<62 - 1)
+	}
+	rc.sdpVersion++
+	return sdp.Local{Addr: addr, AudioPort: rc.audioPort(), VideoPort: rc.videoPort(), SessionID: rc.sessionID,
+		Version: rc.sdpVersion, Username: "roomgate"}
+}
+
+// reoffer answers a re-INVITE/UPDATE offer (hold, resume, new address) on the same ports.
+func (rc *roomCall) reoffer(addr netip.Addr, caps sdp.Capabilities, log *slog.Logger) func(*sdp.Session, []byte) ([]byte, error) {
+	return func(offer *sdp.Session, _ []byte) ([]byte, error) {
+		re, err := sdp.NegotiateSession(offer, caps, rc.local(addr))
+		if err != nil {
+			return nil, err
+		}
+		rc.updateRemote(re)
+		log.Info("re-negotiated", "audio_hold", re.Audio != nil && re.Audio.RemoteHold)
+		return re.SDP, nil
+	}
 }

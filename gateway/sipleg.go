@@ -67,7 +67,7 @@ func (l *sipLeg) HandleInvite(ctx context.Context, c *sip.InboundCall) {
 	defer rc.close()
 
 	var res *sdp.Result
-	local := rc.local(l.addr, 1)
+	local := rc.local(l.addr)
 	if c.Offer != nil {
 		res, err = sdp.NegotiateSession(c.Offer, l.caps, local)
 	} else {
@@ -116,15 +116,7 @@ func (l *sipLeg) HandleInvite(ctx context.Context, c *sip.InboundCall) {
 	c.SetEvents(sip.Events{
 		OnDTMF:            func(d rune, _ time.Duration) { onDigit(byte(d)) },
 		OnKeyframeRequest: func() { rc.vpathKeyframe() },
-		OnOffer: func(offer *sdp.Session, _ []byte) ([]byte, error) {
-			re, err := sdp.NegotiateSession(offer, l.caps, rc.local(l.addr, 2))
-			if err != nil {
-				return nil, err
-			}
-			rc.updateRemote(re)
-			log.Info("re-negotiated", "audio_hold", re.Audio != nil && re.Audio.RemoteHold)
-			return re.SDP, nil
-		},
+		OnOffer:           rc.reoffer(l.addr, l.caps, log),
 	})
 	if err := c.Accept(res.SDP); err != nil {
 		log.Warn("call not established", "err", err)

@@ -28,7 +28,7 @@ func (l *sipLeg) DialOut(ctx context.Context, meetingID string, req api.DialRequ
 	if err != nil {
 		return api.CallInfo{}, fmt.Errorf("no media ports available: %w", err)
 	}
-	offer, err := sdp.BuildOffer(l.caps, rc.local(l.addr, 1))
+	offer, err := sdp.BuildOffer(l.caps, rc.local(l.addr))
 	if err != nil {
 		rc.close()
 		return api.CallInfo{}, err
@@ -105,14 +105,7 @@ func (l *sipLeg) runDialOut(ctx context.Context, cancel context.CancelFunc, log 
 	}
 	out.SetEvents(sip.Events{
 		OnKeyframeRequest: func() { rc.vpathKeyframe() },
-		OnOffer: func(o *sdp.Session, _ []byte) ([]byte, error) {
-			re, err := sdp.NegotiateSession(o, l.caps, rc.local(l.addr, 2))
-			if err != nil {
-				return nil, err
-			}
-			rc.updateRemote(re)
-			return re.SDP, nil
-		},
+		OnOffer:           rc.reoffer(l.addr, l.caps, log),
 	})
 	callCtx, stop := context.WithCancel(ctx)
 	defer stop()

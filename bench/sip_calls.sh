@@ -13,7 +13,7 @@ dir=$(mktemp -d); trap 'kill $RG 2>/dev/null; [ -n "${KEEP:-}" ] || rm -rf "$dir
 cat >"$dir/rg.yaml" <<YAML
 http: {listen: 127.0.0.1:48080}
 data_dir: data
-log: {level: warn}
+log: {level: info, format: json}
 meeting: {embedded: {port: 47880, rtc_udp_port: 47882, rtc_tcp_port: 47881}}
 sip: {enabled: true, listen: 127.0.0.1:45060}
 debug: {pprof_listen: "127.0.0.1:46060"}
@@ -55,3 +55,19 @@ sleep 4; a=$(cpu); [ -n "${PROFILE:-}" ] && curl -s -o "$PROFILE" "http://127.0.
 wait $SP || echo "sipp reported failures"
 load=$(python3 -c "print(($b-$a)/$hz/$HOLD*100)")
 python3 -c "i=$idle;l=$load;n=$N;print(f'idle: {i:.2f}% of one core; with {n} calls: {l:.2f}%; per call: {(l-i)/n:.2f}% of one core')"
+sleep 2
+echo "== audio latency room system → meeting (RTP in → Opus out, jitter buffer included), per call"
+python3 - "$dir/log" <<'PY'
+import json,sys,statistics
+p50=[];p99=[]
+for line in open(sys.argv[1]):
+    if not line.startswith('{'): continue
+    try: d=json.loads(line)
+    except ValueError: continue
+    if d.get('msg','').startswith('audio latency'):
+        p50.append(d['p50_ms']); p99.append(d['p99_ms'])
+if p50:
+    print(f"calls: {len(p50)}  median of per-call p50: {statistics.median(p50):.1f} ms  median of per-call p99: {statistics.median(p99):.1f} ms  worst p99: {max(p99):.1f} ms")
+else:
+    print("no latency lines")
+PY

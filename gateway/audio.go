@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"math"
 	"net"
+	"slices"
 	"sync"
 	"time"
 
@@ -61,6 +62,30 @@ type audioPath struct {
 	tsStep    uint32
 	pcmIn     []int16
 	enc       []byte
+	arrivals  [128]arrival // recent packets' arrival times, by sequence number
+	latency   []time.Duration
+}
+
+// arrival is when an RTP packet came in.
+type arrival struct {
+	seq uint16
+	at  time.Time
+}
+
+// maxLatencySamples bounds the latency record of a call (about 100 s of audio).
+const maxLatencySamples = 5000
+
+// latencyStats reports the RTP-in → Opus-out delay of the call's audio (jitter buffer
+// included): median and 99th percentile, and the sample count.
+func (a *audioPath) latencyStats() (p50, p99 time.Duration, n int) {
+	a.mu.Lock()
+	l := append([]time.Duration(nil), a.latency...)
+	a.mu.Unlock()
+	if len(l) == 0 {
+		return 0, 0, 0
+	}
+	slices.Sort(l)
+	return l[len(l)/2], l[min(len(l)-1, len(l)*99/100)], len(l)
 }
 
 // remoteAudio is one meeting participant's audio on its way to the room system.
@@ -231,6 +256,7 @@ func (a *audioPath) receive(pkt *rtp.Packet, now time.Time) {
 		return // comfort noise or a codec we did not negotiate
 	}
 	a.mu.Lock()
+	a.arrivals[pkt.SequenceNumber%uint16(len(a.arrivals))] = arrival{pkt.SequenceNumber, now}
 	_ = a.jb.Push(jitter.Packet{SSRC: pkt.SSRC, Seq: pkt.SequenceNumber, Timestamp: pkt.Timestamp, Marker: pkt.Marker,
 		Payload: append([]byte(nil), pkt.Payload...)}, now)
 	a.mu.Unlock()
@@ -264,6 +290,9 @@ func (a *audioPath) tick(now time.Time) {
 		if err == nil && a.br != nil && !a.muted && len(a.pcmIn) >= frame48 {
 			if a.enc, err = a.toMeeting.Encode(a.pcmIn[:frame48], a.enc); err == nil {
 				_ = a.br.WriteAudioLevel(a.enc, 20*time.Millisecond, levelDBov(a.pcmIn[:frame48]))
+				if arr := a.arrivals[f.Packet.Seq%uint16(len(a.arrivals))]; !f.Lost && arr.seq == f.Packet.Seq && !arr.at.IsZero() && len(a.latency) < maxLatencySamples {
+					a.latency = append(a.latency, time.Since(arr.at))
+				}
 			}
 		}
 	}

@@ -41,6 +41,8 @@ type roomCall struct {
 	// from the meeting); the signalling layer hangs up.
 	ended     func(reason string)
 	endedOnce sync.Once
+	// leave removes the participant from the meeting core (set once admitted).
+	leave func()
 }
 
 // mediaPorts allocates the RTP/RTCP pairs of a call: audio and main video.
@@ -119,12 +121,14 @@ func (rc *roomCall) start(res *sdp.Result, opt mediaOptions, onDigit func(byte),
 			}
 			last = time.Now()
 			lastMu.Unlock()
-			if v.FIR {
+			// As the endpoint negotiated (a=rtcp-fb): RTCP FIR or PLI, else SIP INFO
+			// picture_fast_update (RFC 5168), which older room systems rely on.
+			switch {
+			case v.FIR:
 				_ = rc.video.SendFIR(0)
-			} else if v.PLI {
+			case v.PLI:
 				_ = rc.video.SendPLI()
-			}
-			if requestKeyframe != nil {
+			case requestKeyframe != nil:
 				// SIP INFO waits for its response: never block the media on it.
 				go requestKeyframe()
 			}
@@ -136,7 +140,12 @@ func (rc *roomCall) start(res *sdp.Result, opt mediaOptions, onDigit func(byte),
 }
 
 // join connects the call to the meeting with an admission from the join policy.
-func (rc *roomCall) join(ctx context.Context, adm api.RoomSystemAdmission) error {
+func (rc *roomCall) join(ctx context.Context, adm api.RoomSystemAdmission, rooms *api.Server, meetingID string) error {
+	rc.leave = func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		rooms.RemoveRoomSystem(ctx, meetingID, adm.Identity)
+	}
 	br, err := bridge.Join(ctx, bridge.Params{URL: adm.URL, Token: adm.Token, Log: rc.log, NoVideo: rc.vpath == nil})
 	if err != nil {
 		return err
@@ -189,9 +198,19 @@ func (rc *roomCall) updateRemote(res *sdp.Result) {
 // close stops everything and frees the ports. It is idempotent.
 func (rc *roomCall) close() {
 	rc.closed.Do(func() {
+		if rc.apath != nil {
+			if p50, p99, n := rc.apath.latencyStats(); n > 0 {
+				rc.log.Info("audio latency room system → meeting (RTP in → Opus out)", "p50_ms", ms(p50), "p99_ms", ms(p99), "frames", n)
+			}
+		}
 		close(rc.stop)
 		if rc.br != nil {
 			rc.br.Close()
+			// A client that leaves right after joining can linger in the meeting core
+			// until its ICE times out: remove it server-side too.
+			if rc.leave != nil {
+				rc.leave()
+			}
 		}
 		if rc.audio != nil {
 			_ = rc.audio.Close()
@@ -229,3 +248,5 @@ func (rc *roomCall) reoffer(addr netip.Addr, caps sdp.Capabilities, log *slog.Lo
 		return re.SDP, nil
 	}
 }
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }

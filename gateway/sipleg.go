@@ -182,7 +182,7 @@ func (l *sipLeg) HandleInvite(ctx context.Context, c *sip.InboundCall) {
 			return
 		}
 	}
-	if err := rc.join(callCtx, adm); err != nil {
+	if err := rc.join(callCtx, adm, l.api, join.MeetingID); err != nil {
 		log.Error("joining the meeting failed", "err", err)
 		_ = c.Bye("meeting unavailable")
 		return

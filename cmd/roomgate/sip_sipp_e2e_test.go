@@ -28,7 +28,8 @@ type pinRound struct {
 }
 
 // dtmfSteps turns digit groups into INFO steps from CSeq first; the last digit of each
-// group is followed by groupPauseMs, the others by 150 ms. It returns the next CSeq.
+// group is followed by groupPauseMs (0: none, so that a BYE right after it is expected
+// by the next recv), the others by 150 ms. It returns the next CSeq.
 func dtmfSteps(first, groupPauseMs int, groups ...string) ([]infoStep, int) {
 	var out []infoStep
 	cseq := first
@@ -62,11 +63,12 @@ type wrongPinData struct {
 
 // wrongPinData types pin+"#" in up to rounds rounds.
 func wrongPINData(pin string, rounds int) wrongPinData {
-	d := wrongPinData{AskMs: 2500, WaitMs: 5000}
+	// The gateway may play a "wrong password" prompt (about 5 s) before its BYE.
+	d := wrongPinData{AskMs: 2500, WaitMs: 9000}
 	cseq := 2
 	for n := 1; n <= rounds; n++ {
 		var steps []infoStep
-		steps, cseq = dtmfSteps(cseq, 150, pin+"#")
+		steps, cseq = dtmfSteps(cseq, 0, pin+"#")
 		r := pinRound{N: n, Steps: steps}
 		if n < rounds {
 			r.Next = fmt.Sprintf("round%d", n+1)
@@ -100,11 +102,12 @@ func TestE2ESIPScenarioSelfCheck(t *testing.T) {
 		{name: "busy_486", uac: "uac_reject.xml", uacData: map[string]int{"Status": 486}, uas: "uas_busy.xml", service: "room"},
 		{name: "ring_cancel", uac: "mock/caller_cancel.xml", uas: "uas_ring.xml", service: "room"},
 		{name: "call", uac: "uac_call.xml", uacData: map[string]int{"HoldMs": 500}, uas: "mock/gateway.xml", uasData: gw(0, 0), service: "123456789"},
-		{name: "tandberg", uac: "uac_tandberg.xml", uacData: map[string]int{"HoldMs": 500}, uas: "mock/gateway.xml", uasData: gw(0, 0), service: "123456789"},
+		{name: "tandberg", uac: "uac_tandberg.xml", uacData: tandbergData(t, 500), uas: "mock/gateway.xml", uasData: gw(0, 0), service: "123456789"},
 		{name: "hold_resume", uac: "uac_hold.xml", uas: "mock/gateway.xml", uasData: gw(0, 0), service: "123456789"},
 		{name: "offerless", uac: "uac_offerless.xml", uacData: map[string]int{"HoldMs": 500}, uas: "mock/gateway.xml", uasData: gw(0, 0), service: "123456789"},
 		{name: "info_dtmf", uac: "uac_info_dtmf.xml", uacData: infoDTMFData(500, "123456789#", "654321#"), uas: "mock/gateway.xml", uasData: gw(0, 0), service: "ivr"},
 		{name: "wrong_pin", uac: "uac_wrong_pin.xml", uacData: wrongPINData("000000", 3), uas: "mock/gateway.xml", uasData: gw(14, 0), service: "123456789.000000", wantLogged: "bye_after_retries=2"},
+		{name: "session_timer", uac: "uac_session_timer.xml", uacData: map[string]int{"SE": 2, "MinSE": 1, "Refreshes": 2}, uas: "mock/refresher.xml", service: "123456789"},
 		{name: "media_timeout", uac: "uac_media_timeout.xml", uacData: map[string]int{"WaitMs": 10000}, uas: "mock/gateway.xml", uasData: gw(0, 3000), service: "123456789"},
 	}
 	for _, p := range pairs {
@@ -122,10 +125,17 @@ func TestE2ESIPScenarioSelfCheck(t *testing.T) {
 	}
 }
 
+// tandbergData holds the call time and the BFCP and H.224 ports of uac_tandberg.xml.
+func tandbergData(t *testing.T, holdMs int) map[string]int {
+	return map[string]int{"HoldMs": holdMs, "BFCPPort": freeSIPPort(t), "H224Port": freeSIPPort(t)}
+}
+
 // sippCall runs a UAC scenario against the gateway as user service and returns the run.
-func (g *sipGW) sippCall(t *testing.T, scenario string, data any, service string) *sippRun {
+// -aa answers the gateway's in-dialog INFO (picture_fast_update keyframe requests),
+// OPTIONS, NOTIFY and UPDATE with 200 at any point of the scenario, as a room system does.
+func (g *sipGW) sippCall(t *testing.T, scenario string, data any, service string, args ...string) *sippRun {
 	t.Helper()
-	return startSIPp(t, scenario, data, fmt.Sprintf("127.0.0.1:%d", g.SIPPort), freeSIPPort(t), freeSIPPort(t), "-s", service)
+	return startSIPp(t, scenario, data, fmt.Sprintf("127.0.0.1:%d", g.SIPPort), freeSIPPort(t), freeSIPPort(t), append([]string{"-s", service, "-aa"}, args...)...)
 }
 
 // finalStatus returns the status line of the received final response to CSeq n INVITE.
@@ -196,8 +206,16 @@ func TestE2ESIPSignalling(t *testing.T) {
 		g.waitNoSIPParticipant(t, open, 10*time.Second)
 	})
 
+	t.Run("call_over_tcp", func(t *testing.T) {
+		r := g.sippCall(t, "uac_call.xml", map[string]int{"HoldMs": 3000}, open, "-t", "t1")
+		p := g.waitSIPParticipant(t, open, 15*time.Second)
+		t.Logf("call over TCP joined: %v", p)
+		r.mustPass(g, 30*time.Second)
+		g.waitNoSIPParticipant(t, open, 10*time.Second)
+	})
+
 	t.Run("tandberg_five_mlines", func(t *testing.T) {
-		r := g.sippCall(t, "uac_tandberg.xml", map[string]int{"HoldMs": 3000}, open)
+		r := g.sippCall(t, "uac_tandberg.xml", tandbergData(t, 3000), open)
 		p := g.waitSIPParticipant(t, open, 15*time.Second)
 		r.mustPass(g, 30*time.Second)
 		m, _ := finalStatus(r, 100)
@@ -221,6 +239,10 @@ func TestE2ESIPSignalling(t *testing.T) {
 		if v, _ := p["vendor"].(string); !strings.EqualFold(v, "tandberg") {
 			t.Errorf("participant vendor %q, want TANDBERG from User-Agent", v)
 		}
+		// "vendor and model when the User-Agent reveals them": TANDBERG/257 is model 257.
+		if pr, _ := p["product"].(string); !strings.Contains(pr, "257") {
+			t.Errorf("participant product %q, want the model 257 from User-Agent: TANDBERG/257 (TE4.1.1.273710)", pr)
+		}
 	})
 
 	t.Run("hold_resume", func(t *testing.T) {
@@ -240,10 +262,16 @@ func TestE2ESIPSignalling(t *testing.T) {
 
 	t.Run("offerless_invite", func(t *testing.T) {
 		r := g.sippCall(t, "uac_offerless.xml", map[string]int{"HoldMs": 4000}, open)
-		p := g.waitSIPParticipant(t, open, 15*time.Second)
+		g.waitSIPParticipant(t, open, 15*time.Second)
+		time.Sleep(1500 * time.Millisecond) // the ACK (with our answer) is long processed
+		p := g.waitSIPParticipant(t, open, 2*time.Second)
 		r.mustPass(g, 30*time.Second)
 		m, _ := finalStatus(r, 1)
 		t.Logf("gateway offer in 200: %q; participant %v", mLines(sdpBody(m.Text)), p)
+		// Our answer in the ACK took PCMU and H.264: those are the negotiated codecs.
+		if c := strings.ToLower(fmt.Sprint(p["codecs"])); !strings.Contains(c, "pcmu") || !strings.Contains(c, "h264") || strings.Contains(c, "opus") {
+			t.Errorf("offer-less call: participant codecs %v, want the ones of the answer in the ACK (PCMU, H264)", p["codecs"])
+		}
 		g.waitNoSIPParticipant(t, open, 10*time.Second)
 	})
 
@@ -305,6 +333,7 @@ func TestE2ESIPSignalling(t *testing.T) {
 		}
 		uas.mustPass(g, 15*time.Second) // it saw CANCEL, answered 487 and got the ACK
 		final := g.waitCallState(t, openHost, id, 10*time.Second, "ended", "no_answer", "failed", "declined", "busy", "connected")
+		t.Logf("cancelled call: %v", final)
 		if final["state"] == "connected" {
 			t.Errorf("cancelled call shows connected: %v", final)
 		}
@@ -312,6 +341,38 @@ func TestE2ESIPSignalling(t *testing.T) {
 			t.Errorf("the room system saw no CANCEL")
 		}
 	})
+}
+
+// TestE2ESIPSessionTimer: a 2 s session (sip.min_se lowered to 1 s for the test) with
+// the gateway as refresher (RFC 4028 refresher=uas): it must refresh about every second
+// by UPDATE or re-INVITE and keep the call up.
+func TestE2ESIPSessionTimer(t *testing.T) {
+	g := startSIPGatewayWith(t, "  session_expires: 2s\n  min_se: 1s\n", "")
+	id, _, _ := g.meeting(t, map[string]any{"topic": "timer"})
+	r := g.sippCall(t, "uac_session_timer.xml", map[string]int{"SE": 2, "MinSE": 1, "Refreshes": 3}, id)
+	r.mustPass(g, 30*time.Second)
+	ok, _ := finalStatus(r, 1)
+	if !regexp.MustCompile(`(?im)^(Session-Expires|x):\s*2\b`).MatchString(ok.Text) {
+		t.Errorf("200 OK does not grant the 2 s session:\n%s", ok.Text)
+	}
+	ack, _ := r.find(true, "ACK ")
+	last := ack.At
+	var gaps []time.Duration
+	for _, m := range r.messages() {
+		if !m.Sent && (strings.HasPrefix(m.First, "UPDATE ") || strings.HasPrefix(m.First, "INVITE ")) {
+			gaps = append(gaps, m.At.Sub(last))
+			last = m.At
+		}
+	}
+	t.Logf("refreshes after ACK, gaps: %v", gaps)
+	if len(gaps) < 3 {
+		t.Fatalf("%d refreshes, want 3", len(gaps))
+	}
+	for _, d := range gaps {
+		if d > 1800*time.Millisecond {
+			t.Errorf("refresh gap %v: a 2 s session must be refreshed before it expires (about every 1 s)", d)
+		}
+	}
 }
 
 // TestE2ESIPMediaTimeout: a call that sends no RTP is ended by the gateway with BYE

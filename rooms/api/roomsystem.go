@@ -8,6 +8,8 @@ import (
 	"net/netip"
 	"time"
 
+	"github.com/livekit/protocol/livekit"
+
 	"github.com/roomgate/roomgate/rooms/directory"
 	"github.com/roomgate/roomgate/rooms/policy"
 	"github.com/roomgate/roomgate/rooms/secretfile"
@@ -159,4 +161,12 @@ func (s *Server) AdmitInvited(ctx context.Context, j RoomSystemJoin) (RoomSystem
 		return RoomSystemAdmission{}, ErrMeetingNotFound
 	}
 	return s.admitRoomSystem(ctx, m, j)
+}
+
+// RemoveRoomSystem takes a room system's participant out of the meeting core when its
+// call ends (the core would otherwise keep it until its connection times out).
+func (s *Server) RemoveRoomSystem(ctx context.Context, meetingID, identity string) {
+	if _, err := s.Core.Rooms().RemoveParticipant(ctx, &livekit.RoomParticipantIdentity{Room: meetingID, Identity: identity}); err != nil {
+		s.log.Debug("room system already gone from the meeting core", "meeting", meetingID, "identity", identity)
+	}
 }

@@ -38,8 +38,10 @@ window.__rgPeakOf = (key, track) => {
   }
   if (e.ctx.state !== 'running') e.ctx.resume();
   e.an.getFloatFrequencyData(e.buf);
-  let best = 0;
-  for (let i = 2; i < e.buf.length; i++) if (e.buf[i] > e.buf[best]) best = i;
+  // peak above 100 Hz (below it is DC and window leakage of a beep's on/off edges)
+  const first = Math.ceil((100 * e.an.fftSize) / e.ctx.sampleRate);
+  let best = first;
+  for (let i = first; i < e.buf.length; i++) if (e.buf[i] > e.buf[best]) best = i;
   return { hz: (best * e.ctx.sampleRate) / e.an.fftSize, db: e.buf[best], state: e.ctx.state };
 };`;
 
@@ -52,15 +54,16 @@ async function main() {
   // The fake microphone's tone, measured here rather than assumed.
   const mic = await page.evaluate(async () => {
     const s = await navigator.mediaDevices.getUserMedia({ audio: true });
-    const peaks = [];
-    for (let i = 0; i < 40; i++) {
+    // The fake device beeps: keep the readings within 10 dB of the loudest one.
+    const readings = [];
+    for (let i = 0; i < 60; i++) {
       await new Promise((r) => setTimeout(r, 50));
-      const p = window.__rgPeakOf('mic', s.getAudioTracks()[0]);
-      if (p.db > -70) peaks.push(p.hz);
+      readings.push(window.__rgPeakOf('mic', s.getAudioTracks()[0]));
     }
     s.getTracks().forEach((t) => t.stop());
-    peaks.sort((a, b) => a - b);
-    return { hz: peaks.length ? peaks[Math.floor(peaks.length / 2)] : 0, loud: peaks.length };
+    const top = Math.max(...readings.map((p) => p.db));
+    const peaks = readings.filter((p) => p.db > -70 && p.db >= top - 10).map((p) => p.hz).sort((a, b) => a - b);
+    return { hz: peaks.length ? peaks[Math.floor(peaks.length / 2)] : 0, loud: peaks.length, topDb: top };
   });
   out({ event: 'mic_tone', ...mic });
 

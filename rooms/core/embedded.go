@@ -112,6 +112,11 @@ func StartEmbedded(ctx context.Context, cfg EmbeddedConfig, log *slog.Logger) (*
 		}
 		return nil, fmt.Errorf("meeting core: %w", en.err)
 	}
+	// LiveKit marks itself running ~100 ms after it serves; Stop before that is a no-op
+	// that would leave the node running, so wait for the flag.
+	for deadline := time.Now().Add(5 * time.Second); !srv.IsRunning() && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond)
+	}
 	log.Info("embedded meeting core started", "signal", c.SignalURL, "rtc_udp_port", cfg.RTCUDPPort, "rtc_tcp_port", cfg.RTCTCPPort, "node_ip", cfg.NodeIP)
 	return c, nil
 }

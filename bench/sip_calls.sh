@@ -11,24 +11,24 @@ CALLS=${1:-100}; N=${2:-10}; HOLD=${3:-20}
 here=$(cd "$(dirname "$0")" && pwd); BIN=${ROOMGATE_BIN:-$here/../bin/roomgate}
 dir=$(mktemp -d); trap 'kill $RG 2>/dev/null; [ -n "${KEEP:-}" ] || rm -rf "$dir"' EXIT
 cat >"$dir/rg.yaml" <<YAML
-http: {listen: 127.0.0.1:48080}
+http: {listen: 127.0.0.1:28080}
 data_dir: data
 log: {level: info, format: json}
-meeting: {embedded: {port: 47880, rtc_udp_port: 47882, rtc_tcp_port: 47881}}
-sip: {enabled: true, listen: 127.0.0.1:45060}
-debug: {pprof_listen: "127.0.0.1:46060"}
+meeting: {embedded: {port: 27880, rtc_udp_port: 27882, rtc_tcp_port: 27881}}
+sip: {enabled: true, listen: 127.0.0.1:25060}
+debug: {pprof_listen: "127.0.0.1:26060"}
 media: {port_min: 42000, port_max: 43998, timeout: 10s}
 YAML
 "$BIN" serve --config "$dir/rg.yaml" >"$dir/out" 2>"$dir/log" & RG=$!
-until curl -sf http://127.0.0.1:48080/healthz >/dev/null; do sleep 0.1; done
+until curl -sf http://127.0.0.1:28080/healthz >/dev/null; do sleep 0.1; done
 T=$(cat "$dir/data/api_token")
-ID=$(curl -s -H "Authorization: Bearer $T" -d '{"topic":"bench"}' http://127.0.0.1:48080/api/v1/meetings | python3 -c 'import json,sys;print(json.load(sys.stdin)["id"])')
+ID=$(curl -s -H "Authorization: Bearer $T" -d '{"topic":"bench"}' http://127.0.0.1:28080/api/v1/meetings | python3 -c 'import json,sys;print(json.load(sys.stdin)["id"])')
 cp "$here/sipp/uac_audio.xml" "$dir/"
 sox -n -r 8000 -c 1 -t ul "$dir/sine.ulaw" synth 30 sine 440 vol 0.5
 cd "$dir"
 
 echo "== INVITE→200 over $CALLS sequential calls (1 s each)"
-sipp -sf uac_audio.xml -s "$ID" 127.0.0.1:45060 -i 127.0.0.1 -p 45080 -mi 127.0.0.1 -m "$CALLS" -l 1 -d 1000 \
+sipp -sf uac_audio.xml -s "$ID" 127.0.0.1:25060 -i 127.0.0.1 -p 25080 -mi 127.0.0.1 -m "$CALLS" -l 1 -d 1000 \
   -nostdin -timeout 300 -trace_rtt -rtt_freq 1 -trace_err >sipp1.out 2>&1 || echo "sipp reported failures (see $dir)"
 python3 - <<'PY'
 import csv,glob,statistics
@@ -49,9 +49,9 @@ cpu() { awk '{print $14+$15}' /proc/$RG/stat; }
 hz=$(getconf CLK_TCK)
 echo "== CPU: idle vs $N concurrent PCMU calls for ${HOLD}s"
 a=$(cpu); sleep "$HOLD"; b=$(cpu); idle=$(python3 -c "print(($b-$a)/$hz/$HOLD*100)")
-sipp -sf uac_audio.xml -s "$ID" 127.0.0.1:45060 -i 127.0.0.1 -p 45082 -mi 127.0.0.1 -m "$N" -l "$N" -r "$N" -d $(( (HOLD + 5) * 1000 )) \
+sipp -sf uac_audio.xml -s "$ID" 127.0.0.1:25060 -i 127.0.0.1 -p 25082 -mi 127.0.0.1 -m "$N" -l "$N" -r "$N" -d $(( (HOLD + 5) * 1000 )) \
   -nostdin -timeout 300 >/dev/null 2>&1 & SP=$!
-sleep 4; a=$(cpu); [ -n "${PROFILE:-}" ] && curl -s -o "$PROFILE" "http://127.0.0.1:46060/debug/pprof/profile?seconds=$((HOLD-2))" & sleep "$HOLD"; b=$(cpu)
+sleep 4; a=$(cpu); [ -n "${PROFILE:-}" ] && curl -s -o "$PROFILE" "http://127.0.0.1:26060/debug/pprof/profile?seconds=$((HOLD-2))" & sleep "$HOLD"; b=$(cpu)
 wait $SP || echo "sipp reported failures"
 load=$(python3 -c "print(($b-$a)/$hz/$HOLD*100)")
 python3 -c "i=$idle;l=$load;n=$N;print(f'idle: {i:.2f}% of one core; with {n} calls: {l:.2f}%; per call: {(l-i)/n:.2f}% of one core')"

@@ -219,6 +219,18 @@ func (s *Server) askUnmute(ctx context.Context, m directory.Meeting, p *livekit.
 			return err
 		}
 	}
+	if metaOf(p).Kind != "web" {
+		// A room system cannot be asked: unmute it at the meeting core, and its leg
+		// resumes sending its audio (it follows the track's mute state).
+		for _, t := range p.Tracks {
+			if t.Source == livekit.TrackSource_MICROPHONE && t.Muted {
+				if _, err := s.Core.Rooms().MutePublishedTrack(ctx, &livekit.MuteRoomTrackRequest{Room: m.ID, Identity: p.Identity, TrackSid: t.Sid, Muted: false}); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}
 	s.notify(ctx, m.ID, map[string]any{"type": "ask_unmute"}, p.Identity)
 	return nil
 }

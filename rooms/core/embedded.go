@@ -187,7 +187,8 @@ func lkConfig(cfg EmbeddedConfig, key, secret string) (*lkconfig.Config, error) 
 		"keys":           map[string]string{key: secret},
 		"rtc":            rtc,
 		"logging":        map[string]any{"level": level, "json": cfg.LogJSON, "pion_level": "error"},
-		"room":           map[string]any{"auto_create": true, "empty_timeout": 300, "departure_timeout": 20},
+		// Remote unmute lets a host unmute a room system, which has no button to do it itself.
+		"room": map[string]any{"auto_create": true, "empty_timeout": 300, "departure_timeout": 20, "enable_remote_unmute": true},
 	}
 	b, err := yaml.Marshal(m)
 	if err != nil {

@@ -90,9 +90,10 @@ func (a *audioPath) latencyStats() (p50, p99 time.Duration, n int) {
 
 // remoteAudio is one meeting participant's audio on its way to the room system.
 type remoteAudio struct {
-	dec  *audio.Inbound
-	fifo []int16   // decoded 48 kHz PCM
-	last time.Time // when a packet was last decoded
+	dec    *audio.Inbound
+	fifo   []int16   // decoded 48 kHz PCM
+	last   time.Time // when a packet was last decoded
+	primed bool      // enough buffered to play
 }
 
 // busyStreams counts the other participants decoded in the last 100 ms (a.mu held).
@@ -305,9 +306,16 @@ func (a *audioPath) tick(now time.Time) {
 		a.prompt = a.prompt[n:]
 	} else {
 		for id, r := range a.remotes {
-			if len(r.fifo) >= frame48 {
+			// Packets from the meeting arrive with jitter: start a stream only with 40 ms
+			// buffered, and re-buffer when it runs dry, so the room system hears it whole.
+			if !r.primed && len(r.fifo) >= 2*frame48 {
+				r.primed = true
+			}
+			if r.primed && len(r.fifo) >= frame48 {
 				_ = a.mix.Write(id, r.fifo[:frame48])
 				r.fifo = r.fifo[frame48:]
+			} else {
+				r.primed = false
 			}
 		}
 		a.mix.Mix()

@@ -265,14 +265,25 @@ func (a *audioPath) receive(pkt *rtp.Packet, now time.Time) {
 
 // run ticks every 20 ms until stop is closed.
 func (a *audioPath) run(stop <-chan struct{}) {
-	t := time.NewTicker(20 * time.Millisecond)
+	const frame = 20 * time.Millisecond
+	t := time.NewTicker(frame)
 	defer t.Stop()
+	next := time.Now().Add(frame)
 	for {
 		select {
 		case <-stop:
 			return
 		case now := <-t.C:
-			a.tick(now)
+			// A ticker drops ticks when the goroutine runs late (a loaded machine): send
+			// every frame that is due, so the room system gets 50 packets a second and its
+			// jitter buffer does not run dry; after a long stall, start afresh.
+			if now.Sub(next) > 10*frame {
+				next = now
+			}
+			for !next.After(now) {
+				a.tick(next)
+				next = next.Add(frame)
+			}
 		}
 	}
 }

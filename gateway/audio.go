@@ -62,6 +62,8 @@ type audioPath struct {
 	tsStep    uint32
 	pcmIn     []int16
 	enc       []byte
+	promptBuf []int16      // one prompt frame, reused
+	toRoomBuf []byte       // encoded frame for the room system, reused
 	arrivals  [128]arrival // recent packets' arrival times, by sequence number
 	latency   []time.Duration
 }
@@ -91,6 +93,7 @@ func (a *audioPath) latencyStats() (p50, p99 time.Duration, n int) {
 // remoteAudio is one meeting participant's audio on its way to the room system.
 type remoteAudio struct {
 	dec    *audio.Inbound
+	pcm    []int16   // decode buffer, reused for every packet
 	fifo   []int16   // decoded 48 kHz PCM
 	last   time.Time // when a packet was last decoded
 	primed bool      // enough buffered to play
@@ -212,12 +215,12 @@ func (a *audioPath) fromMeeting(identity string, _ uint16, _ uint32, payload []b
 		a.remotes[identity] = r
 		_ = a.mix.Add(identity)
 	}
-	pcm, err := r.dec.Decode(payload, nil)
-	if err != nil {
+	var err error
+	if r.pcm, err = r.dec.Decode(payload, r.pcm); err != nil {
 		return
 	}
 	r.last = now
-	r.fifo = append(r.fifo, pcm...)
+	r.fifo = append(r.fifo, r.pcm...)
 	if over := len(r.fifo) - 10*frame48; over > 0 { // keep at most 200 ms: drop the oldest
 		r.fifo = r.fifo[over:]
 	}
@@ -312,7 +315,11 @@ func (a *audioPath) tick(now time.Time) {
 	var out []int16
 	if len(a.prompt) > 0 {
 		n := min(frame48, len(a.prompt))
-		out = make([]int16, frame48)
+		if a.promptBuf == nil {
+			a.promptBuf = make([]int16, frame48)
+		}
+		out = a.promptBuf
+		clear(out[n:])
 		copy(out, a.prompt[:n])
 		a.prompt = a.prompt[n:]
 	} else {
@@ -332,10 +339,11 @@ func (a *audioPath) tick(now time.Time) {
 		a.mix.Mix()
 		out = a.mix.Output(roomSelf)
 	}
-	payload, err := a.toRoom.Encode(out, nil)
-	if err != nil {
+	var err error
+	if a.toRoomBuf, err = a.toRoom.Encode(out, a.toRoomBuf); err != nil {
 		return
 	}
+	payload := a.toRoomBuf
 	a.seq++
 	a.ts += a.tsStep
 	_ = a.sess.WriteRTP(&rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: a.pt, SequenceNumber: a.seq, Timestamp: a.ts}, Payload: payload})

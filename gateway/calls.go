@@ -83,15 +83,3 @@ func (r *callRegistry) Hangup(ctx context.Context, id string) error {
 	}
 	return e.hangup(ctx)
 }
-
-// inMeeting lists the connected calls of a meeting (for the participants list).
-func (r *callRegistry) byIdentity(identity string) (api.CallInfo, bool) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	for _, e := range r.calls {
-		if e.info.Identity == identity && e.info.EndedAt == nil {
-			return e.info, true
-		}
-	}
-	return api.CallInfo{}, false
-}

@@ -33,7 +33,7 @@ const roomSelf = "\x00room"
 // audioPath carries one call's audio both ways:
 //
 //	room system RTP → jitter buffer → decode → 48 kHz → Opus → meeting
-//	meeting Opus (each participant) → decode → mixer (all but the room system) → codec → RTP
+//	meeting (decoded once per meeting by its tap) → mixer (all but the room system) → codec → RTP
 //
 // One 20 ms tick (run) drives both directions, so the room system gets a steady
 // stream even when the meeting is silent.
@@ -52,8 +52,7 @@ type audioPath struct {
 	toRoom    *audio.Outbound
 	dtmfRx    dtmf.Receiver
 	mix       *mixer.Mixer
-	remotes   map[string]*remoteAudio
-	mixed     map[string]bool // the loudest speakers, the only streams decoded; nil before the first report
+	remotes   map[string]*remoteAudio // by meeting track SID
 	br        *bridge.Bridge
 	muted     bool
 	prompt    []int16 // 48 kHz PCM of prompts still to play (IVR)
@@ -61,6 +60,7 @@ type audioPath struct {
 	ts        uint32
 	tsStep    uint32
 	pcmIn     []int16
+	quiet     int // consecutive quiet frames from the room system
 	enc       []byte
 	promptBuf []int16      // one prompt frame, reused
 	toRoomBuf []byte       // encoded frame for the room system, reused
@@ -90,24 +90,11 @@ func (a *audioPath) latencyStats() (p50, p99 time.Duration, n int) {
 	return l[len(l)/2], l[min(len(l)-1, len(l)*99/100)], len(l)
 }
 
-// remoteAudio is one meeting participant's audio on its way to the room system.
+// remoteAudio is one meeting stream on its way to the room system.
 type remoteAudio struct {
-	dec    *audio.Inbound
-	pcm    []int16   // decode buffer, reused for every packet
 	fifo   []int16   // decoded 48 kHz PCM
-	last   time.Time // when a packet was last decoded
+	last   time.Time // when a frame last arrived
 	primed bool      // enough buffered to play
-}
-
-// busyStreams counts the other participants decoded in the last 100 ms (a.mu held).
-func (a *audioPath) busyStreams(except string, now time.Time) int {
-	n := 0
-	for id, r := range a.remotes {
-		if id != except && now.Sub(r.last) < 100*time.Millisecond {
-			n++
-		}
-	}
-	return n
 }
 
 func newAudioPath(log *slog.Logger, sess *rtpsession.Session, codec media.Codec, pt, tePT uint8, onDigit func(byte)) (*audioPath, error) {
@@ -119,7 +106,7 @@ func newAudioPath(log *slog.Logger, sess *rtpsession.Session, codec media.Codec,
 	if err != nil {
 		return nil, err
 	}
-	enc, err := audio.NewEncoder(media.Opus, audio.Config{Bitrate: 32000, FEC: true})
+	enc, err := audio.NewEncoder(media.Opus, audio.RoomToMeetingOpus(codec))
 	if err != nil {
 		return nil, err
 	}
@@ -135,20 +122,22 @@ func newAudioPath(log *slog.Logger, sess *rtpsession.Session, codec media.Codec,
 	return a, nil
 }
 
-// attach connects the path to the meeting once the room system is admitted.
+// attach connects the path to the meeting once the room system is admitted; the
+// meeting's audio arrives from its tap (remoteAudio).
 func (a *audioPath) attach(br *bridge.Bridge) {
 	a.mu.Lock()
 	a.br = br
 	a.mu.Unlock()
-	br.OnAudio(a.fromMeeting)
-	br.OnParticipant(func(e bridge.ParticipantEvent) {
-		if e.Kind == bridge.ParticipantLeft {
-			a.mu.Lock()
-			delete(a.remotes, e.Identity)
-			a.mix.Remove(e.Identity)
-			a.mu.Unlock()
-		}
-	})
+}
+
+// remoteGone forgets meeting streams that ended.
+func (a *audioPath) remoteGone(tracks []string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for _, t := range tracks {
+		delete(a.remotes, t)
+		a.mix.Remove(t)
+	}
 }
 
 // setMuted stops (or resumes) the room system's audio into the meeting.
@@ -169,58 +158,26 @@ func (a *audioPath) play(pcm48 []int16) {
 	a.mu.Unlock()
 }
 
-// maxMixed bounds how many of the meeting's streams the room system hears at once. Each
-// decoded stream costs an Opus decode every 20 ms in every call, so mixing everybody
-// would grow with the square of the meeting size: the meeting core's active speakers
-// are always mixed, and other streams only while fewer than maxMixed are.
-const maxMixed = 3
-
-// setSpeakers follows the meeting core's active speakers (loudest first).
-func (a *audioPath) setSpeakers(ids []string) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	self := ""
-	if a.br != nil {
-		self = a.br.Identity()
-	}
-	next := make(map[string]bool, maxMixed)
-	for _, id := range ids {
-		if id != self && len(next) < maxMixed {
-			next[id] = true
-		}
-	}
-	for id, r := range a.remotes {
-		if !next[id] {
-			r.fifo = r.fifo[:0] // stopped speaking: no stale audio when it comes back
-		}
-	}
-	a.mixed = next
-}
-
-// fromMeeting decodes one participant's Opus packet (bridge callback).
-func (a *audioPath) fromMeeting(identity string, _ uint16, _ uint32, payload []byte) {
+// remoteAudio queues 20 ms of a meeting stream, decoded by the tap, for the mix.
+func (a *audioPath) remoteAudio(track string, pcm []int16) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	now := time.Now()
-	if a.mixed != nil && !a.mixed[identity] && a.busyStreams(identity, now) >= maxMixed {
-		return // not among the loudest, and the mix is full
-	}
-	r := a.remotes[identity]
+	r := a.remotes[track]
 	if r == nil {
-		dec, err := audio.NewInbound(media.Opus, audio.Config{Channels: 1}, meetingRate) // mono: half the cost of stereo decoding
-		if err != nil {
+		if err := a.mix.Add(track); err != nil {
 			return
 		}
-		r = &remoteAudio{dec: dec}
-		a.remotes[identity] = r
-		_ = a.mix.Add(identity)
+		r = &remoteAudio{}
+		a.remotes[track] = r
 	}
-	var err error
-	if r.pcm, err = r.dec.Decode(payload, r.pcm); err != nil {
-		return
+	if now.Sub(r.last) > 100*time.Millisecond {
+		// The stream paused (stopped speaking, or was not among the loudest): no stale
+		// remainder in front of what comes now.
+		r.fifo, r.primed = r.fifo[:0], false
 	}
 	r.last = now
-	r.fifo = append(r.fifo, r.pcm...)
+	r.fifo = append(r.fifo, pcm...)
 	if over := len(r.fifo) - 10*frame48; over > 0 { // keep at most 200 ms: drop the oldest
 		r.fifo = r.fifo[over:]
 	}
@@ -303,8 +260,21 @@ func (a *audioPath) tick(now time.Time) {
 			a.pcmIn, err = a.in.Decode(f.Packet.Payload, a.pcmIn)
 		}
 		if err == nil && a.br != nil && !a.muted && len(a.pcmIn) >= frame48 {
-			if a.enc, err = a.toMeeting.Encode(a.pcmIn[:frame48], a.enc); err == nil {
-				_ = a.br.WriteAudioLevel(a.enc, 20*time.Millisecond, levelDBov(a.pcmIn[:frame48]))
+			level := levelDBov(a.pcmIn[:frame48])
+			if level >= quietLevel {
+				a.quiet++
+			} else {
+				a.quiet = 0
+			}
+			if a.quiet > quietHangover {
+				// Silence: skip the encoder (the costliest step of a call) and send
+				// Opus's own silence frame, so the stream keeps its timing.
+				a.enc = append(a.enc[:0], opusSilence...)
+			} else {
+				a.enc, err = a.toMeeting.Encode(a.pcmIn[:frame48], a.enc)
+			}
+			if err == nil {
+				_ = a.br.WriteAudioLevel(a.enc, 20*time.Millisecond, level)
 				if arr := a.arrivals[f.Packet.Seq%uint16(len(a.arrivals))]; !f.Lost && arr.seq == f.Packet.Seq && !arr.at.IsZero() && len(a.latency) < maxLatencySamples {
 					a.latency = append(a.latency, time.Since(arr.at))
 				}
@@ -348,6 +318,20 @@ func (a *audioPath) tick(now time.Time) {
 	a.ts += a.tsStep
 	_ = a.sess.WriteRTP(&rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: a.pt, SequenceNumber: a.seq, Timestamp: a.ts}, Payload: payload})
 }
+
+// Silence toward the meeting. A room system is silent most of a meeting (one room
+// talks at a time, muted microphones send digital silence); encoding silence costs as
+// much as encoding speech. Below quietLevel (−60 dBov; speech is −20 … −40 dBov) for
+// more than quietHangover frames (200 ms, so word endings are kept), the encoder is
+// skipped and opusSilence is sent instead: a valid 20 ms CELT frame that decodes to
+// silence (RFC 6716 §3.1: TOC 0xf8 = config 31, CELT fullband 20 ms, mono, one
+// frame), the frame LiveKit itself sends for muted tracks.
+const (
+	quietLevel    = 60
+	quietHangover = 10
+)
+
+var opusSilence = []byte{0xf8, 0xff, 0xfe}
 
 // levelDBov is the RFC 6464 audio level (0 loudest … 127 silence) of a frame, which
 // the meeting core uses to find the active speaker.

@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/netip"
 
+	"github.com/roomgate/roomgate/gateway/bridge"
 	"github.com/roomgate/roomgate/gateway/ports"
 	"github.com/roomgate/roomgate/sip"
 	"github.com/roomgate/roomgate/sip/sdp"
@@ -46,6 +47,14 @@ func (s *Server) startSIP(ctx context.Context) error {
 		dialPlan: DialPlan{IVRUsers: cfg.SIP.IVRUsers, DefaultMeeting: cfg.SIP.DefaultMeeting},
 		media:    mediaOptions{Timeout: cfg.Media.Timeout, Latch: latchMode(cfg.Media.SymmetricRTP)},
 	}
+	leg.taps = newTapRegistry(s.log.With("component", "tap"), func(ctx context.Context, meetingID string) (tapSource, error) {
+		url, token, err := s.api.MeetingTap(ctx, meetingID)
+		if err != nil {
+			return nil, err
+		}
+		return bridge.Join(ctx, bridge.Params{URL: url, Token: token, NoAudio: true, NoVideo: true,
+			Log: s.log.With("component", "tap", "meeting", meetingID)})
+	})
 	svc, err := sip.New(sip.Config{Listen: cfg.SIP.Listen, PublicIP: cfg.NAT.PublicIP, UserAgent: "roomgate/" + s.version,
 		SessionExpires: cfg.SIP.SessionExpires, MinSE: cfg.SIP.MinSE}, leg, s.log.With("component", "sip"))
 	if err != nil {

@@ -8,6 +8,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/pion/rtp"
+
 	"github.com/roomgate/roomgate/gateway/bridge"
 	"github.com/roomgate/roomgate/gateway/ports"
 	"github.com/roomgate/roomgate/gateway/rtpsession"
@@ -33,6 +35,9 @@ type roomCall struct {
 	apath  *audioPath
 	vpath  *videoPath
 	br     *bridge.Bridge
+	self   string      // br's identity
+	tap    *meetingTap // the meeting as the call hears and sees it
+	taps   *tapRegistry
 	stop   chan struct{}
 	wg     sync.WaitGroup
 	closed sync.Once
@@ -139,18 +144,25 @@ func (rc *roomCall) start(res *sdp.Result, opt mediaOptions, onDigit func(byte),
 	return nil
 }
 
-// join connects the call to the meeting with an admission from the join policy.
-func (rc *roomCall) join(ctx context.Context, adm api.RoomSystemAdmission, rooms *api.Server, meetingID string) error {
+// join connects the call to the meeting with an admission from the join policy: its
+// own participant publishes the room system's audio and video, and the meeting's tap
+// delivers what the room system hears and sees.
+func (rc *roomCall) join(ctx context.Context, adm api.RoomSystemAdmission, rooms *api.Server, taps *tapRegistry, meetingID string) error {
 	rc.leave = func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		rooms.RemoveRoomSystem(ctx, meetingID, adm.Identity)
 	}
-	br, err := bridge.Join(ctx, bridge.Params{URL: adm.URL, Token: adm.Token, Log: rc.log, NoVideo: rc.vpath == nil})
+	tap, err := taps.acquire(ctx, meetingID)
 	if err != nil {
+		return fmt.Errorf("meeting tap: %w", err)
+	}
+	br, err := bridge.Join(ctx, bridge.Params{URL: adm.URL, Token: adm.Token, Log: rc.log, NoVideo: rc.vpath == nil, NoSubscribe: true})
+	if err != nil {
+		taps.release(tap)
 		return err
 	}
-	rc.br = br
+	rc.br, rc.self, rc.tap, rc.taps = br, br.Identity(), tap, taps
 	rc.apath.attach(br)
 	if adm.MuteOnEntry {
 		rc.apath.setMuted(true)
@@ -158,15 +170,29 @@ func (rc *roomCall) join(ctx context.Context, adm api.RoomSystemAdmission, rooms
 	br.OnAudioMuted(func(m bool) { rc.apath.setMuted(m) })
 	br.OnDisconnected(func(reason string) { rc.end("left the meeting: " + reason) })
 	if rc.vpath != nil {
-		rc.vpath.attach(br)
+		rc.vpath.attach(br, tap)
 	}
-	br.OnActiveSpeakers(func(ids []string) {
-		rc.apath.setSpeakers(ids)
-		if rc.vpath != nil {
-			rc.vpath.speakersChanged(ids)
-		}
-	})
+	tap.add(rc)
 	return nil
+}
+
+// The call as a listener of its meeting's tap.
+var _ tapListener = (*roomCall)(nil)
+
+func (rc *roomCall) tapIdentity() string                   { return rc.self }
+func (rc *roomCall) remoteAudio(track string, pcm []int16) { rc.apath.remoteAudio(track, pcm) }
+func (rc *roomCall) remoteGone(tracks []string)            { rc.apath.remoteGone(tracks) }
+
+func (rc *roomCall) remoteVideo(identity, source string, pkt *rtp.Packet) {
+	if rc.vpath != nil {
+		rc.vpath.fromMeeting(identity, source, pkt)
+	}
+}
+
+func (rc *roomCall) activeSpeakers(ids []string) {
+	if rc.vpath != nil {
+		rc.vpath.speakersChanged(ids)
+	}
 }
 
 // end reports that the media ended the call.
@@ -204,6 +230,10 @@ func (rc *roomCall) close() {
 			}
 		}
 		close(rc.stop)
+		if rc.tap != nil {
+			rc.tap.remove(rc)
+			rc.taps.release(rc.tap)
+		}
 		if rc.br != nil {
 			rc.br.Close()
 			// A client that leaves right after joining can linger in the meeting core

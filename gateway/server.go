@@ -252,6 +252,7 @@ func (s *Server) Close() {
 		}
 		if s.sip != nil {
 			_ = s.sip.svc.Close()
+			s.sip.taps.closeAll()
 		}
 		if s.pprof != nil {
 			_ = s.pprof.Close()

@@ -23,6 +23,7 @@ type sipLeg struct {
 	api      *api.Server
 	ports    *ports.Allocator
 	calls    *callRegistry
+	taps     *tapRegistry // one hidden subscriber per meeting, shared by its calls
 	caps     sdp.Capabilities
 	addr     netip.Addr // advertised media address (public side of a 1:1 NAT)
 	dialPlan DialPlan
@@ -182,7 +183,7 @@ func (l *sipLeg) HandleInvite(ctx context.Context, c *sip.InboundCall) {
 			return
 		}
 	}
-	if err := rc.join(callCtx, adm, l.api, join.MeetingID); err != nil {
+	if err := rc.join(callCtx, adm, l.api, l.taps, join.MeetingID); err != nil {
 		log.Error("joining the meeting failed", "err", err)
 		_ = c.Bye("meeting unavailable")
 		return

@@ -127,7 +127,7 @@ func (l *sipLeg) runDialOut(ctx context.Context, cancel context.CancelFunc, log 
 	joinCtx, cancelJoin := context.WithTimeout(callCtx, 30*time.Second)
 	adm, err := l.api.AdmitInvited(joinCtx, api.RoomSystemJoin{MeetingID: meetingID, Kind: "sip", Name: name, Codecs: negotiatedCodecs(res)})
 	if err == nil {
-		err = rc.join(joinCtx, adm, l.api, meetingID)
+		err = rc.join(joinCtx, adm, l.api, l.taps, meetingID)
 	}
 	cancelJoin()
 	if err != nil {

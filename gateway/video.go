@@ -35,9 +35,11 @@ type videoPath struct {
 	inSeq    uint16
 
 	mu      sync.Mutex
-	br      *bridge.Bridge
-	speaker string // identity whose camera the room system sees
-	waitKey bool   // drop until the new speaker's keyframe
+	br      *bridge.Bridge // the call's participant: publishes the room system's video
+	self    string         // its identity
+	kf      keyframer      // asks a meeting participant for a keyframe (the meeting tap)
+	speaker string         // identity whose camera the room system sees
+	waitKey bool           // drop until the new speaker's keyframe
 	outPack h264.Packetizer
 	depacks map[string]*h264.Depacketizer
 	outSeq  uint16
@@ -59,11 +61,17 @@ func newVideoPath(log *slog.Logger, sess *rtpsession.Session, pt uint8, mode int
 	}
 }
 
-func (v *videoPath) attach(br *bridge.Bridge) {
+// keyframer asks a meeting participant's video for a keyframe.
+type keyframer interface {
+	RequestKeyframe(identity string) error
+}
+
+// attach connects the path to the meeting: br publishes, and the meeting's video
+// arrives from its tap (fromMeeting), which also relays keyframe requests (kf).
+func (v *videoPath) attach(br *bridge.Bridge, kf keyframer) {
 	v.mu.Lock()
-	v.br = br
+	v.br, v.self, v.kf = br, br.Identity(), kf
 	v.mu.Unlock()
-	br.OnVideo(v.fromMeeting)
 	br.OnKeyframeRequest(func() {
 		if v.requestFromRoom != nil {
 			v.requestFromRoom()
@@ -123,7 +131,7 @@ func (v *videoPath) speakersChanged(ids []string) {
 	}
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	if v.br == nil || ids[0] == v.br.Identity() || ids[0] == v.speaker {
+	if v.kf == nil || ids[0] == v.self || ids[0] == v.speaker {
 		return
 	}
 	v.switchTo(ids[0])
@@ -136,8 +144,8 @@ func (v *videoPath) switchTo(identity string) {
 	if d := v.depacks[identity]; d != nil {
 		d.Reset()
 	}
-	br := v.br
-	go func() { _ = br.RequestKeyframe(identity) }()
+	kf := v.kf
+	go func() { _ = kf.RequestKeyframe(identity) }()
 }
 
 // fromMeeting receives the meeting's video packets (bridge callback).
@@ -147,6 +155,9 @@ func (v *videoPath) fromMeeting(identity, source string, pkt *rtp.Packet) {
 	}
 	v.mu.Lock()
 	defer v.mu.Unlock()
+	if v.kf == nil {
+		return // not attached
+	}
 	if v.speaker == "" {
 		v.switchTo(identity) // nobody spoke yet: show the first camera
 	}
@@ -160,8 +171,8 @@ func (v *videoPath) fromMeeting(identity, source string, pkt *rtp.Packet) {
 	}
 	aus, err := d.Push(pkt.SequenceNumber, pkt.Timestamp, pkt.Marker, pkt.Payload)
 	if d.TakeKeyframeRequest() {
-		br := v.br
-		go func() { _ = br.RequestKeyframe(identity) }()
+		kf := v.kf
+		go func() { _ = kf.RequestKeyframe(identity) }()
 	}
 	if err != nil {
 		return
@@ -205,9 +216,9 @@ func (v *videoPath) send(au *h264.AccessUnit) {
 // keyframeFromRoom is the room system asking for a keyframe (RTCP PLI/FIR, SIP INFO).
 func (v *videoPath) keyframeFromRoom() {
 	v.mu.Lock()
-	br, id := v.br, v.speaker
+	kf, id := v.kf, v.speaker
 	v.mu.Unlock()
-	if br != nil && id != "" {
-		_ = br.RequestKeyframe(id)
+	if kf != nil && id != "" {
+		_ = kf.RequestKeyframe(id)
 	}
 }

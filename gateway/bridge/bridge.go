@@ -43,6 +43,11 @@ type Params struct {
 	ConnectTimeout time.Duration
 	// NoAudio and NoVideo skip publishing that track (e.g. an audio-only call).
 	NoAudio, NoVideo bool
+	// NoSubscribe joins without subscribing to anything: a publisher only. The gateway
+	// joins each call this way and receives the meeting through one shared hidden
+	// subscriber per meeting, so the meeting core forwards each track to the gateway
+	// once, not once per call.
+	NoSubscribe bool
 	// AudioName and VideoName name the published tracks; defaults "audio", "video".
 	AudioName, VideoName string
 }
@@ -80,7 +85,7 @@ type ParticipantEvent struct {
 // handlers are the callbacks the call layer registers; each may be replaced at any
 // time and is read for every event.
 type handlers struct {
-	audio           atomic.Pointer[func(identity string, seq uint16, ts uint32, payload []byte)]
+	audio           atomic.Pointer[func(identity, track string, seq uint16, ts uint32, payload []byte)]
 	video           atomic.Pointer[func(identity, source string, pkt *rtp.Packet)]
 	speakers        atomic.Pointer[func([]string)]
 	keyframeRequest atomic.Pointer[func()]
@@ -120,7 +125,7 @@ func Join(ctx context.Context, p Params) (_ *Bridge, err error) {
 	}
 	b.room = lksdk.NewRoom(b.roomCallback())
 	if err := b.room.JoinWithContextAndToken(ctx, p.URL, p.Token,
-		lksdk.WithAutoSubscribe(true),
+		lksdk.WithAutoSubscribe(!p.NoSubscribe),
 		lksdk.WithConnectTimeout(timeout),
 		lksdk.WithDisableRegionDiscovery(),
 	); err != nil {
@@ -159,8 +164,9 @@ func (b *Bridge) Identity() string { return b.room.LocalParticipant.Identity() }
 // Room is the meeting's room name.
 func (b *Bridge) Room() string { return b.room.Name() }
 
-// OnAudio delivers each Opus RTP payload received from another participant.
-func (b *Bridge) OnAudio(f func(identity string, seq uint16, ts uint32, payload []byte)) {
+// OnAudio delivers each Opus RTP payload received from another participant; track is
+// the track's SID (a participant may publish microphone and screen-share audio).
+func (b *Bridge) OnAudio(f func(identity, track string, seq uint16, ts uint32, payload []byte)) {
 	b.h.audio.Store(&f)
 }
 

@@ -244,7 +244,7 @@ func TestBridge(t *testing.T) {
 	var videoMatched int
 	var depack codecs.H264Packet // keeps FU-A fragments between packets
 	var badFrames []string
-	b.OnAudio(func(identity string, seq uint16, ts uint32, payload []byte) {
+	b.OnAudio(func(identity, _ string, seq uint16, ts uint32, payload []byte) {
 		mu.Lock()
 		defer mu.Unlock()
 		audioFrom = identity

@@ -23,7 +23,8 @@ func (b *Bridge) onTrackSubscribed(track *webrtc.TrackRemote, pub *lksdk.RemoteT
 	log := b.log.With("participant", identity, "track", pub.SID(), "codec", mime)
 	switch {
 	case track.Kind() == webrtc.RTPCodecTypeAudio && strings.EqualFold(mime, webrtc.MimeTypeOpus):
-		b.startReader(func() { b.readAudio(track, identity) })
+		sid := pub.SID()
+		b.startReader(func() { b.readAudio(track, identity, sid) })
 	case track.Kind() == webrtc.RTPCodecTypeVideo && strings.EqualFold(mime, webrtc.MimeTypeH264):
 		b.startReader(func() { b.readVideo(track, identity, sourceName(pub.Source())) })
 	default:
@@ -53,7 +54,7 @@ func sourceName(s livekit.TrackSource) string {
 	return strings.ToLower(s.String())
 }
 
-func (b *Bridge) readAudio(track *webrtc.TrackRemote, identity string) {
+func (b *Bridge) readAudio(track *webrtc.TrackRemote, identity, sid string) {
 	for {
 		pkt, _, err := track.ReadRTP()
 		if err != nil {
@@ -64,7 +65,7 @@ func (b *Bridge) readAudio(track *webrtc.TrackRemote, identity string) {
 			continue // padding-only probe
 		}
 		if f := b.h.audio.Load(); f != nil {
-			(*f)(identity, pkt.SequenceNumber, pkt.Timestamp, pkt.Payload)
+			(*f)(identity, sid, pkt.SequenceNumber, pkt.Timestamp, pkt.Payload)
 		}
 	}
 }

@@ -102,7 +102,13 @@ func (s *Server) participants(ctx context.Context, room string) ([]*livekit.Part
 	if err != nil {
 		return nil, err
 	}
-	return res.Participants, nil
+	ps := res.Participants[:0]
+	for _, p := range res.Participants {
+		if !isTap(p) {
+			ps = append(ps, p)
+		}
+	}
+	return ps, nil
 }
 
 func metaOf(p *livekit.ParticipantInfo) participantMeta {

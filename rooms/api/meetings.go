@@ -6,7 +6,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/livekit/protocol/livekit"
 
 	"github.com/roomgate/roomgate/rooms/directory"
 )
@@ -91,8 +90,8 @@ func (s *Server) handleGet(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	live := false
-	if res, err := s.Core.Rooms().ListParticipants(r.Context(), &livekit.ListParticipantsRequest{Room: m.ID}); err == nil {
-		live = len(res.Participants) > 0
+	if ps, err := s.participants(r.Context(), m.ID); err == nil {
+		live = len(ps) > 0
 	}
 	writeJSON(w, http.StatusOK, publicMeeting{ID: m.ID, Topic: m.Topic, HasPassword: m.HasPassword(),
 		StartTime: m.StartTime, DurationMinutes: m.DurationMinutes, Live: live})

@@ -6,10 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"strings"
 	"time"
 
 	"github.com/livekit/protocol/livekit"
 
+	"github.com/roomgate/roomgate/rooms/core"
 	"github.com/roomgate/roomgate/rooms/directory"
 	"github.com/roomgate/roomgate/rooms/policy"
 	"github.com/roomgate/roomgate/rooms/secretfile"
@@ -169,4 +171,30 @@ func (s *Server) RemoveRoomSystem(ctx context.Context, meetingID, identity strin
 	if _, err := s.Core.Rooms().RemoveParticipant(ctx, &livekit.RoomParticipantIdentity{Room: meetingID, Identity: identity}); err != nil {
 		s.log.Debug("room system already gone from the meeting core", "meeting", meetingID, "identity", identity)
 	}
+}
+
+// TapIdentityPrefix starts the identity of the gateway's hidden per-meeting subscriber
+// (its "tap"); such participants are never listed or counted.
+const TapIdentityPrefix = "roomgate-tap-"
+
+// MeetingTap mints a join for the gateway's hidden subscriber of a meeting: it may
+// subscribe to everything and publish nothing, and the meeting core does not show it to
+// the other participants. The caller must already have admitted a room system to the
+// meeting (the tap serves admitted calls only).
+func (s *Server) MeetingTap(ctx context.Context, meetingID string) (url, token string, err error) {
+	m, err := s.meeting(ctx, meetingID)
+	if err != nil {
+		return "", "", ErrMeetingNotFound
+	}
+	tok, err := s.Core.Token(core.Grant{Room: m.ID, Identity: TapIdentityPrefix + secretfile.Random(6), Name: "roomgate",
+		Sources: []string{}, Hidden: true})
+	if err != nil {
+		return "", "", fmt.Errorf("mint token: %w", err)
+	}
+	return s.Core.SignalURL, tok, nil
+}
+
+// isTap reports whether a participant is a gateway tap (hidden subscriber).
+func isTap(p *livekit.ParticipantInfo) bool {
+	return strings.HasPrefix(p.Identity, TapIdentityPrefix) || p.GetPermission().GetHidden()
 }

@@ -52,8 +52,30 @@ type Config struct {
 	// FEC enables Opus in-band forward error correction in the encoder.
 	FEC bool
 	// PacketLossPercent tells the Opus encoder the expected loss (0–100) so
-	// it spends bits on FEC accordingly.
+	// it spends bits on FEC accordingly. The encoder codes no FEC at all
+	// while it is 0, even with FEC set.
 	PacketLossPercent int
+
+	// Complexity is the Opus encoder's analysis effort, 0 (cheapest) to 10.
+	// It applies only when ComplexitySet is true; otherwise the codec
+	// default (9) is used. Since 0 is a valid complexity, a non-zero
+	// Complexity without ComplexitySet is rejected rather than ignored.
+	Complexity    int
+	ComplexitySet bool
+	// LowDelay encodes Opus with the low-delay application: CELT only, no
+	// SILK speech analysis and mode decisions, much cheaper per frame and
+	// with less algorithmic delay. CELT has no in-band FEC (Opus FEC is
+	// SILK's LBRR), so FEC must be false with LowDelay; loss is then
+	// concealed by the receiver's PLC (or by RED/NACK at the RTP level).
+	LowDelay bool
+	// MaxAudioHz caps the audio bandwidth the Opus encoder codes, in Hz.
+	// It is rounded up to the next Opus bandwidth: ≤4000 narrowband,
+	// ≤6000 mediumband (CELT, i.e. LowDelay, codes it as wideband),
+	// ≤8000 wideband, ≤12000 super-wideband, ≤20000 fullband. Zero means
+	// no cap (the codec chooses, up to fullband). Use it to avoid spending
+	// bits and CPU on bands a band-limited source (G.711, G.722) never
+	// fills; see RoomToMeetingOpus.
+	MaxAudioHz int
 }
 
 // NewDecoder returns a decoder for codec c.

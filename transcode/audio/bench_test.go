@@ -49,3 +49,37 @@ func BenchmarkDecode(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkOpusEncodePresets compares, per 20 ms frame, the room → meeting
+// Opus encoder as the gateway configured it before RoomToMeetingOpus (VoIP,
+// default complexity 9, no bandwidth cap, FEC) with the preset, on 1 s of
+// speech-like audio cycled frame by frame, as it arrives from each source
+// codec (coded, decoded and resampled to 48 kHz; see viaSource).
+func BenchmarkOpusEncodePresets(b *testing.B) {
+	for _, src := range []media.Codec{media.PCMU, media.G722, media.Opus} {
+		sig := viaSource(b, src, speechLike(src.SampleRate(), src.SampleRate()))
+		for _, p := range []struct {
+			name string
+			cfg  Config
+		}{
+			{"old", Config{Bitrate: 32000, FEC: true}},
+			{"preset", RoomToMeetingOpus(src)},
+		} {
+			b.Run(string(src)+"/"+p.name, func(b *testing.B) {
+				enc, err := NewOpusEncoder(p.cfg)
+				if err != nil {
+					b.Fatal(err)
+				}
+				frames := len(sig) / opusFrame
+				var dst []byte
+				b.ReportAllocs()
+				for i := 0; b.Loop(); i++ {
+					off := (i % frames) * opusFrame
+					if dst, err = enc.Encode(sig[off:off+opusFrame], dst); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
+	}
+}

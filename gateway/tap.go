@@ -1,0 +1,343 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/pion/rtp"
+
+	"github.com/roomgate/roomgate/gateway/bridge"
+	"github.com/roomgate/roomgate/transcode/audio"
+	"github.com/roomgate/roomgate/transcode/media"
+)
+
+// A meeting tap is the gateway's one ear in a meeting: a hidden participant that
+// subscribes to everybody's audio and video once, decodes each speaker's Opus once, and
+// hands the result to every call in that meeting. Each call's own participant only
+// publishes. Without it every call subscribed to every track: the meeting core
+// forwarded, and the gateway decrypted and decoded, each stream once per call — a cost
+// that grew with the square of the number of room systems in a meeting.
+//
+//	meeting ──► tap (hidden) ──► decode once per speaker ──► each call's mix-minus
+//	                         └─► H.264 packets ──────────► each call's video switch
+//	call ──► its own participant (publish only) ──► meeting
+type meetingTap struct {
+	meeting string
+	log     *slog.Logger
+	br      tapSource // set once ready, if the join worked
+
+	ready chan struct{} // closed when the join finished (err tells how)
+	err   error
+	refs  int // guarded by the registry's mu
+
+	listeners atomic.Pointer[[]tapListener] // copy-on-write: read on every packet
+	addMu     sync.Mutex                    // serialises listener changes
+
+	mu       sync.Mutex
+	streams  map[string]*tapStream // by track SID
+	speakers map[string]bool       // the meeting core's loudest speakers; nil before the first report
+	newDec   func() (*audio.Inbound, error)
+}
+
+// tapListener is one call's side of a tap.
+type tapListener interface {
+	// tapIdentity is the call's own participant identity: its own audio and video are
+	// never handed back to it (mix-minus).
+	tapIdentity() string
+	// remoteAudio is 20 ms of a meeting stream, decoded to 48 kHz mono; pcm is only
+	// valid during the call.
+	remoteAudio(track string, pcm []int16)
+	// remoteGone drops the state of the meeting streams (tracks) that ended.
+	remoteGone(tracks []string)
+	// remoteVideo is an H.264 RTP packet of another participant; read only.
+	remoteVideo(identity, source string, pkt *rtp.Packet)
+	// activeSpeakers is the meeting core's speaker list, loudest first.
+	activeSpeakers(ids []string)
+}
+
+// tapStream is one meeting audio track on its way to the calls.
+type tapStream struct {
+	identity string
+	mu       sync.Mutex // orders the decoder's use (one reader per track, but be safe)
+	dec      *audio.Inbound
+	pcm      []int16
+	last     atomic.Int64 // unix nanoseconds of the last decode
+}
+
+// maxMixed bounds how many of the meeting's streams a room system hears at once, and
+// so how many Opus streams the tap decodes: the meeting core's active speakers are
+// always decoded, other streams only while fewer are busy. One more than maxMixed is
+// decoded, so a call that is itself among the loudest still hears maxMixed others.
+const maxMixed = 3
+
+func newMeetingTap(meeting string, log *slog.Logger) *meetingTap {
+	t := &meetingTap{
+		meeting: meeting, log: log, ready: make(chan struct{}), streams: map[string]*tapStream{},
+		newDec: func() (*audio.Inbound, error) {
+			// Mono: half the cost of stereo decoding, and room systems are mono.
+			return audio.NewInbound(media.Opus, audio.Config{Channels: 1}, meetingRate)
+		},
+	}
+	t.listeners.Store(&[]tapListener{})
+	return t
+}
+
+// add attaches a call to the tap.
+func (t *meetingTap) add(l tapListener) {
+	t.addMu.Lock()
+	defer t.addMu.Unlock()
+	old := *t.listeners.Load()
+	next := append(append(make([]tapListener, 0, len(old)+1), old...), l)
+	t.listeners.Store(&next)
+}
+
+// remove detaches a call.
+func (t *meetingTap) remove(l tapListener) {
+	t.addMu.Lock()
+	defer t.addMu.Unlock()
+	old := *t.listeners.Load()
+	next := make([]tapListener, 0, len(old))
+	for _, x := range old {
+		if x != l {
+			next = append(next, x)
+		}
+	}
+	t.listeners.Store(&next)
+}
+
+// busy counts the streams other than s decoded in the last 100 ms (t.mu held).
+func (t *meetingTap) busy(s *tapStream, now int64) int {
+	n := 0
+	for _, o := range t.streams {
+		if o != s && now-o.last.Load() < int64(100*time.Millisecond) {
+			n++
+		}
+	}
+	return n
+}
+
+// onAudio takes one Opus packet of a meeting track (bridge callback).
+func (t *meetingTap) onAudio(identity, track string, _ uint16, _ uint32, payload []byte) {
+	now := time.Now().UnixNano()
+	t.mu.Lock()
+	s := t.streams[track]
+	if s == nil {
+		dec, err := t.newDec()
+		if err != nil {
+			t.mu.Unlock()
+			return
+		}
+		s = &tapStream{identity: identity, dec: dec}
+		t.streams[track] = s
+	}
+	skip := t.speakers != nil && !t.speakers[identity] && t.busy(s, now) >= maxMixed+1
+	t.mu.Unlock()
+	if skip {
+		return // not among the loudest, and enough others are talking
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var err error
+	if s.pcm, err = s.dec.Decode(payload, s.pcm); err != nil {
+		return
+	}
+	s.last.Store(now)
+	for _, l := range *t.listeners.Load() {
+		if l.tapIdentity() != identity {
+			l.remoteAudio(track, s.pcm)
+		}
+	}
+}
+
+// onVideo hands an H.264 packet to every call but its publisher's own.
+func (t *meetingTap) onVideo(identity, source string, pkt *rtp.Packet) {
+	for _, l := range *t.listeners.Load() {
+		if l.tapIdentity() != identity {
+			l.remoteVideo(identity, source, pkt)
+		}
+	}
+}
+
+// onSpeakers follows the meeting core's active speakers (loudest first).
+func (t *meetingTap) onSpeakers(ids []string) {
+	next := make(map[string]bool, maxMixed+1)
+	for _, id := range ids {
+		if len(next) == maxMixed+1 {
+			break
+		}
+		next[id] = true
+	}
+	t.mu.Lock()
+	t.speakers = next
+	t.mu.Unlock()
+	for _, l := range *t.listeners.Load() {
+		l.activeSpeakers(ids)
+	}
+}
+
+// onParticipant drops the streams of a participant who left.
+func (t *meetingTap) onParticipant(e bridge.ParticipantEvent) {
+	if e.Kind != bridge.ParticipantLeft {
+		return
+	}
+	var gone []string
+	t.mu.Lock()
+	for sid, s := range t.streams {
+		if s.identity == e.Identity {
+			gone = append(gone, sid)
+			delete(t.streams, sid)
+		}
+	}
+	t.mu.Unlock()
+	if len(gone) == 0 {
+		return
+	}
+	for _, l := range *t.listeners.Load() {
+		l.remoteGone(gone)
+	}
+}
+
+// RequestKeyframe asks a participant's video for a keyframe (PLI through the tap's
+// subscription).
+func (t *meetingTap) RequestKeyframe(identity string) error {
+	if t.br == nil {
+		return errNoTap
+	}
+	return t.br.RequestKeyframe(identity)
+}
+
+var errNoTap = errors.New("meeting tap not connected")
+
+// tapSource is the tap's participant in the meeting (*bridge.Bridge; a fake in tests).
+type tapSource interface {
+	Identity() string
+	OnAudio(func(identity, track string, seq uint16, ts uint32, payload []byte))
+	OnVideo(func(identity, source string, pkt *rtp.Packet))
+	OnActiveSpeakers(func(ids []string))
+	OnParticipant(func(bridge.ParticipantEvent))
+	OnDisconnected(func(reason string))
+	RequestKeyframe(identity string) error
+	Close()
+}
+
+// tapRegistry keeps one tap per meeting while calls are in it.
+type tapRegistry struct {
+	log *slog.Logger
+	// join connects a hidden subscriber to the meeting.
+	join func(ctx context.Context, meetingID string) (tapSource, error)
+
+	mu   sync.Mutex
+	taps map[string]*meetingTap
+}
+
+func newTapRegistry(log *slog.Logger, join func(ctx context.Context, meetingID string) (tapSource, error)) *tapRegistry {
+	return &tapRegistry{log: log, join: join, taps: map[string]*meetingTap{}}
+}
+
+// tapJoinTimeout bounds the tap's join; it runs detached from any one call's context
+// because every call of the meeting waits on it.
+const tapJoinTimeout = 15 * time.Second
+
+// acquire returns the meeting's tap, joining it for the first call. Each successful
+// acquire needs one release.
+func (r *tapRegistry) acquire(ctx context.Context, meetingID string) (*meetingTap, error) {
+	r.mu.Lock()
+	t := r.taps[meetingID]
+	if t == nil {
+		t = newMeetingTap(meetingID, r.log.With("meeting", meetingID, "component", "tap"))
+		r.taps[meetingID] = t
+		go r.connect(t)
+	}
+	t.refs++
+	r.mu.Unlock()
+	select {
+	case <-t.ready:
+	case <-ctx.Done():
+		r.release(t)
+		return nil, ctx.Err()
+	}
+	if t.err != nil {
+		r.release(t)
+		return nil, t.err
+	}
+	return t, nil
+}
+
+func (r *tapRegistry) connect(t *meetingTap) {
+	ctx, cancel := context.WithTimeout(context.Background(), tapJoinTimeout)
+	defer cancel()
+	br, err := r.join(ctx, t.meeting)
+	if err != nil {
+		t.err = err
+		t.log.Warn("meeting tap: join failed", "err", err)
+		r.forget(t)
+		close(t.ready)
+		return
+	}
+	t.br = br
+	br.OnAudio(t.onAudio)
+	br.OnVideo(t.onVideo)
+	br.OnActiveSpeakers(t.onSpeakers)
+	br.OnParticipant(t.onParticipant)
+	br.OnDisconnected(func(reason string) {
+		// The meeting ended (or the core dropped us): the calls end through their own
+		// participants; the next call builds a new tap.
+		t.log.Info("meeting tap disconnected", "reason", reason)
+		r.forget(t)
+	})
+	t.log.Info("meeting tap joined", "identity", br.Identity())
+	close(t.ready)
+}
+
+// forget removes t from the registry if it is still the meeting's tap.
+func (r *tapRegistry) forget(t *meetingTap) {
+	r.mu.Lock()
+	if r.taps[t.meeting] == t {
+		delete(r.taps, t.meeting)
+	}
+	r.mu.Unlock()
+}
+
+// release drops one reference; the last one closes the tap.
+func (r *tapRegistry) release(t *meetingTap) {
+	r.mu.Lock()
+	t.refs--
+	last := t.refs == 0
+	if last && r.taps[t.meeting] == t {
+		delete(r.taps, t.meeting)
+	}
+	r.mu.Unlock()
+	if !last {
+		return
+	}
+	go func() {
+		<-t.ready
+		if t.br != nil {
+			t.br.Close()
+		}
+	}()
+}
+
+// closeAll closes every tap (shutdown).
+func (r *tapRegistry) closeAll() {
+	r.mu.Lock()
+	taps := make([]*meetingTap, 0, len(r.taps))
+	for _, t := range r.taps {
+		taps = append(taps, t)
+	}
+	clear(r.taps)
+	r.mu.Unlock()
+	for _, t := range taps {
+		select {
+		case <-t.ready:
+			if t.br != nil {
+				t.br.Close()
+			}
+		default:
+		}
+	}
+}

@@ -32,7 +32,7 @@ const roomSelf = "\x00room"
 
 // audioPath carries one call's audio both ways:
 //
-//	room system RTP → jitter buffer → decode → 48 kHz → Opus → meeting
+//	room system RTP → jitter buffer → decode → Opus (at the codec's rate) → meeting
 //	meeting (decoded once per meeting by its tap) → mixer (all but the room system) → codec → RTP
 //
 // One 20 ms tick (run) drives both directions, so the room system gets a steady
@@ -60,6 +60,7 @@ type audioPath struct {
 	ts        uint32
 	tsStep    uint32
 	pcmIn     []int16
+	inFrame   int // samples of 20 ms at the Opus encoder's input rate
 	quiet     int // consecutive quiet frames from the room system
 	enc       []byte
 	promptBuf []int16      // one prompt frame, reused
@@ -98,7 +99,17 @@ type remoteAudio struct {
 }
 
 func newAudioPath(log *slog.Logger, sess *rtpsession.Session, codec media.Codec, pt, tePT uint8, onDigit func(byte)) (*audioPath, error) {
-	in, err := audio.NewInbound(codec, audio.Config{}, meetingRate)
+	// The Opus encoder takes the room codec's own rate (8 or 16 kHz): no resampling
+	// up to 48 kHz on the way into the meeting.
+	ocfg := audio.RoomToMeetingOpus(codec)
+	if r := codec.SampleRate(); r == 8000 || r == 16000 {
+		ocfg.InputRate = r
+	}
+	enc, err := audio.NewEncoder(media.Opus, ocfg)
+	if err != nil {
+		return nil, err
+	}
+	in, err := audio.NewInbound(codec, audio.Config{}, enc.SampleRate())
 	if err != nil {
 		return nil, err
 	}
@@ -106,13 +117,10 @@ func newAudioPath(log *slog.Logger, sess *rtpsession.Session, codec media.Codec,
 	if err != nil {
 		return nil, err
 	}
-	enc, err := audio.NewEncoder(media.Opus, audio.RoomToMeetingOpus(codec))
-	if err != nil {
-		return nil, err
-	}
 	a := &audioPath{
 		log: log, sess: sess, codec: codec, pt: pt, tePT: tePT, onDigit: onDigit,
-		jb: jitter.New(jitter.Config{ClockRate: codec.ClockRate()}), in: in, toMeeting: enc, toRoom: out,
+		inFrame: enc.SampleRate() / 50,
+		jb:      jitter.New(jitter.Config{ClockRate: codec.ClockRate()}), in: in, toMeeting: enc, toRoom: out,
 		mix: mixer.New(frame48), remotes: map[string]*remoteAudio{},
 		tsStep: uint32(codec.ClockRate() / 50), seq: uint16(time.Now().UnixNano()),
 	}
@@ -179,7 +187,7 @@ func (a *audioPath) remoteAudio(track string, pcm []int16) {
 	r.last = now
 	r.fifo = append(r.fifo, pcm...)
 	if over := len(r.fifo) - 10*frame48; over > 0 { // keep at most 200 ms: drop the oldest
-		r.fifo = r.fifo[over:]
+		r.fifo = r.fifo[:copy(r.fifo, r.fifo[over:])] // in place: keep the storage
 	}
 }
 
@@ -259,22 +267,24 @@ func (a *audioPath) tick(now time.Time) {
 		} else {
 			a.pcmIn, err = a.in.Decode(f.Packet.Payload, a.pcmIn)
 		}
-		if err == nil && a.br != nil && !a.muted && len(a.pcmIn) >= frame48 {
-			level := levelDBov(a.pcmIn[:frame48])
+		if err == nil && a.br != nil && !a.muted && len(a.pcmIn) >= a.inFrame {
+			level := levelDBov(a.pcmIn[:a.inFrame])
 			if level >= quietLevel {
 				a.quiet++
 			} else {
 				a.quiet = 0
 			}
-			if a.quiet > quietHangover {
+			send := true
+			if q := a.quiet - quietHangover; q > 0 {
 				// Silence: skip the encoder (the costliest step of a call) and send
-				// Opus's own silence frame, so the stream keeps its timing.
+				// Opus's own silence frame, only every dtxEvery frames.
 				a.enc = append(a.enc[:0], opusSilence...)
+				send = (q-1)%dtxEvery == 0
 			} else {
-				a.enc, err = a.toMeeting.Encode(a.pcmIn[:frame48], a.enc)
+				a.enc, err = a.toMeeting.Encode(a.pcmIn[:a.inFrame], a.enc)
 			}
-			if err == nil {
-				_ = a.br.WriteAudioLevel(a.enc, 20*time.Millisecond, level)
+			if err == nil && send {
+				_ = a.br.WriteAudioAt(a.enc, now, 20*time.Millisecond, level)
 				if arr := a.arrivals[f.Packet.Seq%uint16(len(a.arrivals))]; !f.Lost && arr.seq == f.Packet.Seq && !arr.at.IsZero() && len(a.latency) < maxLatencySamples {
 					a.latency = append(a.latency, time.Since(arr.at))
 				}
@@ -301,7 +311,7 @@ func (a *audioPath) tick(now time.Time) {
 			}
 			if r.primed && len(r.fifo) >= frame48 {
 				_ = a.mix.Write(id, r.fifo[:frame48])
-				r.fifo = r.fifo[frame48:]
+				r.fifo = r.fifo[:copy(r.fifo, r.fifo[frame48:])] // in place: no reallocation per frame
 			} else {
 				r.primed = false
 			}
@@ -323,12 +333,16 @@ func (a *audioPath) tick(now time.Time) {
 // talks at a time, muted microphones send digital silence); encoding silence costs as
 // much as encoding speech. Below quietLevel (−60 dBov; speech is −20 … −40 dBov) for
 // more than quietHangover frames (200 ms, so word endings are kept), the encoder is
-// skipped and opusSilence is sent instead: a valid 20 ms CELT frame that decodes to
-// silence (RFC 6716 §3.1: TOC 0xf8 = config 31, CELT fullband 20 ms, mono, one
-// frame), the frame LiveKit itself sends for muted tracks.
+// skipped and the stream goes discontinuous as Opus DTX does (RFC 7587 §3.1.3): one
+// opusSilence frame every dtxEvery frames (400 ms), each with its true RTP timestamp.
+// opusSilence is a valid 20 ms CELT frame that decodes to silence (RFC 6716 §3.1: TOC
+// 0xf8 = config 31, CELT fullband 20 ms, mono, one frame), the frame LiveKit itself
+// sends for muted tracks. Browsers publish with DTX too (livekit-client's default), so
+// the meeting core and receivers expect it.
 const (
 	quietLevel    = 60
 	quietHangover = 10
+	dtxEvery      = 20
 )
 
 var opusSilence = []byte{0xf8, 0xff, 0xfe}

@@ -74,6 +74,11 @@ type tapStream struct {
 // decoded, so a call that is itself among the loudest still hears maxMixed others.
 const maxMixed = 3
 
+// maxSilentOpus is the largest Opus packet taken for silence: DTX and silence frames
+// are 1–3 bytes (TOC plus at most two bytes of range coder); the smallest 20 ms frames
+// with any content are larger.
+const maxSilentOpus = 3
+
 func newMeetingTap(meeting string, log *slog.Logger) *meetingTap {
 	t := &meetingTap{
 		meeting: meeting, log: log, ready: make(chan struct{}), streams: map[string]*tapStream{},
@@ -136,8 +141,10 @@ func (t *meetingTap) onAudio(identity, track string, _ uint16, _ uint32, payload
 	}
 	skip := t.speakers != nil && !t.speakers[identity] && t.busy(s, now) >= maxMixed+1
 	t.mu.Unlock()
-	if skip {
-		return // not among the loudest, and enough others are talking
+	if skip || len(payload) <= maxSilentOpus {
+		// Not among the loudest while enough others talk; or a silence/DTX frame
+		// (muted microphones, quiet rooms): nothing to mix, nothing to decode.
+		return
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -289,3 +289,20 @@ func TestOpusSilenceFrameDecodesToSilence(t *testing.T) {
 		t.Errorf("silence frame level %d: the gate would count it as sound", lvl)
 	}
 }
+
+func TestTapSkipsSilenceFrames(t *testing.T) {
+	tap := newTestTap()
+	l := newFakeListener("sip-a")
+	tap.add(l)
+	for i := range 5 {
+		tap.onAudio("sip-b", "TR_b", uint16(i), uint32(i*960), opusSilence)
+		tap.onAudio("web-1", "TR_w", uint16(i), uint32(i*960), []byte{0xf8}) // DTX
+	}
+	if len(l.audio) != 0 {
+		t.Errorf("silence frames were decoded and handed on: %v", l.audio)
+	}
+	tap.onAudio("sip-b", "TR_b", 6, 6*960, opusFrames(t, 1)[0])
+	if l.audio["TR_b"] != 1 {
+		t.Errorf("a real frame after silence: %v", l.audio)
+	}
+}

@@ -82,6 +82,25 @@ func (b *Bridge) WriteAudioLevel(opusFrame []byte, dur time.Duration, levelDBov 
 	return b.writeAudio(opusFrame, dur, &lksdk.SampleWriteOptions{AudioLevel: &levelDBov})
 }
 
+// WriteAudioAt is WriteAudioLevel for a frame that starts at the given time: the RTP
+// timestamp follows those times, so a sender may leave frames out (discontinuous
+// transmission during silence, RFC 7587 §3.1.3) and the next frame still carries its
+// true timestamp, with no gap in sequence numbers. at must not go backwards.
+func (b *Bridge) WriteAudioAt(opusFrame []byte, at time.Time, dur time.Duration, levelDBov uint8) error {
+	levelDBov = min(levelDBov, 127)
+	if b.closed.Load() {
+		return ErrClosed
+	}
+	if b.audio == nil || b.audioMuted.Load() {
+		return nil
+	}
+	if err := b.audio.WriteSample(media.Sample{Data: opusFrame, Duration: dur, Timestamp: at},
+		&lksdk.SampleWriteOptions{AudioLevel: &levelDBov}); err != nil {
+		return fmt.Errorf("write audio: %w", err)
+	}
+	return nil
+}
+
 func (b *Bridge) writeAudio(opusFrame []byte, dur time.Duration, opts *lksdk.SampleWriteOptions) error {
 	if b.closed.Load() {
 		return ErrClosed

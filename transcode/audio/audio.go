@@ -76,6 +76,11 @@ type Config struct {
 	// bits and CPU on bands a band-limited source (G.711, G.722) never
 	// fills; see RoomToMeetingOpus.
 	MaxAudioHz int
+	// InputRate is the PCM rate the Opus encoder takes: 8000, 12000, 16000,
+	// 24000 or 48000 Hz; zero means 48000. The RTP clock of Opus is 48 kHz
+	// whatever the input rate (RFC 7587 §4.1). Feeding a band-limited
+	// source at its own rate saves resampling it up to 48 kHz first.
+	InputRate int
 }
 
 // NewDecoder returns a decoder for codec c.

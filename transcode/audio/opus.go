@@ -18,7 +18,8 @@ const (
 
 // OpusEncoder encodes 48 kHz mono 20 ms frames.
 type OpusEncoder struct {
-	enc *gopus.Encoder
+	enc  *gopus.Encoder
+	rate int // PCM rate taken (Config.InputRate); the RTP clock stays 48 kHz
 }
 
 // NewOpusEncoder returns a mono encoder configured from cfg: the VoIP
@@ -44,13 +45,21 @@ func NewOpusEncoder(cfg Config) (*OpusEncoder, error) {
 	if err != nil {
 		return nil, err
 	}
+	rate := cfg.InputRate
+	switch rate {
+	case 0:
+		rate = opusRate
+	case 8000, 12000, 16000, 24000, opusRate:
+	default:
+		return nil, fmt.Errorf("%w: opus input rate %d Hz (want 8000, 12000, 16000, 24000 or 48000)", errBadConfig, rate)
+	}
 	enc, err := gopus.NewEncoder(gopus.EncoderConfig{
-		SampleRate: opusRate, Channels: 1, Application: app,
+		SampleRate: rate, Channels: 1, Application: app,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("audio: opus encoder: %w", err)
 	}
-	if err := enc.SetFrameSize(opusFrame); err != nil {
+	if err := enc.SetFrameSize(rate / 50); err != nil {
 		return nil, fmt.Errorf("audio: opus frame size: %w", err)
 	}
 	if cfg.Bitrate != 0 {
@@ -74,7 +83,7 @@ func NewOpusEncoder(cfg Config) (*OpusEncoder, error) {
 			return nil, fmt.Errorf("%w: opus packet loss %d: %w", errBadConfig, cfg.PacketLossPercent, err)
 		}
 	}
-	return &OpusEncoder{enc: enc}, nil
+	return &OpusEncoder{enc: enc, rate: rate}, nil
 }
 
 // opusBandwidth maps Config.MaxAudioHz to the narrowest Opus bandwidth that
@@ -126,7 +135,7 @@ func RoomToMeetingOpus(source media.Codec) Config {
 }
 
 // SampleRate implements Encoder.
-func (*OpusEncoder) SampleRate() int { return opusRate }
+func (e *OpusEncoder) SampleRate() int { return e.rate }
 
 // SetBitrate changes the target bitrate, e.g. on REMB/TMMBR.
 func (e *OpusEncoder) SetBitrate(bps int) error {
@@ -138,8 +147,8 @@ func (e *OpusEncoder) SetBitrate(bps int) error {
 
 // Encode implements Encoder. pcm must be exactly one 20 ms frame (960 samples).
 func (e *OpusEncoder) Encode(pcm []int16, dst []byte) ([]byte, error) {
-	if len(pcm) != opusFrame {
-		return dst[:0], fmt.Errorf("%w: opus wants %d samples, got %d", errFrameSize, opusFrame, len(pcm))
+	if len(pcm) != e.rate/50 {
+		return dst[:0], fmt.Errorf("%w: opus wants %d samples, got %d", errFrameSize, e.rate/50, len(pcm))
 	}
 	dst = grow(dst, opusMaxPacket)
 	n, err := e.enc.EncodeInt16(pcm, dst)

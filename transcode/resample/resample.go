@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 )
 
 var errRate = errors.New("resample: invalid rate")
@@ -33,8 +34,24 @@ type Resampler struct {
 	taps            int       // taps per phase
 	delay           int       // group delay in output samples
 	coef            []float32 // phase-major: coef[p*taps+taps-1-k] multiplies x[n-k]
+	phases          []phase   // per phase: coef with leading zero taps trimmed
 	hist            []float32 // input history; hist[len-1] is the newest sample
 	pos             int       // next output position in upsampled units, relative to hist[0]
+	zeros           int       // trailing zero samples in hist (may exceed len(hist))
+
+	// noSkip disables the silence shortcut (tests compare both paths).
+	noSkip bool
+}
+
+// histSlack is the history capacity reserved beyond the filter length: a
+// 20 ms frame at 48 kHz plus headroom, so Process does not grow hist.
+const histSlack = 1024
+
+// phase is one polyphase branch: c multiplies hist[n-taps+1+lo : n+1]. The
+// exactly-zero oldest taps (padding up to taps per phase) are left out.
+type phase struct {
+	c  []float32
+	lo int
 }
 
 // New returns a Resampler from inRate to outRate Hz.
@@ -75,8 +92,14 @@ func (r *Resampler) Reset() {
 	if r.coef == nil {
 		return
 	}
-	r.hist = append(r.hist[:0], make([]float32, r.taps-1)...)
+	if n := r.taps - 1; cap(r.hist) < n+histSlack {
+		r.hist = make([]float32, n, n+histSlack)
+	} else {
+		r.hist = r.hist[:n]
+		clear(r.hist)
+	}
 	r.pos = (r.taps - 1) * r.l
+	r.zeros = len(r.hist)
 }
 
 // design computes the polyphase filter bank.
@@ -108,42 +131,129 @@ func (r *Resampler) design() {
 		// the inner loop walks coefficients and history in step.
 		r.coef[(i%r.l)*r.taps+r.taps-1-i/r.l] = float32(v)
 	}
+	r.phases = make([]phase, r.l)
+	for p := range r.phases {
+		c := r.coef[p*r.taps : (p+1)*r.taps]
+		lo := 0
+		for lo < len(c)-1 && c[lo] == 0 {
+			lo++
+		}
+		r.phases[p] = phase{c: c[lo:], lo: lo}
+	}
 }
 
 // Process resamples in and appends the output to dst[:0]. For rates that
 // divide evenly (8k↔48k, 16k↔48k, 8k↔16k) a 20 ms frame in gives a 20 ms
 // frame out.
+//
+// Outputs whose whole filter window lies in silence (digital zeros) are
+// exactly zero and are emitted without computing the dot product: a silent
+// frame after enough silence costs next to nothing.
 func (r *Resampler) Process(in, dst []int16) []int16 {
 	dst = dst[:0]
 	if r.coef == nil {
 		return append(dst, in...)
 	}
-	for _, s := range in {
-		r.hist = append(r.hist, float32(s))
+	taps, l, m := r.taps, r.l, r.m
+
+	// Append the input to the history as float32, converted once.
+	old := len(r.hist)
+	if cap(r.hist)-old < len(in) {
+		r.hist = append(make([]float32, 0, old+len(in)+histSlack), r.hist...)
 	}
-	for {
-		n := r.pos / r.l // newest input sample this output needs
-		if n >= len(r.hist) {
-			break
-		}
-		p := r.pos % r.l
-		c := r.coef[p*r.taps : (p+1)*r.taps]
-		x := r.hist[n-r.taps+1 : n+1]
-		x = x[:len(c)]
-		var acc float32
-		for k, cv := range c {
-			acc += cv * x[k]
-		}
-		dst = append(dst, clamp16(acc))
-		r.pos += r.m
+	hist := r.hist[:old+len(in)]
+	r.hist = hist
+	h := hist[old:]
+	h = h[:len(in)]
+	for i, s := range in {
+		h[i] = float32(s)
 	}
+
+	// Zero runs in hist: hist[:lead] and hist[zstart:] are all zero. An
+	// output whose window hist[n-taps+1 : n+1] lies inside either is 0
+	// (every product is ±0, and +0 + ±0 is +0, as the full sum would give).
+	oldZero := r.zeros >= old
+	t := len(in)
+	for t > 0 && in[t-1] == 0 {
+		t--
+	}
+	if t == 0 {
+		r.zeros = min(r.zeros+len(in), 1<<30)
+	} else {
+		r.zeros = len(in) - t
+	}
+	lead, zstart := 0, len(hist)+taps // defaults: no shortcut
+	if !r.noSkip {
+		if oldZero {
+			f := 0
+			for f < len(in) && in[f] == 0 {
+				f++
+			}
+			lead = old + f
+		}
+		zstart = len(hist) - min(r.zeros, len(hist))
+	}
+
+	// Outputs due: positions pos + i·m whose newest input sample
+	// (pos + i·m)/l is in hist.
+	count := 0
+	if end := len(hist) * l; r.pos < end {
+		count = (end - r.pos + m - 1) / m
+	}
+	dst = slices.Grow(dst, count)[:count]
+
+	// Leading outputs with n < lead are zero: skip them arithmetically.
+	i := 0
+	if end := lead * l; r.pos < end {
+		i = min((end-r.pos+m-1)/m, count)
+	}
+	clear(dst[:i])
+	// Walk the rest as n (newest input sample) and p (phase), avoiding a
+	// division per output.
+	pos := r.pos + i*m
+	n, p := pos/l, pos%l
+	dn, dp := m/l, m%l
+	for ; i < count && n-(taps-1) < zstart; i++ {
+		ph := &r.phases[p]
+		dst[i] = clamp16(dot(ph.c, hist[n-(taps-1)+ph.lo:n+1]))
+		n, p = n+dn, p+dp
+		if p >= l {
+			n, p = n+1, p-l
+		}
+	}
+	clear(dst[i:])
+	r.pos += count * m
+
 	// Drop history no future output needs.
-	if drop := r.pos/r.l - (r.taps - 1); drop > 0 {
-		drop = min(drop, len(r.hist))
-		r.hist = r.hist[:copy(r.hist, r.hist[drop:])]
-		r.pos -= drop * r.l
+	if drop := r.pos/l - (taps - 1); drop > 0 {
+		drop = min(drop, len(hist))
+		r.hist = hist[:copy(hist, hist[drop:])]
+		r.pos -= drop * l
 	}
 	return dst
+}
+
+// dot returns Σ c[k]·x[k] over len(c) terms. Four independent accumulators,
+// eight terms per iteration, so the sum is not one chain of dependent adds
+// (Go does not vectorise); the rounding differs from a sequential sum only
+// in the last float32 bits.
+func dot(c, x []float32) float32 {
+	n := len(c)
+	x = x[:n]
+	var a0, a1, a2, a3 float32
+	i := 0
+	for ; i+8 <= n; i += 8 {
+		cc := c[i : i+8 : i+8]
+		xx := x[i : i+8 : i+8]
+		a0 += cc[0]*xx[0] + cc[4]*xx[4]
+		a1 += cc[1]*xx[1] + cc[5]*xx[5]
+		a2 += cc[2]*xx[2] + cc[6]*xx[6]
+		a3 += cc[3]*xx[3] + cc[7]*xx[7]
+	}
+	for ; i < n; i++ {
+		a0 += c[i] * x[i]
+	}
+	return (a0 + a1) + (a2 + a3)
 }
 
 func clamp16(v float32) int16 {

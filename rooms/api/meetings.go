@@ -6,7 +6,6 @@ import (
 	"strings"
 	"time"
 
-
 	"github.com/roomgate/roomgate/rooms/directory"
 )
 

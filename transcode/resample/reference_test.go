@@ -181,20 +181,3 @@ func TestDotMatchesSequential(t *testing.T) {
 		}
 	}
 }
-
-func BenchmarkResampleSilence(b *testing.B) {
-	for _, tc := range []struct {
-		name    string
-		in, out int
-	}{{"8k-48k", 8000, 48000}, {"48k-8k", 48000, 8000}, {"16k-48k", 16000, 48000}, {"48k-16k", 48000, 16000}} {
-		b.Run(tc.name, func(b *testing.B) {
-			r, _ := New(tc.in, tc.out)
-			in := make([]int16, tc.in/50)
-			var out []int16
-			b.ReportAllocs()
-			for b.Loop() {
-				out = r.Process(in, out)
-			}
-		})
-	}
-}

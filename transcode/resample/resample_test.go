@@ -256,14 +256,20 @@ func BenchmarkResample(b *testing.B) {
 		name    string
 		in, out int
 	}{{"8k-48k", 8000, 48000}, {"48k-8k", 48000, 8000}, {"16k-48k", 16000, 48000}, {"48k-16k", 48000, 16000}} {
-		b.Run(tc.name, func(b *testing.B) {
-			r, _ := New(tc.in, tc.out)
-			in := tone(440, tc.in, tc.in/50, 10000)
-			var out []int16
-			b.ReportAllocs()
-			for b.Loop() {
-				out = r.Process(in, out)
-			}
-		})
+		// A 20 ms frame of a tone, and of silence (the exact zero path).
+		for _, sig := range []string{"tone", "silence"} {
+			b.Run(tc.name+"/"+sig, func(b *testing.B) {
+				r, _ := New(tc.in, tc.out)
+				in := make([]int16, tc.in/50)
+				if sig == "tone" {
+					in = tone(440, tc.in, tc.in/50, 10000)
+				}
+				var out []int16
+				b.ReportAllocs()
+				for b.Loop() {
+					out = r.Process(in, out)
+				}
+			})
+		}
 	}
 }

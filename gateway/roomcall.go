@@ -38,6 +38,7 @@ type roomCall struct {
 	self   string      // br's identity
 	tap    *meetingTap // the meeting as the call hears and sees it
 	taps   *tapRegistry
+	vlimit bridge.VideoLimit // what the room system's video decoder takes (SDP)
 	stop   chan struct{}
 	wg     sync.WaitGroup
 	closed sync.Once
@@ -113,6 +114,10 @@ func (rc *roomCall) start(res *sdp.Result, opt mediaOptions, onDigit func(byte),
 		if err != nil {
 			return err
 		}
+		// What the room system decodes: its max-fs (or its level's), and the lower of
+		// b=TIAS/b=AS and max-br (or the level's bitrate).
+		rc.vlimit = bridge.VideoLimit{MaxFS: v.H264.EffectiveMaxFS(), MaxBitrate: v.MaxBitrate}.
+			Tighter(bridge.VideoLimit{MaxBitrate: v.H264.EffectiveMaxBRKbps() * 1000})
 		// We send in the mode the endpoint receives (its fmtp), 1 when both allow it.
 		mode := min(v.H264.PacketizationMode, 1)
 		var last time.Time
@@ -187,6 +192,10 @@ func (rc *roomCall) remoteVideo(identity, source string, pkt *rtp.Packet) {
 	if rc.vpath != nil {
 		rc.vpath.fromMeeting(identity, source, pkt)
 	}
+}
+
+func (rc *roomCall) videoLimit() (bridge.VideoLimit, bool) {
+	return rc.vlimit, rc.vpath != nil
 }
 
 func (rc *roomCall) activeSpeakers(ids []string) {

@@ -36,6 +36,7 @@ type meetingTap struct {
 
 	listeners atomic.Pointer[[]tapListener] // copy-on-write: read on every packet
 	addMu     sync.Mutex                    // serialises listener changes
+	limit     bridge.VideoLimit             // applied to the subscribed video (addMu)
 
 	mu       sync.Mutex
 	streams  map[string]*tapStream // by track SID
@@ -57,6 +58,9 @@ type tapListener interface {
 	remoteVideo(identity, source string, pkt *rtp.Packet)
 	// activeSpeakers is the meeting core's speaker list, loudest first.
 	activeSpeakers(ids []string)
+	// videoLimit is what the room system can receive (frame size, bitrate); ok is
+	// false for a call without video.
+	videoLimit() (limit bridge.VideoLimit, ok bool)
 }
 
 // tapStream is one meeting audio track on its way to the calls.
@@ -98,6 +102,28 @@ func (t *meetingTap) add(l tapListener) {
 	old := *t.listeners.Load()
 	next := append(append(make([]tapListener, 0, len(old)+1), old...), l)
 	t.listeners.Store(&next)
+	t.applyVideoLimit(next)
+}
+
+// applyVideoLimit makes the tap receive video that every room system in the meeting
+// can decode: the simulcast layer within the tightest frame size and bitrate of the
+// calls (addMu held). The calls share one subscription, so the most constrained room
+// system sets the layer for all; a single-layer track is forwarded as it is.
+func (t *meetingTap) applyVideoLimit(ls []tapListener) {
+	var limit bridge.VideoLimit
+	for _, l := range ls {
+		if v, ok := l.videoLimit(); ok {
+			limit = limit.Tighter(v)
+		}
+	}
+	if limit == t.limit {
+		return
+	}
+	t.limit = limit
+	if t.br != nil {
+		t.log.Info("video toward room systems limited", "max_fs", limit.MaxFS, "max_bitrate", limit.MaxBitrate)
+		t.br.SetVideoLimit(limit)
+	}
 }
 
 // remove detaches a call.
@@ -112,6 +138,7 @@ func (t *meetingTap) remove(l tapListener) {
 		}
 	}
 	t.listeners.Store(&next)
+	t.applyVideoLimit(next)
 }
 
 // busy counts the streams other than s decoded in the last 100 ms (t.mu held).
@@ -228,6 +255,7 @@ type tapSource interface {
 	OnParticipant(func(bridge.ParticipantEvent))
 	OnDisconnected(func(reason string))
 	RequestKeyframe(identity string) error
+	SetVideoLimit(bridge.VideoLimit)
 	Close()
 }
 

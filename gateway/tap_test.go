@@ -26,6 +26,7 @@ type fakeListener struct {
 	gone     []string
 	video    []string // identities
 	speakers [][]string
+	limit    bridge.VideoLimit
 }
 
 func newFakeListener(id string) *fakeListener {
@@ -49,6 +50,10 @@ func (f *fakeListener) remoteVideo(identity, _ string, _ *rtp.Packet) {
 	defer f.mu.Unlock()
 	f.video = append(f.video, identity)
 }
+func (f *fakeListener) videoLimit() (bridge.VideoLimit, bool) {
+	return f.limit, f.limit != (bridge.VideoLimit{})
+}
+
 func (f *fakeListener) activeSpeakers(ids []string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -178,6 +183,7 @@ type fakeSource struct {
 	closed       chan struct{}
 	disconnected func(string)
 	keyframes    []string
+	limits       []bridge.VideoLimit
 }
 
 func (f *fakeSource) Identity() string { return f.id }
@@ -191,7 +197,8 @@ func (f *fakeSource) RequestKeyframe(identity string) error {
 	f.keyframes = append(f.keyframes, identity)
 	return nil
 }
-func (f *fakeSource) Close() { close(f.closed) }
+func (f *fakeSource) SetVideoLimit(l bridge.VideoLimit) { f.limits = append(f.limits, l) }
+func (f *fakeSource) Close()                            { close(f.closed) }
 
 func TestTapRegistrySharesAndCloses(t *testing.T) {
 	var mu sync.Mutex
@@ -304,5 +311,24 @@ func TestTapSkipsSilenceFrames(t *testing.T) {
 	tap.onAudio("sip-b", "TR_b", 6, 6*960, opusFrames(t, 1)[0])
 	if l.audio["TR_b"] != 1 {
 		t.Errorf("a real frame after silence: %v", l.audio)
+	}
+}
+
+func TestTapVideoLimitFollowsTheTightestCall(t *testing.T) {
+	tap := newTestTap()
+	src := &fakeSource{closed: make(chan struct{})}
+	tap.br = src
+	hd := newFakeListener("sip-hd")
+	hd.limit = bridge.VideoLimit{MaxFS: 3600, MaxBitrate: 2_000_000} // level 3.1, 2 Mbit/s
+	cif := newFakeListener("sip-cif")
+	cif.limit = bridge.VideoLimit{MaxFS: 396, MaxBitrate: 768_000} // an old CIF system
+	audioOnly := newFakeListener("sip-audio")
+	tap.add(hd)
+	tap.add(audioOnly) // no video: changes nothing
+	tap.add(cif)
+	tap.remove(cif)
+	want := []bridge.VideoLimit{hd.limit, {MaxFS: 396, MaxBitrate: 768_000}, hd.limit}
+	if !slices.Equal(src.limits, want) {
+		t.Errorf("limits applied %+v, want %+v", src.limits, want)
 	}
 }

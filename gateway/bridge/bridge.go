@@ -105,6 +105,9 @@ type Bridge struct {
 	video    *lksdk.LocalTrack
 	videoPub *lksdk.LocalTrackPublication
 
+	limitMu sync.Mutex
+	limit   VideoLimit // for subscribed video (SetVideoLimit)
+
 	audioMuted atomic.Bool
 	closed     atomic.Bool
 	closeOnce  sync.Once

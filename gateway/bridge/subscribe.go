@@ -26,6 +26,7 @@ func (b *Bridge) onTrackSubscribed(track *webrtc.TrackRemote, pub *lksdk.RemoteT
 		sid := pub.SID()
 		b.startReader(func() { b.readAudio(track, identity, sid) })
 	case track.Kind() == webrtc.RTPCodecTypeVideo && strings.EqualFold(mime, webrtc.MimeTypeH264):
+		b.applyLimit(pub, identity)
 		b.startReader(func() { b.readVideo(track, identity, sourceName(pub.Source())) })
 	default:
 		log.Info("not forwarding track: codec not supported without transcoding")

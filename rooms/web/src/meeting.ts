@@ -1,5 +1,6 @@
 // Meeting screen: connects to LiveKit with the token from POST /join, publishes camera
-// and microphone (H.264, no simulcast: room systems consume H.264) and keeps the UI in
+// and microphone (H.264, which room systems decode, in three simulcast layers so the
+// gateway can send each room system a frame size it takes) and keeps the UI in
 // step with room metadata, participant metadata and the server's data messages on the
 // "roomgate" topic.
 
@@ -10,6 +11,7 @@ import {
   Room,
   RoomEvent,
   Track,
+  VideoPresets,
   createLocalAudioTrack,
 } from 'livekit-client';
 import { Api, Info, Joined, errorText } from './api';
@@ -29,7 +31,11 @@ export async function startMeeting(api: Api, id: string, joined: Joined, name: s
   const room = new Room({
     adaptiveStream: true,
     dynacast: true,
-    publishDefaults: { videoCodec: 'h264', simulcast: false },
+    publishDefaults: {
+      videoCodec: 'h264',
+      simulcast: true,
+      videoSimulcastLayers: [VideoPresets.h180, VideoPresets.h360],
+    },
   });
   Object.assign(state, {
     screen: 'meeting',

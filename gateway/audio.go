@@ -27,9 +27,6 @@ const meetingRate = 48000
 // frame48 is 20 ms at meetingRate.
 const frame48 = meetingRate / 50
 
-// roomSelf is the mixer slot of the room system itself (never written: mix-minus).
-const roomSelf = "\x00room"
-
 // audioPath carries one call's audio both ways:
 //
 //	room system RTP → jitter buffer → decode → Opus (at the codec's rate) → meeting
@@ -51,7 +48,9 @@ type audioPath struct {
 	toMeeting audio.Encoder
 	toRoom    *audio.Outbound
 	dtmfRx    dtmf.Receiver
-	mix       *mixer.Mixer
+	mixIn     [][]int16 // this tick's frames of the streams being mixed
+	mixOut    []int16
+	mixSum    []int32
 	remotes   map[string]*remoteAudio // by meeting track SID
 	br        *bridge.Bridge
 	muted     bool
@@ -94,6 +93,7 @@ func (a *audioPath) latencyStats() (p50, p99 time.Duration, n int) {
 // remoteAudio is one meeting stream on its way to the room system.
 type remoteAudio struct {
 	fifo   []int16   // decoded 48 kHz PCM
+	taken  bool      // its first frame went into this tick's mix
 	last   time.Time // when a frame last arrived
 	primed bool      // enough buffered to play
 }
@@ -121,11 +121,8 @@ func newAudioPath(log *slog.Logger, sess *rtpsession.Session, codec media.Codec,
 		log: log, sess: sess, codec: codec, pt: pt, tePT: tePT, onDigit: onDigit,
 		inFrame: enc.SampleRate() / 50,
 		jb:      jitter.New(jitter.Config{ClockRate: codec.ClockRate()}), in: in, toMeeting: enc, toRoom: out,
-		mix: mixer.New(frame48), remotes: map[string]*remoteAudio{},
+		remotes: map[string]*remoteAudio{},
 		tsStep: uint32(codec.ClockRate() / 50), seq: uint16(time.Now().UnixNano()),
-	}
-	if err := a.mix.Add(roomSelf); err != nil {
-		return nil, err
 	}
 	return a, nil
 }
@@ -144,7 +141,6 @@ func (a *audioPath) remoteGone(tracks []string) {
 	defer a.mu.Unlock()
 	for _, t := range tracks {
 		delete(a.remotes, t)
-		a.mix.Remove(t)
 	}
 }
 
@@ -173,9 +169,6 @@ func (a *audioPath) remoteAudio(track string, pcm []int16) {
 	now := time.Now()
 	r := a.remotes[track]
 	if r == nil {
-		if err := a.mix.Add(track); err != nil {
-			return
-		}
 		r = &remoteAudio{}
 		a.remotes[track] = r
 	}
@@ -303,21 +296,31 @@ func (a *audioPath) tick(now time.Time) {
 		copy(out, a.prompt[:n])
 		a.prompt = a.prompt[n:]
 	} else {
-		for id, r := range a.remotes {
+		// The tap never hands a call its own audio, so the room system's mix-minus is
+		// the plain sum of what it holds.
+		a.mixIn = a.mixIn[:0]
+		for _, r := range a.remotes {
 			// Packets from the meeting arrive with jitter: start a stream only with 40 ms
 			// buffered, and re-buffer when it runs dry, so the room system hears it whole.
 			if !r.primed && len(r.fifo) >= 2*frame48 {
 				r.primed = true
 			}
 			if r.primed && len(r.fifo) >= frame48 {
-				_ = a.mix.Write(id, r.fifo[:frame48])
-				r.fifo = r.fifo[:copy(r.fifo, r.fifo[frame48:])] // in place: no reallocation per frame
+				a.mixIn = append(a.mixIn, r.fifo[:frame48])
+				r.taken = true
 			} else {
 				r.primed = false
 			}
 		}
-		a.mix.Mix()
-		out = a.mix.Output(roomSelf)
+		if a.mixOut == nil {
+			a.mixOut, a.mixSum = make([]int16, frame48), make([]int32, frame48)
+		}
+		out, _ = mixer.Sum(a.mixOut, a.mixIn, a.mixSum)
+		for _, r := range a.remotes {
+			if r.taken {
+				r.fifo, r.taken = r.fifo[:copy(r.fifo, r.fifo[frame48:])], false // in place: no reallocation
+			}
+		}
 	}
 	var err error
 	if a.toRoomBuf, err = a.toRoom.Encode(out, a.toRoomBuf); err != nil {

@@ -167,3 +167,32 @@ func (m *Mixer) Output(id string) []int16 {
 	}
 	return p.out
 }
+
+// Sum writes into out the clamped sum of the frames in (each exactly len(out) samples;
+// nil frames are skipped) and returns out; sum is scratch space of at least len(out)
+// values (allocated when shorter). It is the mix for a listener whose own audio is not
+// among the inputs — the gateway's room systems, whose audio the meeting tap never
+// hands back — and costs one pass per input instead of one output per participant.
+func Sum(out []int16, in [][]int16, sum []int32) ([]int16, error) {
+	frame := len(out)
+	if len(sum) < frame {
+		sum = make([]int32, frame)
+	}
+	sum = sum[:frame]
+	clear(sum)
+	for i, f := range in {
+		if f == nil {
+			continue
+		}
+		if len(f) != frame {
+			return out, fmt.Errorf("%w: input %d has %d samples, want %d", errFrameSize, i, len(f), frame)
+		}
+		for k, v := range f {
+			sum[k] += int32(v)
+		}
+	}
+	for k, s := range sum {
+		out[k] = clamp(s)
+	}
+	return out, nil
+}

@@ -135,3 +135,42 @@ func BenchmarkMix10(b *testing.B) {
 		m.Mix()
 	}
 }
+
+func TestSum(t *testing.T) {
+	a := []int16{1000, -2000, 30000, -30000}
+	b := []int16{500, 500, 10000, -10000}
+	out := make([]int16, 4)
+	got, err := Sum(out, [][]int16{a, nil, b}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []int16{1500, -1500, 32767, -32768}; !slices.Equal(got, want) {
+		t.Errorf("Sum = %v, want %v (clamped)", got, want)
+	}
+	// The same as the mix-minus of a participant that contributes nothing.
+	mm := [][]int16{make([]int16, 4), make([]int16, 4), make([]int16, 4), make([]int16, 4)}
+	if err := MixMinus(mm, [][]int16{a, nil, b, nil}, 4, nil); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(mm[3], got) {
+		t.Errorf("Sum %v differs from the mix-minus of a silent participant %v", got, mm[3])
+	}
+	if got, _ := Sum(out, nil, nil); !slices.Equal(got, make([]int16, 4)) {
+		t.Errorf("Sum of nothing = %v, want silence", got)
+	}
+	if _, err := Sum(out, [][]int16{{1, 2}}, nil); err == nil {
+		t.Error("short frame accepted")
+	}
+}
+
+func BenchmarkSum(b *testing.B) {
+	in := make([][]int16, 4)
+	for i := range in {
+		in[i] = make([]int16, 960)
+	}
+	out := make([]int16, 960)
+	sum := make([]int32, 960)
+	for b.Loop() {
+		_, _ = Sum(out, in, sum)
+	}
+}

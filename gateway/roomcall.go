@@ -122,7 +122,7 @@ func (rc *roomCall) start(res *sdp.Result, opt mediaOptions, onDigit func(byte),
 		mode := min(v.H264.PacketizationMode, 1)
 		var last time.Time
 		var lastMu sync.Mutex
-		rc.vpath = newVideoPath(rc.log, rc.video, v.Codec.PT, mode, func() {
+		rc.vpath = newVideoPath(rc.log, rc.video, v.Codec.PT, mode, rc.vlimit.MaxFS, func() {
 			// At most two requests a second: every subscriber's PLI reaches us.
 			lastMu.Lock()
 			if time.Since(last) < 500*time.Millisecond {

@@ -39,6 +39,8 @@ type videoPath struct {
 	self    string         // its identity
 	kf      keyframer      // asks a meeting participant for a keyframe (the meeting tap)
 	speaker string         // identity whose camera the room system sees
+	maxFS   int            // largest frame the room system decodes, in macroblocks (0: any)
+	tooBig  bool           // the speaker's stream is larger than maxFS: drop until a keyframe fits
 	waitKey bool           // drop until the new speaker's keyframe
 	outPack h264.Packetizer
 	depacks map[string]*h264.Depacketizer
@@ -49,9 +51,9 @@ type videoPath struct {
 	sent    time.Time
 }
 
-func newVideoPath(log *slog.Logger, sess *rtpsession.Session, pt uint8, mode int, requestFromRoom func()) *videoPath {
+func newVideoPath(log *slog.Logger, sess *rtpsession.Session, pt uint8, mode, maxFS int, requestFromRoom func()) *videoPath {
 	return &videoPath{
-		log: log, sess: sess, pt: pt, requestFromRoom: requestFromRoom,
+		log: log, sess: sess, pt: pt, requestFromRoom: requestFromRoom, maxFS: maxFS,
 		inDepack: h264.NewDepacketizer(h264.DepacketizerConfig{}),
 		inPack:   h264.Packetizer{Mode: 1, MTU: h264.DefaultMTU},
 		outPack:  h264.Packetizer{Mode: mode, MTU: h264.DefaultMTU},
@@ -140,7 +142,7 @@ func (v *videoPath) speakersChanged(ids []string) {
 // switchTo makes identity the forwarded camera (v.mu held).
 func (v *videoPath) switchTo(identity string) {
 	v.log.Debug("video switch", "speaker", identity, "previous", v.speaker)
-	v.speaker, v.waitKey, v.haveTS = identity, true, false
+	v.speaker, v.waitKey, v.haveTS, v.tooBig = identity, true, false, false // its keyframe's SPS decides the size
 	if d := v.depacks[identity]; d != nil {
 		d.Reset()
 	}
@@ -184,8 +186,42 @@ func (v *videoPath) fromMeeting(identity, source string, pkt *rtp.Packet) {
 		if !au.Complete {
 			continue
 		}
+		if au.Keyframe() {
+			v.checkSize(au)
+		}
+		if v.tooBig {
+			// The meeting core has not yet switched to a layer the room system decodes
+			// (it changes layers on keyframes): never send a frame larger than max-fs.
+			v.waitKey = true
+			continue
+		}
 		v.waitKey = false
 		v.send(au)
+	}
+}
+
+// checkSize reads the frame size from a keyframe's SPS and decides whether the room
+// system can take the stream (v.mu held). A keyframe without an SPS keeps the decision.
+func (v *videoPath) checkSize(au *h264.AccessUnit) {
+	if v.maxFS <= 0 {
+		return
+	}
+	for _, nal := range au.NALs {
+		if h264.NALType(nal) != h264.NALSPS {
+			continue
+		}
+		sps, err := h264.ParseSPS(nal)
+		if err != nil {
+			continue
+		}
+		mbs := ((sps.Width + 15) / 16) * ((sps.Height + 15) / 16)
+		big := mbs > v.maxFS
+		if big != v.tooBig {
+			v.log.Debug("speaker video vs the room system's max-fs", "width", sps.Width, "height", sps.Height,
+				"macroblocks", mbs, "max_fs", v.maxFS, "forwarded", !big)
+		}
+		v.tooBig = big
+		return
 	}
 }
 

@@ -122,7 +122,7 @@ func newAudioPath(log *slog.Logger, sess *rtpsession.Session, codec media.Codec,
 		inFrame: enc.SampleRate() / 50,
 		jb:      jitter.New(jitter.Config{ClockRate: codec.ClockRate()}), in: in, toMeeting: enc, toRoom: out,
 		remotes: map[string]*remoteAudio{},
-		tsStep: uint32(codec.ClockRate() / 50), seq: uint16(time.Now().UnixNano()),
+		tsStep:  uint32(codec.ClockRate() / 50), seq: uint16(time.Now().UnixNano()),
 	}
 	return a, nil
 }

@@ -59,7 +59,6 @@ type audioPath struct {
 	ts        uint32
 	tsStep    uint32
 	pcmIn     []int16
-	inFrame   int // samples of 20 ms at the Opus encoder's input rate
 	quiet     int // consecutive quiet frames from the room system
 	enc       []byte
 	promptBuf []int16      // one prompt frame, reused
@@ -119,8 +118,7 @@ func newAudioPath(log *slog.Logger, sess *rtpsession.Session, codec media.Codec,
 	}
 	a := &audioPath{
 		log: log, sess: sess, codec: codec, pt: pt, tePT: tePT, onDigit: onDigit,
-		inFrame: enc.SampleRate() / 50,
-		jb:      jitter.New(jitter.Config{ClockRate: codec.ClockRate()}), in: in, toMeeting: enc, toRoom: out,
+		jb: jitter.New(jitter.Config{ClockRate: codec.ClockRate()}), in: in, toMeeting: enc, toRoom: out,
 		remotes: map[string]*remoteAudio{},
 		tsStep:  uint32(codec.ClockRate() / 50), seq: uint16(time.Now().UnixNano()),
 	}
@@ -260,8 +258,9 @@ func (a *audioPath) tick(now time.Time) {
 		} else {
 			a.pcmIn, err = a.in.Decode(f.Packet.Payload, a.pcmIn)
 		}
-		if err == nil && a.br != nil && !a.muted && len(a.pcmIn) >= a.inFrame {
-			level := levelDBov(a.pcmIn[:a.inFrame])
+		inFrame := a.toMeeting.SampleRate() / 50 // 20 ms at the encoder's input rate
+		if err == nil && a.br != nil && !a.muted && len(a.pcmIn) >= inFrame {
+			level := levelDBov(a.pcmIn[:inFrame])
 			if level >= quietLevel {
 				a.quiet++
 			} else {
@@ -274,7 +273,7 @@ func (a *audioPath) tick(now time.Time) {
 				a.enc = append(a.enc[:0], opusSilence...)
 				send = (q-1)%dtxEvery == 0
 			} else {
-				a.enc, err = a.toMeeting.Encode(a.pcmIn[:a.inFrame], a.enc)
+				a.enc, err = a.toMeeting.Encode(a.pcmIn[:inFrame], a.enc)
 			}
 			if err == nil && send {
 				_ = a.br.WriteAudioAt(a.enc, now, 20*time.Millisecond, level)

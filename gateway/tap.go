@@ -41,7 +41,6 @@ type meetingTap struct {
 	mu       sync.Mutex
 	streams  map[string]*tapStream // by track SID
 	speakers map[string]bool       // the meeting core's loudest speakers; nil before the first report
-	newDec   func() (*audio.Inbound, error)
 }
 
 // tapListener is one call's side of a tap.
@@ -86,10 +85,6 @@ const maxSilentOpus = 3
 func newMeetingTap(meeting string, log *slog.Logger) *meetingTap {
 	t := &meetingTap{
 		meeting: meeting, log: log, ready: make(chan struct{}), streams: map[string]*tapStream{},
-		newDec: func() (*audio.Inbound, error) {
-			// Mono: half the cost of stereo decoding, and room systems are mono.
-			return audio.NewInbound(media.Opus, audio.Config{Channels: 1}, meetingRate)
-		},
 	}
 	t.listeners.Store(&[]tapListener{})
 	return t
@@ -154,11 +149,15 @@ func (t *meetingTap) busy(s *tapStream, now int64) int {
 
 // onAudio takes one Opus packet of a meeting track (bridge callback).
 func (t *meetingTap) onAudio(identity, track string, _ uint16, _ uint32, payload []byte) {
+	if len(payload) <= maxSilentOpus {
+		return // a silence/DTX frame (muted microphones, quiet rooms): nothing to mix
+	}
 	now := time.Now().UnixNano()
 	t.mu.Lock()
 	s := t.streams[track]
 	if s == nil {
-		dec, err := t.newDec()
+		// Mono: half the cost of stereo decoding, and room systems are mono.
+		dec, err := audio.NewInbound(media.Opus, audio.Config{Channels: 1}, meetingRate)
 		if err != nil {
 			t.mu.Unlock()
 			return
@@ -168,10 +167,8 @@ func (t *meetingTap) onAudio(identity, track string, _ uint16, _ uint32, payload
 	}
 	skip := t.speakers != nil && !t.speakers[identity] && t.busy(s, now) >= maxMixed+1
 	t.mu.Unlock()
-	if skip || len(payload) <= maxSilentOpus {
-		// Not among the loudest while enough others talk; or a silence/DTX frame
-		// (muted microphones, quiet rooms): nothing to mix, nothing to decode.
-		return
+	if skip {
+		return // not among the loudest, and enough others are talking
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()

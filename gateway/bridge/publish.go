@@ -71,7 +71,7 @@ func (b *Bridge) onPublisherRTCP(p rtcp.Packet) {
 // Without a level the meeting cannot tell when the room system speaks; prefer
 // WriteAudioLevel.
 func (b *Bridge) WriteAudio(opusFrame []byte, dur time.Duration) error {
-	return b.writeAudio(opusFrame, dur, nil)
+	return b.writeAudio(media.Sample{Data: opusFrame, Duration: dur}, nil)
 }
 
 // WriteAudioLevel is WriteAudio with the frame's audio level in -dBov (0 loudest, 127
@@ -79,7 +79,7 @@ func (b *Bridge) WriteAudio(opusFrame []byte, dur time.Duration) error {
 // active speakers.
 func (b *Bridge) WriteAudioLevel(opusFrame []byte, dur time.Duration, levelDBov uint8) error {
 	levelDBov = min(levelDBov, 127)
-	return b.writeAudio(opusFrame, dur, &lksdk.SampleWriteOptions{AudioLevel: &levelDBov})
+	return b.writeAudio(media.Sample{Data: opusFrame, Duration: dur}, &lksdk.SampleWriteOptions{AudioLevel: &levelDBov})
 }
 
 // WriteAudioAt is WriteAudioLevel for a frame that starts at the given time: the RTP
@@ -88,27 +88,17 @@ func (b *Bridge) WriteAudioLevel(opusFrame []byte, dur time.Duration, levelDBov 
 // true timestamp, with no gap in sequence numbers. at must not go backwards.
 func (b *Bridge) WriteAudioAt(opusFrame []byte, at time.Time, dur time.Duration, levelDBov uint8) error {
 	levelDBov = min(levelDBov, 127)
-	if b.closed.Load() {
-		return ErrClosed
-	}
-	if b.audio == nil || b.audioMuted.Load() {
-		return nil
-	}
-	if err := b.audio.WriteSample(media.Sample{Data: opusFrame, Duration: dur, Timestamp: at},
-		&lksdk.SampleWriteOptions{AudioLevel: &levelDBov}); err != nil {
-		return fmt.Errorf("write audio: %w", err)
-	}
-	return nil
+	return b.writeAudio(media.Sample{Data: opusFrame, Duration: dur, Timestamp: at}, &lksdk.SampleWriteOptions{AudioLevel: &levelDBov})
 }
 
-func (b *Bridge) writeAudio(opusFrame []byte, dur time.Duration, opts *lksdk.SampleWriteOptions) error {
+func (b *Bridge) writeAudio(sample media.Sample, opts *lksdk.SampleWriteOptions) error {
 	if b.closed.Load() {
 		return ErrClosed
 	}
 	if b.audio == nil || b.audioMuted.Load() {
 		return nil
 	}
-	if err := b.audio.WriteSample(media.Sample{Data: opusFrame, Duration: dur}, opts); err != nil {
+	if err := b.audio.WriteSample(sample, opts); err != nil {
 		return fmt.Errorf("write audio: %w", err)
 	}
 	return nil

@@ -17,7 +17,6 @@ import (
 	"github.com/roomgate/roomgate/transcode/dtmf"
 	"github.com/roomgate/roomgate/transcode/jitter"
 	"github.com/roomgate/roomgate/transcode/media"
-	"github.com/roomgate/roomgate/transcode/mixer"
 	"github.com/roomgate/roomgate/transcode/resample"
 )
 
@@ -48,10 +47,9 @@ type audioPath struct {
 	toMeeting audio.Encoder
 	toRoom    *audio.Outbound
 	dtmfRx    dtmf.Receiver
-	mixIn     [][]int16 // this tick's frames of the streams being mixed
-	mixOut    []int16
-	mixSum    []int32
-	remotes   map[string]*remoteAudio // by meeting track SID
+	src       audioSource // the meeting as the room system hears it (its tap)
+	self      string      // the call's participant in the meeting
+	heard     heard       // this tick's share of the meeting mix
 	br        *bridge.Bridge
 	muted     bool
 	prompt    []int16 // 48 kHz PCM of prompts still to play (IVR)
@@ -61,7 +59,7 @@ type audioPath struct {
 	pcmIn     []int16
 	quiet     int // consecutive quiet frames from the room system
 	enc       []byte
-	promptBuf []int16      // one prompt frame, reused
+	promptBuf []int16      // one 48 kHz frame (prompt, silence), reused
 	toRoomBuf []byte       // encoded frame for the room system, reused
 	arrivals  [128]arrival // recent packets' arrival times, by sequence number
 	latency   []time.Duration
@@ -89,12 +87,13 @@ func (a *audioPath) latencyStats() (p50, p99 time.Duration, n int) {
 	return l[len(l)/2], l[min(len(l)-1, len(l)*99/100)], len(l)
 }
 
-// remoteAudio is one meeting stream on its way to the room system.
-type remoteAudio struct {
-	fifo   []int16   // decoded 48 kHz PCM
-	taken  bool      // its first frame went into this tick's mix
-	last   time.Time // when a frame last arrived
-	primed bool      // enough buffered to play
+// audioSource is the meeting's audio as calls hear it (*meetingTap; a fake in tests).
+type audioSource interface {
+	// hear is what the call whose participant is self hears in tick n.
+	hear(n uint64, self string, c media.Codec, h *heard) error
+	// speak hands over the call's own audio of tick n (PCM at rate) for the other
+	// room systems in the meeting.
+	speak(n uint64, self string, pcm []int16, rate int) error
 }
 
 func newAudioPath(log *slog.Logger, sess *rtpsession.Session, codec media.Codec, pt, tePT uint8, onDigit func(byte)) (*audioPath, error) {
@@ -119,27 +118,18 @@ func newAudioPath(log *slog.Logger, sess *rtpsession.Session, codec media.Codec,
 	a := &audioPath{
 		log: log, sess: sess, codec: codec, pt: pt, tePT: tePT, onDigit: onDigit,
 		jb: jitter.New(jitter.Config{ClockRate: codec.ClockRate()}), in: in, toMeeting: enc, toRoom: out,
-		remotes: map[string]*remoteAudio{},
-		tsStep:  uint32(codec.ClockRate() / 50), seq: uint16(time.Now().UnixNano()),
+		tsStep: uint32(codec.ClockRate() / 50), seq: uint16(time.Now().UnixNano()),
 	}
 	return a, nil
 }
 
-// attach connects the path to the meeting once the room system is admitted; the
-// meeting's audio arrives from its tap (remoteAudio).
-func (a *audioPath) attach(br *bridge.Bridge) {
+// attach connects the path to the meeting once the room system is admitted: br
+// publishes the room system's audio, src (the meeting's tap) is what it hears; self
+// is its participant identity, whose own audio src leaves out.
+func (a *audioPath) attach(br *bridge.Bridge, src audioSource, self string) {
 	a.mu.Lock()
-	a.br = br
+	a.br, a.src, a.self = br, src, self
 	a.mu.Unlock()
-}
-
-// remoteGone forgets meeting streams that ended.
-func (a *audioPath) remoteGone(tracks []string) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	for _, t := range tracks {
-		delete(a.remotes, t)
-	}
 }
 
 // setMuted stops (or resumes) the room system's audio into the meeting.
@@ -158,28 +148,6 @@ func (a *audioPath) play(pcm48 []int16) {
 	a.mu.Lock()
 	a.prompt = append(a.prompt[:0], pcm48...)
 	a.mu.Unlock()
-}
-
-// remoteAudio queues 20 ms of a meeting stream, decoded by the tap, for the mix.
-func (a *audioPath) remoteAudio(track string, pcm []int16) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	now := time.Now()
-	r := a.remotes[track]
-	if r == nil {
-		r = &remoteAudio{}
-		a.remotes[track] = r
-	}
-	if now.Sub(r.last) > 100*time.Millisecond {
-		// The stream paused (stopped speaking, or was not among the loudest): no stale
-		// remainder in front of what comes now.
-		r.fifo, r.primed = r.fifo[:0], false
-	}
-	r.last = now
-	r.fifo = append(r.fifo, pcm...)
-	if over := len(r.fifo) - 10*frame48; over > 0 { // keep at most 200 ms: drop the oldest
-		r.fifo = r.fifo[:copy(r.fifo, r.fifo[over:])] // in place: keep the storage
-	}
 }
 
 // readLoop receives the room system's RTP until the session closes.
@@ -222,32 +190,14 @@ func (a *audioPath) receive(pkt *rtp.Packet, now time.Time) {
 	a.mu.Unlock()
 }
 
-// run ticks every 20 ms until stop is closed.
-func (a *audioPath) run(stop <-chan struct{}) {
-	const frame = 20 * time.Millisecond
-	t := time.NewTicker(frame)
-	defer t.Stop()
-	next := time.Now().Add(frame)
-	for {
-		select {
-		case <-stop:
-			return
-		case now := <-t.C:
-			// A ticker drops ticks when the goroutine runs late (a loaded machine): send
-			// every frame that is due, so the room system gets 50 packets a second and its
-			// jitter buffer does not run dry; after a long stall, start afresh.
-			if now.Sub(next) > 10*frame {
-				next = now
-			}
-			for !next.After(now) {
-				a.tick(next)
-				next = next.Add(frame)
-			}
-		}
-	}
+// start drives the path from the audio clock until the returned stop is called.
+func (a *audioPath) start() (stop func()) {
+	return audioClock.add(a.tick)
 }
 
-func (a *audioPath) tick(now time.Time) {
+// tick handles one 20 ms frame: n is the audio clock's frame number (the same frame
+// for every call, so the meeting is mixed once per frame), now when it is due.
+func (a *audioPath) tick(n uint64, now time.Time) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	// Room system → meeting.
@@ -275,6 +225,9 @@ func (a *audioPath) tick(now time.Time) {
 			} else {
 				a.enc, err = a.toMeeting.Encode(a.pcmIn[:inFrame], a.enc)
 			}
+			if err == nil && a.src != nil && a.quiet <= quietHangover {
+				_ = a.src.speak(n, a.self, a.pcmIn[:inFrame], a.toMeeting.SampleRate())
+			}
 			if err == nil && send {
 				_ = a.br.WriteAudioAt(a.enc, now, 20*time.Millisecond, level)
 				if arr := a.arrivals[f.Packet.Seq%uint16(len(a.arrivals))]; !f.Lost && arr.seq == f.Packet.Seq && !arr.at.IsZero() && len(a.latency) < maxLatencySamples {
@@ -283,52 +236,48 @@ func (a *audioPath) tick(now time.Time) {
 			}
 		}
 	}
-	// Meeting → room system: the prompt while one plays, else the mix of everyone else.
-	var out []int16
-	if len(a.prompt) > 0 {
-		n := min(frame48, len(a.prompt))
-		if a.promptBuf == nil {
-			a.promptBuf = make([]int16, frame48)
-		}
-		out = a.promptBuf
-		clear(out[n:])
-		copy(out, a.prompt[:n])
-		a.prompt = a.prompt[n:]
-	} else {
-		// The tap never hands a call its own audio, so the room system's mix-minus is
-		// the plain sum of what it holds.
-		a.mixIn = a.mixIn[:0]
-		for _, r := range a.remotes {
-			// Packets from the meeting arrive with jitter: start a stream only with 40 ms
-			// buffered, and re-buffer when it runs dry, so the room system hears it whole.
-			if !r.primed && len(r.fifo) >= 2*frame48 {
-				r.primed = true
-			}
-			if r.primed && len(r.fifo) >= frame48 {
-				a.mixIn = append(a.mixIn, r.fifo[:frame48])
-				r.taken = true
-			} else {
-				r.primed = false
-			}
-		}
-		if a.mixOut == nil {
-			a.mixOut, a.mixSum = make([]int16, frame48), make([]int32, frame48)
-		}
-		out, _ = mixer.Sum(a.mixOut, a.mixIn, a.mixSum)
-		for _, r := range a.remotes {
-			if r.taken {
-				r.fifo, r.taken = r.fifo[:copy(r.fifo, r.fifo[frame48:])], false // in place: no reallocation
-			}
-		}
-	}
+	// Meeting → room system: the prompt while one plays, else the meeting (all but
+	// the room system itself), else (not admitted yet) silence.
 	var err error
-	if a.toRoomBuf, err = a.toRoom.Encode(out, a.toRoomBuf); err != nil {
+	switch {
+	case len(a.prompt) > 0:
+		k := min(frame48, len(a.prompt))
+		out := a.frameBuf()
+		copy(out, a.prompt[:k])
+		clear(out[k:])
+		a.prompt = a.prompt[k:]
+		a.toRoomBuf, err = a.toRoom.Encode(out, a.toRoomBuf)
+	case a.src != nil:
+		if err = a.src.hear(n, a.self, a.codec, &a.heard); err != nil {
+			break
+		}
+		switch h := &a.heard; {
+		case h.own: // the room system talks: its own mix-minus, encoded here
+			a.toRoomBuf, err = a.toRoom.Encode(h.pcm48, a.toRoomBuf)
+		case len(h.enc) > 0: // the meeting's mix, encoded once for all G.711 calls
+			a.toRoomBuf = append(a.toRoomBuf[:0], h.enc...)
+		default: // the meeting's mix at our rate; the encoder keeps state per call
+			a.toRoomBuf, err = a.toRoom.EncodeNative(h.pcm, a.toRoomBuf)
+		}
+	default:
+		out := a.frameBuf()
+		clear(out)
+		a.toRoomBuf, err = a.toRoom.Encode(out, a.toRoomBuf)
+	}
+	if err != nil {
 		return
 	}
-	payload := a.toRoomBuf
 	a.seq++
 	a.ts += a.tsStep
-	_ = a.sess.WriteRTP(&rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: a.pt, SequenceNumber: a.seq, Timestamp: a.ts}, Payload: payload})
+	_ = a.sess.WriteRTP(&rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: a.pt, SequenceNumber: a.seq, Timestamp: a.ts}, Payload: a.toRoomBuf})
+}
+
+// frameBuf is a 48 kHz frame buffer for prompts and silence (a.mu held).
+func (a *audioPath) frameBuf() []int16 {
+	if a.promptBuf == nil {
+		a.promptBuf = make([]int16, frame48)
+	}
+	return a.promptBuf
 }
 
 // Silence toward the meeting. A room system is silent most of a meeting (one room

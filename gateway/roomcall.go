@@ -39,9 +39,10 @@ type roomCall struct {
 	tap    *meetingTap // the meeting as the call hears and sees it
 	taps   *tapRegistry
 	vlimit bridge.VideoLimit // what the room system's video decoder takes (SDP)
-	stop   chan struct{}
-	wg     sync.WaitGroup
-	closed sync.Once
+	// stopAudio takes the audio path off the audio clock.
+	stopAudio func()
+	wg        sync.WaitGroup
+	closed    sync.Once
 
 	// ended is called once when the media ends the call (timeout, RTCP BYE, removed
 	// from the meeting); the signalling layer hangs up.
@@ -57,7 +58,7 @@ func allocMedia(log *slog.Logger, alloc *ports.Allocator) (*roomCall, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &roomCall{log: log, alloc: alloc, pairs: pairs, stop: make(chan struct{})}, nil
+	return &roomCall{log: log, alloc: alloc, pairs: pairs}, nil
 }
 
 func (rc *roomCall) audioPort() int { return rc.pairs[0].RTPPort }
@@ -98,9 +99,9 @@ func (rc *roomCall) start(res *sdp.Result, opt mediaOptions, onDigit func(byte),
 	if rc.apath, err = newAudioPath(rc.log, rc.audio, codec, res.Audio.Codec.PT, te, onDigit); err != nil {
 		return err
 	}
-	rc.wg.Add(2)
+	rc.wg.Add(1)
 	go func() { defer rc.wg.Done(); rc.apath.readLoop() }()
-	go func() { defer rc.wg.Done(); rc.apath.run(rc.stop) }()
+	rc.stopAudio = rc.apath.start()
 
 	if v := res.Video; v != nil {
 		rc.video, err = rtpsession.New(rtpsession.Config{RTP: rc.pairs[1].RTP, RTCP: rc.pairs[1].RTCP,
@@ -162,13 +163,21 @@ func (rc *roomCall) join(ctx context.Context, adm api.RoomSystemAdmission, rooms
 	if err != nil {
 		return fmt.Errorf("meeting tap: %w", err)
 	}
+	// The tap takes the call's audio from it directly, not through the meeting core.
+	tap.expect(adm.Identity)
 	br, err := bridge.Join(ctx, bridge.Params{URL: adm.URL, Token: adm.Token, Log: rc.log, NoVideo: rc.vpath == nil, NoSubscribe: true})
 	if err != nil {
+		tap.unexpect(adm.Identity)
 		taps.release(tap)
 		return err
 	}
+	if id := br.Identity(); id != adm.Identity {
+		// The token names the identity; should the meeting core differ, follow it.
+		tap.unexpect(adm.Identity)
+		tap.expect(id)
+	}
 	rc.br, rc.self, rc.tap, rc.taps = br, br.Identity(), tap, taps
-	rc.apath.attach(br)
+	rc.apath.attach(br, tap, rc.self)
 	if adm.MuteOnEntry {
 		rc.apath.setMuted(true)
 	}
@@ -184,9 +193,7 @@ func (rc *roomCall) join(ctx context.Context, adm api.RoomSystemAdmission, rooms
 // The call as a listener of its meeting's tap.
 var _ tapListener = (*roomCall)(nil)
 
-func (rc *roomCall) tapIdentity() string                   { return rc.self }
-func (rc *roomCall) remoteAudio(track string, pcm []int16) { rc.apath.remoteAudio(track, pcm) }
-func (rc *roomCall) remoteGone(tracks []string)            { rc.apath.remoteGone(tracks) }
+func (rc *roomCall) tapIdentity() string { return rc.self }
 
 func (rc *roomCall) remoteVideo(identity, source string, pkt *rtp.Packet) {
 	if rc.vpath != nil {
@@ -238,7 +245,9 @@ func (rc *roomCall) close() {
 				rc.log.Info("audio latency room system → meeting (RTP in → Opus out)", "p50_ms", ms(p50), "p99_ms", ms(p99), "frames", n)
 			}
 		}
-		close(rc.stop)
+		if rc.stopAudio != nil {
+			rc.stopAudio()
+		}
 		if rc.tap != nil {
 			rc.tap.remove(rc)
 			rc.taps.release(rc.tap)

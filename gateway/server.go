@@ -151,6 +151,9 @@ func Start(ctx context.Context, cfg *configs.Config, version string, log *slog.L
 
 func (s *Server) startCore(ctx context.Context) error {
 	cfg := s.cfg
+	if err := core.SetClientLogging(cfg.Log.Level, cfg.Log.Format == "json"); err != nil {
+		return err
+	}
 	var err error
 	if cfg.External() {
 		lk := cfg.Meeting.LiveKit

@@ -13,6 +13,7 @@ import (
 	"github.com/roomgate/roomgate/gateway/bridge"
 	"github.com/roomgate/roomgate/transcode/audio"
 	"github.com/roomgate/roomgate/transcode/media"
+	"github.com/roomgate/roomgate/transcode/resample"
 )
 
 // A meeting tap is the gateway's one ear in a meeting: a hidden participant that
@@ -38,9 +39,16 @@ type meetingTap struct {
 	addMu     sync.Mutex                    // serialises listener changes
 	limit     bridge.VideoLimit             // applied to the subscribed video (addMu)
 
-	mu       sync.Mutex
-	streams  map[string]*tapStream // by track SID
-	speakers map[string]bool       // the meeting core's loudest speakers; nil before the first report
+	viewMu  sync.Mutex
+	viewing map[string]string // camera each call with video shows, by the call's identity ("": none yet)
+	applyMu sync.Mutex        // orders SetVideoWanted calls
+
+	mu        sync.Mutex
+	streams   map[string]*tapStream // by track SID
+	speakers  map[string]bool       // the meeting core's loudest speakers; nil before the first report
+	mix       tapMix                // the current 20 ms of the meeting's audio
+	local     map[string]bool       // identities of this gateway's calls in the meeting
+	ownFrames [][]int16             // scratch for hear
 }
 
 // tapListener is one call's side of a tap.
@@ -48,11 +56,6 @@ type tapListener interface {
 	// tapIdentity is the call's own participant identity: its own audio and video are
 	// never handed back to it (mix-minus).
 	tapIdentity() string
-	// remoteAudio is 20 ms of a meeting stream, decoded to 48 kHz mono; pcm is only
-	// valid during the call.
-	remoteAudio(track string, pcm []int16)
-	// remoteGone drops the state of the meeting streams (tracks) that ended.
-	remoteGone(tracks []string)
 	// remoteVideo is an H.264 RTP packet of another participant; read only.
 	remoteVideo(identity, source string, pkt *rtp.Packet)
 	// activeSpeakers is the meeting core's speaker list, loudest first.
@@ -69,6 +72,17 @@ type tapStream struct {
 	dec      *audio.Inbound
 	pcm      []int16
 	last     atomic.Int64 // unix nanoseconds of the last decode
+
+	// Guarded by the tap's mu:
+	local  bool                // one of our calls (speak), not a meeting track
+	up     *resample.Resampler // local: from the call's codec rate to 48 kHz
+	pend   []int16             // local: the frame of tick pendN, mixed from the next tick on
+	pendN  uint64
+	fifo   []int16   // decoded 48 kHz PCM waiting for the mix
+	queued time.Time // when a frame was last queued
+	primed bool      // enough buffered to play
+	frame  []int16   // this tick's 20 ms, when inMix
+	inMix  bool
 }
 
 // maxMixed bounds how many of the meeting's streams a room system hears at once, and
@@ -85,6 +99,7 @@ const maxSilentOpus = 3
 func newMeetingTap(meeting string, log *slog.Logger) *meetingTap {
 	t := &meetingTap{
 		meeting: meeting, log: log, ready: make(chan struct{}), streams: map[string]*tapStream{},
+		local: map[string]bool{}, viewing: map[string]string{},
 	}
 	t.listeners.Store(&[]tapListener{})
 	return t
@@ -98,6 +113,9 @@ func (t *meetingTap) add(l tapListener) {
 	next := append(append(make([]tapListener, 0, len(old)+1), old...), l)
 	t.listeners.Store(&next)
 	t.applyVideoLimit(next)
+	if _, ok := l.videoLimit(); ok {
+		t.show(l.tapIdentity(), "")
+	}
 }
 
 // applyVideoLimit makes the tap receive video that every room system in the meeting
@@ -123,6 +141,7 @@ func (t *meetingTap) applyVideoLimit(ls []tapListener) {
 
 // remove detaches a call.
 func (t *meetingTap) remove(l tapListener) {
+	t.unexpect(l.tapIdentity())
 	t.addMu.Lock()
 	defer t.addMu.Unlock()
 	old := *t.listeners.Load()
@@ -134,6 +153,51 @@ func (t *meetingTap) remove(l tapListener) {
 	}
 	t.listeners.Store(&next)
 	t.applyVideoLimit(next)
+	t.viewMu.Lock()
+	delete(t.viewing, l.tapIdentity())
+	t.viewMu.Unlock()
+	t.applyVideoWanted()
+}
+
+// show records the camera a call forwards to its room system (viewer's identity); the
+// tap lets the meeting core forward only the cameras shown.
+func (t *meetingTap) show(viewer, identity string) {
+	t.viewMu.Lock()
+	t.viewing[viewer] = identity
+	t.viewMu.Unlock()
+	t.applyVideoWanted()
+}
+
+// wantsVideo says whether some call needs the video of identity: a camera it shows,
+// or any camera but its own while it shows none yet (it takes the first that comes).
+// Content (screen share) goes to room systems once H.239/BFCP exists. viewMu held.
+func (t *meetingTap) wantsVideo(identity, source string) bool {
+	if source != "camera" {
+		return false
+	}
+	for viewer, shown := range t.viewing {
+		if shown == identity || shown == "" && viewer != identity {
+			return true
+		}
+	}
+	return false
+}
+
+// applyVideoWanted hands the current choice to the tap's participant, off the
+// caller's goroutine (it signals the meeting core); the latest state always wins.
+func (t *meetingTap) applyVideoWanted() {
+	if t.br == nil {
+		return
+	}
+	go func() {
+		t.applyMu.Lock()
+		defer t.applyMu.Unlock()
+		t.br.SetVideoWanted(func(identity, source string) bool {
+			t.viewMu.Lock()
+			defer t.viewMu.Unlock()
+			return t.wantsVideo(identity, source)
+		})
+	}()
 }
 
 // busy counts the streams other than s decoded in the last 100 ms (t.mu held).
@@ -154,6 +218,10 @@ func (t *meetingTap) onAudio(identity, track string, _ uint16, _ uint32, payload
 	}
 	now := time.Now().UnixNano()
 	t.mu.Lock()
+	if t.local[identity] {
+		t.mu.Unlock()
+		return // one of our calls: its audio comes directly (speak)
+	}
 	s := t.streams[track]
 	if s == nil {
 		// Mono: half the cost of stereo decoding, and room systems are mono.
@@ -177,11 +245,9 @@ func (t *meetingTap) onAudio(identity, track string, _ uint16, _ uint32, payload
 		return
 	}
 	s.last.Store(now)
-	for _, l := range *t.listeners.Load() {
-		if l.tapIdentity() != identity {
-			l.remoteAudio(track, s.pcm)
-		}
-	}
+	t.mu.Lock()
+	s.queue(s.pcm, time.Unix(0, now))
+	t.mu.Unlock()
 }
 
 // onVideo hands an H.264 packet to every call but its publisher's own.
@@ -215,20 +281,12 @@ func (t *meetingTap) onParticipant(e bridge.ParticipantEvent) {
 	if e.Kind != bridge.ParticipantLeft {
 		return
 	}
-	var gone []string
 	t.mu.Lock()
+	defer t.mu.Unlock()
 	for sid, s := range t.streams {
 		if s.identity == e.Identity {
-			gone = append(gone, sid)
 			delete(t.streams, sid)
 		}
-	}
-	t.mu.Unlock()
-	if len(gone) == 0 {
-		return
-	}
-	for _, l := range *t.listeners.Load() {
-		l.remoteGone(gone)
 	}
 }
 
@@ -253,20 +311,22 @@ type tapSource interface {
 	OnDisconnected(func(reason string))
 	RequestKeyframe(identity string) error
 	SetVideoLimit(bridge.VideoLimit)
+	SetVideoWanted(func(identity, source string) bool)
 	Close()
 }
 
 // tapRegistry keeps one tap per meeting while calls are in it.
 type tapRegistry struct {
 	log *slog.Logger
-	// join connects a hidden subscriber to the meeting.
-	join func(ctx context.Context, meetingID string) (tapSource, error)
+	// join connects a hidden subscriber to the meeting; it subscribes to the tracks
+	// that subscribe takes.
+	join func(ctx context.Context, meetingID string, subscribe func(identity string, video bool) bool) (tapSource, error)
 
 	mu   sync.Mutex
 	taps map[string]*meetingTap
 }
 
-func newTapRegistry(log *slog.Logger, join func(ctx context.Context, meetingID string) (tapSource, error)) *tapRegistry {
+func newTapRegistry(log *slog.Logger, join func(ctx context.Context, meetingID string, subscribe func(identity string, video bool) bool) (tapSource, error)) *tapRegistry {
 	return &tapRegistry{log: log, join: join, taps: map[string]*meetingTap{}}
 }
 
@@ -302,7 +362,7 @@ func (r *tapRegistry) acquire(ctx context.Context, meetingID string) (*meetingTa
 func (r *tapRegistry) connect(t *meetingTap) {
 	ctx, cancel := context.WithTimeout(context.Background(), tapJoinTimeout)
 	defer cancel()
-	br, err := r.join(ctx, t.meeting)
+	br, err := r.join(ctx, t.meeting, t.subscribes)
 	if err != nil {
 		t.err = err
 		t.log.Warn("meeting tap: join failed", "err", err)

@@ -21,30 +21,16 @@ import (
 type fakeListener struct {
 	id       string
 	mu       sync.Mutex
-	audio    map[string]int // frames per track
-	samples  int
-	gone     []string
 	video    []string // identities
 	speakers [][]string
 	limit    bridge.VideoLimit
 }
 
 func newFakeListener(id string) *fakeListener {
-	return &fakeListener{id: id, audio: map[string]int{}}
+	return &fakeListener{id: id}
 }
 
 func (f *fakeListener) tapIdentity() string { return f.id }
-func (f *fakeListener) remoteAudio(track string, pcm []int16) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.audio[track]++
-	f.samples += len(pcm)
-}
-func (f *fakeListener) remoteGone(tracks []string) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.gone = append(f.gone, tracks...)
-}
 func (f *fakeListener) remoteVideo(identity, _ string, _ *rtp.Packet) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -60,8 +46,11 @@ func (f *fakeListener) activeSpeakers(ids []string) {
 	f.speakers = append(f.speakers, ids)
 }
 
-// opusFrames encodes n 20 ms frames of a tone.
-func opusFrames(t testing.TB, n int) [][]byte {
+// opusFrames encodes n 20 ms frames of a 440 Hz tone.
+func opusFrames(t testing.TB, n int) [][]byte { return opusTone(t, n, 440) }
+
+// opusTone encodes n 20 ms frames of a tone at hz.
+func opusTone(t testing.TB, n int, hz float64) [][]byte {
 	t.Helper()
 	enc, err := audio.NewEncoder(media.Opus, audio.Config{Bitrate: 32000})
 	if err != nil {
@@ -71,7 +60,7 @@ func opusFrames(t testing.TB, n int) [][]byte {
 	var out [][]byte
 	for i := range n {
 		for j := range pcm {
-			pcm[j] = int16(8000 * math.Sin(2*math.Pi*440*float64(i*frame48+j)/meetingRate))
+			pcm[j] = int16(8000 * math.Sin(2*math.Pi*hz*float64(i*frame48+j)/meetingRate))
 		}
 		p, err := enc.Encode(pcm, nil)
 		if err != nil {
@@ -84,35 +73,123 @@ func opusFrames(t testing.TB, n int) [][]byte {
 
 func newTestTap() *meetingTap { return newMeetingTap("123456789", slog.New(slog.DiscardHandler)) }
 
-func TestTapDecodesOnceAndExcludesSelf(t *testing.T) {
+// queued lists the tracks with decoded audio waiting for the mix.
+func queued(tap *meetingTap) []string {
+	tap.mu.Lock()
+	defer tap.mu.Unlock()
+	var tr []string
+	for sid, s := range tap.streams {
+		if len(s.fifo) > 0 {
+			tr = append(tr, sid)
+		}
+	}
+	slices.Sort(tr)
+	return tr
+}
+
+// tonePower is the power of x at hz (one DFT bin).
+func tonePower(x []int16, rate int, hz float64) float64 {
+	var re, im float64
+	for i, v := range x {
+		ph := 2 * math.Pi * hz * float64(i) / float64(rate)
+		re += float64(v) * math.Cos(ph)
+		im += float64(v) * math.Sin(ph)
+	}
+	return (re*re + im*im) / float64(len(x)*len(x))
+}
+
+func TestTapMixesOnceAndExcludesSelf(t *testing.T) {
 	tap := newTestTap()
-	calls := []*fakeListener{newFakeListener("sip-a"), newFakeListener("sip-b"), newFakeListener("sip-c")}
-	for _, c := range calls {
-		tap.add(c)
-	}
-	frames := opusFrames(t, 10)
-	for i, p := range frames {
-		tap.onAudio("web-1", "TR_web1", uint16(i), uint32(i*960), p) // a browser
-		tap.onAudio("sip-a", "TR_a", uint16(i), uint32(i*960), p)    // call a's own track
-	}
-	for _, c := range calls {
-		if got := c.audio["TR_web1"]; got != 10 {
-			t.Errorf("%s: %d frames of the browser, want 10", c.id, got)
-		}
-	}
-	if got := calls[0].audio["TR_a"]; got != 0 {
-		t.Errorf("sip-a got %d frames of its own audio (mix-minus broken)", got)
-	}
-	for _, c := range calls[1:] {
-		if got := c.audio["TR_a"]; got != 10 {
-			t.Errorf("%s: %d frames of sip-a, want 10", c.id, got)
-		}
-		if c.samples != 20*frame48 {
-			t.Errorf("%s: %d samples, want %d (20 ms frames at 48 kHz)", c.id, c.samples, 20*frame48)
-		}
+	web, own := opusTone(t, 10, 440), opusTone(t, 10, 1000)
+	for i := range web {
+		tap.onAudio("web-1", "TR_web1", uint16(i), uint32(i*960), web[i]) // a browser
+		tap.onAudio("sip-a", "TR_a", uint16(i), uint32(i*960), own[i])    // call a's own track
 	}
 	if n := len(tap.streams); n != 2 {
 		t.Errorf("tap keeps %d decoders, want 2 (one per meeting track, not per call)", n)
+	}
+	var a, b, c, d heard
+	var pcmA, pcmB, pcmD []int16
+	for n := uint64(1); n <= 8; n++ {
+		for _, x := range []struct {
+			self  string
+			codec media.Codec
+			h     *heard
+		}{{"sip-a", media.PCMU, &a}, {"sip-b", media.PCMU, &b}, {"sip-c", media.PCMU, &c}, {"sip-d", media.G722, &d}} {
+			if err := tap.hear(n, x.self, x.codec, x.h); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if !a.own || len(a.pcm48) != frame48 {
+			t.Fatalf("tick %d: sip-a talks but got the shared mix (own=%v, %d samples)", n, a.own, len(a.pcm48))
+		}
+		if b.own || c.own || d.own {
+			t.Fatalf("tick %d: a listener got a private mix", n)
+		}
+		if len(b.pcm) != 160 || len(b.enc) != 160 || !slices.Equal(b.enc, c.enc) {
+			t.Fatalf("tick %d: PCMU listeners got %d samples, %d bytes; same bytes: %v", n, len(b.pcm), len(b.enc), slices.Equal(b.enc, c.enc))
+		}
+		if len(d.pcm) != 320 || len(d.enc) != 0 {
+			t.Fatalf("tick %d: G.722 listener got %d samples at 16 kHz and %d encoded bytes (want 320, 0: it encodes itself)", n, len(d.pcm), len(d.enc))
+		}
+		pcmA, pcmB, pcmD = append(pcmA, a.pcm48...), append(pcmB, b.pcm...), append(pcmD, d.pcm...)
+	}
+	// Every stream was taken once per tick, however many calls asked.
+	if got := queued(tap); len(got) != 2 {
+		t.Errorf("streams with audio left after 8 of 10 frames: %v, want both", got)
+	}
+	for _, s := range tap.streams {
+		if len(s.fifo) != 2*frame48 {
+			t.Errorf("%s: %d samples left, want %d", s.identity, len(s.fifo), 2*frame48)
+		}
+	}
+	if len(tap.mix.out) != 2 {
+		t.Errorf("%d shared mixes, want one per codec (2)", len(tap.mix.out))
+	}
+	// The room system that talks does not hear itself; the others hear both.
+	skip := 2 * frame48 // the decoders' start-up
+	if p440, p1k := tonePower(pcmA[skip:], meetingRate, 440), tonePower(pcmA[skip:], meetingRate, 1000); p440 < 1000*p1k {
+		t.Errorf("sip-a's mix-minus: 440 Hz %.0f, its own 1000 Hz %.0f", p440, p1k)
+	}
+	for name, x := range map[string]struct {
+		pcm  []int16
+		rate int
+	}{"sip-b": {pcmB, 8000}, "sip-d": {pcmD, 16000}} {
+		tail := x.pcm[skip*x.rate/meetingRate:]
+		p440, p1k := tonePower(tail, x.rate, 440), tonePower(tail, x.rate, 1000)
+		if p440 < 1e5 || p1k < 1e5 || p440 > 4*p1k || p1k > 4*p440 {
+			t.Errorf("%s's mix: 440 Hz %.0f, 1000 Hz %.0f: want both", name, p440, p1k)
+		}
+	}
+}
+
+func TestTapStreamPrimesAndRebuffers(t *testing.T) {
+	tap := newTestTap()
+	frames := opusFrames(t, 4)
+	var h heard
+	tap.onAudio("web-1", "TR_w", 0, 0, frames[0])
+	if err := tap.hear(1, "sip-a", media.PCMU, &h); err != nil {
+		t.Fatal(err)
+	}
+	if s := tap.streams["TR_w"]; s.inMix || len(s.fifo) != frame48 {
+		t.Errorf("one frame buffered: mixed %v, %d left (want it held until %d frames)", s.inMix, len(s.fifo), mixPrime)
+	}
+	tap.onAudio("web-1", "TR_w", 1, 960, frames[1])
+	for n := uint64(2); n <= 3; n++ {
+		_ = tap.hear(n, "sip-a", media.PCMU, &h)
+		if s := tap.streams["TR_w"]; !s.inMix {
+			t.Errorf("tick %d: primed stream not mixed", n)
+		}
+	}
+	_ = tap.hear(4, "sip-a", media.PCMU, &h) // ran dry: re-buffers
+	tap.onAudio("web-1", "TR_w", 2, 2*960, frames[2])
+	_ = tap.hear(5, "sip-a", media.PCMU, &h)
+	if s := tap.streams["TR_w"]; s.inMix || s.primed {
+		t.Errorf("after running dry one frame restarted the stream (mixed %v)", s.inMix)
+	}
+	_ = tap.hear(5, "sip-b", media.PCMU, &h) // the same tick again: nothing moves
+	if s := tap.streams["TR_w"]; len(s.fifo) != frame48 {
+		t.Errorf("a second call in the same tick moved the stream: %d samples left", len(s.fifo))
 	}
 }
 
@@ -129,11 +206,7 @@ func TestTapLimitsDecodedStreams(t *testing.T) {
 			tap.onAudio(id, "TR_"+id, uint16(i), uint32(i*960), p)
 		}
 	}
-	var heard []string
-	for tr := range l.audio {
-		heard = append(heard, tr)
-	}
-	slices.Sort(heard)
+	heard := queued(tap)
 	if len(heard) != maxMixed+1 {
 		t.Fatalf("decoded %v: want %d streams", heard, maxMixed+1)
 	}
@@ -157,10 +230,6 @@ func TestTapParticipantLeftAndVideo(t *testing.T) {
 	tap.onAudio("web-1", "TR_screen_audio", 1, 960, p)
 	tap.onAudio("web-2", "TR_w2", 1, 960, p)
 	tap.onParticipant(bridge.ParticipantEvent{Kind: bridge.ParticipantLeft, Identity: "web-1"})
-	slices.Sort(a.gone)
-	if !slices.Equal(a.gone, []string{"TR_mic", "TR_screen_audio"}) {
-		t.Errorf("gone tracks: %v", a.gone)
-	}
 	if _, ok := tap.streams["TR_w2"]; !ok || len(tap.streams) != 1 {
 		t.Errorf("streams after web-1 left: %v", tap.streams)
 	}
@@ -184,6 +253,9 @@ type fakeSource struct {
 	disconnected func(string)
 	keyframes    []string
 	limits       []bridge.VideoLimit
+	mu           sync.Mutex
+	want         func(identity, source string) bool
+	wantCalls    int
 }
 
 func (f *fakeSource) Identity() string { return f.id }
@@ -198,13 +270,19 @@ func (f *fakeSource) RequestKeyframe(identity string) error {
 	return nil
 }
 func (f *fakeSource) SetVideoLimit(l bridge.VideoLimit) { f.limits = append(f.limits, l) }
-func (f *fakeSource) Close()                            { close(f.closed) }
+func (f *fakeSource) SetVideoWanted(want func(identity, source string) bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.want = want
+	f.wantCalls++
+}
+func (f *fakeSource) Close() { close(f.closed) }
 
 func TestTapRegistrySharesAndCloses(t *testing.T) {
 	var mu sync.Mutex
 	var joins []*fakeSource
 	fail := false
-	r := newTapRegistry(slog.New(slog.DiscardHandler), func(ctx context.Context, meetingID string) (tapSource, error) {
+	r := newTapRegistry(slog.New(slog.DiscardHandler), func(ctx context.Context, meetingID string, _ func(string, bool) bool) (tapSource, error) {
 		mu.Lock()
 		defer mu.Unlock()
 		if fail {
@@ -305,12 +383,12 @@ func TestTapSkipsSilenceFrames(t *testing.T) {
 		tap.onAudio("sip-b", "TR_b", uint16(i), uint32(i*960), opusSilence)
 		tap.onAudio("web-1", "TR_w", uint16(i), uint32(i*960), []byte{0xf8}) // DTX
 	}
-	if len(l.audio) != 0 {
-		t.Errorf("silence frames were decoded and handed on: %v", l.audio)
+	if q := queued(tap); len(q) != 0 {
+		t.Errorf("silence frames were decoded and queued: %v", q)
 	}
 	tap.onAudio("sip-b", "TR_b", 6, 6*960, opusFrames(t, 1)[0])
-	if l.audio["TR_b"] != 1 {
-		t.Errorf("a real frame after silence: %v", l.audio)
+	if q := queued(tap); !slices.Equal(q, []string{"TR_b"}) || len(tap.streams["TR_b"].fifo) != frame48 {
+		t.Errorf("a real frame after silence: queued %v", q)
 	}
 }
 
@@ -331,4 +409,128 @@ func TestTapVideoLimitFollowsTheTightestCall(t *testing.T) {
 	if !slices.Equal(src.limits, want) {
 		t.Errorf("limits applied %+v, want %+v", src.limits, want)
 	}
+}
+
+func TestTapTakesOwnCallsAudioDirectly(t *testing.T) {
+	tap := newTestTap()
+	tap.expect("sip-a")
+	tap.expect("sip-b")
+	// The tap subscribes to everything but its own calls' audio.
+	for _, c := range []struct {
+		id    string
+		video bool
+		want  bool
+	}{{"sip-a", false, false}, {"sip-a", true, true}, {"web-1", false, true}, {"sip-other-node", false, true}} {
+		if got := tap.subscribes(c.id, c.video); got != c.want {
+			t.Errorf("subscribes(%s, video=%v) = %v, want %v", c.id, c.video, got, c.want)
+		}
+	}
+	// Should the meeting core deliver a local call's audio anyway, it is not mixed twice.
+	tap.onAudio("sip-a", "TR_a", 0, 0, opusFrames(t, 1)[0])
+	if q := queued(tap); len(q) != 0 {
+		t.Errorf("a local call's meeting track was decoded: %v", q)
+	}
+	// sip-a talks (a 1 kHz tone at 8 kHz); its frame of tick n is heard from tick n+1
+	// by everybody, whichever call's tick runs first.
+	tone := make([]int16, 160)
+	for i := range tone {
+		tone[i] = int16(8000 * math.Sin(2*math.Pi*1000*float64(i)/8000))
+	}
+	var a, b, c heard
+	var heardB []int16
+	for n := uint64(1); n <= 10; n++ {
+		if n%2 == 0 { // b's tick before a's
+			_ = tap.hear(n, "sip-b", media.PCMU, &b)
+		}
+		if err := tap.speak(n, "sip-a", tone, 8000); err != nil {
+			t.Fatal(err)
+		}
+		_ = tap.hear(n, "sip-a", media.PCMU, &a)
+		if n%2 == 1 {
+			_ = tap.hear(n, "sip-b", media.PCMU, &b)
+		}
+		_ = tap.hear(n, "sip-c", media.PCMU, &c)
+		if n == 1 {
+			if a.own || rms(b.pcm) != 0 {
+				t.Fatalf("tick 1: a's frame of this tick already mixed (own=%v, b hears rms %.0f)", a.own, rms(b.pcm))
+			}
+			continue
+		}
+		if !a.own || rms(a.pcm48) != 0 {
+			t.Fatalf("tick %d: sip-a hears itself (own=%v, rms %.0f)", n, a.own, rms(a.pcm48))
+		}
+		if b.own || !slices.Equal(b.enc, c.enc) {
+			t.Fatalf("tick %d: listeners b and c differ", n)
+		}
+		heardB = append(heardB, b.pcm...)
+	}
+	if p := tonePower(heardB[160:], 8000, 1000); p < 1e6 {
+		t.Errorf("sip-b hears sip-a's tone at power %.0f", p)
+	}
+	// The call leaves: its stream goes.
+	tap.unexpect("sip-a")
+	if _, ok := tap.streams[localKey("sip-a")]; ok || tap.subscribes("sip-a", false) != true {
+		t.Error("local stream kept after the call left")
+	}
+}
+
+func rms(x []int16) float64 {
+	var s float64
+	for _, v := range x {
+		s += float64(v) * float64(v)
+	}
+	if len(x) == 0 {
+		return 0
+	}
+	return math.Sqrt(s / float64(len(x)))
+}
+
+func TestTapForwardsOnlyShownCameras(t *testing.T) {
+	tap := newTestTap()
+	src := &fakeSource{closed: make(chan struct{})}
+	tap.br = src
+	a, b := newFakeListener("sip-a"), newFakeListener("sip-b")
+	a.limit = bridge.VideoLimit{MaxFS: 3600}
+	b.limit = a.limit
+	tap.add(a)
+	tap.add(b)
+	tap.add(newFakeListener("sip-audio")) // no video: shows nothing, wants nothing
+	wanted := func(calls int) func(identity, source string) bool {
+		t.Helper()
+		deadline := time.Now().Add(5 * time.Second)
+		for {
+			src.mu.Lock()
+			w, n := src.want, src.wantCalls
+			src.mu.Unlock()
+			if w != nil && n >= calls {
+				return w
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("SetVideoWanted called %d times, want %d", n, calls)
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}
+	check := func(step string, w func(string, string) bool, want map[string]bool) {
+		t.Helper()
+		for id, on := range want {
+			if got := w(id, "camera"); got != on {
+				t.Errorf("%s: camera of %s forwarded %v, want %v", step, id, got, on)
+			}
+		}
+		if w("web-1", "screen_share") {
+			t.Errorf("%s: screen share forwarded (no room system shows content yet)", step)
+		}
+	}
+	// Nobody shows a camera yet: each call takes the first one but its own.
+	check("start", wanted(2), map[string]bool{"web-1": true, "sip-a": true, "sip-b": true, "sip-audio": true})
+	tap.show("sip-a", "web-1")
+	tap.show("sip-b", "web-1")
+	check("both show web-1", wanted(4), map[string]bool{"web-1": true, "sip-a": false, "sip-b": false, "web-2": false})
+	tap.show("sip-b", "sip-a") // sip-a talks: sip-b shows it, sip-a keeps web-1
+	check("b shows a", wanted(5), map[string]bool{"web-1": true, "sip-a": true, "sip-b": false})
+	tap.remove(b)
+	check("b left", wanted(6), map[string]bool{"web-1": true, "sip-a": false})
+	tap.remove(a)
+	check("no video calls", wanted(7), map[string]bool{"web-1": false})
 }

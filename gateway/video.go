@@ -63,9 +63,11 @@ func newVideoPath(log *slog.Logger, sess *rtpsession.Session, pt uint8, mode, ma
 	}
 }
 
-// keyframer asks a meeting participant's video for a keyframe.
+// keyframer asks a meeting participant's video for a keyframe, and learns which
+// camera a call shows (the meeting tap).
 type keyframer interface {
 	RequestKeyframe(identity string) error
+	show(viewer, identity string)
 }
 
 // attach connects the path to the meeting: br publishes, and the meeting's video
@@ -147,6 +149,7 @@ func (v *videoPath) switchTo(identity string) {
 		d.Reset()
 	}
 	kf := v.kf
+	kf.show(v.self, identity)
 	go func() { _ = kf.RequestKeyframe(identity) }()
 }
 

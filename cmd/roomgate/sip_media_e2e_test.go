@@ -252,6 +252,53 @@ func TestE2ESIPBaresipMeeting(t *testing.T) {
 	}
 }
 
+// TestE2ESIPRoomSystemsHearEachOther: two baresip room systems (1000 Hz and 440 Hz
+// tones) in one meeting, nobody else. Each hears the other's tone and not its own —
+// the gateway mixes its own calls' audio for each other directly, not through the
+// meeting core — and decodes the other's H.264.
+func TestE2ESIPRoomSystemsHearEachOther(t *testing.T) {
+	g := startSIPGateway(t, "")
+	id, _, _ := g.meeting(t, map[string]any{"topic": "two rooms"})
+	rooms := []*baresip{
+		startBaresip(t, baresipOpts{User: "room-a", AnswerMode: "manual", ToneHz: 1000, RTPMin: 12000}),
+		startBaresip(t, baresipOpts{User: "room-b", AnswerMode: "manual", ToneHz: 440, RTPMin: 12200}),
+	}
+	var seen []string
+	for _, r := range rooms {
+		r.command("dial", fmt.Sprintf("sip:%s@127.0.0.1:%d", id, g.SIPPort))
+		if _, err := r.waitEvent("CALL_ESTABLISHED", 20*time.Second); err != nil {
+			t.Fatalf("baresip: %v\nbaresip log:\n%s\nserver log:\n%s", err, lastN(r.log(), 3000), g.logTail())
+		}
+		p := g.waitSIPParticipant(t, id, 15*time.Second, seen...)
+		seen = append(seen, fmt.Sprint(p["identity"]))
+	}
+	time.Sleep(8 * time.Second) // both record each other
+	for _, r := range rooms {
+		r.command("hangup", "")
+		if _, err := r.waitEvent("CALL_CLOSED", 10*time.Second); err != nil {
+			t.Errorf("baresip hang-up: %v", err)
+		}
+	}
+	g.waitNoSIPParticipant(t, id, 10*time.Second)
+	for i, r := range rooms {
+		r.stop()
+		samples, rate, file, err := r.recording()
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []float64{440, 1000}[i] // the other room's tone
+		tone := dominantTone(samples, rate)
+		t.Logf("room %d recorded %.1f s: %+v (want %.0f Hz)", i, float64(len(samples))/float64(rate), tone, want)
+		keepArtifacts(t, file, fmt.Sprintf("sip-room-%d-received.wav", i))
+		if tone.LoudWindows < 10 || math.Abs(tone.Hz-want) > 0.05*want+15 || tone.PeakShare < 0.5 {
+			t.Errorf("room %d hears %+v, want the other room's %.0f Hz tone and not its own", i, tone, want)
+		}
+		if !videoDecoded(r.log()) {
+			t.Errorf("room %d decoded no H.264 from the gateway; log tail:\n%s", i, lastN(r.log(), 3000))
+		}
+	}
+}
+
 // TestE2ESIPBaresipPasswordAndIVR: baresip joins a password meeting with ID.HWPASS, and
 // through the IVR (sip:ivr@) typing ID# and HWPASS# as RFC 4733 telephone-events.
 func TestE2ESIPBaresipPasswordAndIVR(t *testing.T) {

@@ -48,6 +48,10 @@ type Params struct {
 	// subscriber per meeting, so the meeting core forwards each track to the gateway
 	// once, not once per call.
 	NoSubscribe bool
+	// Subscribe, when set, chooses the tracks to subscribe to (otherwise every track):
+	// the meeting's tap skips the audio of the gateway's own calls, which it takes
+	// from them directly.
+	Subscribe func(identity string, video bool) bool
 	// AudioName and VideoName name the published tracks; defaults "audio", "video".
 	AudioName, VideoName string
 }
@@ -96,9 +100,10 @@ type handlers struct {
 
 // Bridge is one call's participant in the meeting.
 type Bridge struct {
-	log  *slog.Logger
-	room *lksdk.Room
-	h    handlers
+	log       *slog.Logger
+	room      *lksdk.Room
+	h         handlers
+	subscribe func(identity string, video bool) bool
 
 	audio    *lksdk.LocalTrack
 	audioPub *lksdk.LocalTrackPublication
@@ -106,7 +111,8 @@ type Bridge struct {
 	videoPub *lksdk.LocalTrackPublication
 
 	limitMu sync.Mutex
-	limit   VideoLimit // for subscribed video (SetVideoLimit)
+	limit   VideoLimit                         // for subscribed video (SetVideoLimit)
+	want    func(identity, source string) bool // which subscribed video flows (SetVideoWanted)
 
 	audioMuted atomic.Bool
 	closed     atomic.Bool
@@ -118,7 +124,7 @@ type Bridge struct {
 // Join connects to the meeting and publishes the room system's tracks. The bridge is
 // ready to write when Join returns.
 func Join(ctx context.Context, p Params) (_ *Bridge, err error) {
-	b := &Bridge{log: p.Log}
+	b := &Bridge{log: p.Log, subscribe: p.Subscribe}
 	if b.log == nil {
 		b.log = slog.New(slog.DiscardHandler)
 	}
@@ -127,11 +133,18 @@ func Join(ctx context.Context, p Params) (_ *Bridge, err error) {
 		timeout = 10 * time.Second
 	}
 	b.room = lksdk.NewRoom(b.roomCallback())
-	if err := b.room.JoinWithContextAndToken(ctx, p.URL, p.Token,
-		lksdk.WithAutoSubscribe(!p.NoSubscribe),
+	opts := []lksdk.ConnectOption{
+		lksdk.WithAutoSubscribe(!p.NoSubscribe && p.Subscribe == nil),
 		lksdk.WithConnectTimeout(timeout),
 		lksdk.WithDisableRegionDiscovery(),
-	); err != nil {
+	}
+	if p.NoSubscribe {
+		// A participant that only publishes needs one peer connection, not LiveKit's
+		// usual two (publisher and subscriber): half the ICE checks, DTLS and RTCP of
+		// each room system, on the gateway and in the meeting core.
+		opts = append(opts, lksdk.WithSinglePeerConnection())
+	}
+	if err := b.room.JoinWithContextAndToken(ctx, p.URL, p.Token, opts...); err != nil {
 		return nil, fmt.Errorf("join meeting: %w", err)
 	}
 	defer func() {
@@ -140,6 +153,17 @@ func Join(ctx context.Context, p Params) (_ *Bridge, err error) {
 		}
 	}()
 	b.log = b.log.With("meeting", b.room.Name(), "identity", b.room.LocalParticipant.Identity())
+	if b.subscribe != nil {
+		// Tracks published before we joined (those published later come through
+		// OnTrackPublished).
+		for _, rp := range b.room.GetRemoteParticipants() {
+			for _, tp := range rp.TrackPublications() {
+				if pub, ok := tp.(*lksdk.RemoteTrackPublication); ok {
+					b.maybeSubscribe(pub, rp)
+				}
+			}
+		}
+	}
 	if !p.NoAudio {
 		if err := b.publishAudio(orDefault(p.AudioName, "audio")); err != nil {
 			return nil, err
@@ -198,6 +222,7 @@ func (b *Bridge) OnDisconnected(f func(reason string)) { b.h.disconnected.Store(
 func (b *Bridge) roomCallback() *lksdk.RoomCallback {
 	cb := lksdk.NewRoomCallback()
 	cb.OnTrackSubscribed = b.onTrackSubscribed
+	cb.OnTrackPublished = b.maybeSubscribe
 	cb.OnTrackMuted = func(pub lksdk.TrackPublication, p lksdk.Participant) { b.onTrackMuted(pub, p, true) }
 	cb.OnTrackUnmuted = func(pub lksdk.TrackPublication, p lksdk.Participant) { b.onTrackMuted(pub, p, false) }
 	cb.OnActiveSpeakersChanged = func(ps []lksdk.Participant) {

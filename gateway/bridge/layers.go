@@ -74,6 +74,38 @@ func (b *Bridge) SetVideoLimit(limit VideoLimit) {
 	}
 }
 
+// SetVideoWanted decides which subscribed video tracks the meeting core forwards:
+// where want(identity, source) is false the track is paused — it stays subscribed, and
+// resumes on the next keyframe, which the gateway asks for on every switch. nil
+// forwards every track. The meeting tap forwards only the cameras some room system
+// shows: the others would cost the meeting core's forwarding and the gateway's
+// decryption for nothing.
+func (b *Bridge) SetVideoWanted(want func(identity, source string) bool) {
+	b.limitMu.Lock()
+	b.want = want
+	b.limitMu.Unlock()
+	for _, rp := range b.room.GetRemoteParticipants() {
+		for _, tp := range rp.TrackPublications() {
+			if pub, ok := tp.(*lksdk.RemoteTrackPublication); ok && pub.Kind() == lksdk.TrackKindVideo && pub.IsSubscribed() {
+				b.applyWanted(pub, rp.Identity())
+			}
+		}
+	}
+}
+
+// applyWanted pauses or resumes pub as SetVideoWanted says.
+func (b *Bridge) applyWanted(pub *lksdk.RemoteTrackPublication, identity string) {
+	b.limitMu.Lock()
+	want := b.want
+	b.limitMu.Unlock()
+	on := want == nil || want(identity, sourceName(pub.Source()))
+	if pub.IsEnabled() == on {
+		return
+	}
+	pub.SetEnabled(on)
+	b.log.Debug("video forwarding", "participant", identity, "track", pub.SID(), "enabled", on)
+}
+
 // applyLimit selects pub's layer under the current limit.
 func (b *Bridge) applyLimit(pub *lksdk.RemoteTrackPublication, identity string) {
 	b.limitMu.Lock()

@@ -27,6 +27,7 @@ func (b *Bridge) onTrackSubscribed(track *webrtc.TrackRemote, pub *lksdk.RemoteT
 		b.startReader(func() { b.readAudio(track, identity, sid) })
 	case track.Kind() == webrtc.RTPCodecTypeVideo && strings.EqualFold(mime, webrtc.MimeTypeH264):
 		b.applyLimit(pub, identity)
+		b.applyWanted(pub, identity)
 		b.startReader(func() { b.readVideo(track, identity, sourceName(pub.Source())) })
 	default:
 		log.Info("not forwarding track: codec not supported without transcoding")
@@ -36,6 +37,17 @@ func (b *Bridge) onTrackSubscribed(track *webrtc.TrackRemote, pub *lksdk.RemoteT
 		return
 	}
 	log.Debug("subscribed")
+}
+
+// maybeSubscribe subscribes to a track the Subscribe filter takes (with a filter the
+// bridge joins without auto-subscription).
+func (b *Bridge) maybeSubscribe(pub *lksdk.RemoteTrackPublication, rp *lksdk.RemoteParticipant) {
+	if b.subscribe == nil || !b.subscribe(rp.Identity(), pub.Kind() == lksdk.TrackKindVideo) {
+		return
+	}
+	if err := pub.SetSubscribed(true); err != nil {
+		b.log.Warn("subscribe", "participant", rp.Identity(), "track", pub.SID(), "err", err)
+	}
 }
 
 func (b *Bridge) startReader(f func()) {

@@ -157,15 +157,7 @@ func (n *embeddedNode) stop() {
 // lkConfig builds LiveKit's configuration through its own YAML decoder, so that its
 // defaults and validation apply exactly as for a stand-alone livekit-server.
 func lkConfig(cfg EmbeddedConfig, key, secret string) (*lkconfig.Config, error) {
-	// LiveKit's info level is chatty (a CPU-load line every minute); roomgate logs the
-	// meeting events operators need itself, so the core logs warnings unless debugging.
-	level := "warn"
-	switch cfg.LogLevel {
-	case "debug":
-		level = "info"
-	case "error":
-		level = "error"
-	}
+	level := coreLogLevel(cfg.LogLevel)
 	rtc := map[string]any{
 		"udp_port":                  cfg.RTCUDPPort,
 		"tcp_port":                  cfg.RTCTCPPort,

@@ -99,6 +99,12 @@ func NewOutbound(c media.Codec, cfg Config, inRate int) (*Outbound, error) {
 	return &Outbound{enc: enc, rs: rs}, nil
 }
 
+// EncodeNative encodes one frame that is already at the codec's rate into dst[:0]
+// (a mix resampled once for many streams).
+func (o *Outbound) EncodeNative(pcm []int16, dst []byte) ([]byte, error) {
+	return o.enc.Encode(pcm, dst)
+}
+
 // Encode resamples one frame and encodes it into dst[:0].
 func (o *Outbound) Encode(pcm []int16, dst []byte) ([]byte, error) {
 	o.pcm = o.rs.Process(pcm, o.pcm)

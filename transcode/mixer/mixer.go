@@ -168,31 +168,43 @@ func (m *Mixer) Output(id string) []int16 {
 	return p.out
 }
 
-// Sum writes into out the clamped sum of the frames in (each exactly len(out) samples;
-// nil frames are skipped) and returns out; sum is scratch space of at least len(out)
-// values (allocated when shorter). It is the mix for a listener whose own audio is not
-// among the inputs — the gateway's room systems, whose audio the meeting tap never
-// hands back — and costs one pass per input instead of one output per participant.
-func Sum(out []int16, in [][]int16, sum []int32) ([]int16, error) {
-	frame := len(out)
-	if len(sum) < frame {
-		sum = make([]int32, frame)
+// Accumulate adds frame f into sum (len(sum) >= len(f)): the building block of a
+// conference mix kept by the caller — the gateway's meeting tap sums each 20 ms of the
+// meeting once and hands it to every room system.
+func Accumulate(sum []int32, f []int16) {
+	sum = sum[:len(f)]
+	for k, v := range f {
+		sum[k] += int32(v)
 	}
-	sum = sum[:frame]
-	clear(sum)
-	for i, f := range in {
-		if f == nil {
-			continue
-		}
-		if len(f) != frame {
-			return out, fmt.Errorf("%w: input %d has %d samples, want %d", errFrameSize, i, len(f), frame)
-		}
-		for k, v := range f {
-			sum[k] += int32(v)
+}
+
+// ClampMinus writes into out (len(out) == len(sum)) the clamped sum less the frames
+// in own — a listener's own audio, which it must not hear — and returns out. Each own
+// frame must hold len(sum) samples.
+func ClampMinus(out []int16, sum []int32, own ...[]int16) ([]int16, error) {
+	for i, f := range own {
+		if len(f) != len(sum) {
+			return out, fmt.Errorf("%w: own frame %d has %d samples, want %d", errFrameSize, i, len(f), len(sum))
 		}
 	}
-	for k, s := range sum {
-		out[k] = clamp(s)
+	out = out[:len(sum)]
+	switch len(own) {
+	case 0:
+		for k, s := range sum {
+			out[k] = clamp(s)
+		}
+	case 1:
+		o := own[0]
+		for k, s := range sum {
+			out[k] = clamp(s - int32(o[k]))
+		}
+	default:
+		for k, s := range sum {
+			for _, o := range own {
+				s -= int32(o[k])
+			}
+			out[k] = clamp(s)
+		}
 	}
 	return out, nil
 }

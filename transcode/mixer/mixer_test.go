@@ -136,34 +136,51 @@ func BenchmarkMix10(b *testing.B) {
 	}
 }
 
-func TestSum(t *testing.T) {
+func TestAccumulateClampMinus(t *testing.T) {
 	a := []int16{1000, -2000, 30000, -30000}
 	b := []int16{500, 500, 10000, -10000}
+	sum := make([]int32, 4)
+	Accumulate(sum, a)
+	Accumulate(sum, b)
 	out := make([]int16, 4)
-	got, err := Sum(out, [][]int16{a, nil, b}, nil)
+	got, err := ClampMinus(out, sum)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if want := []int16{1500, -1500, 32767, -32768}; !slices.Equal(got, want) {
-		t.Errorf("Sum = %v, want %v (clamped)", got, want)
+		t.Errorf("full mix = %v, want %v (clamped)", got, want)
 	}
-	// The same as the mix-minus of a participant that contributes nothing.
-	mm := [][]int16{make([]int16, 4), make([]int16, 4), make([]int16, 4), make([]int16, 4)}
-	if err := MixMinus(mm, [][]int16{a, nil, b, nil}, 4, nil); err != nil {
+	// The same as MixMinus gives a participant that contributes nothing, and as
+	// MixMinus gives a and b when their own frame is taken out.
+	mm := [][]int16{make([]int16, 4), make([]int16, 4), make([]int16, 4)}
+	if err := MixMinus(mm, [][]int16{a, b, nil}, 4, nil); err != nil {
 		t.Fatal(err)
 	}
-	if !slices.Equal(mm[3], got) {
-		t.Errorf("Sum %v differs from the mix-minus of a silent participant %v", got, mm[3])
+	if !slices.Equal(mm[2], got) {
+		t.Errorf("full mix %v differs from the mix-minus of a silent participant %v", got, mm[2])
 	}
-	if got, _ := Sum(out, nil, nil); !slices.Equal(got, make([]int16, 4)) {
-		t.Errorf("Sum of nothing = %v, want silence", got)
+	for i, own := range [][]int16{a, b} {
+		got, err := ClampMinus(make([]int16, 4), sum, own)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(got, mm[i]) {
+			t.Errorf("ClampMinus of participant %d = %v, MixMinus = %v", i, got, mm[i])
+		}
 	}
-	if _, err := Sum(out, [][]int16{{1, 2}}, nil); err == nil {
-		t.Error("short frame accepted")
+	// Two own frames (a participant with two streams): nothing is left.
+	if got, _ := ClampMinus(out, sum, a, b); !slices.Equal(got, make([]int16, 4)) {
+		t.Errorf("sum less both frames = %v, want silence", got)
+	}
+	if got, _ := ClampMinus(out, make([]int32, 4)); !slices.Equal(got, make([]int16, 4)) {
+		t.Errorf("mix of nothing = %v, want silence", got)
+	}
+	if _, err := ClampMinus(out, sum, []int16{1, 2}); err == nil {
+		t.Error("short own frame accepted")
 	}
 }
 
-func BenchmarkSum(b *testing.B) {
+func BenchmarkAccumulateClamp(b *testing.B) {
 	in := make([][]int16, 4)
 	for i := range in {
 		in[i] = make([]int16, 960)
@@ -171,6 +188,10 @@ func BenchmarkSum(b *testing.B) {
 	out := make([]int16, 960)
 	sum := make([]int32, 960)
 	for b.Loop() {
-		_, _ = Sum(out, in, sum)
+		clear(sum)
+		for _, f := range in {
+			Accumulate(sum, f)
+		}
+		_, _ = ClampMinus(out, sum)
 	}
 }

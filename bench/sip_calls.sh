@@ -12,19 +12,9 @@ fi
 CALLS=${1:-100}; N=${2:-10}; HOLD=${3:-20}; TALKERS=${TALKERS:-$N}
 here=$(cd "$(dirname "$0")" && pwd); BIN=${ROOMGATE_BIN:-$here/../bin/roomgate}
 dir=$(mktemp -d); trap 'kill $RG 2>/dev/null; [ -n "${KEEP:-}" ] || rm -rf "$dir"' EXIT
-cat >"$dir/rg.yaml" <<YAML
-http: {listen: 127.0.0.1:28080}
-data_dir: data
-log: {level: info, format: json}
-meeting: {embedded: {port: 27880, rtc_udp_port: 27882, rtc_tcp_port: 27881}}
-sip: {enabled: true, listen: 127.0.0.1:25060}
-debug: {pprof_listen: "127.0.0.1:26060"}
-media: {port_min: 42000, port_max: 43998, timeout: 10s}
-YAML
-"$BIN" serve --config "$dir/rg.yaml" >"$dir/out" 2>"$dir/log" & RG=$!
-until curl -sf http://127.0.0.1:28080/healthz >/dev/null; do sleep 0.1; done
-T=$(cat "$dir/data/api_token")
-ID=$(curl -s -H "Authorization: Bearer $T" -d '{"topic":"bench"}' http://127.0.0.1:28080/api/v1/meetings | python3 -c 'import json,sys;print(json.load(sys.stdin)["id"])')
+. "$here/lib.sh"
+start_gateway 28080 27880 25060 42000 43998 'log: {level: info, format: json}
+debug: {pprof_listen: "127.0.0.1:26060"}'
 cp "$here/sipp/uac_audio.xml" "$dir/"
 sox -n -r 8000 -c 1 -t ul "$dir/sine.ulaw" synth 30 sine 440 vol 0.5
 sox -n -r 8000 -c 1 -t ul "$dir/noise.ulaw" synth 30 whitenoise vol 0.001

@@ -10,18 +10,8 @@ fi
 N=${1:-3}; HOLD=${2:-20}; SIZE=${3:-1280x720}; FPS=${4:-30}
 here=$(cd "$(dirname "$0")" && pwd); repo=$here/..; BIN=${ROOMGATE_BIN:-$repo/bin/roomgate}
 dir=$(mktemp -d); trap 'pkill -P $$ baresip 2>/dev/null; kill $RG 2>/dev/null; [ -n "${KEEP:-}" ] || rm -rf "$dir"' EXIT
-cat >"$dir/rg.yaml" <<YAML
-http: {listen: 127.0.0.1:28180}
-data_dir: data
-log: {level: warn}
-meeting: {embedded: {port: 27980, rtc_udp_port: 27982, rtc_tcp_port: 27981}}
-sip: {enabled: true, listen: 127.0.0.1:25160}
-media: {port_min: 22000, port_max: 22998}
-YAML
-"$BIN" serve --config "$dir/rg.yaml" >"$dir/out" 2>"$dir/log" & RG=$!
-until curl -sf http://127.0.0.1:28180/healthz >/dev/null; do sleep 0.1; done
-T=$(cat "$dir/data/api_token")
-ID=$(curl -s -H "Authorization: Bearer $T" -d '{"topic":"bench"}' http://127.0.0.1:28180/api/v1/meetings | python3 -c 'import json,sys;print(json.load(sys.stdin)["id"])')
+. "$here/lib.sh"
+start_gateway 28180 27980 25160 22000 22998 'log: {level: warn}'
 sox -n -r 16000 -c 1 -b 16 "$dir/tone.wav" synth 120 sine 500 vol 0.3
 hz=$(getconf CLK_TCK); cpu() { awk '{print $14+$15}' /proc/$RG/stat; }
 

@@ -120,6 +120,9 @@ func newAudioPath(log *slog.Logger, sess *rtpsession.Session, codec media.Codec,
 		jb: jitter.New(jitter.Config{ClockRate: codec.ClockRate()}), in: in, toMeeting: enc, toRoom: out,
 		tsStep: uint32(codec.ClockRate() / 50), seq: uint16(time.Now().UnixNano()),
 	}
+	if g, ok := out.Encoder().(*audio.G722Encoder); ok {
+		a.heard.g722 = g // shares the meeting's G.722 stream while it does not talk
+	}
 	return a, nil
 }
 
@@ -254,9 +257,9 @@ func (a *audioPath) tick(n uint64, now time.Time) {
 		switch h := &a.heard; {
 		case h.own: // the room system talks: its own mix-minus, encoded here
 			a.toRoomBuf, err = a.toRoom.Encode(h.pcm48, a.toRoomBuf)
-		case len(h.enc) > 0: // the meeting's mix, encoded once for all G.711 calls
+		case h.shared: // the meeting's mix, encoded once for the calls with our codec
 			a.toRoomBuf = append(a.toRoomBuf[:0], h.enc...)
-		default: // the meeting's mix at our rate; the encoder keeps state per call
+		default: // the meeting's mix at our rate, encoded here (Opus; G.722 after talking)
 			a.toRoomBuf, err = a.toRoom.EncodeNative(h.pcm, a.toRoomBuf)
 		}
 	default:

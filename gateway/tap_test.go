@@ -129,8 +129,8 @@ func TestTapMixesOnceAndExcludesSelf(t *testing.T) {
 		if len(b.pcm) != 160 || len(b.enc) != 160 || !slices.Equal(b.enc, c.enc) {
 			t.Fatalf("tick %d: PCMU listeners got %d samples, %d bytes; same bytes: %v", n, len(b.pcm), len(b.enc), slices.Equal(b.enc, c.enc))
 		}
-		if len(d.pcm) != 320 || len(d.enc) != 0 {
-			t.Fatalf("tick %d: G.722 listener got %d samples at 16 kHz and %d encoded bytes (want 320, 0: it encodes itself)", n, len(d.pcm), len(d.enc))
+		if len(d.pcm) != 320 || len(d.enc) != 160 || !d.shared {
+			t.Fatalf("tick %d: G.722 listener got %d samples at 16 kHz and %d encoded bytes, shared %v (want 320, 160, true)", n, len(d.pcm), len(d.enc), d.shared)
 		}
 		pcmA, pcmB, pcmD = append(pcmA, a.pcm48...), append(pcmB, b.pcm...), append(pcmD, d.pcm...)
 	}
@@ -533,4 +533,73 @@ func TestTapForwardsOnlyShownCameras(t *testing.T) {
 	check("b left", wanted(6), map[string]bool{"web-1": true, "sip-a": false})
 	tap.remove(a)
 	check("no video calls", wanted(7), map[string]bool{"web-1": false})
+}
+
+func TestTapG722ForksAndRejoinsInQuiet(t *testing.T) {
+	tap := newTestTap()
+	tap.expect("sip-a")
+	web := opusTone(t, 60, 440)
+	a := heard{g722: audio.NewG722Encoder()}
+	var b heard
+	tone := make([]int16, 320)
+	for i := range tone {
+		tone[i] = int16(8000 * math.Sin(2*math.Pi*1000*float64(i)/16000))
+	}
+	n := uint64(0)
+	tick := func(webTalks, aTalks, bFirst bool) {
+		t.Helper()
+		n++
+		if webTalks {
+			tap.onAudio("web-1", "TR_w", uint16(n), uint32(n*960), web[n%60])
+		}
+		if bFirst {
+			_ = tap.hear(n, "sip-b", media.G722, &b)
+		}
+		if aTalks {
+			_ = tap.speak(n, "sip-a", tone, 16000)
+		}
+		if err := tap.hear(n, "sip-a", media.G722, &a); err != nil {
+			t.Fatal(err)
+		}
+		if !bFirst {
+			_ = tap.hear(n, "sip-b", media.G722, &b)
+		}
+	}
+	for range 5 {
+		tick(true, false, false)
+	}
+	if a.own || !a.shared || !a.onShared || !slices.Equal(a.enc, b.enc) {
+		t.Fatalf("a listener is not on the shared G.722 stream (own %v, shared %v)", a.own, a.shared)
+	}
+	// sip-a talks: from the next tick it hears its mix-minus with its own encoder,
+	// which starts in the state the room's decoder follows (the shared encoder's state
+	// after the last shared frame a was sent), whichever call asked for the mix first.
+	for _, bFirst := range []bool{true, false} {
+		tick(true, true, bFirst)         // a's frame is mixed from the next tick on
+		before := audio.NewG722Encoder() // the shared stream after the frame a was sent
+		before.CopyStateFrom(tap.mix.out[media.G722].g722)
+		tick(true, true, bFirst) // bFirst: the shared stream has moved on when a asks
+
+		if !a.own || a.onShared {
+			t.Fatalf("talking: own %v, on shared %v", a.own, a.onShared)
+		}
+		if !a.g722.SameState(before) {
+			t.Errorf("b first %v: the call's encoder did not take the shared stream's state", bFirst)
+		}
+		// It stops; the browser keeps talking: it stays on its own encoder (no hop
+		// while there is sound to spoil).
+		for range 4 {
+			tick(true, false, bFirst)
+		}
+		if a.own || a.shared || len(a.pcm) != 320 {
+			t.Fatalf("after talking, with the meeting loud: own %v, shared %v, %d samples", a.own, a.shared, len(a.pcm))
+		}
+		// The meeting goes quiet: back onto the shared stream.
+		for range 8 {
+			tick(false, false, bFirst)
+		}
+		if !a.shared || !a.onShared || !slices.Equal(a.enc, b.enc) {
+			t.Fatalf("in a quiet moment the call did not go back onto the shared stream (shared %v)", a.shared)
+		}
+	}
 }

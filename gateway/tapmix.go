@@ -95,25 +95,41 @@ type tapMix struct {
 	out    map[media.Codec]*sharedOut // the full mix per room codec
 }
 
-// sharedOut is the full mix at one codec's rate, and its encoding when the codec
-// keeps no state between frames.
+// sharedOut is the full mix at one codec's rate, and its encoding for G.711 and G.722.
+//
+// G.722 is ADPCM: the room system's decoder follows the encoder's state, and two
+// encoders never reach the same state (the tests measured it), so a call cannot hop
+// between the shared stream and its own without its decoder going wrong for a moment.
+// It hops without that: onto its own encoder by copying the shared encoder's state
+// (the decoder cannot tell), back onto the shared stream only while the meeting is
+// quiet (a mismatch in silence decodes as silence).
 type sharedOut struct {
-	n   uint64 // the tick pcm/enc belong to
-	rs  *resample.Resampler
-	enc audio.Encoder // nil for codecs with state (G.722, Opus): each call encodes
-	pcm []int16
-	buf []byte
+	n     uint64 // the tick pcm/enc belong to
+	rs    *resample.Resampler
+	enc   audio.Encoder      // nil for Opus: each call encodes
+	g722  *audio.G722Encoder // enc, for G.722
+	prev  *audio.G722Encoder // g722's state before this tick's frame
+	pcm   []int16
+	buf   []byte
+	quiet bool // the frame is below quietLevel
 }
 
 // heard is what one call hears in one tick.
 type heard struct {
 	// own: the call is itself among the mixed streams, and pcm48 is its mix-minus at
-	// 48 kHz. Otherwise pcm is the meeting's mix at the call's codec rate and, for a
-	// stateless codec, enc its encoding.
-	own   bool
-	pcm48 []int16
-	pcm   []int16
-	enc   []byte
+	// 48 kHz. Otherwise pcm is the meeting's mix at the call's codec rate and, when
+	// shared is set, enc its encoding to send as it is.
+	own    bool
+	pcm48  []int16
+	pcm    []int16
+	enc    []byte
+	shared bool
+
+	// G.722 calls: the call's own encoder (set by the call), and whether the room
+	// system's decoder follows the shared stream (kept by hear).
+	g722     *audio.G722Encoder
+	onShared bool
+	started  bool
 }
 
 // mixFrames are the 20 ms frames a stream may buffer: enough to ride out the jitter
@@ -181,7 +197,7 @@ func (t *meetingTap) hear(n uint64, self string, c media.Codec, h *heard) error 
 	defer t.mu.Unlock()
 	t.advance(n)
 	m := &t.mix
-	h.own = false
+	h.own, h.shared = false, false
 	t.ownFrames = t.ownFrames[:0]
 	for _, s := range t.streams {
 		if s.inMix && s.identity == self {
@@ -191,6 +207,18 @@ func (t *meetingTap) hear(n uint64, self string, c media.Codec, h *heard) error 
 	if len(t.ownFrames) > 0 {
 		// Mix-minus: everyone but the call itself.
 		h.own = true
+		if h.g722 != nil && h.onShared {
+			// Leave the shared G.722 stream where the room system's decoder is.
+			if sh := t.mix.out[c]; sh != nil {
+				if sh.n == n {
+					h.g722.CopyStateFrom(sh.prev)
+				} else {
+					h.g722.CopyStateFrom(sh.g722)
+				}
+			}
+			h.onShared = false
+		}
+		h.started = true
 		if cap(h.pcm48) < frame48 {
 			h.pcm48 = make([]int16, frame48)
 		}
@@ -204,7 +232,20 @@ func (t *meetingTap) hear(n uint64, self string, c media.Codec, h *heard) error 
 	}
 	h.pcm = append(h.pcm[:0], sh.pcm...)
 	h.enc = h.enc[:0]
-	if sh.enc != nil {
+	switch {
+	case sh.enc == nil: // Opus: every call encodes
+	case sh.g722 == nil: // G.711: no state
+		h.shared = true
+	default:
+		// G.722: a new call starts on the shared stream; one that had its own (it
+		// talked) goes back onto it in a quiet moment.
+		if !h.started || sh.quiet {
+			h.onShared = true
+		}
+		h.shared = h.onShared
+	}
+	h.started = true
+	if h.shared {
 		h.enc = append(h.enc, sh.buf...)
 	}
 	return nil
@@ -224,10 +265,14 @@ func (t *meetingTap) shared(c media.Codec) (*sharedOut, error) {
 			return nil, err
 		}
 		sh = &sharedOut{rs: rs}
-		if c == media.PCMU || c == media.PCMA {
+		switch c {
+		case media.PCMU, media.PCMA:
 			if sh.enc, err = audio.NewEncoder(c, audio.Config{}); err != nil {
 				return nil, err
 			}
+		case media.G722:
+			sh.g722, sh.prev = audio.NewG722Encoder(), audio.NewG722Encoder()
+			sh.enc = sh.g722
 		}
 		m.out[c] = sh
 	} else if sh.n == m.n {
@@ -241,6 +286,10 @@ func (t *meetingTap) shared(c media.Codec) (*sharedOut, error) {
 	}
 	sh.n = m.n
 	sh.pcm = sh.rs.Process(m.full, sh.pcm)
+	sh.quiet = levelDBov(sh.pcm) >= quietLevel
+	if sh.g722 != nil {
+		sh.prev.CopyStateFrom(sh.g722)
+	}
 	if sh.enc != nil {
 		var err error
 		if sh.buf, err = sh.enc.Encode(sh.pcm, sh.buf); err != nil {

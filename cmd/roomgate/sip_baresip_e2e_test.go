@@ -42,7 +42,8 @@ type baresip struct {
 type baresipOpts struct {
 	User       string // account user part
 	AnswerMode string // manual or auto
-	ToneHz     int    // microphone tone (8 kHz WAV)
+	ToneHz     int    // microphone tone (0: silence)
+	Codec      string // audio codec: pcmu (default) or g722
 	RTPMin     int    // first RTP port (100 ports; keep below 20000, where the gateways' ranges start)
 }
 
@@ -58,7 +59,14 @@ func startBaresip(t *testing.T, o baresipOpts) *baresip {
 		t.Fatal(err)
 	}
 	wav := filepath.Join(b.dir, "tone.wav")
-	if err := writeToneWAV(wav, 8000, o.ToneHz, 60*time.Second); err != nil {
+	if o.Codec == "" {
+		o.Codec = "pcmu"
+	}
+	wavRate := 8000
+	if o.Codec == "g722" {
+		wavRate = 16000
+	}
+	if err := writeToneWAV(wav, wavRate, o.ToneHz, 60*time.Second); err != nil {
 		t.Fatal(err)
 	}
 	tmpl, err := os.ReadFile(filepath.Join(repoDir(t), "testdata", "sip", "baresip", "config.tmpl"))
@@ -73,7 +81,7 @@ func startBaresip(t *testing.T, o baresipOpts) *baresip {
 		"@AUDIO_WAV@", wav,
 		"@REC_DIR@", filepath.Join(b.dir, "rec"),
 	).Replace(string(tmpl))
-	acc := fmt.Sprintf("<sip:%s@127.0.0.1:%d>;regint=0;answermode=%s;audio_codecs=pcmu\n", o.User, b.SIPPort, o.AnswerMode)
+	acc := fmt.Sprintf("<sip:%s@127.0.0.1:%d>;regint=0;answermode=%s;audio_codecs=%s\n", o.User, b.SIPPort, o.AnswerMode, o.Codec)
 	for name, body := range map[string]string{"config": cfg, "accounts": acc, "contacts": ""} {
 		if err := os.WriteFile(filepath.Join(b.dir, name), []byte(body), 0o644); err != nil {
 			t.Fatal(err)

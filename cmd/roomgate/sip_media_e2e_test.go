@@ -252,16 +252,19 @@ func TestE2ESIPBaresipMeeting(t *testing.T) {
 	}
 }
 
-// TestE2ESIPRoomSystemsHearEachOther: two baresip room systems (1000 Hz and 440 Hz
-// tones) in one meeting, nobody else. Each hears the other's tone and not its own —
-// the gateway mixes its own calls' audio for each other directly, not through the
-// meeting core — and decodes the other's H.264.
+// TestE2ESIPRoomSystemsHearEachOther: three baresip room systems in one meeting,
+// nobody else: a PCMU room with a 1000 Hz tone, a G.722 room with a 440 Hz tone and a
+// silent G.722 room. Each talking room hears the other's tone and not its own — the
+// gateway mixes its own calls' audio for each other directly, not through the meeting
+// core — and the silent room hears both, on the G.722 stream the gateway encodes once
+// for the rooms that do not talk. All decode the H.264 they are sent.
 func TestE2ESIPRoomSystemsHearEachOther(t *testing.T) {
 	g := startSIPGateway(t, "")
-	id, _, _ := g.meeting(t, map[string]any{"topic": "two rooms"})
+	id, _, _ := g.meeting(t, map[string]any{"topic": "three rooms"})
 	rooms := []*baresip{
 		startBaresip(t, baresipOpts{User: "room-a", AnswerMode: "manual", ToneHz: 1000, RTPMin: 12000}),
-		startBaresip(t, baresipOpts{User: "room-b", AnswerMode: "manual", ToneHz: 440, RTPMin: 12200}),
+		startBaresip(t, baresipOpts{User: "room-b", AnswerMode: "manual", ToneHz: 440, RTPMin: 12200, Codec: "g722"}),
+		startBaresip(t, baresipOpts{User: "room-c", AnswerMode: "manual", ToneHz: 0, RTPMin: 12400, Codec: "g722"}),
 	}
 	var seen []string
 	for _, r := range rooms {
@@ -271,8 +274,9 @@ func TestE2ESIPRoomSystemsHearEachOther(t *testing.T) {
 		}
 		p := g.waitSIPParticipant(t, id, 15*time.Second, seen...)
 		seen = append(seen, fmt.Sprint(p["identity"]))
+		t.Logf("joined: %v", p)
 	}
-	time.Sleep(8 * time.Second) // both record each other
+	time.Sleep(8 * time.Second) // all record each other
 	for _, r := range rooms {
 		r.command("hangup", "")
 		if _, err := r.waitEvent("CALL_CLOSED", 10*time.Second); err != nil {
@@ -286,15 +290,29 @@ func TestE2ESIPRoomSystemsHearEachOther(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := []float64{440, 1000}[i] // the other room's tone
-		tone := dominantTone(samples, rate)
-		t.Logf("room %d recorded %.1f s: %+v (want %.0f Hz)", i, float64(len(samples))/float64(rate), tone, want)
 		keepArtifacts(t, file, fmt.Sprintf("sip-room-%d-received.wav", i))
-		if tone.LoudWindows < 10 || math.Abs(tone.Hz-want) > 0.05*want+15 || tone.PeakShare < 0.5 {
-			t.Errorf("room %d hears %+v, want the other room's %.0f Hz tone and not its own", i, tone, want)
-		}
 		if !videoDecoded(r.log()) {
 			t.Errorf("room %d decoded no H.264 from the gateway; log tail:\n%s", i, lastN(r.log(), 3000))
+		}
+		if i == 2 {
+			// The silent room: both tones, neither far below the other.
+			x := make([]float64, 0, len(samples))
+			for _, v := range samples[min(len(samples), rate):] { // past the first second
+				x = append(x, float64(v))
+			}
+			p440, p1k := goertzelPower(x, rate, 440), goertzelPower(x, rate, 1000)
+			ratio := 10 * math.Log10(p440/p1k)
+			t.Logf("room %d (silent, G.722) recorded %.1f s at %d Hz: 440 Hz vs 1000 Hz %.1f dB", i, float64(len(samples))/float64(rate), rate, ratio)
+			if math.IsNaN(ratio) || math.Abs(ratio) > 10 || dominantTone(samples, rate).LoudWindows < 10 {
+				t.Errorf("the silent room does not hear both rooms: 440 Hz vs 1000 Hz %.1f dB", ratio)
+			}
+			continue
+		}
+		want := []float64{440, 1000}[i] // the other talking room's tone
+		tone := dominantTone(samples, rate)
+		t.Logf("room %d recorded %.1f s at %d Hz: %+v (want %.0f Hz)", i, float64(len(samples))/float64(rate), rate, tone, want)
+		if tone.LoudWindows < 10 || math.Abs(tone.Hz-want) > 0.05*want+15 || tone.PeakShare < 0.5 {
+			t.Errorf("room %d hears %+v, want the other room's %.0f Hz tone and not its own", i, tone, want)
 		}
 	}
 }

@@ -99,6 +99,9 @@ func NewOutbound(c media.Codec, cfg Config, inRate int) (*Outbound, error) {
 	return &Outbound{enc: enc, rs: rs}, nil
 }
 
+// Encoder is the chain's encoder.
+func (o *Outbound) Encoder() Encoder { return o.enc }
+
 // EncodeNative encodes one frame that is already at the codec's rate into dst[:0]
 // (a mix resampled once for many streams).
 func (o *Outbound) EncodeNative(pcm []int16, dst []byte) ([]byte, error) {

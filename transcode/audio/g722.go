@@ -54,6 +54,15 @@ func NewG722Encoder() *G722Encoder {
 // SampleRate implements Encoder.
 func (*G722Encoder) SampleRate() int { return 16000 }
 
+// CopyStateFrom puts e in o's state: from now on e encodes what o would, so a decoder
+// that followed o's stream can follow e's without a glitch.
+func (e *G722Encoder) CopyStateFrom(o *G722Encoder) { *e.enc = *o.enc }
+
+// SameState reports whether e and o are in the same state (they encode the same input
+// to the same bytes from now on). G.722's adaptation leaks, so two encoders fed the
+// same signal reach the same state after a while, whatever they started from.
+func (e *G722Encoder) SameState(o *G722Encoder) bool { return *e.enc == *o.enc }
+
 // Encode implements Encoder. pcm must hold an even number of samples.
 func (e *G722Encoder) Encode(pcm []int16, dst []byte) ([]byte, error) {
 	if len(pcm)%2 != 0 {

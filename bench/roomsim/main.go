@@ -1,0 +1,470 @@
+// Command roomsim is a light room-system simulator for gateway benchmarks: it
+// places N SIP calls to one meeting with the gateway's own SIP stack and
+// sends G.722 audio (a pre-encoded sine tone) and, optionally, H.264 video
+// replayed from a pre-encoded Annex B file, so that the CPU spent on the
+// caller side stays small next to the gateway being measured.
+//
+// Usage:
+//
+//	roomsim -gw 127.0.0.1:25160 -meeting 123456789 -n 10 -d 20s -video clip.h264
+//
+// The file must carry an access unit delimiter (NAL type 9) before every
+// access unit (x264 aud=1). Calls start -stagger apart; all of them are held
+// for -d after the last one started, then hung up together. roomsim prints
+// "started: N established: K" once every call has its outcome, one line per
+// call at the end and a summary "calls: N established: K"; it exits non-zero
+// if a call failed to establish.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"math"
+	"math/rand/v2"
+	"net"
+	"net/netip"
+	"os"
+	"os/signal"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/pion/rtp"
+
+	"github.com/roomgate/roomgate/sip"
+	"github.com/roomgate/roomgate/sip/sdp"
+	"github.com/roomgate/roomgate/transcode/audio"
+	"github.com/roomgate/roomgate/transcode/h264"
+	"github.com/roomgate/roomgate/transcode/media"
+)
+
+const (
+	ptG722 = 9
+	ptH264 = 96
+	// audioFrames is how many 20 ms G.722 frames are pre-encoded and looped
+	// (1 s: a whole number of periods for any integer tone frequency).
+	audioFrames = 50
+)
+
+type options struct {
+	gw, meeting, video, bind string
+	n, fps, rtpBase          int
+	tone                     float64
+	talkers                  int
+	hold, stagger            time.Duration
+}
+
+func main() {
+	var o options
+	flag.StringVar(&o.gw, "gw", "127.0.0.1:25160", "gateway SIP host:port")
+	flag.StringVar(&o.meeting, "meeting", "", "meeting ID (SIP user part)")
+	flag.IntVar(&o.n, "n", 10, "number of calls")
+	flag.DurationVar(&o.hold, "d", 20*time.Second, "hold duration after the last call started")
+	flag.StringVar(&o.video, "video", "", "Annex B H.264 file to send (x264 aud=1); empty: audio only")
+	flag.IntVar(&o.fps, "fps", 30, "video frame rate")
+	flag.StringVar(&o.bind, "bind", "127.0.0.1", "local IP for SIP and RTP")
+	flag.IntVar(&o.rtpBase, "rtp-base", 30000, "first local RTP port (4 per call: audio RTP/RTCP, video RTP/RTCP)")
+	flag.Float64Var(&o.tone, "tone", 500, "audio tone frequency in Hz")
+	flag.IntVar(&o.talkers, "talkers", -1, "calls that send the tone (the first ones); the others send room noise at about −65 dBov. -1: all")
+	flag.DurationVar(&o.stagger, "stagger", 200*time.Millisecond, "delay between call starts")
+	flag.Parse()
+	if err := run(o); err != nil {
+		fmt.Fprintln(os.Stderr, "roomsim:", err)
+		os.Exit(1)
+	}
+}
+
+func run(o options) error {
+	if o.meeting == "" {
+		return errors.New("-meeting is required")
+	}
+	if o.n < 1 || o.fps < 1 || o.fps > 120 {
+		return errors.New("-n must be ≥ 1 and -fps in 1..120")
+	}
+	bindIP, err := netip.ParseAddr(o.bind)
+	if err != nil {
+		return fmt.Errorf("-bind: %w", err)
+	}
+	audioPayloads, err := encodeTone(o.tone, 0.3)
+	if err != nil {
+		return err
+	}
+	quietPayloads, err := encodeTone(0, 0)
+	if err != nil {
+		return err
+	}
+	var frames [][][]byte
+	if o.video != "" {
+		if frames, err = loadVideo(o.video); err != nil {
+			return err
+		}
+		fmt.Printf("video: %s, %d access units\n", o.video, len(frames))
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	svc, err := sip.New(sip.Config{Listen: net.JoinHostPort(o.bind, "0"), UserAgent: "roomsim", RingTimeout: 15 * time.Second}, nil, log)
+	if err != nil {
+		return err
+	}
+	if err := svc.Start(ctx); err != nil {
+		return err
+	}
+	defer svc.Close()
+
+	calls := make([]*simCall, o.n)
+	var started sync.WaitGroup
+	mediaCtx, stopMedia := context.WithCancel(ctx)
+	defer stopMedia()
+	for i := range calls {
+		if i > 0 {
+			select {
+			case <-time.After(o.stagger):
+			case <-ctx.Done():
+			}
+		}
+		c := &simCall{idx: i + 1, opts: &o, bind: bindIP, audio: audioPayloads, frames: frames, done: make(chan struct{})}
+		if o.talkers >= 0 && i >= o.talkers {
+			c.audio = quietPayloads
+		}
+		calls[i] = c
+		started.Add(1)
+		go c.run(ctx, mediaCtx, svc, &started)
+	}
+	started.Wait()
+	est := 0
+	for _, c := range calls {
+		if c.established {
+			est++
+		}
+	}
+	fmt.Printf("started: %d established: %d\n", o.n, est)
+
+	select {
+	case <-time.After(o.hold):
+	case <-ctx.Done():
+	}
+	stopMedia()
+	var hung sync.WaitGroup
+	for _, c := range calls {
+		hung.Add(1)
+		go func() { defer hung.Done(); c.hangup() }()
+	}
+	hung.Wait()
+
+	for _, c := range calls {
+		fmt.Println(c.report())
+	}
+	fmt.Printf("calls: %d established: %d\n", o.n, est)
+	if est != o.n {
+		return fmt.Errorf("%d of %d calls failed to establish", o.n-est, o.n)
+	}
+	return nil
+}
+
+// encodeTone pre-encodes one second of a sine tone (amplitude amp of full scale) as
+// 20 ms G.722 frames; hz 0 gives room noise at about −65 dBov instead. The second
+// second is kept: G.722 is ADPCM, and an encoder that has already run over the same
+// loop is in the state it ends in, so the loop repeats without a glitch (a glitch
+// every second would read as a room that talks).
+func encodeTone(hz, amp float64) ([][]byte, error) {
+	enc, err := audio.NewEncoder(media.G722, audio.Config{})
+	if err != nil {
+		return nil, err
+	}
+	rate := enc.SampleRate() // 16 kHz
+	n := media.SamplesPerFrame(rate, media.FrameDuration)
+	pcm := make([][]int16, audioFrames)
+	rng := rand.New(rand.NewPCG(1, 2))
+	for f := range pcm {
+		pcm[f] = make([]int16, n)
+		for i := range pcm[f] {
+			t := float64(f*n+i) / float64(rate)
+			if hz == 0 {
+				pcm[f][i] = int16(rng.NormFloat64() * 18) // ≈ −65 dBov RMS
+				continue
+			}
+			pcm[f][i] = int16(amp * 32767 * math.Sin(2*math.Pi*hz*t))
+		}
+	}
+	out := make([][]byte, audioFrames)
+	for range 2 {
+		for f := range out {
+			if out[f], err = enc.Encode(pcm[f], nil); err != nil {
+				return nil, fmt.Errorf("g722: %w", err)
+			}
+		}
+	}
+	return out, nil
+}
+
+// loadVideo reads an Annex B file and returns the RTP payloads of each
+// access unit (packetization-mode 1), ready to replay.
+func loadVideo(path string) ([][][]byte, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var aus [][][]byte
+	var cur [][]byte
+	for _, nal := range h264.SplitAnnexB(b) {
+		if h264.NALType(nal) == h264.NALAUD {
+			if len(cur) > 0 {
+				aus = append(aus, cur)
+			}
+			cur = nil
+			continue
+		}
+		cur = append(cur, nal)
+	}
+	if len(cur) > 0 {
+		aus = append(aus, cur)
+	}
+	if len(aus) == 0 {
+		return nil, fmt.Errorf("%s: no H.264 access units", path)
+	}
+	if !h264.IsKeyframe(aus[0]) {
+		return nil, fmt.Errorf("%s: does not start with an IDR picture", path)
+	}
+	p := &h264.Packetizer{Mode: 1, MTU: h264.DefaultMTU}
+	frames := make([][][]byte, 0, len(aus))
+	for i, au := range aus {
+		pl, err := p.Packetize(au, nil)
+		if err != nil {
+			return nil, fmt.Errorf("access unit %d: %w", i, err)
+		}
+		if len(pl) > 0 {
+			frames = append(frames, pl)
+		}
+	}
+	return frames, nil
+}
+
+// counter counts packets and bytes arriving on one socket.
+type counter struct{ pkts, bytes atomic.Uint64 }
+
+type simCall struct {
+	idx    int
+	opts   *options
+	bind   netip.Addr
+	audio  [][]byte
+	frames [][][]byte
+
+	out         *sip.OutboundCall
+	established bool
+	err         error
+
+	socks              [4]*net.UDPConn // audio RTP, audio RTCP, video RTP, video RTCP
+	rx                 [4]counter
+	audioTx, videoTx   uint64
+	audioTxB, videoTxB uint64
+	kfReq              atomic.Uint64
+	media              sync.WaitGroup // the drain goroutines
+	done               chan struct{}  // closed when run returns
+}
+
+func (c *simCall) video() bool { return len(c.frames) > 0 }
+
+// run places the call, reports its outcome through started, then sends
+// media until mediaCtx ends.
+func (c *simCall) run(ctx, mediaCtx context.Context, svc *sip.Service, started *sync.WaitGroup) {
+	defer close(c.done)
+	ok := false
+	defer func() {
+		if !ok {
+			started.Done()
+		}
+	}()
+	base := c.opts.rtpBase + 4*(c.idx-1)
+	for i := range c.socks {
+		if i >= 2 && !c.video() {
+			break
+		}
+		s, err := net.ListenUDP("udp", net.UDPAddrFromAddrPort(netip.AddrPortFrom(c.bind, uint16(base+i))))
+		if err != nil {
+			c.err = err
+			return
+		}
+		_ = s.SetReadBuffer(1 << 20)
+		c.socks[i] = s
+	}
+	offer := c.offer(base)
+	name := "roomsim" + strconv.Itoa(c.idx)
+	out, err := svc.Dial(ctx, sip.DialParams{
+		URI: "sip:" + c.opts.meeting + "@" + c.opts.gw, Offer: offer, FromUser: name, DisplayName: "Room " + strconv.Itoa(c.idx),
+		Events: sip.Events{OnKeyframeRequest: func() { c.kfReq.Add(1) }},
+	})
+	if err != nil {
+		c.err = err
+		return
+	}
+	c.out = out
+	wctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	if err := out.Wait(wctx); err != nil {
+		c.err = err
+		out.Cancel()
+		return
+	}
+	res, err := sdp.ParseAnswer(offer, out.AnswerSDP())
+	if err != nil {
+		c.err = err
+		return
+	}
+	var aDst, vDst netip.AddrPort
+	if res.Audio != nil {
+		aDst = res.Audio.Remote
+	}
+	if res.Video != nil {
+		vDst = res.Video.Remote
+	}
+	if !aDst.IsValid() || (c.video() && !vDst.IsValid()) {
+		c.err = fmt.Errorf("answer lacks audio or video address (audio %v, video %v)", aDst, vDst)
+		return
+	}
+	c.established, ok = true, true
+	for i, s := range c.socks {
+		if s != nil {
+			c.media.Add(1)
+			go c.drain(s, &c.rx[i])
+		}
+	}
+	started.Done()
+	c.send(mediaCtx, aDst, vDst)
+}
+
+// offer is the SDP a room system would send: G.722 only and, with video,
+// H.264 Constrained Baseline 3.1 on PT 96 in packetization-mode 1 only.
+// sdp.BuildOffer always offers H.264 as PT 97 (mode 1) plus PT 98 (mode 0)
+// and adds telephone-event per Capabilities, so this offer is written by
+// hand; the answer is read with sdp.ParseAnswer.
+func (c *simCall) offer(base int) []byte {
+	ip := c.bind.String()
+	id := strconv.FormatUint(rand.Uint64()>>2, 10)
+	s := "v=0\r\no=roomsim " + id + " 1 IN IP4 " + ip + "\r\ns=roomsim\r\nc=IN IP4 " + ip + "\r\nt=0 0\r\n" +
+		"m=audio " + strconv.Itoa(base) + " RTP/AVP 9\r\na=rtpmap:9 G722/8000\r\na=ptime:20\r\na=sendrecv\r\n"
+	if c.video() {
+		s += "m=video " + strconv.Itoa(base+2) + " RTP/AVP 96\r\nb=AS:2500\r\n" +
+			"a=rtpmap:96 H264/90000\r\na=fmtp:96 profile-level-id=42e01f;packetization-mode=1\r\n" +
+			"a=rtcp-fb:96 nack\r\na=rtcp-fb:96 nack pli\r\na=rtcp-fb:96 ccm fir\r\na=sendrecv\r\n"
+	}
+	return []byte(s)
+}
+
+func (c *simCall) drain(s *net.UDPConn, n *counter) {
+	defer c.media.Done()
+	buf := make([]byte, 2048)
+	for {
+		k, err := s.Read(buf)
+		if err != nil {
+			if errors.Is(err, net.ErrClosed) {
+				return
+			}
+			continue
+		}
+		n.pkts.Add(1)
+		n.bytes.Add(uint64(k))
+	}
+}
+
+// send paces audio every 20 ms and video every 1/fps until ctx ends.
+func (c *simCall) send(ctx context.Context, aDst, vDst netip.AddrPort) {
+	buf := make([]byte, 1500)
+	ah := rtp.Header{Version: 2, PayloadType: ptG722, SequenceNumber: uint16(rand.Uint32()), SSRC: rand.Uint32(), Timestamp: rand.Uint32()}
+	vh := rtp.Header{Version: 2, PayloadType: ptH264, SequenceNumber: uint16(rand.Uint32()), SSRC: rand.Uint32()}
+	vts0 := rand.Uint32()
+	aTick := time.NewTicker(media.FrameDuration)
+	defer aTick.Stop()
+	var vTick <-chan time.Time
+	if c.video() && vDst.IsValid() {
+		t := time.NewTicker(time.Second / time.Duration(c.opts.fps))
+		defer t.Stop()
+		vTick = t.C
+	}
+	aStep := media.G722.TimestampsPerFrame(media.FrameDuration) // 160
+	af, vf := 0, uint64(0)
+	write := func(h *rtp.Header, payload []byte, dst netip.AddrPort, sock *net.UDPConn) int {
+		n, err := h.MarshalTo(buf)
+		if err != nil {
+			return 0
+		}
+		n += copy(buf[n:], payload)
+		if _, err := sock.WriteToUDPAddrPort(buf[:n], dst); err != nil {
+			return 0
+		}
+		return n
+	}
+	sendVideo := func() {
+		frame := c.frames[vf%uint64(len(c.frames))]
+		vh.Timestamp = vts0 + uint32(vf*90000/uint64(c.opts.fps))
+		for i, p := range frame {
+			vh.Marker = i == len(frame)-1
+			if n := write(&vh, p, vDst, c.socks[2]); n > 0 {
+				c.videoTx++
+				c.videoTxB += uint64(n)
+			}
+			vh.SequenceNumber++
+		}
+		vf++
+	}
+	if vTick != nil {
+		sendVideo() // start with the IDR picture right away
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-aTick.C:
+			if n := write(&ah, c.audio[af%len(c.audio)], aDst, c.socks[0]); n > 0 {
+				c.audioTx++
+				c.audioTxB += uint64(n)
+			}
+			af++
+			ah.SequenceNumber++
+			ah.Timestamp += aStep
+		case <-vTick:
+			sendVideo()
+		}
+	}
+}
+
+// hangup runs once media stopped: waits for the sender, sends BYE and
+// closes the sockets.
+func (c *simCall) hangup() {
+	<-c.done
+	if c.out != nil && c.established {
+		if err := c.out.Bye(""); err != nil && c.err == nil {
+			c.err = err
+		}
+	}
+	for _, s := range c.socks {
+		if s != nil {
+			s.Close()
+		}
+	}
+	c.media.Wait()
+}
+
+func (c *simCall) report() string {
+	est := "no"
+	if c.established {
+		est = "yes"
+	}
+	s := fmt.Sprintf("call %2d: established %s  audio tx %d (%d kB) rx %d (%d kB)", c.idx, est,
+		c.audioTx, c.audioTxB/1000, c.rx[0].pkts.Load(), c.rx[0].bytes.Load()/1000)
+	if c.video() {
+		s += fmt.Sprintf("  video tx %d (%d kB) rx %d (%d kB)", c.videoTx, c.videoTxB/1000,
+			c.rx[2].pkts.Load(), c.rx[2].bytes.Load()/1000)
+	}
+	s += fmt.Sprintf("  rtcp rx %d/%d  keyframe req (INFO) %d", c.rx[1].pkts.Load(), c.rx[3].pkts.Load(), c.kfReq.Load())
+	if c.err != nil {
+		s += "  error: " + c.err.Error()
+	}
+	return s
+}

@@ -29,10 +29,11 @@ const frame48 = meetingRate / 50
 // audioPath carries one call's audio both ways:
 //
 //	room system RTP → jitter buffer → decode → Opus (at the codec's rate) → meeting
-//	meeting (decoded once per meeting by its tap) → mixer (all but the room system) → codec → RTP
+//	                                        └─► the meeting's tap (the other room systems)
+//	the tap's mix of the meeting (all but this room system) → codec → RTP
 //
-// One 20 ms tick (run) drives both directions, so the room system gets a steady
-// stream even when the meeting is silent.
+// One 20 ms tick of the audio clock (start) drives both directions, so the room system
+// gets a steady stream even when the meeting is silent.
 type audioPath struct {
 	log     *slog.Logger
 	sess    *rtpsession.Session

@@ -1,0 +1,62 @@
+package bridge
+
+import (
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/pion/rtp"
+)
+
+// A subscriber with a Subscribe filter (the meeting tap) takes only the tracks the
+// filter accepts — from participants who were there before it joined and from those
+// who come later — and SetVideoWanted pauses and resumes the video it takes.
+func TestSubscribeFilterAndVideoWanted(t *testing.T) {
+	c := startCore(t)
+	audio := opusTone(t, 50)
+	video := packetize(testFrames(10, 176, 144), 1000)
+	early := join(t, c, "early", Params{NoSubscribe: true})
+	defer startSender(t, early, audio, video).Stop()
+
+	var mu sync.Mutex
+	audioFrom, videoFrom := map[string]int{}, map[string]int{}
+	tap := join(t, c, "tap", Params{NoAudio: true, NoVideo: true,
+		Subscribe: func(identity string, video bool) bool { return video || identity != "early" }})
+	tap.OnAudio(func(identity, _ string, _ uint16, _ uint32, _ []byte) {
+		mu.Lock()
+		audioFrom[identity]++
+		mu.Unlock()
+	})
+	tap.OnVideo(func(identity, _ string, _ *rtp.Packet) {
+		mu.Lock()
+		videoFrom[identity]++
+		mu.Unlock()
+	})
+	late := join(t, c, "late", Params{NoSubscribe: true})
+	defer startSender(t, late, audio, video).Stop()
+
+	count := func(m map[string]int, id string) int {
+		mu.Lock()
+		defer mu.Unlock()
+		return m[id]
+	}
+	waitUntil(t, "late's audio and both videos", 20*time.Second, func() bool {
+		return count(audioFrom, "late") > 20 && count(videoFrom, "late") > 5 && count(videoFrom, "early") > 5
+	})
+	if n := count(audioFrom, "early"); n != 0 {
+		t.Errorf("%d audio packets of a participant the filter refuses", n)
+	}
+
+	// Only late's camera is wanted: early's stops, late's flows.
+	tap.SetVideoWanted(func(identity, _ string) bool { return identity == "late" })
+	time.Sleep(time.Second) // packets already on their way
+	e0, l0 := count(videoFrom, "early"), count(videoFrom, "late")
+	time.Sleep(2 * time.Second)
+	e1, l1 := count(videoFrom, "early"), count(videoFrom, "late")
+	if e1 != e0 || l1 <= l0 {
+		t.Errorf("after pausing early's video: early %d → %d packets, late %d → %d", e0, e1, l0, l1)
+	}
+	// Resumed: early's video comes back (from its next keyframe).
+	tap.SetVideoWanted(nil)
+	waitUntil(t, "early's video resumed", 20*time.Second, func() bool { return count(videoFrom, "early") > e1 })
+}

@@ -37,7 +37,8 @@ func newFrameClock(period time.Duration) *frameClock {
 
 // add calls f every period with the tick number and the frame's due time (a late
 // clock calls f for every frame that is due, in order). The returned remove stops the
-// calls; when it returns, f is not running and will not run again.
+// calls; when it returns, f is not running and will not run again (so f must not call
+// remove itself: it would wait for itself).
 func (c *frameClock) add(f func(n uint64, at time.Time)) (remove func()) {
 	s := &clockSub{f: f}
 	c.mu.Lock()

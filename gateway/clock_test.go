@@ -133,3 +133,38 @@ func TestFrameClockSpreadsManySubscribers(t *testing.T) {
 		t.Errorf("%d ticks skipped or repeated a frame number", bad.Load())
 	}
 }
+
+func TestFrameClockRemoveWaitsForRunningTick(t *testing.T) {
+	c := newFrameClock(time.Millisecond)
+	entered, release := make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	var after atomic.Int64
+	var removed atomic.Bool
+	remove := c.add(func(uint64, time.Time) {
+		if removed.Load() {
+			after.Add(1)
+		}
+		once.Do(func() {
+			close(entered)
+			<-release
+		})
+	})
+	<-entered // a tick is running, blocked
+	done := make(chan struct{})
+	go func() {
+		remove()
+		removed.Store(true)
+		close(done)
+	}()
+	select {
+	case <-done:
+		t.Fatal("remove returned while the subscriber's tick was still running")
+	case <-time.After(50 * time.Millisecond):
+	}
+	close(release)
+	<-done
+	time.Sleep(10 * time.Millisecond)
+	if n := after.Load(); n != 0 {
+		t.Errorf("%d ticks after remove returned", n)
+	}
+}

@@ -220,16 +220,16 @@ func (a *audioPath) tick(n uint64, now time.Time) {
 			} else {
 				a.quiet = 0
 			}
-			send := true
-			if q := a.quiet - quietHangover; q > 0 {
+			talking, send := a.quiet <= quietHangover, true
+			if talking {
+				a.enc, err = a.toMeeting.Encode(a.pcmIn[:inFrame], a.enc)
+			} else {
 				// Silence: skip the encoder (the costliest step of a call) and send
 				// Opus's own silence frame, only every dtxEvery frames.
 				a.enc = append(a.enc[:0], opusSilence...)
-				send = (q-1)%dtxEvery == 0
-			} else {
-				a.enc, err = a.toMeeting.Encode(a.pcmIn[:inFrame], a.enc)
+				send = (a.quiet-quietHangover-1)%dtxEvery == 0
 			}
-			if err == nil && a.src != nil && a.quiet <= quietHangover {
+			if err == nil && talking && a.src != nil {
 				_ = a.src.speak(n, a.self, a.pcmIn[:inFrame], a.toMeeting.SampleRate())
 			}
 			if err == nil && send {

@@ -13,9 +13,9 @@ import (
 // does it. Every 20 ms (tick n of the audio clock, the same frame for every call) the
 // tap takes one frame of each decoded stream and sums them once. A room system that is
 // not itself among those streams — in a meeting, all but the few who talk — hears
-// exactly that sum, so it is resampled to each codec's rate once and, for G.711 (no
-// encoder state), encoded once, for all of them. A room system that is among the
-// streams gets its own mix-minus (the sum less its own audio) and encodes it itself.
+// exactly that sum, so it is resampled to each codec's rate once and, for G.711 and
+// G.722, encoded once, for all of them. A room system that is among the streams gets
+// its own mix-minus (the sum less its own audio) and encodes it itself.
 
 // The audio of the gateway's own calls does not travel through the meeting core to
 // reach the other room systems: the tap does not subscribe to it (subscribes) and each
@@ -111,7 +111,7 @@ type sharedOut struct {
 	prev  *audio.G722Encoder // g722's state before this tick's frame
 	pcm   []int16
 	buf   []byte
-	quiet bool // the frame is below quietLevel
+	quiet bool // G.722: the frame is below quietLevel
 }
 
 // heard is what one call hears in one tick.
@@ -126,10 +126,10 @@ type heard struct {
 	shared bool
 
 	// G.722 calls: the call's own encoder (set by the call), and whether the room
-	// system's decoder follows the shared stream (kept by hear).
-	g722     *audio.G722Encoder
-	onShared bool
-	started  bool
+	// system's decoder follows it rather than the shared stream (kept by hear; a new
+	// call starts on the shared stream).
+	g722   *audio.G722Encoder
+	ownEnc bool
 }
 
 // mixFrames are the 20 ms frames a stream may buffer: enough to ride out the jitter
@@ -207,7 +207,7 @@ func (t *meetingTap) hear(n uint64, self string, c media.Codec, h *heard) error 
 	if len(t.ownFrames) > 0 {
 		// Mix-minus: everyone but the call itself.
 		h.own = true
-		if h.g722 != nil && h.onShared {
+		if h.g722 != nil && !h.ownEnc {
 			// Leave the shared G.722 stream where the room system's decoder is.
 			if sh := t.mix.out[c]; sh != nil {
 				if sh.n == n {
@@ -216,9 +216,8 @@ func (t *meetingTap) hear(n uint64, self string, c media.Codec, h *heard) error 
 					h.g722.CopyStateFrom(sh.g722)
 				}
 			}
-			h.onShared = false
+			h.ownEnc = true
 		}
-		h.started = true
 		if cap(h.pcm48) < frame48 {
 			h.pcm48 = make([]int16, frame48)
 		}
@@ -230,21 +229,18 @@ func (t *meetingTap) hear(n uint64, self string, c media.Codec, h *heard) error 
 	if err != nil {
 		return err
 	}
-	h.pcm = append(h.pcm[:0], sh.pcm...)
-	h.enc = h.enc[:0]
 	switch {
 	case sh.enc == nil: // Opus: every call encodes
 	case sh.g722 == nil: // G.711: no state
 		h.shared = true
 	default:
-		// G.722: a new call starts on the shared stream; one that had its own (it
-		// talked) goes back onto it in a quiet moment.
-		if !h.started || sh.quiet {
-			h.onShared = true
-		}
-		h.shared = h.onShared
+		// G.722: a call that had its own encoder (it talked) goes back onto the
+		// shared stream in a quiet moment.
+		h.ownEnc = h.ownEnc && !sh.quiet
+		h.shared = !h.ownEnc
 	}
-	h.started = true
+	h.pcm = append(h.pcm[:0], sh.pcm...)
+	h.enc = h.enc[:0]
 	if h.shared {
 		h.enc = append(h.enc, sh.buf...)
 	}
@@ -286,8 +282,8 @@ func (t *meetingTap) shared(c media.Codec) (*sharedOut, error) {
 	}
 	sh.n = m.n
 	sh.pcm = sh.rs.Process(m.full, sh.pcm)
-	sh.quiet = levelDBov(sh.pcm) >= quietLevel
 	if sh.g722 != nil {
+		sh.quiet = levelDBov(sh.pcm) >= quietLevel
 		sh.prev.CopyStateFrom(sh.g722)
 	}
 	if sh.enc != nil {

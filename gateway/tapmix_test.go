@@ -222,7 +222,7 @@ func TestTapG722ForksAndRejoinsInQuiet(t *testing.T) {
 	for range 5 {
 		tick(true, false, false)
 	}
-	if a.own || !a.shared || !a.onShared || !slices.Equal(a.enc, b.enc) {
+	if a.own || !a.shared || a.ownEnc || !slices.Equal(a.enc, b.enc) {
 		t.Fatalf("a listener is not on the shared G.722 stream (own %v, shared %v)", a.own, a.shared)
 	}
 	// sip-a talks: from the next tick it hears its mix-minus with its own encoder,
@@ -234,8 +234,8 @@ func TestTapG722ForksAndRejoinsInQuiet(t *testing.T) {
 		before.CopyStateFrom(tap.mix.out[media.G722].g722)
 		tick(true, true, bFirst) // bFirst: the shared stream has moved on when a asks
 
-		if !a.own || a.onShared {
-			t.Fatalf("talking: own %v, on shared %v", a.own, a.onShared)
+		if !a.own || !a.ownEnc {
+			t.Fatalf("talking: own %v, on shared %v", a.own, !a.ownEnc)
 		}
 		if !a.g722.SameState(before) {
 			t.Errorf("b first %v: the call's encoder did not take the shared stream's state", bFirst)
@@ -252,7 +252,7 @@ func TestTapG722ForksAndRejoinsInQuiet(t *testing.T) {
 		for range 8 {
 			tick(false, false, bFirst)
 		}
-		if !a.shared || !a.onShared || !slices.Equal(a.enc, b.enc) {
+		if !a.shared || a.ownEnc || !slices.Equal(a.enc, b.enc) {
 			t.Fatalf("in a quiet moment the call did not go back onto the shared stream (shared %v)", a.shared)
 		}
 	}

@@ -49,7 +49,19 @@ func TestSubscribeFilterAndVideoWanted(t *testing.T) {
 
 	// Only late's camera is wanted: early's stops, late's flows.
 	tap.SetVideoWanted(func(identity, _ string) bool { return identity == "late" })
-	time.Sleep(time.Second) // packets already on their way
+	// The pause takes a signalling round trip, and packets already on their way still
+	// come: wait until early's count holds still for half a second (a loaded machine
+	// may take a while), then watch it for two more.
+	prev := -1
+	waitUntil(t, "early's video paused", 20*time.Second, func() bool {
+		n := count(videoFrom, "early")
+		if n == prev {
+			return true
+		}
+		prev = n
+		time.Sleep(500 * time.Millisecond)
+		return false
+	})
 	e0, l0 := count(videoFrom, "early"), count(videoFrom, "late")
 	time.Sleep(2 * time.Second)
 	e1, l1 := count(videoFrom, "early"), count(videoFrom, "late")

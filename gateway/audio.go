@@ -120,6 +120,10 @@ func newAudioPath(log *slog.Logger, sess *rtpsession.Session, codec media.Codec,
 		log: log, sess: sess, codec: codec, pt: pt, tePT: tePT, onDigit: onDigit,
 		jb: jitter.New(jitter.Config{ClockRate: codec.ClockRate()}), in: in, toMeeting: enc, toRoom: out,
 		tsStep: uint32(codec.ClockRate() / 50), seq: uint16(time.Now().UnixNano()),
+		// A call starts out quiet: it talks from its first loud frame, not for its
+		// first quietHangover frames whatever they hold (a G.722 room that "talked" at
+		// answer would leave the shared stream until the meeting falls silent).
+		quiet: quietHangover + 1,
 	}
 	if g, ok := out.Encoder().(*audio.G722Encoder); ok {
 		a.heard.g722 = g // shares the meeting's G.722 stream while it does not talk

@@ -43,12 +43,13 @@ type meetingTap struct {
 	viewing map[string]string // camera each call with video shows, by the call's identity ("": none yet)
 	applyMu sync.Mutex        // orders SetVideoWanted calls
 
-	mu        sync.Mutex
-	streams   map[string]*tapStream // by track SID
-	speakers  map[string]bool       // the meeting core's loudest speakers; nil before the first report
-	mix       tapMix                // the current 20 ms of the meeting's audio
-	local     map[string]bool       // identities of this gateway's calls in the meeting
-	ownFrames [][]int16             // scratch for hear
+	mu          sync.Mutex
+	streams     map[string]*tapStream // by track SID
+	speakers    map[string]bool       // the meeting core's loudest speakers; nil before the first report
+	speakerList []string              // its last report, loudest first
+	mix         tapMix                // the current 20 ms of the meeting's audio
+	local       map[string]bool       // identities of this gateway's calls in the meeting
+	ownFrames   [][]int16             // scratch for hear
 }
 
 // tapListener is one call's side of a tap.
@@ -115,6 +116,14 @@ func (t *meetingTap) add(l tapListener) {
 	t.applyVideoLimit(next)
 	if _, ok := l.videoLimit(); ok {
 		t.show(l.tapIdentity(), "")
+	}
+	// The meeting core reports speakers only when they change: a call that joins
+	// while someone talks starts with the current list.
+	t.mu.Lock()
+	ids := t.speakerList
+	t.mu.Unlock()
+	if len(ids) > 0 {
+		l.activeSpeakers(ids)
 	}
 }
 
@@ -269,7 +278,7 @@ func (t *meetingTap) onSpeakers(ids []string) {
 		next[id] = true
 	}
 	t.mu.Lock()
-	t.speakers = next
+	t.speakers, t.speakerList = next, ids
 	t.mu.Unlock()
 	for _, l := range *t.listeners.Load() {
 		l.activeSpeakers(ids)

@@ -246,3 +246,63 @@ func TestTapForwardsOnlyShownCameras(t *testing.T) {
 	tap.remove(a)
 	check("no video calls", wanted(7), map[string]bool{"web-1": false})
 }
+
+// A call that joins while someone talks learns the current speakers at once: the
+// meeting core reports them only when they change.
+func TestTapHandsCurrentSpeakersToALateCall(t *testing.T) {
+	tap := newTestTap()
+	a := newFakeListener("sip-a")
+	tap.add(a)
+	tap.onSpeakers([]string{"web-1", "sip-a"})
+	late := newFakeListener("sip-late")
+	tap.add(late)
+	if len(late.speakers) != 1 || !slices.Equal(late.speakers[0], []string{"web-1", "sip-a"}) {
+		t.Errorf("late call got speakers %v, want [[web-1 sip-a]]", late.speakers)
+	}
+	if len(a.speakers) != 1 {
+		t.Errorf("the first call got %d speaker reports, want 1", len(a.speakers))
+	}
+}
+
+// recordingKeyframer is the tap as a video path sees it: it records what is shown.
+type recordingKeyframer struct {
+	mu    sync.Mutex
+	shown []string
+}
+
+func (k *recordingKeyframer) RequestKeyframe(string) error { return nil }
+func (k *recordingKeyframer) show(_, identity string) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.shown = append(k.shown, identity)
+}
+
+// A room system sees the loudest participant other than itself; while it is the
+// loudest itself it keeps showing the previous speaker, unless it shows nobody yet.
+func TestVideoShowsTheLoudestOther(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		showing string
+		ids     []string
+		want    string
+	}{
+		{"someone else talks", "web-1", []string{"web-2", "sip-self"}, "web-2"},
+		{"already shown", "web-2", []string{"web-2"}, "web-2"},
+		{"self loudest keeps the previous speaker", "web-1", []string{"sip-self", "web-2"}, "web-1"},
+		{"self loudest, nobody shown yet: the next", "", []string{"sip-self", "web-2"}, "web-2"},
+		{"only self", "", []string{"sip-self"}, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			kf := &recordingKeyframer{}
+			v := newVideoPath(slog.New(slog.DiscardHandler), nil, 96, 1, 0, nil)
+			v.self, v.kf, v.speaker = "sip-self", kf, tc.showing
+			v.speakersChanged(tc.ids)
+			if v.speaker != tc.want {
+				t.Errorf("shows %q, want %q", v.speaker, tc.want)
+			}
+			if switched := tc.want != tc.showing; switched != (len(kf.shown) == 1) {
+				t.Errorf("tap told %v (switch expected: %v)", kf.shown, switched)
+			}
+		})
+	}
+}

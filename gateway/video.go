@@ -30,9 +30,10 @@ type videoPath struct {
 	requestFromRoom func()
 
 	// room system → meeting
-	inDepack *h264.Depacketizer
-	inPack   h264.Packetizer
-	inSeq    uint16
+	inDepack  *h264.Depacketizer
+	inPack    h264.Packetizer
+	inSeq     uint16
+	unwatched bool // nobody in the meeting receives the video: it is dropped unread
 
 	mu      sync.Mutex
 	br      *bridge.Bridge // the call's participant: publishes the room system's video
@@ -98,18 +99,34 @@ func (v *videoPath) readLoop() {
 		if pkt.PayloadType != v.pt {
 			continue
 		}
+		v.mu.Lock()
+		br := v.br
+		v.mu.Unlock()
+		if br != nil && !br.VideoWatched() {
+			// Nobody in the meeting receives the room system's camera: drop it
+			// unread. The stream we publish resumes with the next sequence number.
+			if !v.unwatched {
+				v.unwatched = true
+				v.log.Debug("video not watched in the meeting: not sent")
+			}
+			continue
+		}
+		if v.unwatched {
+			// Somebody watches again and needs a keyframe; what the depacketizer
+			// holds from before the pause is stale.
+			v.unwatched = false
+			v.inDepack = h264.NewDepacketizer(h264.DepacketizerConfig{})
+			v.log.Debug("video watched again: keyframe requested")
+			if v.requestFromRoom != nil {
+				v.requestFromRoom()
+			}
+		}
 		aus, err := v.inDepack.Push(pkt.SequenceNumber, pkt.Timestamp, pkt.Marker, pkt.Payload)
 		if v.inDepack.TakeKeyframeRequest() && v.requestFromRoom != nil {
 			v.requestFromRoom()
 		}
-		if err != nil {
-			continue
-		}
-		v.mu.Lock()
-		br := v.br
-		v.mu.Unlock()
-		if br == nil {
-			continue // not admitted yet (IVR, waiting room)
+		if err != nil || br == nil {
+			continue // br nil: not admitted yet (IVR, waiting room)
 		}
 		for _, au := range aus {
 			if !au.Complete {
@@ -128,17 +145,27 @@ func (v *videoPath) readLoop() {
 	}
 }
 
-// speakersChanged follows the meeting's active speaker (loudest first).
+// speakersChanged follows the meeting's active speaker (loudest first): the room
+// system sees the loudest participant other than itself. While it is the loudest
+// itself it keeps what it shows (the previous speaker) unless it shows nobody yet.
 func (v *videoPath) speakersChanged(ids []string) {
-	if len(ids) == 0 {
-		return
-	}
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	if v.kf == nil || ids[0] == v.self || ids[0] == v.speaker {
+	if v.kf == nil {
 		return
 	}
-	v.switchTo(ids[0])
+	for _, id := range ids {
+		if id == v.self {
+			if v.speaker != "" {
+				return
+			}
+			continue
+		}
+		if id != v.speaker {
+			v.switchTo(id)
+		}
+		return
+	}
 }
 
 // switchTo makes identity the forwarded camera (v.mu held).

@@ -28,6 +28,7 @@ import (
 
 	lksdk "github.com/livekit/server-sdk-go/v2"
 	"github.com/pion/rtp"
+	uatomic "go.uber.org/atomic"
 )
 
 // ErrClosed is returned by writes after Close.
@@ -109,6 +110,7 @@ type Bridge struct {
 	audioPub *lksdk.LocalTrackPublication
 	video    *lksdk.LocalTrack
 	videoPub *lksdk.LocalTrackPublication
+	videoOff *uatomic.Bool // the SDK's flag: nobody receives our video (nil: unknown)
 
 	limitMu sync.Mutex
 	limit   VideoLimit                         // for subscribed video (SetVideoLimit)

@@ -2,7 +2,9 @@ package bridge
 
 import (
 	"fmt"
+	"reflect"
 	"time"
+	"unsafe"
 
 	"github.com/livekit/protocol/livekit"
 	lksdk "github.com/livekit/server-sdk-go/v2"
@@ -10,6 +12,7 @@ import (
 	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
 	"github.com/pion/webrtc/v4/pkg/media"
+	uatomic "go.uber.org/atomic"
 )
 
 // H264Fmtp is what the published video track announces: constrained baseline level 3.1
@@ -37,6 +40,11 @@ func (b *Bridge) publishAudio(name string) error {
 }
 
 func (b *Bridge) publishVideo(name string) error {
+	// One layer, published the way simulcast is: the meeting core then tells the
+	// publisher which layers anybody receives (dynacast), and the SDK marks ours
+	// disabled while nobody does — a room system's camera nobody watches costs the
+	// gateway and the meeting core nothing (see VideoWatched). The layer is LOW so that
+	// any subscription enables it, whatever quality the subscriber asks for.
 	t, err := lksdk.NewLocalTrack(webrtc.RTPCodecCapability{
 		MimeType:    webrtc.MimeTypeH264,
 		ClockRate:   90000,
@@ -44,16 +52,44 @@ func (b *Bridge) publishVideo(name string) error {
 		RTCPFeedback: []webrtc.RTCPFeedback{
 			{Type: "nack"}, {Type: "nack", Parameter: "pli"}, {Type: "ccm", Parameter: "fir"},
 		},
-	}, lksdk.WithRTCPHandler(b.onPublisherRTCP))
+	}, lksdk.WithRTCPHandler(b.onPublisherRTCP),
+		lksdk.WithSimulcast("TR_"+b.room.LocalParticipant.Identity()+"_"+name,
+			&livekit.VideoLayer{Quality: livekit.VideoQuality_LOW, Width: 1280, Height: 720}))
 	if err != nil {
 		return fmt.Errorf("video track: %w", err)
 	}
-	pub, err := b.room.LocalParticipant.PublishTrack(t, &lksdk.TrackPublicationOptions{Name: name, Source: livekit.TrackSource_CAMERA})
+	pub, err := b.room.LocalParticipant.PublishSimulcastTrack([]*lksdk.LocalTrack{t},
+		&lksdk.TrackPublicationOptions{Name: name, Source: livekit.TrackSource_CAMERA})
 	if err != nil {
 		return fmt.Errorf("publish video: %w", err)
 	}
 	b.video, b.videoPub = t, pub
+	if b.videoOff = layerDisabledFlag(t); b.videoOff == nil {
+		b.log.Warn("cannot follow whether the meeting watches the video (LiveKit SDK changed): it is always sent")
+	}
 	return nil
+}
+
+// layerDisabledFlag is the SDK's own "layer disabled" flag of a simulcast track, which
+// it sets from the meeting core's subscribed-quality updates but only consults when it
+// paces samples itself (a sample provider); a track fed RTP, like ours, must read it.
+// The SDK exports no reader, so it is found by reflection; nil if the field is not
+// there as expected (then the video is always sent). TestVideoSentOnlyWhileWatched
+// guards it against the pinned SDK version.
+func layerDisabledFlag(t *lksdk.LocalTrack) *uatomic.Bool {
+	f := reflect.ValueOf(t).Elem().FieldByName("disabled")
+	if !f.IsValid() || f.Type() != reflect.TypeFor[uatomic.Bool]() {
+		return nil
+	}
+	return (*uatomic.Bool)(unsafe.Pointer(f.UnsafeAddr()))
+}
+
+// VideoWatched reports whether anybody in the meeting receives the room system's
+// video. While nobody does, the call layer need not write it (WriteVideoRTP drops it
+// anyway); when it turns true again, the call should ask the room system for a
+// keyframe, which the new receiver needs.
+func (b *Bridge) VideoWatched() bool {
+	return b.videoOff == nil || !b.videoOff.Load()
 }
 
 // onPublisherRTCP sees the SFU's RTCP for our video track. LiveKit forwards a
@@ -112,7 +148,7 @@ func (b *Bridge) WriteVideoRTP(pkt *rtp.Packet) error {
 	if b.closed.Load() {
 		return ErrClosed
 	}
-	if b.video == nil {
+	if b.video == nil || !b.VideoWatched() {
 		return nil
 	}
 	if pkt.Extension {

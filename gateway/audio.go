@@ -4,7 +4,7 @@ import (
 	"errors"
 	"log/slog"
 	"math"
-	"net"
+	"net/netip"
 	"slices"
 	"sync"
 	"time"
@@ -64,6 +64,10 @@ type audioPath struct {
 	toRoomBuf []byte       // encoded frame for the room system, reused
 	arrivals  [128]arrival // recent packets' arrival times, by sequence number
 	latency   []time.Duration
+
+	// Reading the room system's RTP (drain, on the clock's goroutine only).
+	drained     func(*rtp.Packet, netip.AddrPort, time.Time)
+	drainFailed bool // logged once
 }
 
 // arrival is when an RTP packet came in.
@@ -158,17 +162,16 @@ func (a *audioPath) play(pcm48 []int16) {
 	a.mu.Unlock()
 }
 
-// readLoop receives the room system's RTP until the session closes.
-func (a *audioPath) readLoop() {
-	for {
-		pkt, _, err := a.sess.ReadRTP()
-		if err != nil {
-			if !errors.Is(err, net.ErrClosed) && !errors.Is(err, rtpsession.ErrClosed) {
-				a.log.Debug("audio read ended", "err", err)
-			}
-			return
-		}
-		a.receive(pkt, time.Now())
+// drain takes the room system's RTP that arrived since the last tick, each packet with
+// the time it arrived: the audio is read on the clock's tick, not by a goroutine that
+// wakes for every packet (rtpsession.DrainRTP).
+func (a *audioPath) drain() {
+	if a.drained == nil {
+		a.drained = func(pkt *rtp.Packet, _ netip.AddrPort, at time.Time) { a.receive(pkt, at) }
+	}
+	if err := a.sess.DrainRTP(a.drained); err != nil && !errors.Is(err, rtpsession.ErrClosed) && !a.drainFailed {
+		a.drainFailed = true
+		a.log.Warn("reading the room system's audio failed", "err", err)
 	}
 }
 
@@ -206,6 +209,7 @@ func (a *audioPath) start() (stop func()) {
 // tick handles one 20 ms frame: n is the audio clock's frame number (the same frame
 // for every call, so the meeting is mixed once per frame), now when it is due.
 func (a *audioPath) tick(n uint64, now time.Time) {
+	a.drain() // before a.mu: receive takes it
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	// Room system → meeting.

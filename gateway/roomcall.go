@@ -99,9 +99,7 @@ func (rc *roomCall) start(res *sdp.Result, opt mediaOptions, onDigit func(byte),
 	if rc.apath, err = newAudioPath(rc.log, rc.audio, codec, res.Audio.Codec.PT, te, onDigit); err != nil {
 		return err
 	}
-	rc.wg.Add(1)
-	go func() { defer rc.wg.Done(); rc.apath.readLoop() }()
-	rc.stopAudio = rc.apath.start()
+	rc.stopAudio = rc.apath.start() // reads the room system's audio on the clock's tick
 
 	if v := res.Video; v != nil {
 		rc.video, err = rtpsession.New(rtpsession.Config{RTP: rc.pairs[1].RTP, RTCP: rc.pairs[1].RTCP,

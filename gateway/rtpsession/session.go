@@ -20,6 +20,7 @@ import (
 	"net"
 	"net/netip"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/pion/rtcp"
@@ -129,8 +130,11 @@ type Session struct {
 	lastSentTS     uint32
 	lastSentTime   time.Time
 	closed         bool
-	rtpBuf         []byte // WriteRTP's marshal buffer, under mu
-	readBuf        []byte // ReadRTP's, used by its one caller
+	rtpBuf         []byte          // WriteRTP's marshal buffer, under mu
+	readBuf        []byte          // ReadRTP's and DrainRTP's, used by their one caller
+	raw            syscall.RawConn // the RTP socket, for DrainRTP
+	rawErr         error           // why raw is nil
+	oob            []byte          // DrainRTP's control-message buffer
 
 	done      chan struct{}
 	wg        sync.WaitGroup
@@ -171,6 +175,7 @@ func New(cfg Config) (*Session, error) {
 		s.cfg.CNAME = fmt.Sprintf("roomgate-%08x", s.ssrc)
 	}
 	s.recv.clockRate = cfg.ClockRate
+	s.prepareDrain()
 	s.setRemoteLocked(cfg.Remote, cfg.RemoteRTCP)
 	s.started = s.now()
 	s.nextReport = s.started.Add(s.jittered())
@@ -297,7 +302,11 @@ func (s *Session) ReadRTP() (*rtp.Packet, netip.AddrPort, error) {
 
 // received updates latching, statistics and the media timer for one RTP packet.
 func (s *Session) received(pkt *rtp.Packet, src netip.AddrPort) {
-	now := s.now()
+	s.receivedAt(pkt, src, s.now())
+}
+
+// receivedAt is received for a packet that arrived at now.
+func (s *Session) receivedAt(pkt *rtp.Packet, src netip.AddrPort, now time.Time) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	switch {

@@ -54,18 +54,10 @@ func (s *Session) DrainRTP(f func(pkt *rtp.Packet, src netip.AddrPort, at time.T
 				}
 			}
 			src := unmap(sockaddrAddrPort(from))
-			b := s.readBuf[:n]
-			if n >= 2 && b[0]>>6 == 2 && b[1] >= 192 && b[1] <= 223 {
-				s.handleRTCP(b, src)
-				continue
+			if pkt := s.datagram(s.readBuf[:n], src); pkt != nil {
+				s.receivedAt(pkt, src, at)
+				f(pkt, src, at)
 			}
-			pkt := &rtp.Packet{}
-			if err := pkt.Unmarshal(append([]byte(nil), b...)); err != nil || pkt.Version != 2 {
-				s.log.Debug("dropping non-RTP datagram", "src", src, "len", n)
-				continue
-			}
-			s.receivedAt(pkt, src, at)
-			f(pkt, src, at)
 		}
 	})
 	if err == nil {

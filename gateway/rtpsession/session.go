@@ -284,20 +284,28 @@ func (s *Session) ReadRTP() (*rtp.Packet, netip.AddrPort, error) {
 			return nil, src, fmt.Errorf("read rtp: %w", err)
 		}
 		src = unmap(src)
-		b := buf[:n]
-		if n >= 2 && b[0]>>6 == 2 && b[1] >= 192 && b[1] <= 223 {
-			s.handleRTCP(b, src)
-			continue
+		if pkt := s.datagram(buf[:n], src); pkt != nil {
+			s.received(pkt, src)
+			return pkt, src, nil
 		}
-		pkt := &rtp.Packet{}
-		// Unmarshal aliases its input: give the packet its own bytes.
-		if err := pkt.Unmarshal(append([]byte(nil), b...)); err != nil || pkt.Version != 2 {
-			s.log.Debug("dropping non-RTP datagram", "src", src, "len", n)
-			continue
-		}
-		s.received(pkt, src)
-		return pkt, src, nil
 	}
+}
+
+// datagram sorts what arrived on the RTP port: RTCP (multiplexed, RFC 5761 §4: packet
+// types 192–223) is handled here, RTP is returned owning its bytes, anything else is
+// dropped (nil for both).
+func (s *Session) datagram(b []byte, src netip.AddrPort) *rtp.Packet {
+	if len(b) >= 2 && b[0]>>6 == 2 && b[1] >= 192 && b[1] <= 223 {
+		s.handleRTCP(b, src)
+		return nil
+	}
+	pkt := &rtp.Packet{}
+	// Unmarshal aliases its input: give the packet its own bytes.
+	if err := pkt.Unmarshal(append([]byte(nil), b...)); err != nil || pkt.Version != 2 {
+		s.log.Debug("dropping non-RTP datagram", "src", src, "len", len(b))
+		return nil
+	}
+	return pkt
 }
 
 // received updates latching, statistics and the media timer for one RTP packet.

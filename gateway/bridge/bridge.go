@@ -9,8 +9,9 @@
 // ICE: server-sdk-go builds its pion SettingEngine itself and offers no hook for
 // SettingEngine.SetIncludeLoopbackCandidate, so the bridge host needs one non-loopback
 // interface for a host candidate (every real host has one; the tests make a veth pair
-// in their own network namespace). The ICE servers are the ones LiveKit hands out:
-// configure the meeting core's STUN servers, or LiveKit falls back to public ones.
+// in their own network namespace). The ICE servers are the ones LiveKit hands out: the
+// embedded core hands out the configured STUN servers, or a loopback address that
+// answers none (rooms/core); an external LiveKit its own list, public ones by default.
 //
 // The bridge does no transcoding and has no notion of the room system's signalling:
 // the gateway's call layer feeds it Opus frames and H.264 RTP and routes what it

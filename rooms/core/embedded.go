@@ -154,6 +154,24 @@ func (n *embeddedNode) stop() {
 	})
 }
 
+// stunServers is the STUN list the node hands its clients. LiveKit falls back to
+// Google's public servers when it has none, and the gateway's own clients (one per
+// call) would query them on every join. Without configured servers the list names a
+// loopback address instead — the node's own RTC port, which answers no STUN request
+// that lacks ICE credentials: a client gathers no server-reflexive candidate, which it
+// does not need (the node is reached at its host candidates), and no packet leaves the
+// machine. Browsers take their list from the gateway's /info, not from this one.
+func stunServers(cfg EmbeddedConfig) []string {
+	if len(cfg.STUNServers) > 0 {
+		return cfg.STUNServers
+	}
+	port := cfg.RTCUDPPort
+	if port == 0 {
+		port = 9 // discard
+	}
+	return []string{net.JoinHostPort("127.0.0.1", strconv.Itoa(port))}
+}
+
 // lkConfig builds LiveKit's configuration through its own YAML decoder, so that its
 // defaults and validation apply exactly as for a stand-alone livekit-server.
 func lkConfig(cfg EmbeddedConfig, key, secret string) (*lkconfig.Config, error) {
@@ -170,9 +188,7 @@ func lkConfig(cfg EmbeddedConfig, key, secret string) (*lkconfig.Config, error) 
 	if cfg.LoopbackCandidates && cfg.NodeIP != "" && net.ParseIP(cfg.NodeIP).IsLoopback() {
 		rtc["ips"] = map[string]any{"includes": []string{cfg.NodeIP + "/32"}}
 	}
-	if len(cfg.STUNServers) > 0 {
-		rtc["stun_servers"] = cfg.STUNServers
-	}
+	rtc["stun_servers"] = stunServers(cfg)
 	m := map[string]any{
 		"port":           cfg.Port,
 		"bind_addresses": cfg.BindAddresses,

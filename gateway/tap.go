@@ -43,6 +43,8 @@ type meetingTap struct {
 	viewing map[string]string // camera each call with video shows, by the call's identity ("": none yet)
 	applyMu sync.Mutex        // orders SetVideoWanted calls
 
+	speakMu sync.Mutex // orders speaker reports to the calls (onSpeakers, add)
+
 	mu          sync.Mutex
 	streams     map[string]*tapStream // by track SID
 	speakers    map[string]bool       // the meeting core's loudest speakers; nil before the first report
@@ -118,7 +120,10 @@ func (t *meetingTap) add(l tapListener) {
 		t.show(l.tapIdentity(), "")
 	}
 	// The meeting core reports speakers only when they change: a call that joins
-	// while someone talks starts with the current list.
+	// while someone talks starts with the current list (under speakMu, so that a
+	// report arriving meanwhile is not overtaken by the older list).
+	t.speakMu.Lock()
+	defer t.speakMu.Unlock()
 	t.mu.Lock()
 	ids := t.speakerList
 	t.mu.Unlock()
@@ -277,6 +282,8 @@ func (t *meetingTap) onSpeakers(ids []string) {
 		}
 		next[id] = true
 	}
+	t.speakMu.Lock()
+	defer t.speakMu.Unlock()
 	t.mu.Lock()
 	t.speakers, t.speakerList = next, ids
 	t.mu.Unlock()

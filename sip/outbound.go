@@ -293,7 +293,6 @@ func (c *OutboundCall) established(tx sip.ClientTransaction, res *sip.Response) 
 func (c *OutboundCall) fail(err *DialError) {
 	c.result = err
 	c.progress(Progress{State: ProgressFailed, Status: err.Status, Reason: err.Reason})
-	close(c.answered)
 	r := EndRejected
 	if err.Status == 487 {
 		r = EndCanceled
@@ -301,7 +300,8 @@ func (c *OutboundCall) fail(err *DialError) {
 	if err.Timeout {
 		r = EndRingTimeout
 	}
-	c.end(r)
+	c.end(r) // before Wait returns: a caller reads EndReason next
+	close(c.answered)
 }
 
 // Wait blocks until the call is answered (nil) or fails (*DialError).

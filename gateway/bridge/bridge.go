@@ -102,7 +102,7 @@ type handlers struct {
 
 // Bridge is one call's participant in the meeting.
 type Bridge struct {
-	log       *slog.Logger
+	logp      atomic.Pointer[slog.Logger] // see logger
 	room      *lksdk.Room
 	h         handlers
 	subscribe func(identity string, video bool) bool
@@ -127,10 +127,11 @@ type Bridge struct {
 // Join connects to the meeting and publishes the room system's tracks. The bridge is
 // ready to write when Join returns.
 func Join(ctx context.Context, p Params) (_ *Bridge, err error) {
-	b := &Bridge{log: p.Log, subscribe: p.Subscribe}
-	if b.log == nil {
-		b.log = slog.New(slog.DiscardHandler)
+	b := &Bridge{subscribe: p.Subscribe}
+	if p.Log == nil {
+		p.Log = slog.New(slog.DiscardHandler)
 	}
+	b.logp.Store(p.Log)
 	timeout := p.ConnectTimeout
 	if timeout == 0 {
 		timeout = 10 * time.Second
@@ -155,7 +156,9 @@ func Join(ctx context.Context, p Params) (_ *Bridge, err error) {
 			b.Close()
 		}
 	}()
-	b.log = b.log.With("meeting", b.room.Name(), "identity", b.room.LocalParticipant.Identity())
+	// Callbacks may already run (a track subscribed while joining): they read the
+	// logger through logp.
+	b.logp.Store(b.logger().With("meeting", b.room.Name(), "identity", b.room.LocalParticipant.Identity()))
 	if b.subscribe != nil {
 		// Tracks published before we joined (those published later come through
 		// OnTrackPublished).
@@ -177,7 +180,7 @@ func Join(ctx context.Context, p Params) (_ *Bridge, err error) {
 			return nil, err
 		}
 	}
-	b.log.Info("joined meeting")
+	b.logger().Info("joined meeting")
 	return b, nil
 }
 
@@ -187,6 +190,10 @@ func orDefault(s, d string) string {
 	}
 	return s
 }
+
+// logger is the bridge's logger; Join adds the meeting and identity once joined, while
+// the SDK's callbacks may already be running.
+func (b *Bridge) logger() *slog.Logger { return b.logp.Load() }
 
 // Identity is the bridge's participant identity.
 func (b *Bridge) Identity() string { return b.room.LocalParticipant.Identity() }
@@ -251,7 +258,7 @@ func (b *Bridge) roomCallback() *lksdk.RoomCallback {
 		if b.closed.Load() {
 			return
 		}
-		b.log.Info("removed from meeting", "reason", reason)
+		b.logger().Info("removed from meeting", "reason", reason)
 		if f := b.h.disconnected.Load(); f != nil {
 			(*f)(string(reason))
 		}
@@ -260,7 +267,7 @@ func (b *Bridge) roomCallback() *lksdk.RoomCallback {
 }
 
 func (b *Bridge) participantEvent(e ParticipantEvent) {
-	b.log.Debug("participant event", "event", e.Kind, "participant", e.Identity)
+	b.logger().Debug("participant event", "event", e.Kind, "participant", e.Identity)
 	if f := b.h.participant.Load(); f != nil {
 		(*f)(e)
 	}
@@ -274,6 +281,6 @@ func (b *Bridge) Close() {
 		b.readersMu.Unlock()
 		b.room.Disconnect()
 		b.readers.Wait()
-		b.log.Info("left meeting")
+		b.logger().Info("left meeting")
 	})
 }

@@ -103,7 +103,7 @@ func (b *Bridge) applyWanted(pub *lksdk.RemoteTrackPublication, identity string)
 		return
 	}
 	pub.SetEnabled(on)
-	b.log.Debug("video forwarding", "participant", identity, "track", pub.SID(), "enabled", on)
+	b.logger().Debug("video forwarding", "participant", identity, "track", pub.SID(), "enabled", on)
 }
 
 // applyLimit selects pub's layer under the current limit.
@@ -123,8 +123,8 @@ func (b *Bridge) applyLimit(pub *lksdk.RemoteTrackPublication, identity string) 
 		return
 	}
 	if err := pub.SetVideoQuality(q); err != nil {
-		b.log.Debug("set video quality", "participant", identity, "err", err)
+		b.logger().Debug("set video quality", "participant", identity, "err", err)
 		return
 	}
-	b.log.Debug("video layer chosen", "participant", identity, "track", pub.SID(), "quality", q, "max_fs", limit.MaxFS, "max_bitrate", limit.MaxBitrate)
+	b.logger().Debug("video layer chosen", "participant", identity, "track", pub.SID(), "quality", q, "max_fs", limit.MaxFS, "max_bitrate", limit.MaxBitrate)
 }

@@ -44,7 +44,9 @@ func (b *Bridge) publishVideo(name string) error {
 	// publisher which layers anybody receives (dynacast), and the SDK marks ours
 	// disabled while nobody does — a room system's camera nobody watches costs the
 	// gateway and the meeting core nothing (see VideoWatched). The layer is LOW so that
-	// any subscription enables it, whatever quality the subscriber asks for.
+	// any subscription enables it, whatever quality the subscriber asks for; its size
+	// is nominal (the room system's own size is in its SPS): with one layer the meeting
+	// core has nothing to choose between.
 	t, err := lksdk.NewLocalTrack(webrtc.RTPCodecCapability{
 		MimeType:    webrtc.MimeTypeH264,
 		ClockRate:   90000,
@@ -65,7 +67,7 @@ func (b *Bridge) publishVideo(name string) error {
 	}
 	b.video, b.videoPub = t, pub
 	if b.videoOff = layerDisabledFlag(t); b.videoOff == nil {
-		b.log.Warn("cannot follow whether the meeting watches the video (LiveKit SDK changed): it is always sent")
+		b.logger().Warn("cannot follow whether the meeting watches the video (LiveKit SDK changed): it is always sent")
 	}
 	return nil
 }
@@ -186,7 +188,7 @@ func (b *Bridge) onTrackMuted(pub lksdk.TrackPublication, p lksdk.Participant, m
 	if b.audioMuted.Swap(muted) == muted {
 		return // our own SetAudioMuted
 	}
-	b.log.Info("audio mute changed by meeting", "muted", muted)
+	b.logger().Info("audio mute changed by meeting", "muted", muted)
 	if f := b.h.muted.Load(); f != nil {
 		(*f)(muted)
 	}

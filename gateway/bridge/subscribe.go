@@ -20,7 +20,7 @@ var ErrNoVideo = errors.New("participant has no subscribed video")
 func (b *Bridge) onTrackSubscribed(track *webrtc.TrackRemote, pub *lksdk.RemoteTrackPublication, rp *lksdk.RemoteParticipant) {
 	identity := rp.Identity()
 	mime := track.Codec().MimeType
-	log := b.log.With("participant", identity, "track", pub.SID(), "codec", mime)
+	log := b.logger().With("participant", identity, "track", pub.SID(), "codec", mime)
 	switch {
 	case track.Kind() == webrtc.RTPCodecTypeAudio && strings.EqualFold(mime, webrtc.MimeTypeOpus):
 		sid := pub.SID()
@@ -46,7 +46,7 @@ func (b *Bridge) maybeSubscribe(pub *lksdk.RemoteTrackPublication, rp *lksdk.Rem
 		return
 	}
 	if err := pub.SetSubscribed(true); err != nil {
-		b.log.Warn("subscribe", "participant", rp.Identity(), "track", pub.SID(), "err", err)
+		b.logger().Warn("subscribe", "participant", rp.Identity(), "track", pub.SID(), "err", err)
 	}
 }
 
@@ -101,7 +101,7 @@ func (b *Bridge) readVideo(track *webrtc.TrackRemote, identity, source string) {
 
 func (b *Bridge) readEnded(identity string, err error) {
 	if !errors.Is(err, io.EOF) && !b.closed.Load() {
-		b.log.Debug("track reader ended", "participant", identity, "err", err)
+		b.logger().Debug("track reader ended", "participant", identity, "err", err)
 	}
 }
 

@@ -129,6 +129,7 @@ func newAudioPath(log *slog.Logger, sess *rtpsession.Session, codec media.Codec,
 		// answer would leave the shared stream until the meeting falls silent).
 		quiet: quietHangover + 1,
 	}
+	a.drained = func(pkt *rtp.Packet, _ netip.AddrPort, at time.Time) { a.receive(pkt, at) }
 	if g, ok := out.Encoder().(*audio.G722Encoder); ok {
 		a.heard.g722 = g // shares the meeting's G.722 stream while it does not talk
 	}
@@ -166,9 +167,6 @@ func (a *audioPath) play(pcm48 []int16) {
 // the time it arrived: the audio is read on the clock's tick, not by a goroutine that
 // wakes for every packet (rtpsession.DrainRTP).
 func (a *audioPath) drain() {
-	if a.drained == nil {
-		a.drained = func(pkt *rtp.Packet, _ netip.AddrPort, at time.Time) { a.receive(pkt, at) }
-	}
 	if err := a.sess.DrainRTP(a.drained); err != nil && !errors.Is(err, rtpsession.ErrClosed) && !a.drainFailed {
 		a.drainFailed = true
 		a.log.Warn("reading the room system's audio failed", "err", err)

@@ -43,15 +43,15 @@ type meetingTap struct {
 	viewing map[string]string // camera each call with video shows, by the call's identity ("": none yet)
 	applyMu sync.Mutex        // orders SetVideoWanted calls
 
-	speakMu sync.Mutex // orders speaker reports to the calls (onSpeakers, add)
+	speakMu     sync.Mutex // orders speaker reports to the calls (onSpeakers, add)
+	speakerList []string   // the meeting core's last report, loudest first (speakMu)
 
-	mu          sync.Mutex
-	streams     map[string]*tapStream // by track SID
-	speakers    map[string]bool       // the meeting core's loudest speakers; nil before the first report
-	speakerList []string              // its last report, loudest first
-	mix         tapMix                // the current 20 ms of the meeting's audio
-	local       map[string]bool       // identities of this gateway's calls in the meeting
-	ownFrames   [][]int16             // scratch for hear
+	mu        sync.Mutex
+	streams   map[string]*tapStream // by track SID
+	speakers  map[string]bool       // the meeting core's loudest speakers; nil before the first report
+	mix       tapMix                // the current 20 ms of the meeting's audio
+	local     map[string]bool       // identities of this gateway's calls in the meeting
+	ownFrames [][]int16             // scratch for hear
 }
 
 // tapListener is one call's side of a tap.
@@ -124,11 +124,8 @@ func (t *meetingTap) add(l tapListener) {
 	// report arriving meanwhile is not overtaken by the older list).
 	t.speakMu.Lock()
 	defer t.speakMu.Unlock()
-	t.mu.Lock()
-	ids := t.speakerList
-	t.mu.Unlock()
-	if len(ids) > 0 {
-		l.activeSpeakers(ids)
+	if len(t.speakerList) > 0 {
+		l.activeSpeakers(t.speakerList)
 	}
 }
 
@@ -284,8 +281,9 @@ func (t *meetingTap) onSpeakers(ids []string) {
 	}
 	t.speakMu.Lock()
 	defer t.speakMu.Unlock()
+	t.speakerList = ids
 	t.mu.Lock()
-	t.speakers, t.speakerList = next, ids
+	t.speakers = next
 	t.mu.Unlock()
 	for _, l := range *t.listeners.Load() {
 		l.activeSpeakers(ids)

@@ -94,18 +94,20 @@ func (s *Session) prepareDrain() {
 	s.raw, s.oob = raw, make([]byte, unix.CmsgSpace(int(unsafe.Sizeof(unix.Timespec{}))))
 }
 
-// kernelTime finds the SCM_TIMESTAMPNS receive time in a datagram's control data.
+// kernelTime finds the SCM_TIMESTAMPNS receive time in a datagram's control data
+// (without allocating: it runs for every packet).
 func kernelTime(oob []byte) (time.Time, bool) {
-	msgs, err := unix.ParseSocketControlMessage(oob)
-	if err != nil {
-		return time.Time{}, false
-	}
-	for _, m := range msgs {
-		if m.Header.Level == unix.SOL_SOCKET && m.Header.Type == unix.SCM_TIMESTAMPNS &&
-			len(m.Data) >= int(unsafe.Sizeof(unix.Timespec{})) {
-			ts := (*unix.Timespec)(unsafe.Pointer(&m.Data[0]))
+	for len(oob) > 0 {
+		hdr, data, rest, err := unix.ParseOneSocketControlMessage(oob)
+		if err != nil {
+			return time.Time{}, false
+		}
+		if hdr.Level == unix.SOL_SOCKET && hdr.Type == unix.SCM_TIMESTAMPNS &&
+			len(data) >= int(unsafe.Sizeof(unix.Timespec{})) {
+			ts := (*unix.Timespec)(unsafe.Pointer(&data[0]))
 			return time.Unix(ts.Unix()), true
 		}
+		oob = rest
 	}
 	return time.Time{}, false
 }

@@ -57,7 +57,7 @@ func StartEmbedded(ctx context.Context, cfg EmbeddedConfig, log *slog.Logger) (*
 	if err != nil {
 		return nil, err
 	}
-	lkconfig.InitLoggerFromConfig(&conf.Logging)
+	initLogging(conf)
 	if err := conf.ValidateKeys(); err != nil {
 		return nil, fmt.Errorf("meeting core keys: %w", err)
 	}
@@ -122,12 +122,19 @@ func StartEmbedded(ctx context.Context, cfg EmbeddedConfig, log *slog.Logger) (*
 }
 
 // LiveKit registers its metric collectors process-wide: prometheus.Init may run only
-// once per process even when a test starts several nodes. This is the one package-level
-// state here, forced by the library.
+// once per process even when a test starts several nodes. Its logger is process-wide
+// too, read without a lock by goroutines of a node that is stopping (telemetry), so it
+// is set once, by the first node: replacing it under them is a data race. These are the
+// package-level states here, forced by the library.
 var (
 	promMu   sync.Mutex
 	promDone bool
+	logOnce  sync.Once
 )
+
+func initLogging(conf *lkconfig.Config) {
+	logOnce.Do(func() { lkconfig.InitLoggerFromConfig(&conf.Logging) })
+}
 
 func initPrometheus(nodeID string, node routing.LocalNode) error {
 	promMu.Lock()

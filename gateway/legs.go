@@ -47,12 +47,12 @@ func (s *Server) startSIP(ctx context.Context) error {
 		dialPlan: DialPlan{IVRUsers: cfg.SIP.IVRUsers, DefaultMeeting: cfg.SIP.DefaultMeeting},
 		media:    mediaOptions{Timeout: cfg.Media.Timeout, Latch: latchMode(cfg.Media.SymmetricRTP)},
 	}
-	leg.taps = newTapRegistry(s.log.With("component", "tap"), func(ctx context.Context, meetingID string, subscribe func(string, bool) bool) (tapSource, error) {
+	leg.taps = newTapRegistry(s.log.With("component", "tap"), func(ctx context.Context, meetingID string, hooks tapHooks) (tapSource, error) {
 		url, token, err := s.api.MeetingTap(ctx, meetingID)
 		if err != nil {
 			return nil, err
 		}
-		return bridge.Join(ctx, bridge.Params{URL: url, Token: token, NoAudio: true, NoVideo: true, Subscribe: subscribe,
+		return bridge.Join(ctx, bridge.Params{URL: url, Token: token, NoAudio: true, NoVideo: true, Subscribe: hooks.subscribe, OnCamera: hooks.camera,
 			Log: s.log.With("component", "tap", "meeting", meetingID)})
 	})
 	svc, err := sip.New(sip.Config{Listen: cfg.SIP.Listen, PublicIP: cfg.NAT.PublicIP, UserAgent: "roomgate/" + s.version,

@@ -209,6 +209,12 @@ func (rc *roomCall) activeSpeakers(ids []string) {
 	}
 }
 
+func (rc *roomCall) camerasChanged() {
+	if rc.vpath != nil {
+		rc.vpath.camerasChanged()
+	}
+}
+
 // end reports that the media ended the call.
 func (rc *roomCall) end(reason string) {
 	rc.endedOnce.Do(func() {

@@ -41,6 +41,7 @@ type meetingTap struct {
 
 	viewMu  sync.Mutex
 	viewing map[string]string // camera each call with video shows, by the call's identity ("": none yet)
+	cameras map[string]bool   // identities whose camera can be shown (subscribed H.264, not muted)
 	applyMu sync.Mutex        // orders SetVideoWanted calls
 
 	speakMu     sync.Mutex // orders speaker reports to the calls (onSpeakers, add)
@@ -66,6 +67,8 @@ type tapListener interface {
 	// videoLimit is what the room system can receive (frame size, bitrate); ok is
 	// false for a call without video.
 	videoLimit() (limit bridge.VideoLimit, ok bool)
+	// camerasChanged says that a camera was turned on or off (hasCamera).
+	camerasChanged()
 }
 
 // tapStream is one meeting audio track on its way to the calls.
@@ -102,7 +105,7 @@ const maxSilentOpus = 3
 func newMeetingTap(meeting string, log *slog.Logger) *meetingTap {
 	t := &meetingTap{
 		meeting: meeting, log: log, ready: make(chan struct{}), streams: map[string]*tapStream{},
-		local: map[string]bool{}, viewing: map[string]string{},
+		local: map[string]bool{}, viewing: map[string]string{}, cameras: map[string]bool{},
 	}
 	t.listeners.Store(&[]tapListener{})
 	return t
@@ -290,6 +293,33 @@ func (t *meetingTap) onSpeakers(ids []string) {
 	}
 }
 
+// onCamera follows the cameras that can be shown (bridge callback) and tells the calls
+// when one is turned on or off: a call showing a camera that went away shows another.
+func (t *meetingTap) onCamera(identity string, on bool) {
+	t.viewMu.Lock()
+	changed := t.cameras[identity] != on
+	if on {
+		t.cameras[identity] = true
+	} else {
+		delete(t.cameras, identity)
+	}
+	t.viewMu.Unlock()
+	if !changed {
+		return
+	}
+	t.log.Debug("camera", "participant", identity, "on", on)
+	for _, l := range *t.listeners.Load() {
+		l.camerasChanged()
+	}
+}
+
+// hasCamera says whether identity has a camera that can be shown.
+func (t *meetingTap) hasCamera(identity string) bool {
+	t.viewMu.Lock()
+	defer t.viewMu.Unlock()
+	return t.cameras[identity]
+}
+
 // onParticipant drops the streams of a participant who left.
 func (t *meetingTap) onParticipant(e bridge.ParticipantEvent) {
 	if e.Kind != bridge.ParticipantLeft {
@@ -333,14 +363,20 @@ type tapSource interface {
 type tapRegistry struct {
 	log *slog.Logger
 	// join connects a hidden subscriber to the meeting; it subscribes to the tracks
-	// that subscribe takes.
-	join func(ctx context.Context, meetingID string, subscribe func(identity string, video bool) bool) (tapSource, error)
+	// that hooks.subscribe takes and reports cameras to hooks.camera.
+	join func(ctx context.Context, meetingID string, hooks tapHooks) (tapSource, error)
 
 	mu   sync.Mutex
 	taps map[string]*meetingTap
 }
 
-func newTapRegistry(log *slog.Logger, join func(ctx context.Context, meetingID string, subscribe func(identity string, video bool) bool) (tapSource, error)) *tapRegistry {
+// tapHooks are what a tap's participant reports to it from the moment it joins.
+type tapHooks struct {
+	subscribe func(identity string, video bool) bool // the tracks to subscribe to
+	camera    func(identity string, on bool)         // cameras turned on and off (bridge.Params.OnCamera)
+}
+
+func newTapRegistry(log *slog.Logger, join func(ctx context.Context, meetingID string, hooks tapHooks) (tapSource, error)) *tapRegistry {
 	return &tapRegistry{log: log, join: join, taps: map[string]*meetingTap{}}
 }
 
@@ -376,7 +412,7 @@ func (r *tapRegistry) acquire(ctx context.Context, meetingID string) (*meetingTa
 func (r *tapRegistry) connect(t *meetingTap) {
 	ctx, cancel := context.WithTimeout(context.Background(), tapJoinTimeout)
 	defer cancel()
-	br, err := r.join(ctx, t.meeting, t.subscribes)
+	br, err := r.join(ctx, t.meeting, tapHooks{subscribe: t.subscribes, camera: t.onCamera})
 	if err != nil {
 		t.err = err
 		t.log.Warn("meeting tap: join failed", "err", err)

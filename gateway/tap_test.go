@@ -16,11 +16,12 @@ import (
 
 // fakeListener records what a tap hands to one call.
 type fakeListener struct {
-	id       string
-	mu       sync.Mutex
-	video    []string // identities
-	speakers [][]string
-	limit    bridge.VideoLimit
+	id            string
+	mu            sync.Mutex
+	video         []string // identities
+	speakers      [][]string
+	limit         bridge.VideoLimit
+	cameraChanges int
 }
 
 func newFakeListener(id string) *fakeListener {
@@ -35,6 +36,12 @@ func (f *fakeListener) remoteVideo(identity, _ string, _ *rtp.Packet) {
 }
 func (f *fakeListener) videoLimit() (bridge.VideoLimit, bool) {
 	return f.limit, f.limit != (bridge.VideoLimit{})
+}
+
+func (f *fakeListener) camerasChanged() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.cameraChanges++
 }
 
 func (f *fakeListener) activeSpeakers(ids []string) {
@@ -107,7 +114,7 @@ func TestTapRegistrySharesAndCloses(t *testing.T) {
 	var mu sync.Mutex
 	var joins []*fakeSource
 	fail := false
-	r := newTapRegistry(slog.New(slog.DiscardHandler), func(ctx context.Context, meetingID string, _ func(string, bool) bool) (tapSource, error) {
+	r := newTapRegistry(slog.New(slog.DiscardHandler), func(ctx context.Context, meetingID string, _ tapHooks) (tapSource, error) {
 		mu.Lock()
 		defer mu.Unlock()
 		if fail {
@@ -264,22 +271,45 @@ func TestTapHandsCurrentSpeakersToALateCall(t *testing.T) {
 	}
 }
 
-// recordingKeyframer is the tap as a video path sees it: it records what is shown.
-type recordingKeyframer struct {
-	mu    sync.Mutex
-	shown []string
+// The tap follows the cameras that can be shown and tells its calls when one is
+// turned on or off, not when an event repeats.
+func TestTapFollowsCameras(t *testing.T) {
+	tap := newTestTap()
+	a := newFakeListener("sip-a")
+	tap.add(a)
+	tap.onCamera("web-1", true)
+	tap.onCamera("web-1", true)
+	tap.onCamera("web-2", false)
+	if !tap.hasCamera("web-1") || tap.hasCamera("web-2") || a.cameraChanges != 1 {
+		t.Errorf("web-1 %v, web-2 %v, %d changes told; want true, false, 1", tap.hasCamera("web-1"), tap.hasCamera("web-2"), a.cameraChanges)
+	}
+	tap.onCamera("web-1", false)
+	if tap.hasCamera("web-1") || a.cameraChanges != 2 {
+		t.Errorf("after off: web-1 %v, %d changes told", tap.hasCamera("web-1"), a.cameraChanges)
+	}
 }
 
-func (k *recordingKeyframer) RequestKeyframe(string) error { return nil }
+// recordingKeyframer is the tap as a video path sees it: it records what is shown and
+// has the cameras listed.
+type recordingKeyframer struct {
+	mu      sync.Mutex
+	shown   []string
+	cameras map[string]bool
+}
+
+func (k *recordingKeyframer) hasCamera(identity string) bool { return k.cameras[identity] }
+func (k *recordingKeyframer) RequestKeyframe(string) error   { return nil }
 func (k *recordingKeyframer) show(_, identity string) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	k.shown = append(k.shown, identity)
 }
 
-// A room system sees the loudest participant other than itself; while it is the
-// loudest itself it keeps showing the previous speaker, unless it shows nobody yet.
+// A room system sees the loudest participant other than itself who has a camera on;
+// while it is the loudest itself, or nobody with a camera talks, it keeps showing the
+// previous speaker if that camera is still on, else the first camera that comes ("").
 func TestVideoShowsTheLoudestOther(t *testing.T) {
+	on := map[string]bool{"web-1": true, "web-2": true, "sip-self": true}
 	for _, tc := range []struct {
 		name    string
 		showing string
@@ -291,9 +321,15 @@ func TestVideoShowsTheLoudestOther(t *testing.T) {
 		{"self loudest keeps the previous speaker", "web-1", []string{"sip-self", "web-2"}, "web-1"},
 		{"self loudest, nobody shown yet: the next", "", []string{"sip-self", "web-2"}, "web-2"},
 		{"only self", "", []string{"sip-self"}, ""},
+		{"loudest without a camera: the next with one", "web-1", []string{"phone-1", "web-2"}, "web-2"},
+		{"nobody with a camera talks: keeps the previous", "web-1", []string{"phone-1"}, "web-1"},
+		// A late call handed a list whose speaker has left: not a camera to wait for.
+		{"speaker who left: the first camera that comes", "", []string{"sip-gone"}, ""},
+		{"shown camera gone, nobody talks: the first that comes", "web-gone", nil, ""},
+		{"shown camera gone while self talks: the next", "web-gone", []string{"sip-self", "web-2"}, "web-2"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			kf := &recordingKeyframer{}
+			kf := &recordingKeyframer{cameras: on}
 			v := newVideoPath(slog.New(slog.DiscardHandler), nil, 96, 1, 0, nil)
 			v.self, v.kf, v.speaker = "sip-self", kf, tc.showing
 			v.speakersChanged(tc.ids)
@@ -304,5 +340,27 @@ func TestVideoShowsTheLoudestOther(t *testing.T) {
 				t.Errorf("tap told %v (switch expected: %v)", kf.shown, switched)
 			}
 		})
+	}
+}
+
+// A speaker who turns a camera on is shown; when the shown camera goes off the room
+// system shows the first camera that comes.
+func TestVideoFollowsCamerasTurnedOnAndOff(t *testing.T) {
+	kf := &recordingKeyframer{cameras: map[string]bool{"web-1": true}}
+	v := newVideoPath(slog.New(slog.DiscardHandler), nil, 96, 1, 0, nil)
+	v.self, v.kf, v.speaker = "sip-self", kf, "web-1"
+	v.speakersChanged([]string{"web-2"})
+	if v.speaker != "web-1" {
+		t.Fatalf("loudest without a camera: shows %q, want web-1", v.speaker)
+	}
+	kf.cameras["web-2"] = true
+	v.camerasChanged()
+	if v.speaker != "web-2" {
+		t.Fatalf("loudest turned the camera on: shows %q, want web-2", v.speaker)
+	}
+	delete(kf.cameras, "web-2")
+	v.camerasChanged()
+	if v.speaker != "" || !slices.Equal(kf.shown, []string{"web-2", ""}) {
+		t.Errorf("camera off: shows %q, tap told %v; want \"\", [web-2 \"\"]", v.speaker, kf.shown)
 	}
 }

@@ -39,7 +39,8 @@ type videoPath struct {
 	br      *bridge.Bridge // the call's participant: publishes the room system's video
 	self    string         // its identity
 	kf      keyframer      // asks a meeting participant for a keyframe (the meeting tap)
-	speaker string         // identity whose camera the room system sees
+	speaker string         // identity whose camera the room system sees ("": the first that comes)
+	ids     []string       // the meeting core's last speaker list, loudest first
 	maxFS   int            // largest frame the room system decodes, in macroblocks (0: any)
 	tooBig  bool           // the speaker's stream is larger than maxFS: drop until a keyframe fits
 	waitKey bool           // drop until the new speaker's keyframe
@@ -64,11 +65,12 @@ func newVideoPath(log *slog.Logger, sess *rtpsession.Session, pt uint8, mode, ma
 	}
 }
 
-// keyframer asks a meeting participant's video for a keyframe, and learns which
-// camera a call shows (the meeting tap).
+// keyframer asks a meeting participant's video for a keyframe, learns which camera a
+// call shows, and knows which participants have a camera to show (the meeting tap).
 type keyframer interface {
 	RequestKeyframe(identity string) error
 	show(viewer, identity string)
+	hasCamera(identity string) bool
 }
 
 // attach connects the path to the meeting: br publishes, and the meeting's video
@@ -145,38 +147,67 @@ func (v *videoPath) readLoop() {
 	}
 }
 
-// speakersChanged follows the meeting's active speaker (loudest first): the room
-// system sees the loudest participant other than itself. While it is the loudest
-// itself it keeps what it shows (the previous speaker) unless it shows nobody yet.
+// speakersChanged follows the meeting's active speakers (loudest first): the room
+// system sees the loudest participant other than itself who has a camera on.
 func (v *videoPath) speakersChanged(ids []string) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	if v.kf == nil {
-		return
-	}
-	for _, id := range ids {
-		if id == v.self {
-			if v.speaker != "" {
-				return
-			}
-			continue
-		}
-		if id != v.speaker {
-			v.switchTo(id)
-		}
-		return
+	v.ids = ids
+	if v.kf != nil {
+		v.choose()
 	}
 }
 
-// switchTo makes identity the forwarded camera (v.mu held).
+// camerasChanged re-decides after a camera was turned on or off: the loudest speaker
+// may have one now, and the one shown may be gone (left, camera off).
+func (v *videoPath) camerasChanged() {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.kf != nil {
+		v.choose()
+	}
+}
+
+// choose picks the camera to show (v.mu held, attached): the loudest speaker other
+// than the room system itself with a camera on. While the room system is the loudest
+// itself, or nobody with a camera talks, it keeps what it shows if that camera is
+// still on. Otherwise it shows nobody in particular: the first camera that comes.
+func (v *videoPath) choose() {
+	keep := v.speaker != "" && v.kf.hasCamera(v.speaker)
+	next := ""
+	for _, id := range v.ids {
+		if id == v.self {
+			if keep {
+				break
+			}
+			continue
+		}
+		if v.kf.hasCamera(id) {
+			next = id
+			break
+		}
+	}
+	if next == "" && keep {
+		next = v.speaker
+	}
+	if next != v.speaker {
+		v.switchTo(next)
+	}
+}
+
+// switchTo makes identity the forwarded camera, or with "" the first camera that
+// comes (v.mu held).
 func (v *videoPath) switchTo(identity string) {
 	v.log.Debug("video switch", "speaker", identity, "previous", v.speaker)
 	v.speaker, v.waitKey, v.haveTS, v.tooBig = identity, true, false, false // its keyframe's SPS decides the size
+	kf := v.kf
+	kf.show(v.self, identity)
+	if identity == "" {
+		return
+	}
 	if d := v.depacks[identity]; d != nil {
 		d.Reset()
 	}
-	kf := v.kf
-	kf.show(v.self, identity)
 	go func() { _ = kf.RequestKeyframe(identity) }()
 }
 

@@ -27,8 +27,10 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/livekit/protocol/livekit"
 	lksdk "github.com/livekit/server-sdk-go/v2"
 	"github.com/pion/rtp"
+	"github.com/pion/webrtc/v4"
 	uatomic "go.uber.org/atomic"
 )
 
@@ -56,6 +58,11 @@ type Params struct {
 	Subscribe func(identity string, video bool) bool
 	// AudioName and VideoName name the published tracks; defaults "audio", "video".
 	AudioName, VideoName string
+	// OnCamera, when set, follows which remote participants have a camera that can be
+	// shown: on is true when their H.264 camera track is subscribed and not muted, false
+	// when it is muted, unsubscribed or unpublished, or they left. Events may repeat.
+	// It is set before the join, so no camera subscribed while joining is missed.
+	OnCamera func(identity string, on bool)
 }
 
 // ParticipantEventKind says what happened to a participant.
@@ -98,6 +105,7 @@ type handlers struct {
 	participant     atomic.Pointer[func(ParticipantEvent)]
 	muted           atomic.Pointer[func(bool)]
 	disconnected    atomic.Pointer[func(reason string)]
+	camera          atomic.Pointer[func(identity string, on bool)]
 }
 
 // Bridge is one call's participant in the meeting.
@@ -128,6 +136,9 @@ type Bridge struct {
 // ready to write when Join returns.
 func Join(ctx context.Context, p Params) (_ *Bridge, err error) {
 	b := &Bridge{subscribe: p.Subscribe}
+	if p.OnCamera != nil {
+		b.h.camera.Store(&p.OnCamera)
+	}
 	if p.Log == nil {
 		p.Log = slog.New(slog.DiscardHandler)
 	}
@@ -229,6 +240,12 @@ func (b *Bridge) OnAudioMuted(f func(muted bool)) { b.h.muted.Store(&f) }
 // room closed, connection lost for good), not after Close.
 func (b *Bridge) OnDisconnected(f func(reason string)) { b.h.disconnected.Store(&f) }
 
+func (b *Bridge) cameraEvent(identity string, on bool) {
+	if f := b.h.camera.Load(); f != nil {
+		(*f)(identity, on)
+	}
+}
+
 func (b *Bridge) roomCallback() *lksdk.RoomCallback {
 	cb := lksdk.NewRoomCallback()
 	cb.OnTrackSubscribed = b.onTrackSubscribed
@@ -247,7 +264,13 @@ func (b *Bridge) roomCallback() *lksdk.RoomCallback {
 	cb.OnParticipantConnected = func(rp *lksdk.RemoteParticipant) {
 		b.participantEvent(ParticipantEvent{Kind: ParticipantJoined, Identity: rp.Identity(), Name: rp.Name(), Metadata: rp.Metadata()})
 	}
+	cb.OnTrackUnsubscribed = func(_ *webrtc.TrackRemote, pub *lksdk.RemoteTrackPublication, rp *lksdk.RemoteParticipant) {
+		if pub.Kind() == lksdk.TrackKindVideo && pub.Source() == livekit.TrackSource_CAMERA {
+			b.cameraEvent(rp.Identity(), false)
+		}
+	}
 	cb.OnParticipantDisconnected = func(rp *lksdk.RemoteParticipant) {
+		b.cameraEvent(rp.Identity(), false)
 		b.participantEvent(ParticipantEvent{Kind: ParticipantLeft, Identity: rp.Identity(), Name: rp.Name(), Metadata: rp.Metadata()})
 	}
 	cb.OnMetadataChanged = func(_ string, p lksdk.Participant) {

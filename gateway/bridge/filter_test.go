@@ -10,7 +10,8 @@ import (
 
 // A subscriber with a Subscribe filter (the meeting tap) takes only the tracks the
 // filter accepts — from participants who were there before it joined and from those
-// who come later — and SetVideoWanted pauses and resumes the video it takes.
+// who come later — and SetVideoWanted pauses and resumes the video it takes. OnCamera
+// follows the cameras it can show: on once subscribed, off when their owner leaves.
 func TestSubscribeFilterAndVideoWanted(t *testing.T) {
 	c := startCore(t)
 	audio := opusTone(t, 50)
@@ -20,8 +21,14 @@ func TestSubscribeFilterAndVideoWanted(t *testing.T) {
 
 	var mu sync.Mutex
 	audioFrom, videoFrom := map[string]int{}, map[string]int{}
+	cameras := map[string]bool{}
 	tap := join(t, c, "tap", Params{NoAudio: true, NoVideo: true,
-		Subscribe: func(identity string, video bool) bool { return video || identity != "early" }})
+		Subscribe: func(identity string, video bool) bool { return video || identity != "early" },
+		OnCamera: func(identity string, on bool) {
+			mu.Lock()
+			cameras[identity] = on
+			mu.Unlock()
+		}})
 	tap.OnAudio(func(identity, _ string, _ uint16, _ uint32, _ []byte) {
 		mu.Lock()
 		audioFrom[identity]++
@@ -33,7 +40,7 @@ func TestSubscribeFilterAndVideoWanted(t *testing.T) {
 		mu.Unlock()
 	})
 	late := join(t, c, "late", Params{NoSubscribe: true})
-	defer startSender(t, late, audio, video).Stop()
+	defer startSender(t, late, audio, video).Stop() // writes after Close end quietly (ErrClosed)
 
 	count := func(m map[string]int, id string) int {
 		mu.Lock()
@@ -43,6 +50,14 @@ func TestSubscribeFilterAndVideoWanted(t *testing.T) {
 	waitUntil(t, "late's audio and both videos", 20*time.Second, func() bool {
 		return count(audioFrom, "late") > 20 && count(videoFrom, "late") > 5 && count(videoFrom, "early") > 5
 	})
+	camera := func(id string) bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return cameras[id]
+	}
+	if !camera("early") || !camera("late") {
+		t.Errorf("cameras on: early %v, late %v; want both", camera("early"), camera("late"))
+	}
 	if n := count(audioFrom, "early"); n != 0 {
 		t.Errorf("%d audio packets of a participant the filter refuses", n)
 	}
@@ -71,4 +86,10 @@ func TestSubscribeFilterAndVideoWanted(t *testing.T) {
 	// Resumed: early's video comes back (from its next keyframe).
 	tap.SetVideoWanted(nil)
 	waitUntil(t, "early's video resumed", 20*time.Second, func() bool { return count(videoFrom, "early") > e1 })
+
+	late.Close()
+	waitUntil(t, "late's camera off after it left", 20*time.Second, func() bool { return !camera("late") })
+	if !camera("early") {
+		t.Error("early's camera went off when late left")
+	}
 }

@@ -182,6 +182,11 @@ func (b *Bridge) AudioMuted() bool { return b.audioMuted.Load() }
 // from the meeting arrives (MuteTrackRequest); the SDK has then marked the track muted
 // and we stop sending.
 func (b *Bridge) onTrackMuted(pub lksdk.TrackPublication, p lksdk.Participant, muted bool) {
+	if rp, ok := pub.(*lksdk.RemoteTrackPublication); ok && rp.Kind() == lksdk.TrackKindVideo &&
+		rp.Source() == livekit.TrackSource_CAMERA && rp.IsSubscribed() && isH264(rp.TrackRemote()) {
+		b.cameraEvent(p.Identity(), !muted)
+		return
+	}
 	if _, local := p.(*lksdk.LocalParticipant); !local || b.audioPub == nil || pub.SID() != b.audioPub.SID() {
 		return
 	}

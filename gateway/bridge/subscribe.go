@@ -25,10 +25,13 @@ func (b *Bridge) onTrackSubscribed(track *webrtc.TrackRemote, pub *lksdk.RemoteT
 	case track.Kind() == webrtc.RTPCodecTypeAudio && strings.EqualFold(mime, webrtc.MimeTypeOpus):
 		sid := pub.SID()
 		b.startReader(func() { b.readAudio(track, identity, sid) })
-	case track.Kind() == webrtc.RTPCodecTypeVideo && strings.EqualFold(mime, webrtc.MimeTypeH264):
+	case isH264(track):
 		b.applyLimit(pub, identity)
 		b.applyWanted(pub, identity)
 		b.startReader(func() { b.readVideo(track, identity, sourceName(pub.Source())) })
+		if pub.Source() == livekit.TrackSource_CAMERA {
+			b.cameraEvent(identity, !pub.IsMuted())
+		}
 	default:
 		log.Info("not forwarding track: codec not supported without transcoding")
 		if err := pub.SetSubscribed(false); err != nil {
@@ -61,6 +64,11 @@ func (b *Bridge) startReader(f func()) {
 		defer b.readers.Done()
 		f()
 	}()
+}
+
+// isH264 says whether a subscribed track carries H.264 (the only video forwarded).
+func isH264(track *webrtc.TrackRemote) bool {
+	return track != nil && track.Kind() == webrtc.RTPCodecTypeVideo && strings.EqualFold(track.Codec().MimeType, webrtc.MimeTypeH264)
 }
 
 func sourceName(s livekit.TrackSource) string {

@@ -40,7 +40,9 @@ var (
 )
 
 // Events are the in-dialog callbacks of a call. Callbacks run on the
-// signalling goroutine of the request: keep them short.
+// signalling goroutine of the request: keep them short. INFO events (digits,
+// keyframe requests) arrive one at a time in CSeq order, before the INFO is
+// answered: a peer that waits for each answer has its digits seen in order.
 type Events struct {
 	// OnDTMF receives digits from SIP INFO (application/dtmf-relay,
 	// application/dtmf). Duration is 0 when not given.
@@ -72,6 +74,7 @@ type call struct {
 	transport string
 	inbound   bool
 
+	infoMu        sync.Mutex // one INFO at a time, from the CSeq check to its events
 	mu            sync.Mutex
 	state         callState
 	remoteTag     string

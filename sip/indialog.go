@@ -12,6 +12,12 @@ import (
 
 // handleRequest serves a request the peer sent inside the dialog.
 func (c *call) handleRequest(req *sip.Request, tx sip.ServerTransaction) {
+	if req.Method == sip.INFO {
+		// sipgo serves each request on its own goroutine: without this, two INFOs
+		// close together (IVR digits) could reach OnDTMF out of order.
+		c.infoMu.Lock()
+		defer c.infoMu.Unlock()
+	}
 	if !c.checkCSeq(req) {
 		c.svc.respond(tx, req, 500, "CSeq Out of Order")
 		return
@@ -49,13 +55,13 @@ func (c *call) handleInfo(req *sip.Request, tx sip.ServerTransaction) {
 		c.svc.respond(tx, req, 400, "Bad Request")
 		return
 	}
-	c.svc.respond(tx, req, 200, "OK")
 	switch {
 	case info.Digit != 0 && ev.OnDTMF != nil:
 		ev.OnDTMF(info.Digit, info.Duration)
 	case info.FastUpdate && ev.OnKeyframeRequest != nil:
 		ev.OnKeyframeRequest()
 	}
+	c.svc.respond(tx, req, 200, "OK")
 	c.log.Debug("INFO", "content_type", ct, "digit", string(info.Digit), "fast_update", info.FastUpdate)
 }
 

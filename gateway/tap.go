@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -40,9 +41,9 @@ type meetingTap struct {
 	limit     bridge.VideoLimit             // applied to the subscribed video (addMu)
 
 	viewMu  sync.Mutex
-	viewing map[string]string // camera each call with video shows, by the call's identity ("": none yet)
-	cameras map[string]bool   // identities whose camera can be shown (subscribed H.264, not muted)
-	applyMu sync.Mutex        // orders SetVideoWanted calls
+	viewing map[string][]string // cameras each call with video needs, by the call's identity (none: any)
+	cameras map[string]bool     // identities whose camera can be shown (subscribed H.264, not muted)
+	applyMu sync.Mutex          // orders SetVideoWanted calls
 
 	speakMu     sync.Mutex // orders speaker reports to the calls (onSpeakers, add)
 	speakerList []string   // the meeting core's last report, loudest first (speakMu)
@@ -105,7 +106,7 @@ const maxSilentOpus = 3
 func newMeetingTap(meeting string, log *slog.Logger) *meetingTap {
 	t := &meetingTap{
 		meeting: meeting, log: log, ready: make(chan struct{}), streams: map[string]*tapStream{},
-		local: map[string]bool{}, viewing: map[string]string{}, cameras: map[string]bool{},
+		local: map[string]bool{}, viewing: map[string][]string{}, cameras: map[string]bool{},
 	}
 	t.listeners.Store(&[]tapListener{})
 	return t
@@ -120,7 +121,7 @@ func (t *meetingTap) add(l tapListener) {
 	t.listeners.Store(&next)
 	t.applyVideoLimit(next)
 	if _, ok := l.videoLimit(); ok {
-		t.show(l.tapIdentity(), "")
+		t.show(l.tapIdentity())
 	}
 	// The meeting core reports speakers only when they change: a call that joins
 	// while someone talks starts with the current list (under speakMu, so that a
@@ -173,24 +174,26 @@ func (t *meetingTap) remove(l tapListener) {
 	t.applyVideoWanted()
 }
 
-// show records the camera a call forwards to its room system (viewer's identity); the
-// tap lets the meeting core forward only the cameras shown.
-func (t *meetingTap) show(viewer, identity string) {
+// show records the cameras a call needs (viewer's identity): the one it forwards to
+// its room system and, while it switches, the next one; none while it takes the first
+// camera that comes. The tap lets the meeting core forward only the cameras needed.
+func (t *meetingTap) show(viewer string, identities ...string) {
 	t.viewMu.Lock()
-	t.viewing[viewer] = identity
+	t.viewing[viewer] = identities
 	t.viewMu.Unlock()
 	t.applyVideoWanted()
 }
 
-// wantsVideo says whether some call needs the video of identity: a camera it shows,
-// or any camera but its own while it shows none yet (it takes the first that comes).
-// Content (screen share) goes to room systems once H.239/BFCP exists. viewMu held.
+// wantsVideo says whether some call needs the video of identity: a camera it shows
+// or switches to, or any camera but its own while it shows none yet (it takes the
+// first that comes). Content (screen share) goes to room systems once H.239/BFCP
+// exists. viewMu held.
 func (t *meetingTap) wantsVideo(identity, source string) bool {
 	if source != "camera" {
 		return false
 	}
 	for viewer, shown := range t.viewing {
-		if shown == identity || shown == "" && viewer != identity {
+		if len(shown) == 0 && viewer != identity || slices.Contains(shown, identity) {
 			return true
 		}
 	}

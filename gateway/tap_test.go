@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"net"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -12,6 +14,7 @@ import (
 	"github.com/pion/rtp"
 
 	"github.com/roomgate/roomgate/gateway/bridge"
+	"github.com/roomgate/roomgate/gateway/rtpsession"
 )
 
 // fakeListener records what a tap hands to one call.
@@ -248,10 +251,13 @@ func TestTapForwardsOnlyShownCameras(t *testing.T) {
 	check("both show web-1", wanted(4), map[string]bool{"web-1": true, "sip-a": false, "sip-b": false, "web-2": false})
 	tap.show("sip-b", "sip-a") // sip-a talks: sip-b shows it, sip-a keeps web-1
 	check("b shows a", wanted(5), map[string]bool{"web-1": true, "sip-a": true, "sip-b": false})
+	tap.show("sip-a", "web-1", "web-2") // a switches to web-2: both until web-2's keyframe
+	check("a switches", wanted(6), map[string]bool{"web-1": true, "web-2": true, "sip-a": true, "sip-b": false})
+	tap.show("sip-a", "web-2")
 	tap.remove(b)
-	check("b left", wanted(6), map[string]bool{"web-1": true, "sip-a": false})
+	check("b left", wanted(8), map[string]bool{"web-1": false, "web-2": true, "sip-a": false})
 	tap.remove(a)
-	check("no video calls", wanted(7), map[string]bool{"web-1": false})
+	check("no video calls", wanted(9), map[string]bool{"web-1": false, "web-2": false})
 }
 
 // A call that joins while someone talks learns the current speakers at once: the
@@ -299,10 +305,10 @@ type recordingKeyframer struct {
 
 func (k *recordingKeyframer) hasCamera(identity string) bool { return k.cameras[identity] }
 func (k *recordingKeyframer) RequestKeyframe(string) error   { return nil }
-func (k *recordingKeyframer) show(_, identity string) {
+func (k *recordingKeyframer) show(_ string, identities ...string) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	k.shown = append(k.shown, identity)
+	k.shown = append(k.shown, strings.Join(identities, "+"))
 }
 
 // A room system sees the loudest participant other than itself who has a camera on;
@@ -333,8 +339,8 @@ func TestVideoShowsTheLoudestOther(t *testing.T) {
 			v := newVideoPath(slog.New(slog.DiscardHandler), nil, 96, 1, 0, nil)
 			v.self, v.kf, v.speaker = "sip-self", kf, tc.showing
 			v.speakersChanged(tc.ids)
-			if v.speaker != tc.want {
-				t.Errorf("shows %q, want %q", v.speaker, tc.want)
+			if v.target() != tc.want {
+				t.Errorf("shows %q, want %q", v.target(), tc.want)
 			}
 			if switched := tc.want != tc.showing; switched != (len(kf.shown) == 1) {
 				t.Errorf("tap told %v (switch expected: %v)", kf.shown, switched)
@@ -343,24 +349,103 @@ func TestVideoShowsTheLoudestOther(t *testing.T) {
 	}
 }
 
-// A speaker who turns a camera on is shown; when the shown camera goes off the room
-// system shows the first camera that comes.
+// A speaker who turns a camera on is shown; when that camera goes off again before
+// its first keyframe the room system stays with the camera it still shows.
 func TestVideoFollowsCamerasTurnedOnAndOff(t *testing.T) {
 	kf := &recordingKeyframer{cameras: map[string]bool{"web-1": true}}
 	v := newVideoPath(slog.New(slog.DiscardHandler), nil, 96, 1, 0, nil)
 	v.self, v.kf, v.speaker = "sip-self", kf, "web-1"
 	v.speakersChanged([]string{"web-2"})
-	if v.speaker != "web-1" {
-		t.Fatalf("loudest without a camera: shows %q, want web-1", v.speaker)
+	if v.target() != "web-1" {
+		t.Fatalf("loudest without a camera: shows %q, want web-1", v.target())
 	}
 	kf.cameras["web-2"] = true
 	v.camerasChanged()
-	if v.speaker != "web-2" {
-		t.Fatalf("loudest turned the camera on: shows %q, want web-2", v.speaker)
+	if v.target() != "web-2" || v.speaker != "web-1" {
+		t.Fatalf("loudest turned the camera on: switching to %q from %q, want web-2 from web-1", v.target(), v.speaker)
 	}
 	delete(kf.cameras, "web-2")
 	v.camerasChanged()
-	if v.speaker != "" || !slices.Equal(kf.shown, []string{"web-2", ""}) {
-		t.Errorf("camera off: shows %q, tap told %v; want \"\", [web-2 \"\"]", v.speaker, kf.shown)
+	if v.target() != "web-1" || !slices.Equal(kf.shown, []string{"web-1+web-2", "web-1"}) {
+		t.Errorf("camera off: shows %q, tap told %q; want web-1, [web-1+web-2 web-1]", v.target(), kf.shown)
+	}
+	// The camera shown goes off: the first camera that comes.
+	delete(kf.cameras, "web-1")
+	v.camerasChanged()
+	if v.target() != "" {
+		t.Errorf("shown camera off: shows %q, want the first that comes", v.target())
+	}
+}
+
+// A switch keeps the previous camera on the room system's screen until the next
+// camera's keyframe: no frame of the next one before it, none of the previous one
+// after it, and one continuous sequence of packets.
+func TestVideoSwitchesOnTheNextKeyframe(t *testing.T) {
+	listen := func() *net.UDPConn {
+		c, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.Close() })
+		return c
+	}
+	room := listen()
+	sess, err := rtpsession.New(rtpsession.Config{RTP: listen(), RTCP: listen(), ClockRate: 90000,
+		Remote: room.LocalAddr().(*net.UDPAddr).AddrPort()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sess.Close() })
+	kf := &recordingKeyframer{cameras: map[string]bool{"web-1": true, "web-2": true}}
+	v := newVideoPath(slog.New(slog.DiscardHandler), sess, 96, 1, 0, nil)
+	v.self, v.kf = "sip-self", kf
+
+	seq := map[string]uint16{}
+	frame := func(identity string, key bool) {
+		seq[identity]++
+		nal := byte(0x41) // non-IDR slice
+		if key {
+			nal = 0x65 // IDR slice
+		}
+		v.fromMeeting(identity, "camera", &rtp.Packet{Header: rtp.Header{SequenceNumber: seq[identity],
+			Timestamp: uint32(seq[identity]) * 3000, Marker: true}, Payload: []byte{nal, identity[4], byte(seq[identity])}})
+	}
+	frame("web-1", true) // nobody spoke yet: the first camera that comes
+	frame("web-1", false)
+	v.speakersChanged([]string{"web-2"})
+	frame("web-2", false) // not a keyframe: web-1 stays
+	frame("web-1", false)
+	frame("web-2", true) // the switch
+	frame("web-1", false)
+	frame("web-2", false)
+
+	var got []string
+	var lastSeq uint16
+	buf := make([]byte, 1500)
+	for i := 0; ; i++ {
+		_ = room.SetReadDeadline(time.Now().Add(300 * time.Millisecond))
+		n, err := room.Read(buf)
+		if err != nil {
+			break
+		}
+		var p rtp.Packet
+		if err := p.Unmarshal(buf[:n]); err != nil || len(p.Payload) != 3 {
+			t.Fatalf("room got %x (%v)", buf[:n], err)
+		}
+		if i > 0 && p.SequenceNumber != lastSeq+1 {
+			t.Errorf("sequence %d after %d", p.SequenceNumber, lastSeq)
+		}
+		lastSeq = p.SequenceNumber
+		kind := "P"
+		if p.Payload[0]&0x1f == 5 {
+			kind = "K"
+		}
+		got = append(got, string(p.Payload[1])+kind)
+	}
+	if want := []string{"1K", "1P", "1P", "2K", "2P"}; !slices.Equal(got, want) {
+		t.Errorf("room system got frames %v, want %v", got, want)
+	}
+	if want := []string{"web-1", "web-1+web-2", "web-2"}; !slices.Equal(kf.shown, want) {
+		t.Errorf("tap told %q, want %q", kf.shown, want)
 	}
 }

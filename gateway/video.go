@@ -21,7 +21,9 @@ import (
 //
 // Toward the room system one stream is sent: the active speaker's camera, switched on
 // keyframes, with our SSRC and sequence numbers and a timestamp that stays continuous
-// across switches.
+// across switches. The previous camera is forwarded until the next one's keyframe
+// comes, so a switch never leaves the room system without pictures, however often the
+// speakers change.
 type videoPath struct {
 	log  *slog.Logger
 	sess *rtpsession.Session
@@ -40,6 +42,8 @@ type videoPath struct {
 	self    string         // its identity
 	kf      keyframer      // asks a meeting participant for a keyframe (the meeting tap)
 	speaker string         // identity whose camera the room system sees ("": the first that comes)
+	pending string         // identity switched to, whose keyframe is awaited ("": none)
+	asked   time.Time      // when pending's keyframe was last asked for
 	ids     []string       // the meeting core's last speaker list, loudest first
 	maxFS   int            // largest frame the room system decodes, in macroblocks (0: any)
 	tooBig  bool           // the speaker's stream is larger than maxFS: drop until a keyframe fits
@@ -69,7 +73,7 @@ func newVideoPath(log *slog.Logger, sess *rtpsession.Session, pt uint8, mode, ma
 // call shows, and knows which participants have a camera to show (the meeting tap).
 type keyframer interface {
 	RequestKeyframe(identity string) error
-	show(viewer, identity string)
+	show(viewer string, identities ...string)
 	hasCamera(identity string) bool
 }
 
@@ -173,7 +177,13 @@ func (v *videoPath) camerasChanged() {
 // itself, or nobody with a camera talks, it keeps what it shows if that camera is
 // still on. Otherwise it shows nobody in particular: the first camera that comes.
 func (v *videoPath) choose() {
-	keep := v.speaker != "" && v.kf.hasCamera(v.speaker)
+	if v.pending != "" && !v.kf.hasCamera(v.pending) {
+		// The camera switched to went off before its first keyframe: stay.
+		v.pending = ""
+		v.kf.show(v.self, v.speaker)
+	}
+	cur := v.target()
+	keep := cur != "" && v.kf.hasCamera(cur)
 	next := ""
 	for _, id := range v.ids {
 		if id == v.self {
@@ -188,27 +198,54 @@ func (v *videoPath) choose() {
 		}
 	}
 	if next == "" && keep {
-		next = v.speaker
+		next = cur
 	}
-	if next != v.speaker {
+	if next != cur {
 		v.switchTo(next)
 	}
 }
 
+// target is the camera the room system sees or is about to see (v.mu held).
+func (v *videoPath) target() string {
+	if v.pending != "" {
+		return v.pending
+	}
+	return v.speaker
+}
+
 // switchTo makes identity the forwarded camera, or with "" the first camera that
-// comes (v.mu held).
+// comes (v.mu held). While the camera shown is still on it stays forwarded until
+// identity's keyframe comes (pending).
 func (v *videoPath) switchTo(identity string) {
 	v.log.Debug("video switch", "speaker", identity, "previous", v.speaker)
-	v.speaker, v.waitKey, v.haveTS, v.tooBig = identity, true, false, false // its keyframe's SPS decides the size
 	kf := v.kf
-	kf.show(v.self, identity)
-	if identity == "" {
+	switch {
+	case identity != "" && identity == v.speaker:
+		v.pending = "" // back to the camera still shown
+		kf.show(v.self, identity)
 		return
+	case identity != "" && v.speaker != "" && kf.hasCamera(v.speaker):
+		v.pending = identity
+		kf.show(v.self, v.speaker, identity)
+	default:
+		v.speaker, v.pending, v.waitKey, v.haveTS, v.tooBig = identity, "", true, false, false // its keyframe's SPS decides the size
+		if identity == "" {
+			kf.show(v.self)
+			return
+		}
+		kf.show(v.self, identity)
 	}
 	if d := v.depacks[identity]; d != nil {
 		d.Reset()
 	}
+	v.asked = time.Now()
 	go func() { _ = kf.RequestKeyframe(identity) }()
+}
+
+// promote makes the pending camera the one shown, from its keyframe au on (v.mu held).
+func (v *videoPath) promote() {
+	v.speaker, v.pending, v.waitKey, v.haveTS, v.tooBig = v.pending, "", false, false, false
+	v.kf.show(v.self, v.speaker)
 }
 
 // fromMeeting receives the meeting's video packets (bridge callback).
@@ -221,10 +258,10 @@ func (v *videoPath) fromMeeting(identity, source string, pkt *rtp.Packet) {
 	if v.kf == nil {
 		return // not attached
 	}
-	if v.speaker == "" {
+	if v.speaker == "" && v.pending == "" {
 		v.switchTo(identity) // nobody spoke yet: show the first camera
 	}
-	if identity != v.speaker {
+	if identity != v.speaker && identity != v.pending {
 		return
 	}
 	d := v.depacks[identity]
@@ -240,7 +277,19 @@ func (v *videoPath) fromMeeting(identity, source string, pkt *rtp.Packet) {
 	if err != nil {
 		return
 	}
+	if identity == v.pending && len(aus) > 0 && time.Since(v.asked) > pendingKeyframeRetry {
+		// Its keyframe is overdue (lost, or a publisher slow to answer): ask again.
+		v.asked = time.Now()
+		kf := v.kf
+		go func() { _ = kf.RequestKeyframe(identity) }()
+	}
 	for _, au := range aus {
+		if identity == v.pending {
+			if !au.Complete || !au.Keyframe() || !v.fits(au) {
+				continue // the previous camera stays on until this one can start
+			}
+			v.promote()
+		}
 		if v.waitKey && !au.Keyframe() {
 			continue
 		}
@@ -261,30 +310,47 @@ func (v *videoPath) fromMeeting(identity, source string, pkt *rtp.Packet) {
 	}
 }
 
+// pendingKeyframeRetry is how long a switch waits for the next camera's keyframe
+// before asking again.
+const pendingKeyframeRetry = time.Second
+
 // checkSize reads the frame size from a keyframe's SPS and decides whether the room
 // system can take the stream (v.mu held). A keyframe without an SPS keeps the decision.
 func (v *videoPath) checkSize(au *h264.AccessUnit) {
 	if v.maxFS <= 0 {
 		return
 	}
-	for _, nal := range au.NALs {
-		if h264.NALType(nal) != h264.NALSPS {
-			continue
-		}
-		sps, err := h264.ParseSPS(nal)
-		if err != nil {
-			continue
-		}
-		mbs := ((sps.Width + 15) / 16) * ((sps.Height + 15) / 16)
+	if sps, ok := keyframeSPS(au); ok {
+		mbs := macroblocks(sps)
 		big := mbs > v.maxFS
 		if big != v.tooBig {
 			v.log.Debug("speaker video vs the room system's max-fs", "width", sps.Width, "height", sps.Height,
 				"macroblocks", mbs, "max_fs", v.maxFS, "forwarded", !big)
 		}
 		v.tooBig = big
-		return
 	}
 }
+
+// fits says whether the room system can decode a keyframe: its SPS is within max-fs,
+// or it carries none (a stream already judged).
+func (v *videoPath) fits(au *h264.AccessUnit) bool {
+	sps, ok := keyframeSPS(au)
+	return v.maxFS <= 0 || !ok || macroblocks(sps) <= v.maxFS
+}
+
+func keyframeSPS(au *h264.AccessUnit) (*h264.SPS, bool) {
+	for _, nal := range au.NALs {
+		if h264.NALType(nal) != h264.NALSPS {
+			continue
+		}
+		if sps, err := h264.ParseSPS(nal); err == nil {
+			return sps, true
+		}
+	}
+	return nil, false
+}
+
+func macroblocks(sps *h264.SPS) int { return ((sps.Width + 15) / 16) * ((sps.Height + 15) / 16) }
 
 // send forwards one access unit to the room system (v.mu held).
 func (v *videoPath) send(au *h264.AccessUnit) {

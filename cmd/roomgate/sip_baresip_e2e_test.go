@@ -53,7 +53,7 @@ func startBaresip(t *testing.T, o baresipOpts) *baresip {
 	if _, err := exec.LookPath("baresip"); err != nil {
 		t.Fatalf("baresip missing (Debian baresip-core baresip-ffmpeg; `make test` installs them): %v", err)
 	}
-	b := &baresip{t: t, dir: t.TempDir(), SIPPort: freeSIPPort(t), ctrlPort: freePort(t, "tcp"),
+	b := &baresip{t: t, dir: t.TempDir(),
 		exited: make(chan error, 1), events: make(chan map[string]any, 64), replies: make(chan map[string]any, 8)}
 	if err := os.MkdirAll(filepath.Join(b.dir, "rec"), 0o755); err != nil {
 		t.Fatal(err)
@@ -73,44 +73,77 @@ func startBaresip(t *testing.T, o baresipOpts) *baresip {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := strings.NewReplacer(
-		"@SIP_PORT@", strconv.Itoa(b.SIPPort),
-		"@CTRL_PORT@", strconv.Itoa(b.ctrlPort),
-		"@RTP_MIN@", strconv.Itoa(o.RTPMin),
-		"@RTP_MAX@", strconv.Itoa(o.RTPMin+99),
-		"@AUDIO_WAV@", wav,
-		"@REC_DIR@", filepath.Join(b.dir, "rec"),
-	).Replace(string(tmpl))
-	acc := fmt.Sprintf("<sip:%s@127.0.0.1:%d>;regint=0;answermode=%s;audio_codecs=%s\n", o.User, b.SIPPort, o.AnswerMode, o.Codec)
-	for name, body := range map[string]string{"config": cfg, "accounts": acc, "contacts": ""} {
-		if err := os.WriteFile(filepath.Join(b.dir, name), []byte(body), 0o644); err != nil {
+	t.Cleanup(b.stop)
+	// The ports are found free and then bound by baresip: something else on the
+	// machine (the gateways' ICE sockets take ephemeral ports too) may take one in
+	// between. baresip then exits at once; try other ports.
+	for attempt := 1; ; attempt++ {
+		b.SIPPort, b.ctrlPort = freeSIPPort(t), freePort(t, "tcp")
+		cfg := strings.NewReplacer(
+			"@SIP_PORT@", strconv.Itoa(b.SIPPort),
+			"@CTRL_PORT@", strconv.Itoa(b.ctrlPort),
+			"@RTP_MIN@", strconv.Itoa(o.RTPMin),
+			"@RTP_MAX@", strconv.Itoa(o.RTPMin+99),
+			"@AUDIO_WAV@", wav,
+			"@REC_DIR@", filepath.Join(b.dir, "rec"),
+		).Replace(string(tmpl))
+		acc := fmt.Sprintf("<sip:%s@127.0.0.1:%d>;regint=0;answermode=%s;audio_codecs=%s\n", o.User, b.SIPPort, o.AnswerMode, o.Codec)
+		for name, body := range map[string]string{"config": cfg, "accounts": acc, "contacts": ""} {
+			if err := os.WriteFile(filepath.Join(b.dir, name), []byte(body), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		b.out.Reset()
+		b.cmd = exec.Command("baresip", "-f", b.dir, "-v")
+		b.cmd.Dir = b.dir
+		b.cmd.Stdout = &b.out
+		b.cmd.Stderr = &b.out
+		b.cmd.Stdin = nil
+		if err := b.cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
+		cmd := b.cmd
+		go func() { b.exited <- cmd.Wait() }()
+		err := b.dialCtrl(15 * time.Second)
+		if err == nil {
+			break
+		}
+		if errors.Is(err, errBaresipPortTaken) && attempt < 3 {
+			t.Logf("baresip (attempt %d): %v; other ports", attempt, err)
+			continue
+		}
+		t.Fatalf("baresip ctrl_tcp not reachable: %v\n%s", err, lastN(b.out.String(), 3000))
 	}
-	b.cmd = exec.Command("baresip", "-f", b.dir, "-v")
-	b.cmd.Dir = b.dir
-	b.cmd.Stdout = &b.out
-	b.cmd.Stderr = &b.out
-	b.cmd.Stdin = nil
-	if err := b.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() { b.exited <- b.cmd.Wait() }()
-	t.Cleanup(b.stop)
-	deadline := time.Now().Add(15 * time.Second)
+	go b.readCtrl()
+	return b
+}
+
+var errBaresipPortTaken = errors.New("a port was taken")
+
+// dialCtrl connects to baresip's ctrl_tcp; it fails with errBaresipPortTaken when
+// baresip exited because one of its ports is in use.
+func (b *baresip) dialCtrl(timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
 	for {
 		c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", b.ctrlPort))
 		if err == nil {
 			b.conn = c
-			break
+			return nil
+		}
+		select {
+		case exitErr := <-b.exited:
+			if strings.Contains(b.out.String(), "Address already in use") {
+				return fmt.Errorf("%w (%v)", errBaresipPortTaken, exitErr)
+			}
+			b.exited <- exitErr // for stop
+			return fmt.Errorf("baresip exited: %v", exitErr)
+		default:
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("baresip ctrl_tcp not reachable: %v\n%s", err, lastN(b.out.String(), 3000))
+			return err
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	go b.readCtrl()
-	return b
 }
 
 // readCtrl splits the netstring stream into replies and events.

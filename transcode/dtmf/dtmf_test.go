@@ -147,6 +147,20 @@ func TestReceiver(t *testing.T) {
 			{1000 + 65535, false, Payload{Event: 0, Duration: 320, End: true}},
 		}, "0"},
 		{"unknown event ignored", []rtpEv{{1000, true, Payload{Event: 70, End: true}}}, ""},
+		// Found by FuzzReceiver: a late packet of an event many presses ago.
+		{"late end packet five presses on", cat(press(1000, 1, 800), press(3000, 2, 800), press(5000, 3, 800),
+			press(7000, 4, 800), press(9000, 5, 800), press(11000, 6, 800), press(1000, 1, 800)[5:]), "123456"},
+		{"late start of an earlier segment", []rtpEv{
+			{1000, true, Payload{Event: 0, Duration: 0}},
+			{1000 + 65535, false, Payload{Event: 0, Duration: 160}},
+			{1000, false, Payload{Event: 0, Duration: 65535}},
+			{1000 + 65535, false, Payload{Event: 0, Duration: 320, End: true}},
+			{1000, false, Payload{Event: 0, Duration: 65535}},
+		}, "0"},
+		{"timestamps across the wrap", cat(press(0xFFFFFF00, 1, 800), press(0x00000400, 2, 800),
+			press(0xFFFFFF00, 1, 800)[4:]), "12"},
+		{"sender restarts its timestamps", cat(press(3_000_000_000, 1, 800), press(1000, 2, 800), press(3000, 3, 800)), "123"},
+		{"restart mid-press", cat(dropEnds(press(3_000_000_000, 4, 800)), press(1000, 4, 800)), "4?4"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -319,8 +333,13 @@ func FuzzPayload(f *testing.F) {
 }
 
 // FuzzReceiver feeds arbitrary packets: no panic, and no event timestamp is
-// ever reported twice in a row.
+// ever reported twice. The fuzzed timestamps are 16-bit, so they never jump
+// back by more than lateWindow: every packet is a live or a late one, never a
+// restarted sender's (TestReceiver covers restarts).
 func FuzzReceiver(f *testing.F) {
+	if lateWindow <= 0xFFFF {
+		f.Fatal("16-bit timestamps would reach restarts")
+	}
 	f.Add([]byte{0, 0, 0, 1, 5, 10, 0, 0, 0, 0, 0, 1, 5, 0x8a, 3, 0x20})
 	f.Fuzz(func(t *testing.T, b []byte) {
 		var r Receiver

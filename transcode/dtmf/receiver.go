@@ -26,30 +26,30 @@ func (e Event) DurationAt(clockRate int) time.Duration {
 // of long events (§2.5.2.3) do not repeat a digit. It reports a digit when
 // its end packet arrives, or when the next event starts if every end packet
 // was lost. Not safe for concurrent use.
+//
+// Events are ordered by their RTP timestamps in serial-number arithmetic: a
+// packet whose timestamp is before the latest event's belongs to an event
+// already reported (a redundant end packet, a reordered update, an earlier
+// segment of a long event) and is dropped, however many events ago that was.
+// A jump back of more than lateWindow is no late packet but a sender that
+// restarted its timestamps, and starts afresh.
 type Receiver struct {
-	active bool
+	have   bool   // an event was seen: last is valid
+	active bool   // cur is in progress (last == cur.Timestamp)
+	last   uint32 // timestamp of the latest event, active or finished
 	cur    Event
-	// Timestamps of recently finished events, to ignore their redundant end
-	// packets (and reordered updates) that arrive afterwards.
-	done  [4]uint32
-	ndone int
-	out   []Event
+	out    []Event
 }
 
-func (r *Receiver) isDone(ts uint32) bool {
-	for i := 0; i < min(r.ndone, len(r.done)); i++ {
-		if r.done[i] == ts {
-			return true
-		}
-	}
-	return false
-}
+// lateWindow bounds how far back a packet may be and still be taken for a
+// late packet of an earlier event: 2^19 units is 65 s at 8 kHz, 11 s at
+// 48 kHz, far beyond any reordering; a restarted sender lands there with a
+// chance of 1 in 8192.
+const lateWindow = 1 << 19
 
 func (r *Receiver) finish(ended bool) {
 	r.cur.Ended = ended
 	r.out = append(r.out, r.cur)
-	r.done[r.ndone%len(r.done)] = r.cur.Timestamp
-	r.ndone++
 	r.active = false
 }
 
@@ -66,15 +66,19 @@ func (r *Receiver) Push(timestamp uint32, marker bool, payload []byte) ([]Event,
 	if err != nil {
 		return r.out, nil
 	}
-	if r.isDone(timestamp) {
-		return r.out, nil // redundant end or late update of a finished event
+	if r.have {
+		switch back := r.last - timestamp; {
+		case back == 0 && !r.active:
+			return r.out, nil // redundant end or late update of the event just finished
+		case back != 0 && back <= lateWindow:
+			return r.out, nil // a packet of an earlier event or segment
+		}
 	}
 	if r.active && timestamp != r.cur.Timestamp {
-		// A long event continues in a new segment: new timestamp, same
-		// code, no marker (§2.5.2.3).
-		if !marker && p.Event == r.cur.Code {
-			r.done[r.ndone%len(r.done)] = r.cur.Timestamp
-			r.ndone++
+		// A long event continues in a new, later segment: new timestamp,
+		// same code, no marker (§2.5.2.3).
+		if !marker && p.Event == r.cur.Code && timestamp-r.last < 1<<31 {
+			r.last = timestamp
 			r.cur.Timestamp = timestamp
 			r.cur.Duration = max(r.cur.Duration, p.Duration)
 			if p.End {
@@ -82,11 +86,12 @@ func (r *Receiver) Push(timestamp uint32, marker bool, payload []byte) ([]Event,
 			}
 			return r.out, nil
 		}
-		// Every end packet of the current event was lost.
+		// Every end packet of the current event was lost (or the sender
+		// restarted its timestamps mid-press).
 		r.finish(false)
 	}
 	if !r.active {
-		r.active = true
+		r.have, r.active, r.last = true, true, timestamp
 		r.cur = Event{Digit: digit, Code: p.Event, Timestamp: timestamp}
 	}
 	r.cur.Duration = max(r.cur.Duration, p.Duration)

@@ -10,11 +10,11 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/roomgate/roomgate/sip/sdp"
+	"github.com/roomgate/roomgate/sip/siptest"
 )
 
 // SIPp (package sip-tester) plays real room-system call flows against the
@@ -22,11 +22,12 @@ import (
 // {{…}} are filled per test.
 
 type sippRun struct {
-	t   testing.TB
-	cmd *exec.Cmd
-	dir string
-	out bytes.Buffer
-	err chan error
+	t    testing.TB
+	cmd  *exec.Cmd
+	dir  string
+	port int // sipp's SIP port on 127.0.0.1
+	out  siptest.Buffer
+	err  chan error
 }
 
 func freeUDPPort(t testing.TB) int {
@@ -39,9 +40,12 @@ func freeUDPPort(t testing.TB) int {
 	return c.LocalAddr().(*net.UDPAddr).Port
 }
 
-// startSipp runs sipp with a scenario from testdata/sipp on a free loopback
-// port. Extra args follow the common ones (-m 1 -timeout 20).
-func startSipp(t testing.TB, scenario string, subst map[string]string, port int, args ...string) *sippRun {
+// startSipp runs sipp with a scenario from testdata/sipp on free loopback
+// ports (r.port is its SIP port) and returns once sipp has bound them. Extra
+// args follow the common ones (-m 1 -timeout 20). A port found free can be
+// taken by another test process before sipp binds it: sipp then exits with
+// "Address already in use" and is started again on other ports.
+func startSipp(t testing.TB, scenario string, subst map[string]string, args ...string) *sippRun {
 	t.Helper()
 	bin, err := exec.LookPath("sipp")
 	if err != nil {
@@ -58,40 +62,72 @@ func startSipp(t testing.TB, scenario string, subst map[string]string, port int,
 	if err := os.WriteFile(filepath.Join(dir, scenario), src, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	full := append([]string{"-sf", scenario, "-i", "127.0.0.1", "-p", fmt.Sprint(port),
-		"-mi", "127.0.0.1", "-mp", fmt.Sprint(freeUDPPort(t)),
-		"-m", "1", "-timeout", "20", "-timeout_error", "-nostdin", "-trace_err", "-trace_msg"}, args...)
-	r := &sippRun{t: t, dir: dir, err: make(chan error, 1)}
-	r.cmd = exec.Command(bin, full...)
-	r.cmd.Dir = dir
-	r.cmd.Stdout, r.cmd.Stderr = &r.out, &r.out
-	if err := r.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() { r.err <- r.cmd.Wait() }()
-	t.Cleanup(func() {
-		if r.cmd.ProcessState == nil {
+	for attempt := 1; ; attempt++ {
+		port, mport := freeUDPPort(t), freeUDPPort(t)
+		full := append([]string{"-sf", scenario, "-i", "127.0.0.1", "-p", fmt.Sprint(port),
+			"-mi", "127.0.0.1", "-mp", fmt.Sprint(mport),
+			"-m", "1", "-timeout", "20", "-timeout_error", "-nostdin", "-trace_err", "-trace_msg"}, args...)
+		r := &sippRun{t: t, dir: dir, port: port, err: make(chan error, 1)}
+		r.cmd = exec.Command(bin, full...)
+		r.cmd.Dir = dir
+		r.cmd.Stdout, r.cmd.Stderr = &r.out, &r.out
+		if err := r.cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		go func() { r.err <- r.cmd.Wait() }()
+		switch r.waitBound(port, mport) {
+		case sippRunning:
+			t.Cleanup(func() {
+				if r.cmd.ProcessState == nil {
+					r.cmd.Process.Kill()
+					<-r.err
+				}
+			})
+			return r
+		case sippNotBound:
 			r.cmd.Process.Kill()
 			<-r.err
+			t.Fatalf("sipp did not bind ports %d and %d in 5 s:\n%s", port, mport, r.out.String())
+		case sippPortTaken:
+			if attempt == 3 {
+				t.Fatalf("sipp could not bind its ports in 3 attempts:\n%s", r.out.String())
+			}
+			t.Logf("sipp attempt %d: a port was taken meanwhile, starting again on others", attempt)
 		}
-	})
-	return r
+	}
 }
 
-// waitBound waits until sipp has bound its UDP port (as UAS).
-func (r *sippRun) waitBound(port int) {
-	r.t.Helper()
-	for i := 0; i < 200; i++ {
-		c, err := net.ListenPacket("udp", fmt.Sprintf("127.0.0.1:%d", port))
-		if err != nil && errors.Is(err, syscall.EADDRINUSE) {
-			return
+type sippStart int
+
+const (
+	sippRunning   sippStart = iota // bound its ports, or already ran and exited: wait() tells how
+	sippNotBound                   // still running without its ports
+	sippPortTaken                  // exited because a port was in use
+)
+
+// waitBound waits until sipp holds its SIP and media ports (its socket
+// inodes are those of the ports in /proc/net) or exits.
+func (r *sippRun) waitBound(ports ...int) sippStart {
+	for range 500 {
+		select {
+		case err := <-r.err:
+			r.err <- err
+			if err != nil && strings.Contains(r.out.String(), "errno = 98") {
+				return sippPortTaken
+			}
+			return sippRunning
+		default:
 		}
-		if c != nil {
-			c.Close()
+		all := true
+		for _, p := range ports {
+			all = all && siptest.OwnsPort(r.cmd.Process.Pid, p)
+		}
+		if all {
+			return sippRunning
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	r.t.Fatalf("sipp did not bind port %d:\n%s", port, r.out.String())
+	return sippNotBound
 }
 
 // call waits for the service to hand a call to the handler; it fails if
@@ -143,7 +179,7 @@ func uac(t testing.TB, s *Service, scenario, service string, subst map[string]st
 			subst[k] = ""
 		}
 	}
-	r := startSipp(t, scenario, subst, freeUDPPort(t), "-s", service, s.Addr().String())
+	r := startSipp(t, scenario, subst, "-s", service, s.Addr().String())
 	return r
 }
 
@@ -191,7 +227,7 @@ func TestSIPp(t *testing.T) {
 			calls := make(chan *InboundCall, 1)
 			s := startService(t, Config{}, answerHandler(t, calls, Events{}))
 			r := startSipp(t, "uac_call.xml", map[string]string{"SDP": indent([]byte(sippDefaultSDP)), "CHECKS": "", "REFS": ""},
-				freeUDPPort(t), "-t", "t1", "-s", "555", s.Addr().String())
+				"-t", "t1", "-s", "555", s.Addr().String())
 			c := r.call(calls)
 			r.wait()
 			waitDone(t, c.Done(), 2*time.Second, "call end")
@@ -317,9 +353,8 @@ func TestSIPp(t *testing.T) {
 			r.wait()
 		}},
 		{"dial_out_to_uas_200", func(t *testing.T) {
-			port := freeUDPPort(t)
-			r := startSipp(t, "uas_answer.xml", nil, port)
-			r.waitBound(port)
+			r := startSipp(t, "uas_answer.xml", nil)
+			port := r.port
 			s := startService(t, Config{}, nil)
 			offer := dialOffer(t, "", 1)
 			oc, err := s.Dial(context.Background(), DialParams{URI: fmt.Sprintf("sip:room@127.0.0.1:%d", port), FromUser: "123456789", Offer: offer})
@@ -339,9 +374,8 @@ func TestSIPp(t *testing.T) {
 			r.wait()
 		}},
 		{"dial_out_to_uas_486_busy", func(t *testing.T) {
-			port := freeUDPPort(t)
-			r := startSipp(t, "uas_busy.xml", nil, port)
-			r.waitBound(port)
+			r := startSipp(t, "uas_busy.xml", nil)
+			port := r.port
 			s := startService(t, Config{}, nil)
 			oc, err := s.Dial(context.Background(), DialParams{URI: fmt.Sprintf("sip:room@127.0.0.1:%d", port), Offer: dialOffer(t, "", 1)})
 			if err != nil {
@@ -354,9 +388,8 @@ func TestSIPp(t *testing.T) {
 			r.wait()
 		}},
 		{"dial_out_cancel_while_ringing", func(t *testing.T) {
-			port := freeUDPPort(t)
-			r := startSipp(t, "uas_ring_cancel.xml", nil, port)
-			r.waitBound(port)
+			r := startSipp(t, "uas_ring_cancel.xml", nil)
+			port := r.port
 			s := startService(t, Config{}, nil)
 			ringing := make(chan struct{}, 1)
 			oc, err := s.Dial(context.Background(), DialParams{URI: fmt.Sprintf("sip:room@127.0.0.1:%d", port), Offer: dialOffer(t, "", 1),

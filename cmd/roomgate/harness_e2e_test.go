@@ -15,10 +15,11 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/roomgate/roomgate/sip/siptest"
 )
 
 // proc is a roomgate serve process under test.
@@ -103,7 +104,7 @@ func start(t *testing.T, dir string) *proc {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var out syncBuffer
+	var out siptest.Buffer
 	p.cmd = exec.Command(binPath(t), "serve", "--config", filepath.Join(dir, "roomgate.yaml"))
 	p.cmd.Stdout = &out
 	p.cmd.Stderr = logf
@@ -144,30 +145,6 @@ func start(t *testing.T, dir string) *proc {
 	}
 	p.Token = strings.TrimSpace(string(tok))
 	return p
-}
-
-// syncBuffer is a bytes.Buffer safe for the writer goroutine of exec and a reader.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) Reset() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.b.Reset()
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 func parseURL(out string) string {

@@ -20,6 +20,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/roomgate/roomgate/sip/siptest"
 )
 
 // baresip is a headless baresip 1.0 (Debian baresip-core + baresip-ffmpeg) standing in
@@ -32,7 +34,7 @@ type baresip struct {
 	SIPPort  int
 	ctrlPort int
 	cmd      *exec.Cmd
-	out      syncBuffer
+	out      siptest.Buffer
 	exited   chan error
 	conn     net.Conn
 	events   chan map[string]any

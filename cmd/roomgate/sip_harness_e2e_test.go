@@ -22,6 +22,8 @@ import (
 	"testing"
 	"text/template"
 	"time"
+
+	"github.com/roomgate/roomgate/sip/siptest"
 )
 
 // sipGW is a roomgate serve process with SIP enabled.
@@ -211,7 +213,7 @@ func startCapture(t *testing.T, filter string, sipPort int) *capture {
 	t.Helper()
 	c := &capture{t: t, file: filepath.Join(t.TempDir(), "sip.pcapng"), sipPort: sipPort}
 	c.cmd = exec.Command("dumpcap", "-q", "-i", "lo", "-f", filter, "-w", c.file)
-	var stderr syncBuffer
+	var stderr siptest.Buffer
 	c.cmd.Stderr = &stderr
 	if err := c.cmd.Start(); err != nil {
 		t.Fatalf("dumpcap (package tshark): %v", err)
@@ -311,14 +313,16 @@ func copyFile(src, dst string) error {
 
 // sippRun is one SIPp process (one call: -m 1).
 type sippRun struct {
-	t        *testing.T
-	name     string
-	cmd      *exec.Cmd
-	dir      string
-	out      syncBuffer
-	done     chan error
-	err      error
-	finished bool
+	t         *testing.T
+	name      string
+	cmd       *exec.Cmd
+	dir       string
+	SIPPort   int // local SIP port
+	MediaPort int // local RTP port (audio; video is MediaPort+2)
+	out       siptest.Buffer
+	done      chan error
+	err       error
+	finished  bool
 }
 
 // sippScenario renders testdata/sip/sipp/name (text/template with data) into dir.
@@ -344,38 +348,69 @@ func sippScenario(t *testing.T, dir, name string, data any) string {
 }
 
 // startSIPp runs sipp with a scenario. remote is "host:port" for a UAC ("" for a UAS),
-// sipPort the local SIP port, mediaPort the local RTP port.
+// sipPort the local SIP port, mediaPort the local RTP port. With both 0 it picks free
+// ports itself (r.SIPPort, r.MediaPort) and returns once sipp holds them; a port taken
+// meanwhile by another process makes sipp exit with "Address already in use", and it is
+// started again on other ports (3 attempts).
 func startSIPp(t *testing.T, scenario string, data any, remote string, sipPort, mediaPort int, args ...string) *sippRun {
 	t.Helper()
 	if _, err := exec.LookPath("sipp"); err != nil {
 		t.Fatalf("sipp missing (Debian sip-tester; `make test` installs it): %v", err)
 	}
-	r := &sippRun{t: t, name: scenario, dir: t.TempDir(), done: make(chan error, 1)}
-	sf := sippScenario(t, r.dir, scenario, data)
-	all := []string{"-sf", sf, "-i", "127.0.0.1", "-p", strconv.Itoa(sipPort), "-mi", "127.0.0.1",
-		"-mp", strconv.Itoa(mediaPort), "-m", "1", "-nostdin", "-timeout", "50", "-timeout_error",
-		"-trace_msg", "-message_file", filepath.Join(r.dir, "messages.log"),
-		"-trace_err", "-error_file", filepath.Join(r.dir, "errors.log"),
-		"-trace_logs", "-log_file", filepath.Join(r.dir, "logs.log")}
-	all = append(all, args...)
-	if remote != "" {
-		all = append(all, remote)
-	}
-	r.cmd = exec.Command("sipp", all...)
-	r.cmd.Dir = r.dir
-	r.cmd.Stdout = &r.out
-	r.cmd.Stderr = &r.out
-	if err := r.cmd.Start(); err != nil {
-		t.Fatalf("sipp: %v", err)
-	}
-	go func() { r.done <- r.cmd.Wait() }()
-	t.Cleanup(func() {
-		if !r.finished {
-			_ = r.cmd.Process.Kill()
-			<-r.done
+	dir := t.TempDir()
+	sf := sippScenario(t, dir, scenario, data)
+	choose := sipPort == 0 && mediaPort == 0
+	for attempt := 1; ; attempt++ {
+		if choose {
+			sipPort, mediaPort = freeSIPPort(t), freeSIPPort(t)
 		}
-	})
-	return r
+		r := &sippRun{t: t, name: scenario, dir: dir, SIPPort: sipPort, MediaPort: mediaPort, done: make(chan error, 1)}
+		all := []string{"-sf", sf, "-i", "127.0.0.1", "-p", strconv.Itoa(sipPort), "-mi", "127.0.0.1",
+			"-mp", strconv.Itoa(mediaPort), "-m", "1", "-nostdin", "-timeout", "50", "-timeout_error",
+			"-trace_msg", "-message_file", filepath.Join(r.dir, "messages.log"),
+			"-trace_err", "-error_file", filepath.Join(r.dir, "errors.log"),
+			"-trace_logs", "-log_file", filepath.Join(r.dir, "logs.log")}
+		all = append(all, args...)
+		if remote != "" {
+			all = append(all, remote)
+		}
+		r.cmd = exec.Command("sipp", all...)
+		r.cmd.Dir = r.dir
+		r.cmd.Stdout = &r.out
+		r.cmd.Stderr = &r.out
+		if err := r.cmd.Start(); err != nil {
+			t.Fatalf("sipp: %v", err)
+		}
+		go func() { r.done <- r.cmd.Wait() }()
+		if !choose || r.bound() || attempt == 3 {
+			t.Cleanup(func() {
+				if !r.finished {
+					_ = r.cmd.Process.Kill()
+					<-r.done
+				}
+			})
+			return r
+		}
+		t.Logf("sipp %s attempt %d: a port was taken meanwhile, starting again on others", scenario, attempt)
+	}
+}
+
+// bound waits until sipp holds its SIP and media ports; false when it exited because
+// one was in use. Any other exit counts as bound: wait() reports it.
+func (r *sippRun) bound() bool {
+	for range 500 {
+		select {
+		case err := <-r.done:
+			r.done <- err
+			return err == nil || !strings.Contains(r.out.String(), "errno = 98")
+		default:
+		}
+		if siptest.OwnsPort(r.cmd.Process.Pid, r.SIPPort) && siptest.OwnsPort(r.cmd.Process.Pid, r.MediaPort) {
+			return true
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	return true // still starting after 5 s: the scenario's own timeouts report it
 }
 
 // wait waits for SIPp to exit; it returns nil when the call passed (exit 0).

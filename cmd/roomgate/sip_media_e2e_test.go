@@ -16,6 +16,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/roomgate/roomgate/sip/siptest"
 )
 
 // browserPeer is a Chromium participant run by rooms/web/e2e/sip_peer.mjs.
@@ -23,7 +25,7 @@ type browserPeer struct {
 	t      *testing.T
 	cmd    *exec.Cmd
 	stdin  io.WriteCloser
-	stderr syncBuffer
+	stderr siptest.Buffer
 	mu     sync.Mutex
 	events []map[string]any
 	notify chan struct{}

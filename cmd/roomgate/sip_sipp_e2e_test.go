@@ -112,10 +112,8 @@ func TestE2ESIPScenarioSelfCheck(t *testing.T) {
 	}
 	for _, p := range pairs {
 		t.Run(p.name, func(t *testing.T) {
-			uasPort := freeSIPPort(t)
-			uas := startSIPp(t, p.uas, p.uasData, "", uasPort, freeSIPPort(t))
-			time.Sleep(300 * time.Millisecond)
-			uac := startSIPp(t, p.uac, p.uacData, fmt.Sprintf("127.0.0.1:%d", uasPort), freeSIPPort(t), freeSIPPort(t), "-s", p.service)
+			uas := startSIPp(t, p.uas, p.uasData, "", 0, 0)
+			uac := startSIPp(t, p.uac, p.uacData, fmt.Sprintf("127.0.0.1:%d", uas.SIPPort), 0, 0, "-s", p.service)
 			uac.mustPass(nil, 40*time.Second)
 			uas.mustPass(nil, 10*time.Second)
 			if p.wantLogged != "" && !strings.Contains(uac.file("logs.log"), p.wantLogged) {
@@ -135,7 +133,7 @@ func tandbergData(t *testing.T, holdMs int) map[string]int {
 // OPTIONS, NOTIFY and UPDATE with 200 at any point of the scenario, as a room system does.
 func (g *sipGW) sippCall(t *testing.T, scenario string, data any, service string, args ...string) *sippRun {
 	t.Helper()
-	return startSIPp(t, scenario, data, fmt.Sprintf("127.0.0.1:%d", g.SIPPort), freeSIPPort(t), freeSIPPort(t), append([]string{"-s", service, "-aa"}, args...)...)
+	return startSIPp(t, scenario, data, fmt.Sprintf("127.0.0.1:%d", g.SIPPort), 0, 0, append([]string{"-s", service, "-aa"}, args...)...)
 }
 
 // finalStatus returns the status line of the received final response to CSeq n INVITE.
@@ -303,9 +301,8 @@ func TestE2ESIPSignalling(t *testing.T) {
 	})
 
 	t.Run("dialout_busy_486", func(t *testing.T) {
-		port := freeSIPPort(t)
-		uas := startSIPp(t, "uas_busy.xml", nil, "", port, freeSIPPort(t))
-		time.Sleep(300 * time.Millisecond)
+		uas := startSIPp(t, "uas_busy.xml", nil, "", 0, 0)
+		port := uas.SIPPort
 		st, c := g.do("POST", "/api/v1/meetings/"+open+"/dialout", openHost, map[string]any{"protocol": "sip", "address": fmt.Sprintf("sip:room@127.0.0.1:%d", port), "display_name": "Busy Room"})
 		if st != 202 {
 			t.Fatalf("dialout: %d %v", st, c)
@@ -319,9 +316,8 @@ func TestE2ESIPSignalling(t *testing.T) {
 	})
 
 	t.Run("dialout_cancel_while_ringing", func(t *testing.T) {
-		port := freeSIPPort(t)
-		uas := startSIPp(t, "uas_ring.xml", nil, "", port, freeSIPPort(t))
-		time.Sleep(300 * time.Millisecond)
+		uas := startSIPp(t, "uas_ring.xml", nil, "", 0, 0)
+		port := uas.SIPPort
 		st, c := g.do("POST", "/api/v1/meetings/"+open+"/dialout", openHost, map[string]any{"protocol": "sip", "address": fmt.Sprintf("sip:room@127.0.0.1:%d", port)})
 		if st != 202 {
 			t.Fatalf("dialout: %d %v", st, c)

@@ -11,7 +11,9 @@ import (
 	"os"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -51,27 +53,34 @@ func testLog(t testing.TB) *slog.Logger {
 }
 
 // startCore runs an embedded LiveKit node on loopback. Its STUN server list names a
-// loopback port nobody answers, so no client is sent public STUN servers.
+// loopback port nobody answers, so no client is sent public STUN servers. A port found
+// free can be taken by a test of another package before the node binds it: the node is
+// then started again on other ports.
 func startCore(t testing.TB) *core.Core {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	c, err := core.StartEmbedded(ctx, core.EmbeddedConfig{
-		Port:               freePort(t, "tcp"),
-		BindAddresses:      []string{"127.0.0.1"},
-		RTCUDPPort:         freePort(t, "udp"),
-		RTCTCPPort:         freePort(t, "tcp"),
-		NodeIP:             "127.0.0.1",
-		LoopbackCandidates: true,
-		STUNServers:        []string{"127.0.0.1:" + strconv.Itoa(freePort(t, "udp"))},
-		DataDir:            t.TempDir(),
-		LogLevel:           "error",
-	}, testLog(t))
-	if err != nil {
-		t.Fatalf("embedded core: %v", err)
+	for attempt := 1; ; attempt++ {
+		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+		c, err := core.StartEmbedded(ctx, core.EmbeddedConfig{
+			Port:               freePort(t, "tcp"),
+			BindAddresses:      []string{"127.0.0.1"},
+			RTCUDPPort:         freePort(t, "udp"),
+			RTCTCPPort:         freePort(t, "tcp"),
+			NodeIP:             "127.0.0.1",
+			LoopbackCandidates: true,
+			STUNServers:        []string{"127.0.0.1:" + strconv.Itoa(freePort(t, "udp"))},
+			DataDir:            t.TempDir(),
+			LogLevel:           "error",
+		}, testLog(t))
+		cancel()
+		if err == nil {
+			t.Cleanup(c.Close)
+			return c
+		}
+		if attempt == 3 || !(errors.Is(err, syscall.EADDRINUSE) || strings.Contains(err.Error(), "address already in use")) {
+			t.Fatalf("embedded core: %v", err)
+		}
+		t.Logf("embedded core attempt %d: %v; starting again on other ports", attempt, err)
 	}
-	t.Cleanup(c.Close)
-	return c
 }
 
 func join(t testing.TB, c *core.Core, identity string, p Params) *Bridge {

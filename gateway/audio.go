@@ -48,6 +48,7 @@ type audioPath struct {
 	toMeeting audio.Encoder
 	toRoom    *audio.Outbound
 	dtmfRx    dtmf.Receiver
+	dtmfLast  time.Time // when the last telephone-event packet came; zero once flushed
 	src       audioSource // the meeting as the room system hears it (its tap)
 	self      string      // the call's participant in the meeting
 	heard     heard       // this tick's share of the meeting mix
@@ -177,6 +178,7 @@ func (a *audioPath) receive(pkt *rtp.Packet, now time.Time) {
 	if a.tePT != 0 && pkt.PayloadType == a.tePT {
 		a.mu.Lock()
 		events, err := a.dtmfRx.Push(pkt.Timestamp, pkt.Marker, pkt.Payload)
+		a.dtmfLast = now
 		var digits []byte
 		for _, e := range events {
 			digits = append(digits, byte(e.Digit))
@@ -199,6 +201,28 @@ func (a *audioPath) receive(pkt *rtp.Packet, now time.Time) {
 	a.mu.Unlock()
 }
 
+// dtmfEndSilence is how long a key press may go without telephone-event packets before
+// it is taken as ended: senders repeat an event every 50 ms or so while the key is
+// down, then send its end three times; when all three are lost, the digit still counts.
+const dtmfEndSilence = time.Second
+
+// flushDTMF reports a key press whose end packets were all lost once no packet of it
+// came for dtmfEndSilence (its late packets are then dropped by the receiver).
+func (a *audioPath) flushDTMF(now time.Time) {
+	a.mu.Lock()
+	var digit byte
+	if !a.dtmfLast.IsZero() && now.Sub(a.dtmfLast) >= dtmfEndSilence {
+		a.dtmfLast = time.Time{}
+		if ev, ok := a.dtmfRx.Flush(); ok {
+			digit = byte(ev.Digit)
+		}
+	}
+	a.mu.Unlock()
+	if digit != 0 && a.onDigit != nil {
+		a.onDigit(digit)
+	}
+}
+
 // start drives the path from the audio clock until the returned stop is called.
 func (a *audioPath) start() (stop func()) {
 	return audioClock.add(a.tick)
@@ -208,6 +232,7 @@ func (a *audioPath) start() (stop func()) {
 // for every call, so the meeting is mixed once per frame), now when it is due.
 func (a *audioPath) tick(n uint64, now time.Time) {
 	a.drain() // before a.mu: receive takes it
+	a.flushDTMF(now)
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	// Room system → meeting.

@@ -101,8 +101,9 @@ func (r *Receiver) Push(timestamp uint32, marker bool, payload []byte) ([]Event,
 	return r.out, nil
 }
 
-// Flush closes an event whose end never arrived (call the gateway's
-// inter-digit timeout, or at hang-up). ok is false if none was pending.
+// Flush closes an event whose end never arrived (the gateway calls it once a
+// second passed without telephone-event packets). ok is false if none was
+// pending; later packets of the flushed event are dropped.
 func (r *Receiver) Flush() (ev Event, ok bool) {
 	if !r.active {
 		return Event{}, false

@@ -48,7 +48,7 @@ type audioPath struct {
 	toMeeting audio.Encoder
 	toRoom    *audio.Outbound
 	dtmfRx    dtmf.Receiver
-	dtmfLast  time.Time // when the last telephone-event packet came; zero once flushed
+	dtmfLast  time.Time   // when the last telephone-event packet came; zero once flushed (clock goroutine only)
 	src       audioSource // the meeting as the room system hears it (its tap)
 	self      string      // the call's participant in the meeting
 	heard     heard       // this tick's share of the meeting mix
@@ -176,9 +176,9 @@ func (a *audioPath) drain() {
 
 func (a *audioPath) receive(pkt *rtp.Packet, now time.Time) {
 	if a.tePT != 0 && pkt.PayloadType == a.tePT {
+		a.dtmfLast = now
 		a.mu.Lock()
 		events, err := a.dtmfRx.Push(pkt.Timestamp, pkt.Marker, pkt.Payload)
-		a.dtmfLast = now
 		var digits []byte
 		for _, e := range events {
 			digits = append(digits, byte(e.Digit))
@@ -208,18 +208,18 @@ const dtmfEndSilence = time.Second
 
 // flushDTMF reports a key press whose end packets were all lost once no packet of it
 // came for dtmfEndSilence (its late packets are then dropped by the receiver).
+// Called on the clock's tick; dtmfLast is only touched there (receive runs in drain),
+// so the usual tick takes no lock here.
 func (a *audioPath) flushDTMF(now time.Time) {
-	a.mu.Lock()
-	var digit byte
-	if !a.dtmfLast.IsZero() && now.Sub(a.dtmfLast) >= dtmfEndSilence {
-		a.dtmfLast = time.Time{}
-		if ev, ok := a.dtmfRx.Flush(); ok {
-			digit = byte(ev.Digit)
-		}
+	if a.dtmfLast.IsZero() || now.Sub(a.dtmfLast) < dtmfEndSilence {
+		return
 	}
+	a.dtmfLast = time.Time{}
+	a.mu.Lock()
+	ev, ok := a.dtmfRx.Flush()
 	a.mu.Unlock()
-	if digit != 0 && a.onDigit != nil {
-		a.onDigit(digit)
+	if ok && a.onDigit != nil {
+		a.onDigit(byte(ev.Digit))
 	}
 }
 

@@ -75,8 +75,8 @@ func startSipp(t testing.TB, scenario string, subst map[string]string, args ...s
 			t.Fatal(err)
 		}
 		go func() { r.err <- r.cmd.Wait() }()
-		switch r.waitBound(port, mport) {
-		case sippRunning:
+		switch siptest.WaitSIPp(r.cmd.Process.Pid, r.err, &r.out, port, mport) {
+		case siptest.Bound, siptest.Exited: // an exit is reported by wait()
 			t.Cleanup(func() {
 				if r.cmd.ProcessState == nil {
 					r.cmd.Process.Kill()
@@ -84,50 +84,17 @@ func startSipp(t testing.TB, scenario string, subst map[string]string, args ...s
 				}
 			})
 			return r
-		case sippNotBound:
+		case siptest.NotBound:
 			r.cmd.Process.Kill()
 			<-r.err
 			t.Fatalf("sipp did not bind ports %d and %d in 5 s:\n%s", port, mport, r.out.String())
-		case sippPortTaken:
+		case siptest.PortTaken:
 			if attempt == 3 {
 				t.Fatalf("sipp could not bind its ports in 3 attempts:\n%s", r.out.String())
 			}
 			t.Logf("sipp attempt %d: a port was taken meanwhile, starting again on others", attempt)
 		}
 	}
-}
-
-type sippStart int
-
-const (
-	sippRunning   sippStart = iota // bound its ports, or already ran and exited: wait() tells how
-	sippNotBound                   // still running without its ports
-	sippPortTaken                  // exited because a port was in use
-)
-
-// waitBound waits until sipp holds its SIP and media ports (its socket
-// inodes are those of the ports in /proc/net) or exits.
-func (r *sippRun) waitBound(ports ...int) sippStart {
-	for range 500 {
-		select {
-		case err := <-r.err:
-			r.err <- err
-			if err != nil && strings.Contains(r.out.String(), "errno = 98") {
-				return sippPortTaken
-			}
-			return sippRunning
-		default:
-		}
-		all := true
-		for _, p := range ports {
-			all = all && siptest.OwnsPort(r.cmd.Process.Pid, p)
-		}
-		if all {
-			return sippRunning
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	return sippNotBound
 }
 
 // call waits for the service to hand a call to the handler; it fails if

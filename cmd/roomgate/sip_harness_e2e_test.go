@@ -382,7 +382,8 @@ func startSIPp(t *testing.T, scenario string, data any, remote string, sipPort, 
 			t.Fatalf("sipp: %v", err)
 		}
 		go func() { r.done <- r.cmd.Wait() }()
-		if !choose || r.bound() || attempt == 3 {
+		// Still starting after 5 s or exited otherwise: wait() and the scenario's timeouts tell.
+		if !choose || attempt == 3 || siptest.WaitSIPp(r.cmd.Process.Pid, r.done, &r.out, sipPort, mediaPort) != siptest.PortTaken {
 			t.Cleanup(func() {
 				if !r.finished {
 					_ = r.cmd.Process.Kill()
@@ -393,24 +394,6 @@ func startSIPp(t *testing.T, scenario string, data any, remote string, sipPort, 
 		}
 		t.Logf("sipp %s attempt %d: a port was taken meanwhile, starting again on others", scenario, attempt)
 	}
-}
-
-// bound waits until sipp holds its SIP and media ports; false when it exited because
-// one was in use. Any other exit counts as bound: wait() reports it.
-func (r *sippRun) bound() bool {
-	for range 500 {
-		select {
-		case err := <-r.done:
-			r.done <- err
-			return err == nil || !strings.Contains(r.out.String(), "errno = 98")
-		default:
-		}
-		if siptest.OwnsPort(r.cmd.Process.Pid, r.SIPPort) && siptest.OwnsPort(r.cmd.Process.Pid, r.MediaPort) {
-			return true
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	return true // still starting after 5 s: the scenario's own timeouts report it
 }
 
 // wait waits for SIPp to exit; it returns nil when the call passed (exit 0).

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"time"
 )
 
 // OwnsPort reports whether process pid holds a UDP or TCP socket bound to port
@@ -39,4 +40,39 @@ func OwnsPort(pid, port int) bool {
 		}
 	}
 	return false
+}
+
+// Start is how a SIPp process started (WaitSIPp).
+type Start int
+
+const (
+	Bound     Start = iota // it holds all its ports
+	Exited                 // it exited, not for a taken port (it may have run its scenario already)
+	PortTaken              // it exited because a port was in use ("errno = 98")
+	NotBound               // still running without all its ports after 5 s
+)
+
+// WaitSIPp waits until the SIPp process pid holds all ports, or exits: done
+// receives its exit (and gets it back for the caller), out is its output.
+func WaitSIPp(pid int, done chan error, out *Buffer, ports ...int) Start {
+	for range 500 {
+		select {
+		case err := <-done:
+			done <- err
+			if err != nil && strings.Contains(out.String(), "errno = 98") {
+				return PortTaken
+			}
+			return Exited
+		default:
+		}
+		all := true
+		for _, p := range ports {
+			all = all && OwnsPort(pid, p)
+		}
+		if all {
+			return Bound
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	return NotBound
 }

@@ -53,7 +53,7 @@ func (s *Server) startSIP(ctx context.Context) error {
 			return nil, err
 		}
 		return bridge.Join(ctx, bridge.Params{URL: url, Token: token, NoAudio: true, NoVideo: true, Subscribe: hooks.subscribe, OnCamera: hooks.camera,
-			Log: s.log.With("component", "tap", "meeting", meetingID)})
+			Rooms: s.core.Rooms(), Log: s.log.With("component", "tap", "meeting", meetingID)})
 	})
 	svc, err := sip.New(sip.Config{Listen: cfg.SIP.Listen, PublicIP: cfg.NAT.PublicIP, UserAgent: "roomgate/" + s.version,
 		SessionExpires: cfg.SIP.SessionExpires, MinSE: cfg.SIP.MinSE}, leg, s.log.With("component", "sip"))

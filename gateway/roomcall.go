@@ -48,8 +48,6 @@ type roomCall struct {
 	// from the meeting); the signalling layer hangs up.
 	ended     func(reason string)
 	endedOnce sync.Once
-	// leave removes the participant from the meeting core (set once admitted).
-	leave func()
 }
 
 // mediaPorts allocates the RTP/RTCP pairs of a call: audio and main video.
@@ -152,18 +150,14 @@ func (rc *roomCall) start(res *sdp.Result, opt mediaOptions, onDigit func(byte),
 // own participant publishes the room system's audio and video, and the meeting's tap
 // delivers what the room system hears and sees.
 func (rc *roomCall) join(ctx context.Context, adm api.RoomSystemAdmission, rooms *api.Server, taps *tapRegistry, meetingID string) error {
-	rc.leave = func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		rooms.RemoveRoomSystem(ctx, meetingID, adm.Identity)
-	}
 	tap, err := taps.acquire(ctx, meetingID)
 	if err != nil {
 		return fmt.Errorf("meeting tap: %w", err)
 	}
 	// The tap takes the call's audio from it directly, not through the meeting core.
 	tap.expect(adm.Identity)
-	br, err := bridge.Join(ctx, bridge.Params{URL: adm.URL, Token: adm.Token, Log: rc.log, NoVideo: rc.vpath == nil, NoSubscribe: true})
+	br, err := bridge.Join(ctx, bridge.Params{URL: adm.URL, Token: adm.Token, Log: rc.log, NoVideo: rc.vpath == nil, NoSubscribe: true,
+		Rooms: rooms.Core.Rooms()})
 	if err != nil {
 		tap.unexpect(adm.Identity)
 		taps.release(tap)
@@ -258,11 +252,6 @@ func (rc *roomCall) close() {
 		}
 		if rc.br != nil {
 			rc.br.Close()
-			// A client that leaves right after joining can linger in the meeting core
-			// until its ICE times out: remove it server-side too.
-			if rc.leave != nil {
-				rc.leave()
-			}
 		}
 		if rc.audio != nil {
 			_ = rc.audio.Close()

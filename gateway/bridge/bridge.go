@@ -63,7 +63,21 @@ type Params struct {
 	// when it is muted, unsubscribed or unpublished, or they left. Events may repeat.
 	// It is set before the join, so no camera subscribed while joining is missed.
 	OnCamera func(identity string, on bool)
+	// Rooms, when set, is the meeting core's room service: Close also removes the
+	// participant there. LiveKit drops now and then the leave request a client sends
+	// as it disconnects — the request is relayed inside the server on a stream that
+	// the closing signal connection cancels — and then keeps the participant, shown to
+	// everyone, until its ICE times out about 20 s later.
+	Rooms Remover
 }
+
+// Remover removes a participant from a meeting (LiveKit's RoomServiceClient does).
+type Remover interface {
+	RemoveParticipant(ctx context.Context, req *livekit.RoomParticipantIdentity) (*livekit.RemoveParticipantResponse, error)
+}
+
+// removeTimeout bounds Close's call to Params.Rooms.
+const removeTimeout = 5 * time.Second
 
 // ParticipantEventKind says what happened to a participant.
 type ParticipantEventKind int
@@ -114,6 +128,7 @@ type Bridge struct {
 	room      *lksdk.Room
 	h         handlers
 	subscribe func(identity string, video bool) bool
+	rooms     Remover
 
 	audio    *lksdk.LocalTrack
 	audioPub *lksdk.LocalTrackPublication
@@ -135,7 +150,7 @@ type Bridge struct {
 // Join connects to the meeting and publishes the room system's tracks. The bridge is
 // ready to write when Join returns.
 func Join(ctx context.Context, p Params) (_ *Bridge, err error) {
-	b := &Bridge{subscribe: p.Subscribe}
+	b := &Bridge{subscribe: p.Subscribe, rooms: p.Rooms}
 	if p.OnCamera != nil {
 		b.h.camera.Store(&p.OnCamera)
 	}
@@ -296,14 +311,28 @@ func (b *Bridge) participantEvent(e ParticipantEvent) {
 	}
 }
 
-// Close leaves the meeting and waits for the subscription readers. It is idempotent.
+// Close leaves the meeting and waits for the subscription readers; with Params.Rooms
+// it makes sure the meeting core lets the participant go. It is idempotent.
 func (b *Bridge) Close() {
 	b.closeOnce.Do(func() {
 		b.readersMu.Lock()
 		b.closed.Store(true)
 		b.readersMu.Unlock()
+		meeting, identity := b.room.Name(), b.Identity()
 		b.room.Disconnect()
 		b.readers.Wait()
+		if b.rooms != nil {
+			// Usually the leave request has done it already and the core answers
+			// not found.
+			ctx, cancel := context.WithTimeout(context.Background(), removeTimeout)
+			_, err := b.rooms.RemoveParticipant(ctx, &livekit.RoomParticipantIdentity{Room: meeting, Identity: identity})
+			cancel()
+			if err == nil {
+				b.logger().Debug("the meeting core still had the participant after it left: removed")
+			} else {
+				b.logger().Debug("participant gone from the meeting core", "detail", err)
+			}
+		}
 		b.logger().Info("left meeting")
 	})
 }

@@ -89,7 +89,10 @@ func join(t testing.TB, c *core.Core, identity string, p Params) *Bridge {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p.URL, p.Token = c.SignalURL, tok
+	if p.URL == "" {
+		p.URL = c.SignalURL
+	}
+	p.Token = tok
 	if p.Log == nil {
 		p.Log = testLog(t).With("leg", identity)
 	}
@@ -208,13 +211,21 @@ func (s *sender) Stop() {
 
 func waitUntil(t testing.TB, what string, d time.Duration, cond func() bool) {
 	t.Helper()
+	if !waitFor(d, cond) {
+		t.Fatalf("timed out waiting for %s", what)
+	}
+}
+
+// waitFor polls cond until it holds (true) or d has passed (false).
+func waitFor(d time.Duration, cond func() bool) bool {
 	deadline := time.Now().Add(d)
 	for !cond() {
 		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
+			return false
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+	return true
 }
 
 func TestBridge(t *testing.T) {

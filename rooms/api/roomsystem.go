@@ -165,14 +165,6 @@ func (s *Server) AdmitInvited(ctx context.Context, j RoomSystemJoin) (RoomSystem
 	return s.admitRoomSystem(ctx, m, j)
 }
 
-// RemoveRoomSystem takes a room system's participant out of the meeting core when its
-// call ends (the core would otherwise keep it until its connection times out).
-func (s *Server) RemoveRoomSystem(ctx context.Context, meetingID, identity string) {
-	if _, err := s.Core.Rooms().RemoveParticipant(ctx, &livekit.RoomParticipantIdentity{Room: meetingID, Identity: identity}); err != nil {
-		s.log.Debug("room system already gone from the meeting core", "meeting", meetingID, "identity", identity)
-	}
-}
-
 // TapIdentityPrefix starts the identity of the gateway's hidden per-meeting subscriber
 // (its "tap"); such participants are never listed or counted.
 const TapIdentityPrefix = "roomgate-tap-"

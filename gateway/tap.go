@@ -476,13 +476,16 @@ func (r *tapRegistry) closeAll() {
 	}
 	clear(r.taps)
 	r.mu.Unlock()
+	// Concurrently: each Close may wait for the meeting core (its removal there).
+	var wg sync.WaitGroup
 	for _, t := range taps {
 		select {
 		case <-t.ready:
 			if t.br != nil {
-				t.br.Close()
+				wg.Go(t.br.Close)
 			}
 		default:
 		}
 	}
+	wg.Wait()
 }

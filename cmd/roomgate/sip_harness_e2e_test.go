@@ -255,8 +255,12 @@ func (c *capture) count(filter string) int {
 }
 
 // tsharkArgs decodes SIP on the gateway's port (none when 0) and RTP/RTCP by heuristics.
+// The heuristics go before the dissectors tied to well-known UDP ports: otherwise media
+// on a port that happens to be one (baresip once took 11211) is read as that protocol
+// (memcache) and reported malformed.
 func tsharkArgs(file string, sipPort int, more ...string) []string {
-	args := []string{"-r", file, "-n", "--enable-heuristic", "rtp_udp", "--enable-heuristic", "rtcp_udp"}
+	args := []string{"-r", file, "-n", "-o", "udp.try_heuristic_first:TRUE",
+		"--enable-heuristic", "rtp_udp", "--enable-heuristic", "rtcp_udp"}
 	if sipPort > 0 {
 		p := strconv.Itoa(sipPort)
 		args = append(args, "-d", "udp.port=="+p+",sip", "-d", "tcp.port=="+p+",sip")

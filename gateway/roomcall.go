@@ -45,9 +45,13 @@ type roomCall struct {
 	closed    sync.Once
 
 	// ended is called once when the media ends the call (timeout, RTCP BYE, removed
-	// from the meeting); the signalling layer hangs up.
-	ended     func(reason string)
+	// from the meeting). It must not block: it ends the call's context, and the
+	// signalling hangs up (mediaEnded) only after close has left the meeting and freed
+	// the ports, so a dead peer's BYE transaction (up to 64·T1) holds neither.
+	ended     func()
 	endedOnce sync.Once
+	endMu     sync.Mutex
+	endWhy    string
 }
 
 // mediaPorts allocates the RTP/RTCP pairs of a call: audio and main video.
@@ -212,10 +216,21 @@ func (rc *roomCall) camerasChanged() {
 // end reports that the media ended the call.
 func (rc *roomCall) end(reason string) {
 	rc.endedOnce.Do(func() {
+		rc.endMu.Lock()
+		rc.endWhy = reason
+		rc.endMu.Unlock()
+		rc.log.Info("media ended the call", "reason", reason)
 		if rc.ended != nil {
-			go rc.ended(reason)
+			rc.ended()
 		}
 	})
+}
+
+// mediaEnded is why the media ended the call ("" when it did not).
+func (rc *roomCall) mediaEnded() string {
+	rc.endMu.Lock()
+	defer rc.endMu.Unlock()
+	return rc.endWhy
 }
 
 // updateRemote applies a re-negotiation (hold, resume, new address).

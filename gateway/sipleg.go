@@ -147,14 +147,10 @@ func (l *sipLeg) HandleInvite(ctx context.Context, c *sip.InboundCall) {
 		case <-callCtx.Done():
 		}
 	}()
-	rc.ended = func(reason string) {
-		log.Info("ending call", "reason", reason)
-		_ = c.Bye(reason)
-		cancel()
-	}
+	rc.ended = cancel
 	if err := rc.start(res, l.media, onDigit, func() { _ = c.RequestKeyframe(callCtx) }); err != nil {
 		log.Error("media start failed", "err", err)
-		_ = c.Bye("media failure")
+		hangUpAfterMedia(log, rc, c.Bye, "media failure")
 		return
 	}
 	log.Info("call answered", "audio", res.Audio.Codec.Name, "video", res.Video != nil)
@@ -162,7 +158,7 @@ func (l *sipLeg) HandleInvite(ctx context.Context, c *sip.InboundCall) {
 	if needIVR {
 		t, ok := runIVR(callCtx, log, rc, l.api, target, c.Source.Addr(), digits)
 		if !ok {
-			_ = c.Bye("IVR: no valid meeting or password")
+			hangUpAfterMedia(log, rc, c.Bye, "IVR: no valid meeting or password")
 			return
 		}
 		join.MeetingID, join.PIN = t.MeetingID, t.PIN
@@ -170,7 +166,7 @@ func (l *sipLeg) HandleInvite(ctx context.Context, c *sip.InboundCall) {
 		if adm, err = l.api.JoinRoomSystem(callCtx, join); err != nil {
 			log.Warn("join refused after IVR", "reason", err.Error())
 			playAndWait(callCtx, rc, ivr.Locked)
-			_ = c.Bye(err.Error())
+			hangUpAfterMedia(log, rc, c.Bye, err.Error())
 			return
 		}
 	}
@@ -179,19 +175,37 @@ func (l *sipLeg) HandleInvite(ctx context.Context, c *sip.InboundCall) {
 		playAndWait(callCtx, rc, ivr.Waiting)
 		if adm, err = l.api.WaitAdmission(callCtx, join.MeetingID, adm.Ticket); err != nil {
 			log.Info("not admitted", "reason", err.Error())
-			_ = c.Bye("not admitted")
+			hangUpAfterMedia(log, rc, c.Bye, "not admitted")
 			return
 		}
 	}
 	if err := rc.join(callCtx, adm, l.api, l.taps, join.MeetingID); err != nil {
 		log.Error("joining the meeting failed", "err", err)
-		_ = c.Bye("meeting unavailable")
+		hangUpAfterMedia(log, rc, c.Bye, "meeting unavailable")
 		return
 	}
 	l.calls.update(callID, func(ci *api.CallInfo) { ci.State, ci.Identity = api.CallConnected, adm.Identity })
 	log.Info("room system in the meeting", "identity", adm.Identity, "vendor", ep.Vendor, "product", ep.Product)
 	<-callCtx.Done()
+	hangUpAfterMedia(log, rc, c.Bye, "")
 	log.Info("call ended", "reason", string(c.EndReason()))
+}
+
+// hangUpAfterMedia ends a call once its media ran: the room system leaves the meeting
+// and its ports are freed first, then the BYE goes out (a no-op when the peer already
+// hung up), naming why the media ended the call (timeout, RTCP BYE, removed from the
+// meeting) where it did, else why. A dead peer never answers the BYE, and its
+// transaction (64·T1, 32 s) must not keep a gone room system in the meeting.
+func hangUpAfterMedia(log *slog.Logger, rc *roomCall, bye func(reason string) error, why string) {
+	rc.close()
+	if m := rc.mediaEnded(); m != "" {
+		why = m
+	}
+	if why == "" {
+		return
+	}
+	log.Info("ending call", "reason", why)
+	_ = bye(why)
 }
 
 // admissionStatus maps a join-policy refusal to a SIP status and reason phrase.
@@ -241,9 +255,20 @@ func (m ivrMeetings) CheckPassword(id, pin string) bool {
 	return m.api.CheckRoomSystemPIN(m.ctx, id, pin, m.src) == nil
 }
 
+// IVR limits: the longest wait for a key press, and for the whole menu (a meeting ID,
+// a password, two retries each take well under a minute when typed).
+const (
+	ivrDigitTimeout = 60 * time.Second
+	ivrTimeout      = 3 * time.Minute
+)
+
 // runIVR plays the menu and collects digits until the caller is through or gives up.
 func runIVR(ctx context.Context, log *slog.Logger, rc *roomCall, a *api.Server, t Target, src netip.Addr, digits <-chan byte) (Target, bool) {
 	menu, act := ivr.New(ivrMeetings{ctx, a, src}, t.MeetingID, t.PIN)
+	// A caller who keeps pressing a key now and then must not hold the call's ports
+	// and an IVR forever.
+	limit := time.NewTimer(ivrTimeout)
+	defer limit.Stop()
 	for {
 		if len(act.Play) > 0 {
 			var pcm []int16
@@ -269,8 +294,11 @@ func runIVR(ctx context.Context, log *slog.Logger, rc *roomCall, a *api.Server, 
 			return Target{}, false
 		case d := <-digits:
 			act = menu.Digit(d)
-		case <-time.After(60 * time.Second):
+		case <-time.After(ivrDigitTimeout):
 			log.Warn("call refused", "reason", "IVR: no input for 60 s")
+			return Target{}, false
+		case <-limit.C:
+			log.Warn("call refused", "reason", "IVR: not through within 3 min")
 			return Target{}, false
 		}
 	}

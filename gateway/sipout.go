@@ -116,10 +116,10 @@ func (l *sipLeg) runDialOut(ctx context.Context, cancel context.CancelFunc, log 
 		case <-callCtx.Done():
 		}
 	}()
-	rc.ended = func(reason string) { _ = out.Bye(reason); stop() }
+	rc.ended = stop
 	if err := rc.start(res, l.media, nil, func() { _ = out.RequestKeyframe(callCtx) }); err != nil {
 		log.Error("media start failed", "err", err)
-		_ = out.Bye("media failure")
+		hangUpAfterMedia(log, rc, out.Bye, "media failure")
 		return
 	}
 	// The host invited it: no password or waiting room, but a deleted meeting or a
@@ -132,12 +132,13 @@ func (l *sipLeg) runDialOut(ctx context.Context, cancel context.CancelFunc, log 
 	cancelJoin()
 	if err != nil {
 		log.Warn("dial-out: joining the meeting failed", "err", err)
-		_ = out.Bye("meeting unavailable")
+		hangUpAfterMedia(log, rc, out.Bye, "meeting unavailable")
 		return
 	}
 	l.calls.update(id, func(ci *api.CallInfo) { ci.State, ci.Status, ci.Identity = api.CallConnected, 200, adm.Identity })
 	log.Info("dial-out connected", "identity", adm.Identity)
 	<-callCtx.Done()
+	hangUpAfterMedia(log, rc, out.Bye, "")
 }
 
 // dialer routes dial-out requests by protocol.

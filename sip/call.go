@@ -100,6 +100,8 @@ type call struct {
 	// dial-in, CANCEL for dial-out.
 	abort func()
 
+	byeSent bool // a BYE is in flight: shutdown need not send another
+
 	ackCh   chan *sip.Request
 	done    chan struct{}
 	endOnce sync.Once
@@ -191,6 +193,9 @@ func (c *call) Bye(reason string) error {
 func (c *call) bye(ctx context.Context, r EndReason, text string) error {
 	ctx, cancel := context.WithTimeout(ctx, 64*c.svc.cfg.T1)
 	defer cancel()
+	c.mu.Lock()
+	c.byeSent = true
+	c.mu.Unlock()
 	var hdrs []sip.Header
 	if text != "" {
 		hdrs = append(hdrs, sip.NewHeader("Reason", `SIP;cause=200;text="`+text+`"`))
@@ -206,8 +211,13 @@ func (c *call) bye(ctx context.Context, r EndReason, text string) error {
 // hangup ends the call whatever its state (used at shutdown).
 func (c *call) hangup(ctx context.Context, r EndReason) {
 	c.mu.Lock()
-	st := c.state
+	st, byeSent := c.state, c.byeSent
 	c.mu.Unlock()
+	if byeSent {
+		// Its BYE is on its way (a dead peer's takes 64·T1): don't wait for a second;
+		// the transport closing ends the first.
+		return
+	}
 	if st >= stateAnswered && st != stateEnded {
 		_ = c.bye(ctx, r, "")
 		return

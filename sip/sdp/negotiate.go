@@ -3,6 +3,8 @@ package sdp
 import (
 	"net/netip"
 	"strings"
+
+	psdp "github.com/pion/sdp/v3"
 )
 
 // Audio codec names understood in Capabilities.Audio.
@@ -25,6 +27,8 @@ type Capabilities struct {
 	Video *H264Caps
 	// Ptime is announced in offers (ms); 0 leaves it out.
 	Ptime int
+	// SRTP says whether media is encrypted (SDES); the zero value is SRTPOff.
+	SRTP SRTPMode
 }
 
 // DefaultCapabilities prefers wideband audio and accepts H.264 up to level
@@ -66,6 +70,8 @@ type Stream struct {
 	Direction Direction
 	// RemoteHold reports that the remote side put the stream on hold.
 	RemoteHold bool
+	// SRTP is the stream's keying; nil for plain RTP.
+	SRTP *SRTP
 }
 
 // AudioStream is the negotiated audio.
@@ -124,20 +130,22 @@ func NegotiateSession(remote *Session, caps Capabilities, local Local) (*Result,
 	for i := range remote.Media {
 		m := &remote.Media[i]
 		switch {
-		case res.Audio == nil && acceptableRTP(m, KindAudio):
+		case res.Audio == nil && acceptableRTP(m, KindAudio, caps.SRTP):
 			if a := chooseAudio(m, caps); a != nil {
 				a.Direction = m.Direction.Reverse().intersect(orSendRecv(local.Direction))
 				a.Stream.fill(m)
+				a.SRTP = answerSRTP(m, caps.SRTP)
 				res.Audio = a
-				ans.MediaDescriptions = append(ans.MediaDescriptions, audioMedia(m.Proto, local.AudioPort, a, m.Ptime))
+				ans.MediaDescriptions = append(ans.MediaDescriptions, withCrypto(audioMedia(m.Proto, local.AudioPort, a, m.Ptime), a.SRTP))
 				continue
 			}
-		case res.Video == nil && caps.Video != nil && acceptableRTP(m, KindVideo) && !m.Slides():
+		case res.Video == nil && caps.Video != nil && acceptableRTP(m, KindVideo, caps.SRTP) && !m.Slides():
 			if v := chooseVideo(m, remote, *caps.Video); v != nil {
 				v.Direction = m.Direction.Reverse().intersect(orSendRecv(local.Direction))
 				v.Stream.fill(m)
+				v.SRTP = answerSRTP(m, caps.SRTP)
 				res.Video = v
-				ans.MediaDescriptions = append(ans.MediaDescriptions, videoMedia(m.Proto, local.VideoPort, v, *caps.Video, m.Content))
+				ans.MediaDescriptions = append(ans.MediaDescriptions, withCrypto(videoMedia(m.Proto, local.VideoPort, v, *caps.Video, m.Content), v.SRTP))
 				continue
 			}
 		}
@@ -145,6 +153,9 @@ func NegotiateSession(remote *Session, caps Capabilities, local Local) (*Result,
 		ans.MediaDescriptions = append(ans.MediaDescriptions, rejectedMedia(m))
 	}
 	if res.Audio == nil && res.Video == nil {
+		if caps.SRTP == SRTPRequired {
+			return nil, &NegotiationError{Reason: "no common audio or video codec with SRTP (SDES) keying"}
+		}
 		return nil, &NegotiationError{Reason: "no common audio or video codec"}
 	}
 	b, err := ans.Marshal()
@@ -169,10 +180,21 @@ func (s *Stream) fill(m *Media) {
 	s.RemoteHold = m.OnHold()
 }
 
-// acceptableRTP: an active, plain-RTP stream of the kind (SRTP is not
-// supported yet, so RTP/SAVP is rejected).
-func acceptableRTP(m *Media, kind string) bool {
-	return m.Kind == kind && m.Port > 0 && m.IsRTP() && !m.Secure()
+// acceptableRTP: an active RTP stream of the kind whose protection fits the SRTP mode
+// (RTP/SAVP needs a crypto suite we key; SRTPRequired refuses plain RTP).
+func acceptableRTP(m *Media, kind string, mode SRTPMode) bool {
+	if mode == "" {
+		mode = SRTPOff
+	}
+	return m.Kind == kind && m.Port > 0 && m.IsRTP() && srtpAcceptable(m, mode)
+}
+
+// withCrypto adds the answer's a=crypto line to md when the stream is keyed.
+func withCrypto(md *psdp.MediaDescription, s *SRTP) *psdp.MediaDescription {
+	if s != nil {
+		md.Attributes = append(md.Attributes, s.attribute())
+	}
+	return md
 }
 
 func chooseAudio(m *Media, caps Capabilities) *AudioStream {

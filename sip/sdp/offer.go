@@ -23,8 +23,13 @@ const (
 func BuildOffer(caps Capabilities, local Local) ([]byte, error) {
 	d := newDescription(local)
 	dir := orSendRecv(local.Direction)
+	proto := []string{"RTP", "AVP"}
+	if caps.SRTP == SRTPRequired {
+		proto = []string{"RTP", "SAVP"}
+	}
+	keyed := caps.SRTP == SRTPRequired || caps.SRTP == SRTPOptional
 	audio := &psdp.MediaDescription{MediaName: psdp.MediaName{
-		Media: KindAudio, Port: psdp.RangedPort{Value: local.AudioPort}, Protos: []string{"RTP", "AVP"},
+		Media: KindAudio, Port: psdp.RangedPort{Value: local.AudioPort}, Protos: proto,
 	}}
 	for _, name := range caps.Audio {
 		c, ok := offerCodec(name)
@@ -50,11 +55,14 @@ func BuildOffer(caps Capabilities, local Local) ([]byte, error) {
 		audio.Attributes = append(audio.Attributes, psdp.NewAttribute("ptime", strconv.Itoa(caps.Ptime)))
 	}
 	audio.Attributes = append(audio.Attributes, psdp.NewPropertyAttribute(string(dir)))
+	if keyed {
+		audio.Attributes = appendCryptos(audio.Attributes)
+	}
 	d.MediaDescriptions = append(d.MediaDescriptions, audio)
 
 	if v := caps.Video; v != nil {
 		video := &psdp.MediaDescription{MediaName: psdp.MediaName{
-			Media: KindVideo, Port: psdp.RangedPort{Value: local.VideoPort}, Protos: []string{"RTP", "AVP"},
+			Media: KindVideo, Port: psdp.RangedPort{Value: local.VideoPort}, Protos: proto,
 			Formats: []string{strconv.Itoa(ptH264Mode1), strconv.Itoa(ptH264Mode0)},
 		}}
 		if v.BitrateKbps > 0 {
@@ -78,9 +86,20 @@ func BuildOffer(caps Capabilities, local Local) ([]byte, error) {
 			psdp.NewAttribute("rtcp-fb", "* ccm fir"),
 			psdp.NewAttribute("content", "main"),
 			psdp.NewPropertyAttribute(string(dir)))
+		if keyed {
+			video.Attributes = appendCryptos(video.Attributes)
+		}
 		d.MediaDescriptions = append(d.MediaDescriptions, video)
 	}
 	return d.Marshal()
+}
+
+// appendCryptos adds an a=crypto line a suite, each with a fresh key (RFC 4568 §6.1).
+func appendCryptos(attrs []psdp.Attribute) []psdp.Attribute {
+	for _, c := range offerCryptos() {
+		attrs = append(attrs, c.attribute())
+	}
+	return attrs
 }
 
 func offerH264(v H264Caps, mode int) H264Params {
@@ -128,6 +147,12 @@ func ParseAnswer(offer, answer []byte) (*Result, error) {
 			continue
 		}
 		dir := o.Direction.intersect(m.Direction.Reverse())
+		keys, ok := answeredSRTP(o, m)
+		if !ok {
+			// We offered RTP/SAVP and the answer keys none of our suites.
+			res.Rejected = append(res.Rejected, i)
+			continue
+		}
 		switch {
 		case m.Kind == KindAudio && res.Audio == nil:
 			a := answeredAudio(m)
@@ -137,6 +162,7 @@ func ParseAnswer(offer, answer []byte) (*Result, error) {
 			}
 			a.Direction = dir
 			a.Stream.fill(m)
+			a.SRTP = keys
 			res.Audio = a
 		case m.Kind == KindVideo && res.Video == nil:
 			v := chooseVideo(m, ans, H264Caps{MaxLevel: 255})
@@ -146,6 +172,7 @@ func ParseAnswer(offer, answer []byte) (*Result, error) {
 			}
 			v.Direction = dir
 			v.Stream.fill(m)
+			v.SRTP = keys
 			if oc, ok := o.Codec(v.Codec.PT); ok {
 				v.Answered = ParseH264(oc.Fmtp)
 			}

@@ -157,6 +157,9 @@ func mediaFromPion(i int, md *psdp.MediaDescription, sessConn string, sessDir Di
 			m.Label = strings.TrimSpace(a.Value)
 		case "crypto":
 			m.Crypto = true
+			if c, ok := parseCrypto(a.Value); ok && len(m.Cryptos) < maxCryptos {
+				m.Cryptos = append(m.Cryptos, c)
+			}
 		case "floorctrl":
 			m.FloorCtrl = strings.TrimSpace(a.Value)
 		default:

@@ -109,8 +109,9 @@ type Media struct {
 	// Content is a=content (RFC 4796): "main", "slides", … or empty.
 	Content string
 	Label   string
-	// Crypto reports a=crypto lines (SDES, RFC 4568).
-	Crypto bool
+	// Crypto reports a=crypto lines (SDES, RFC 4568); Cryptos are those we can use.
+	Crypto  bool
+	Cryptos []Crypto
 	// Codecs lists the RTP payload formats in offered order; empty for
 	// non-RTP streams.
 	Codecs []Codec

@@ -167,6 +167,10 @@ func (c *call) end(r EndReason) {
 		c.reason = r
 		c.state = stateEnded
 		c.timer.stop()
+		// The transaction layer keeps a finished INVITE transaction, and with it this
+		// call, for up to 64·T1; the handlers close over the gateway's media, which
+		// must not live that long.
+		c.events = Events{}
 		c.mu.Unlock()
 		c.svc.unregister(c)
 		c.cancel()

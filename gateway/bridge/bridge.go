@@ -122,6 +122,20 @@ type handlers struct {
 	camera          atomic.Pointer[func(identity string, on bool)]
 }
 
+// clear drops every callback: the meeting client lets go of its room only when its
+// own goroutines end, up to half a minute after Close, and the callbacks hold the
+// call's media (codecs, buffers) that must be freed at once.
+func (h *handlers) clear() {
+	h.audio.Store(nil)
+	h.video.Store(nil)
+	h.speakers.Store(nil)
+	h.keyframeRequest.Store(nil)
+	h.participant.Store(nil)
+	h.muted.Store(nil)
+	h.disconnected.Store(nil)
+	h.camera.Store(nil)
+}
+
 // Bridge is one call's participant in the meeting.
 type Bridge struct {
 	logp      atomic.Pointer[slog.Logger] // see logger
@@ -321,6 +335,7 @@ func (b *Bridge) Close() {
 		meeting, identity := b.room.Name(), b.Identity()
 		b.room.Disconnect()
 		b.readers.Wait()
+		b.h.clear()
 		if b.rooms != nil {
 			// Usually the leave request has done it already and the core answers
 			// not found.

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"strings"
@@ -78,22 +79,48 @@ type publicMeeting struct {
 }
 
 func (s *Server) handleGet(w http.ResponseWriter, r *http.Request) {
-	m, err := s.meeting(r.Context(), r.PathValue("id"))
-	if err != nil {
+	id := r.PathValue("id")
+	m, err := s.meeting(r.Context(), id)
+	if err != nil && !isNotFound(err) {
 		s.writeError(w, r, err)
 		return
 	}
-	c := s.identify(r, &m)
-	if s.isHost(c, m.ID) {
-		writeJSON(w, http.StatusOK, m)
+	if err == nil {
+		c := s.identify(r, &m)
+		if c.owner() {
+			writeJSON(w, http.StatusOK, m)
+			return
+		}
+		if c.Session != nil {
+			// Participants (the session's host too) see what the meeting is, not its secrets.
+			writeJSON(w, http.StatusOK, s.publicView(r.Context(), m))
+			return
+		}
+	} else if s.identify(r, nil).Operator {
+		s.writeError(w, r, err)
 		return
 	}
+	if !s.lookup(w, r) {
+		return
+	}
+	if err != nil || m.HasPassword() {
+		// Reveal nothing: a protected meeting and one that does not exist look
+		// alike (the join form asks for a password; a wrong ID then fails like a
+		// wrong password).
+		writeJSON(w, http.StatusOK, publicMeeting{ID: id, HasPassword: true})
+		return
+	}
+	writeJSON(w, http.StatusOK, s.publicView(r.Context(), m))
+}
+
+// publicView is the public part of an open meeting, or of any meeting for its participants.
+func (s *Server) publicView(ctx context.Context, m directory.Meeting) publicMeeting {
 	live := false
-	if ps, err := s.participants(r.Context(), m.ID); err == nil {
+	if ps, err := s.participants(ctx, m.ID); err == nil {
 		live = len(ps) > 0
 	}
-	writeJSON(w, http.StatusOK, publicMeeting{ID: m.ID, Topic: m.Topic, HasPassword: m.HasPassword(),
-		StartTime: m.StartTime, DurationMinutes: m.DurationMinutes, Live: live})
+	return publicMeeting{ID: m.ID, Topic: m.Topic, HasPassword: m.HasPassword(),
+		StartTime: m.StartTime, DurationMinutes: m.DurationMinutes, Live: live}
 }
 
 type patchRequest struct {
@@ -126,7 +153,7 @@ func (p *settingsPatch) apply(st *directory.Settings) {
 }
 
 func (s *Server) handlePatch(w http.ResponseWriter, r *http.Request) {
-	m, _, err := s.requireHost(r)
+	m, c, err := s.requireHost(r)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -134,6 +161,12 @@ func (s *Server) handlePatch(w http.ResponseWriter, r *http.Request) {
 	var req patchRequest
 	if err := decodeBody(r, &req); err != nil {
 		s.writeError(w, r, err)
+		return
+	}
+	if !c.owner() && (req.Topic != nil || req.Password != nil || req.StartTime != nil || req.DurationMinutes != nil) {
+		// A host for the session (not holding the host key) may change the
+		// session's settings, never the meeting itself.
+		s.writeError(w, r, errorf(http.StatusForbidden, "forbidden", "only the meeting's owner (host key) or an operator may change its password, topic or schedule"))
 		return
 	}
 	before := m.Settings
@@ -163,11 +196,15 @@ func (s *Server) handlePatch(w http.ResponseWriter, r *http.Request) {
 		s.log.Info("meeting settings changed", "meeting", m.ID, "settings", fmt.Sprintf("%+v", m.Settings))
 		s.settingsChanged(r.Context(), m, before)
 	}
+	if !c.owner() {
+		writeJSON(w, http.StatusOK, s.publicView(r.Context(), m))
+		return
+	}
 	writeJSON(w, http.StatusOK, m)
 }
 
 func (s *Server) handleDelete(w http.ResponseWriter, r *http.Request) {
-	m, _, err := s.requireHost(r)
+	m, _, err := s.requireOwner(r)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -182,7 +219,7 @@ func (s *Server) handleDelete(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleRegenerate(w http.ResponseWriter, r *http.Request) {
-	m, _, err := s.requireHost(r)
+	m, _, err := s.requireOwner(r)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -247,11 +284,33 @@ func (s *Server) invitation(m directory.Meeting, withSecrets bool) Invitation {
 }
 
 func (s *Server) handleInvitation(w http.ResponseWriter, r *http.Request) {
-	m, err := s.meeting(r.Context(), r.PathValue("id"))
-	if err != nil {
+	id := r.PathValue("id")
+	m, err := s.meeting(r.Context(), id)
+	if err != nil && !isNotFound(err) {
 		s.writeError(w, r, err)
 		return
 	}
-	c := s.identify(r, &m)
-	writeJSON(w, http.StatusOK, s.invitation(m, s.isHost(c, m.ID)))
+	if err == nil {
+		c := s.identify(r, &m)
+		if c.owner() {
+			writeJSON(w, http.StatusOK, s.invitation(m, true))
+			return
+		}
+		if c.Session != nil {
+			writeJSON(w, http.StatusOK, s.invitation(m, false))
+			return
+		}
+	} else if s.identify(r, nil).Operator {
+		s.writeError(w, r, err)
+		return
+	}
+	if !s.lookup(w, r) {
+		return
+	}
+	if err != nil || m.HasPassword() {
+		// What anyone knowing the ID could write: nothing about the meeting itself.
+		writeJSON(w, http.StatusOK, s.invitation(directory.Meeting{ID: id}, false))
+		return
+	}
+	writeJSON(w, http.StatusOK, s.invitation(m, false))
 }

@@ -69,6 +69,7 @@ type Server struct {
 	stop     chan struct{}
 	wg       sync.WaitGroup
 	// background work (admitting a waiting room): bgCtx ends on Close.
+	bg       sync.WaitGroup
 	bgMu     sync.Mutex
 	bgClosed bool
 	bgCtx    context.Context
@@ -291,5 +292,6 @@ func (s *Server) Close() {
 	s.bgClosed = true
 	s.bgMu.Unlock()
 	s.bgCancel()
+	s.bg.Wait()
 	s.wg.Wait()
 }

@@ -142,9 +142,9 @@ func (s *Server) background(fn func(ctx context.Context)) {
 	if s.bgClosed {
 		return
 	}
-	s.wg.Add(1)
+	s.bg.Add(1)
 	go func() {
-		defer s.wg.Done()
+		defer s.bg.Done()
 		fn(s.bgCtx)
 	}()
 }

@@ -130,7 +130,7 @@ func Start(ctx context.Context, cfg *configs.Config, version string, log *slog.L
 		Waiting: api.WaitingLimits{PerSource: cfg.Meeting.WaitingRoom.PerSource, PerMeeting: cfg.Meeting.WaitingRoom.PerMeeting,
 			Expire: cfg.Meeting.WaitingRoom.Expire},
 		Version: version,
-		Calls:    dialer{callRegistry: s.calls},
+		Calls:   dialer{callRegistry: s.calls},
 	})
 	if err != nil {
 		return nil, err

@@ -74,6 +74,7 @@ type MeetingConfig struct {
 type PasswordAttempts struct {
 	PerSource    int           `yaml:"per_source"`
 	PerMeeting   int           `yaml:"per_meeting"`
+	PerGateway   int           `yaml:"per_gateway"`
 	Window       time.Duration `yaml:"window"`
 	Backoff      time.Duration `yaml:"backoff"`
 	BackoffMax   time.Duration `yaml:"backoff_max"`
@@ -169,7 +170,7 @@ func Default() Config {
 		DataDir:    "data",
 		Log:        LogConfig{Level: "info", Format: "text"},
 		Meeting: MeetingConfig{
-			PasswordAttempts: PasswordAttempts{PerSource: 5, PerMeeting: 50, Window: time.Hour,
+			PasswordAttempts: PasswordAttempts{PerSource: 5, PerMeeting: 50, PerGateway: 1000, Window: time.Hour,
 				Backoff: 10 * time.Second, BackoffMax: 15 * time.Minute,
 				BanAfter: 30, BanWindow: 24 * time.Hour, Ban: time.Hour, BanMax: 7 * 24 * time.Hour, AlertSources: 10},
 			WaitingRoom: WaitingRoom{PerSource: 20, PerMeeting: 500, Expire: 30 * time.Second},

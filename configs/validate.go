@@ -227,6 +227,7 @@ func (c *Config) validateLimits() error {
 		{"http.max_conns_per_source", h.MaxConnsPerSource}, {"http.max_conns", h.MaxConns},
 		{"api.lookups_per_minute", c.API.LookupsPerMinute},
 		{"meeting.password_attempts.per_source", pa.PerSource}, {"meeting.password_attempts.per_meeting", pa.PerMeeting},
+		{"meeting.password_attempts.per_gateway", pa.PerGateway},
 		{"meeting.password_attempts.ban_after", pa.BanAfter}, {"meeting.password_attempts.alert_sources", pa.AlertSources},
 		{"meeting.waiting_room.per_source", wr.PerSource}, {"meeting.waiting_room.per_meeting", wr.PerMeeting},
 	}

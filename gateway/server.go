@@ -123,7 +123,7 @@ func Start(ctx context.Context, cfg *configs.Config, version string, log *slog.L
 		Store: s.store, Core: s.core, Log: log.With("component", "api"),
 		OperatorToken: token, OpenCreate: cfg.API.OpenCreate,
 		PublicHost: cfg.PublicHost, PublicURL: publicURL, LiveKitURL: livekitURL, ICEServers: iceServers,
-		Attempts: policy.GuardConfig{PerSource: pa.PerSource, PerMeeting: pa.PerMeeting, Window: pa.Window,
+		Attempts: policy.GuardConfig{PerSource: pa.PerSource, PerMeeting: pa.PerMeeting, PerGateway: pa.PerGateway, Window: pa.Window,
 			Backoff: pa.Backoff, BackoffMax: pa.BackoffMax, BanAfter: pa.BanAfter, BanWindow: pa.BanWindow,
 			Ban: pa.Ban, BanMax: pa.BanMax, AlertSources: pa.AlertSources},
 		Lookups: cfg.API.LookupsPerMinute,

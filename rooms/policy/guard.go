@@ -14,6 +14,7 @@ const (
 	DefaultGuardBackoff      = 10 * time.Second
 	DefaultGuardBackoffMax   = 15 * time.Minute
 	DefaultGuardPerMeeting   = 50
+	DefaultGuardPerGateway   = 1000
 	DefaultGuardWindow       = time.Hour
 	DefaultGuardBanAfter     = 30
 	DefaultGuardBanWindow    = 24 * time.Hour
@@ -38,6 +39,9 @@ type GuardConfig struct {
 	// sources that never got into the meeting wait (known sources, host key and
 	// operator token are not affected).
 	PerMeeting int
+	// PerGateway is the same for all meetings together: it bounds guessing
+	// spread over many meetings.
+	PerGateway int
 	Window     time.Duration
 	// BanAfter wrong passwords from one source, at any meetings, within
 	// BanWindow ban it for Ban, doubled on each repeat ban up to BanMax.
@@ -50,7 +54,7 @@ type GuardConfig struct {
 }
 
 func (c GuardConfig) withDefaults() (GuardConfig, error) {
-	if c.PerSource < 0 || c.PerMeeting < 0 || c.BanAfter < 0 || c.AlertSources < 0 || c.MaxEntries < 0 ||
+	if c.PerSource < 0 || c.PerMeeting < 0 || c.PerGateway < 0 || c.BanAfter < 0 || c.AlertSources < 0 || c.MaxEntries < 0 ||
 		c.Backoff < 0 || c.BackoffMax < 0 || c.Window < 0 || c.BanWindow < 0 || c.Ban < 0 || c.BanMax < 0 ||
 		c.IPv6PrefixLen < 0 || c.IPv6PrefixLen > 128 {
 		return c, fmt.Errorf("%+v: %w", c, errConfig)
@@ -67,6 +71,7 @@ func (c GuardConfig) withDefaults() (GuardConfig, error) {
 	}
 	defInt(&c.PerSource, DefaultGuardPerSource)
 	defInt(&c.PerMeeting, DefaultGuardPerMeeting)
+	defInt(&c.PerGateway, DefaultGuardPerGateway)
 	defInt(&c.BanAfter, DefaultGuardBanAfter)
 	defInt(&c.AlertSources, DefaultGuardAlertSources)
 	defInt(&c.MaxEntries, DefaultMaxEntries)
@@ -89,10 +94,11 @@ const (
 	Banned                 // the source is on the ban list
 	BackingOff             // the source failed too often at this meeting lately
 	MeetingGuarded         // the meeting drew too many failures; the source never got in
+	GatewayGuarded         // all meetings together drew too many failures; the source never got in
 )
 
 func (r Refusal) String() string {
-	return [...]string{"allowed", "banned", "backing off", "meeting under guard"}[r]
+	return [...]string{"allowed", "banned", "backing off", "meeting under guard", "gateway under guard"}[r]
 }
 
 // Ban is one entry of the ban list.
@@ -139,7 +145,8 @@ type Guard struct {
 	pairs    *lru[pairKey, *pairState]
 	known    *lru[pairKey, time.Time] // last success of a source at a meeting
 	meetings *windowLog[string, netip.Addr]
-	alerted  *lru[string, time.Time] // meeting → end of its alert period
+	gateway  *windowLog[struct{}, netip.Addr] // all failures, one key
+	alerted  *lru[string, time.Time]          // meeting → end of its alert period
 }
 
 type pairKey struct {
@@ -184,6 +191,7 @@ func NewGuard(cfg GuardConfig) (*Guard, error) {
 		pairs:    newLRU[pairKey, *pairState](cfg.MaxEntries),
 		known:    newLRU[pairKey, time.Time](cfg.MaxEntries),
 		meetings: newWindowLog[string, netip.Addr](cfg.PerMeeting, cfg.MaxEntries, cfg.Window),
+		gateway:  newWindowLog[struct{}, netip.Addr](cfg.PerGateway, 1, cfg.Window),
 		alerted:  newLRU[string, time.Time](cfg.MaxEntries),
 	}, nil
 }
@@ -207,6 +215,9 @@ func (g *Guard) Check(src netip.Addr, meeting string, now time.Time) (Refusal, t
 	if !g.isKnown(k, now) {
 		if wait := g.meetings.wait(meeting, now); wait > 0 {
 			return MeetingGuarded, wait
+		}
+		if wait := g.gateway.wait(struct{}{}, now); wait > 0 {
+			return GatewayGuarded, wait
 		}
 	}
 	return Allowed, 0
@@ -274,6 +285,7 @@ func (g *Guard) Fail(src netip.Addr, meeting string, guess uint64, now time.Time
 		s.fails = nil
 	}
 
+	g.gateway.record(struct{}{}, src, now) // not forgiven by a success elsewhere
 	g.meetings.record(meeting, src, now)
 	if e := g.meetings.entries[meeting]; e != nil {
 		srcs := map[netip.Addr]bool{}

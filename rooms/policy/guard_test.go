@@ -22,7 +22,7 @@ type gstep struct {
 }
 
 func TestGuardTransitions(t *testing.T) {
-	cfg := GuardConfig{PerSource: 3, Backoff: 10 * time.Second, BackoffMax: time.Minute, PerMeeting: 6, Window: time.Hour,
+	cfg := GuardConfig{PerSource: 3, Backoff: 10 * time.Second, BackoffMax: time.Minute, PerMeeting: 6, PerGateway: 12, Window: time.Hour,
 		BanAfter: 8, BanWindow: 24 * time.Hour, Ban: time.Hour, BanMax: 4 * time.Hour, AlertSources: 3}
 	fails := func(src, m string, n int, from uint64) []gstep {
 		var out []gstep
@@ -93,6 +93,17 @@ func TestGuardTransitions(t *testing.T) {
 				{src: "192.0.2.1", meeting: "k", op: "fail", guess: 1, counted: true, ban: true},
 				{src: "192.0.2.1", meeting: "f", op: "check", after: 90 * time.Minute, want: Banned},
 				{src: "192.0.2.1", meeting: "f", op: "check", after: 30 * time.Minute, want: Allowed},
+			})},
+		{"failures spread over meetings->gateway guarded for newcomers, known sources pass", cat(
+			[]gstep{{src: "192.0.2.9", meeting: "a", op: "ok"}},
+			fails("192.0.2.1", "a", 1, 1), fails("192.0.2.2", "b", 1, 1), fails("192.0.2.3", "c", 1, 1),
+			fails("192.0.2.4", "d", 1, 1), fails("192.0.2.5", "e", 1, 1), fails("192.0.2.6", "f", 1, 1),
+			fails("192.0.2.7", "g", 1, 1), fails("192.0.2.8", "h", 1, 1), fails("192.0.2.11", "i", 1, 1),
+			fails("192.0.2.12", "j", 1, 1), fails("192.0.2.13", "k", 1, 1), fails("192.0.2.14", "l", 1, 1),
+			[]gstep{
+				{src: "192.0.2.10", meeting: "z", op: "check", want: GatewayGuarded},
+				{src: "192.0.2.9", meeting: "a", op: "check", want: Allowed},
+				{src: "192.0.2.10", meeting: "z", op: "check", after: time.Hour, want: Allowed},
 			})},
 		{"IPv6 /64 is one source", cat(fails("2001:db8::1", "m", 2, 1), []gstep{
 			{src: "2001:db8::2", meeting: "m", op: "fail", guess: 5, counted: true},

@@ -163,6 +163,9 @@ func TestUnknownMeetingLooksProtected(t *testing.T) {
 		{"patch", "PATCH", "", map[string]any{"topic": "x"}},
 		{"delete", "DELETE", "", nil},
 		{"leave", "POST", "/leave", nil},
+		{"ticket", "GET", "/join/nosuchticket", nil},
+		{"dial-out", "POST", "/dialout", map[string]any{"protocol": "sip", "address": "sip:a@b"}},
+		{"host action", "POST", "/actions/end", nil},
 	} {
 		st1, b1, _ := f.do("127.0.0.9", c.method, "/api/v1/meetings/"+m.ID+c.suffix, "", c.body)
 		st2, b2, _ := f.do("127.0.0.9", c.method, "/api/v1/meetings/"+unknown+c.suffix, "", c.body)

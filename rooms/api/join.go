@@ -164,8 +164,15 @@ func (s *Server) mintSession(m directory.Meeting, name string, asHost bool) (*jo
 	return &joinResult{Status: "joined", Token: tok, LiveKitURL: s.LiveKitURL, Identity: identity, Session: sess.Token, Host: asHost}, nil
 }
 
+// errNoTicket answers an unknown ticket, in an unknown meeting too (alike).
+var errNoTicket = errorf(http.StatusNotFound, "not_found", "no such waiting-room ticket")
+
 func (s *Server) handleTicket(w http.ResponseWriter, r *http.Request) {
 	m, err := s.meeting(r.Context(), r.PathValue("id"))
+	if isNotFound(err) {
+		s.writeError(w, r, errNoTicket)
+		return
+	}
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -182,7 +189,7 @@ func (s *Server) handleTicket(w http.ResponseWriter, r *http.Request) {
 	})
 	switch {
 	case !found:
-		s.writeError(w, r, errorf(http.StatusNotFound, "not_found", "no such waiting-room ticket"))
+		s.writeError(w, r, errNoTicket)
 	case t.State == ticketWaiting:
 		writeJSON(w, http.StatusAccepted, joinResult{Status: "waiting", Ticket: t.ID})
 	case t.State == ticketDenied:

@@ -79,38 +79,48 @@ type publicMeeting struct {
 }
 
 func (s *Server) handleGet(w http.ResponseWriter, r *http.Request) {
+	m, c, ok := s.lookupMeeting(w, r)
+	switch {
+	case !ok:
+	case c.owner():
+		writeJSON(w, http.StatusOK, m)
+	case c.Session != nil || (!m.CreatedAt.IsZero() && !m.HasPassword()):
+		writeJSON(w, http.StatusOK, s.publicView(r.Context(), m))
+	default:
+		// Reveal nothing: a protected meeting and one that does not exist look
+		// alike (the join form asks for a password; a wrong ID then fails like a
+		// wrong password).
+		writeJSON(w, http.StatusOK, publicMeeting{ID: m.ID, HasPassword: true})
+	}
+}
+
+// lookupMeeting serves the start of the requests that tell about a meeting: it
+// loads the meeting and identifies the caller. Owners and participants pass; an
+// operator asking for an unknown meeting gets 404; anyone else is rate-limited
+// and, for an unknown meeting, gets m with only the asked ID set (CreatedAt zero),
+// so that the caller answers as for a protected one. ok false: answered already.
+func (s *Server) lookupMeeting(w http.ResponseWriter, r *http.Request) (directory.Meeting, caller, bool) {
 	id := r.PathValue("id")
 	m, err := s.meeting(r.Context(), id)
 	if err != nil && !isNotFound(err) {
 		s.writeError(w, r, err)
-		return
+		return m, caller{}, false
 	}
 	if err == nil {
-		c := s.identify(r, &m)
-		if c.owner() {
-			writeJSON(w, http.StatusOK, m)
-			return
-		}
-		if c.Session != nil {
-			// Participants (the session's host too) see what the meeting is, not its secrets.
-			writeJSON(w, http.StatusOK, s.publicView(r.Context(), m))
-			return
+		if c := s.identify(r, &m); c.owner() || c.Session != nil {
+			return m, c, true
 		}
 	} else if s.identify(r, nil).Operator {
 		s.writeError(w, r, err)
-		return
+		return m, caller{}, false
 	}
 	if !s.lookup(w, r) {
-		return
+		return m, caller{}, false
 	}
-	if err != nil || m.HasPassword() {
-		// Reveal nothing: a protected meeting and one that does not exist look
-		// alike (the join form asks for a password; a wrong ID then fails like a
-		// wrong password).
-		writeJSON(w, http.StatusOK, publicMeeting{ID: id, HasPassword: true})
-		return
+	if err != nil {
+		m = directory.Meeting{ID: id}
 	}
-	writeJSON(w, http.StatusOK, s.publicView(r.Context(), m))
+	return m, caller{}, true
 }
 
 // publicView is the public part of an open meeting, or of any meeting for its participants.
@@ -284,33 +294,15 @@ func (s *Server) invitation(m directory.Meeting, withSecrets bool) Invitation {
 }
 
 func (s *Server) handleInvitation(w http.ResponseWriter, r *http.Request) {
-	id := r.PathValue("id")
-	m, err := s.meeting(r.Context(), id)
-	if err != nil && !isNotFound(err) {
-		s.writeError(w, r, err)
-		return
-	}
-	if err == nil {
-		c := s.identify(r, &m)
-		if c.owner() {
-			writeJSON(w, http.StatusOK, s.invitation(m, true))
-			return
-		}
-		if c.Session != nil {
-			writeJSON(w, http.StatusOK, s.invitation(m, false))
-			return
-		}
-	} else if s.identify(r, nil).Operator {
-		s.writeError(w, r, err)
-		return
-	}
-	if !s.lookup(w, r) {
-		return
-	}
-	if err != nil || m.HasPassword() {
+	m, c, ok := s.lookupMeeting(w, r)
+	switch {
+	case !ok:
+	case c.owner():
+		writeJSON(w, http.StatusOK, s.invitation(m, true))
+	case c.Session != nil || !m.HasPassword():
+		writeJSON(w, http.StatusOK, s.invitation(m, false))
+	default:
 		// What anyone knowing the ID could write: nothing about the meeting itself.
-		writeJSON(w, http.StatusOK, s.invitation(directory.Meeting{ID: id}, false))
-		return
+		writeJSON(w, http.StatusOK, s.invitation(directory.Meeting{ID: m.ID}, false))
 	}
-	writeJSON(w, http.StatusOK, s.invitation(m, false))
 }

@@ -173,7 +173,7 @@ func Default() Config {
 			PasswordAttempts: PasswordAttempts{PerSource: 5, PerMeeting: 50, PerGateway: 1000, Window: time.Hour,
 				Backoff: 10 * time.Second, BackoffMax: 15 * time.Minute,
 				BanAfter: 30, BanWindow: 24 * time.Hour, Ban: time.Hour, BanMax: 7 * 24 * time.Hour, AlertSources: 10},
-			WaitingRoom: WaitingRoom{PerSource: 20, PerMeeting: 500, Expire: 30 * time.Second},
+			WaitingRoom: WaitingRoom{PerSource: 20, PerMeeting: 500, Expire: 2 * time.Minute},
 			Embedded: LiveKitEmbedded{
 				Port:               7880,
 				BindAddresses:      []string{"127.0.0.1"},

@@ -29,7 +29,7 @@ func (s *Server) handleCreate(w http.ResponseWriter, r *http.Request) {
 		src := sourceAddr(r)
 		if ok, retry := s.creates.Allow(src, "", s.now()); !ok {
 			w.Header().Set("Retry-After", fmt.Sprint(int(retry.Seconds())+1))
-			s.log.Warn("meeting creation refused", "reason", "rate limited", "source", src)
+			s.log.Debug("meeting creation refused", "reason", "rate limited", "source", src)
 			s.writeError(w, r, errorf(http.StatusTooManyRequests, "rate_limited", "too many meetings created from this address; retry later"))
 			return
 		}

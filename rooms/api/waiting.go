@@ -13,7 +13,8 @@ import (
 
 // WaitingLimits bound a meeting's waiting room: entries per source address and per
 // meeting, and how long an entry lives without being polled (the web page polls its
-// ticket every second, a room system's leg four times a second).
+// ticket every second, a room system's leg four times a second; browsers throttle
+// the timers of a hidden tab to once a minute, hence the 2 min default).
 type WaitingLimits struct {
 	PerSource  int
 	PerMeeting int
@@ -24,7 +25,7 @@ type WaitingLimits struct {
 const (
 	DefaultWaitingPerSource  = 20
 	DefaultWaitingPerMeeting = 500
-	DefaultWaitingExpire     = 30 * time.Second
+	DefaultWaitingExpire     = 2 * time.Minute
 	// admitBatch is how many waiting participants one step of "admit everyone" lets
 	// in before it updates the meeting and checks for shutdown.
 	admitBatch = 50

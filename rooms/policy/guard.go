@@ -3,6 +3,7 @@ package policy
 import (
 	"fmt"
 	"net/netip"
+	"slices"
 	"sync"
 	"time"
 )
@@ -147,6 +148,7 @@ type Guard struct {
 	meetings *windowLog[string, netip.Addr]
 	gateway  *windowLog[struct{}, netip.Addr] // all failures, one key
 	alerted  *lru[string, time.Time]          // meeting → end of its alert period
+	scratch  []netip.Addr                     // distinctSources' buffer
 }
 
 type pairKey struct {
@@ -287,18 +289,28 @@ func (g *Guard) Fail(src netip.Addr, meeting string, guess uint64, now time.Time
 
 	g.gateway.record(struct{}{}, src, now) // not forgiven by a success elsewhere
 	g.meetings.record(meeting, src, now)
-	if e := g.meetings.entries[meeting]; e != nil {
-		srcs := map[netip.Addr]bool{}
-		for _, f := range e.fails {
-			srcs[f.peer] = true
-		}
+	if e := g.meetings.entries[meeting]; e != nil && len(e.fails) >= g.cfg.AlertSources {
 		end, alerted := g.alerted.get(meeting)
-		if len(srcs) >= g.cfg.AlertSources && (!alerted || !now.Before(end)) {
-			g.alerted.put(meeting, now.Add(g.cfg.Window))
-			res.Alert = &Alert{Meeting: meeting, Sources: len(srcs), Failures: len(e.fails)}
+		if !alerted || !now.Before(end) {
+			if n := g.distinctSources(e.fails); n >= g.cfg.AlertSources {
+				g.alerted.put(meeting, now.Add(g.cfg.Window))
+				res.Alert = &Alert{Meeting: meeting, Sources: n, Failures: len(e.fails)}
+			}
 		}
 	}
 	return res
+}
+
+// distinctSources counts the sources among fails (at most PerMeeting of them),
+// reusing one buffer.
+func (g *Guard) distinctSources(fails []failure[netip.Addr]) int {
+	g.scratch = g.scratch[:0]
+	for _, f := range fails {
+		if !slices.Contains(g.scratch, f.peer) {
+			g.scratch = append(g.scratch, f.peer)
+		}
+	}
+	return len(g.scratch)
 }
 
 // Succeed records a right password from src for meeting: its failures there are

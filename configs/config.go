@@ -40,6 +40,12 @@ type Config struct {
 // HTTPConfig is the web UI / REST API listener.
 type HTTPConfig struct {
 	Listen string `yaml:"listen"`
+	// Connection caps and timeouts (rooms/httpguard).
+	MaxConnsPerSource int           `yaml:"max_conns_per_source"`
+	MaxConns          int           `yaml:"max_conns"`
+	ReadHeaderTimeout time.Duration `yaml:"read_header_timeout"`
+	ReadTimeout       time.Duration `yaml:"read_timeout"`
+	IdleTimeout       time.Duration `yaml:"idle_timeout"`
 }
 
 // LogConfig selects the log level and format.
@@ -52,20 +58,38 @@ type LogConfig struct {
 type APIConfig struct {
 	Token      string `yaml:"token"`
 	OpenCreate bool   `yaml:"open_create"`
+	// LookupsPerMinute caps anonymous meeting lookups per source address.
+	LookupsPerMinute int `yaml:"lookups_per_minute"`
 }
 
 // MeetingConfig configures the meeting core and join policy.
 type MeetingConfig struct {
 	PasswordAttempts PasswordAttempts `yaml:"password_attempts"`
+	WaitingRoom      WaitingRoom      `yaml:"waiting_room"`
 	LiveKit          LiveKitExternal  `yaml:"livekit"`
 	Embedded         LiveKitEmbedded  `yaml:"embedded"`
 }
 
-// PasswordAttempts limits wrong password attempts.
+// PasswordAttempts limits password guessing (rooms/policy.GuardConfig).
 type PasswordAttempts struct {
+	PerSource    int           `yaml:"per_source"`
+	PerMeeting   int           `yaml:"per_meeting"`
+	PerGateway   int           `yaml:"per_gateway"`
+	Window       time.Duration `yaml:"window"`
+	Backoff      time.Duration `yaml:"backoff"`
+	BackoffMax   time.Duration `yaml:"backoff_max"`
+	BanAfter     int           `yaml:"ban_after"`
+	BanWindow    time.Duration `yaml:"ban_window"`
+	Ban          time.Duration `yaml:"ban"`
+	BanMax       time.Duration `yaml:"ban_max"`
+	AlertSources int           `yaml:"alert_sources"`
+}
+
+// WaitingRoom bounds every meeting's waiting room.
+type WaitingRoom struct {
 	PerSource  int           `yaml:"per_source"`
 	PerMeeting int           `yaml:"per_meeting"`
-	Window     time.Duration `yaml:"window"`
+	Expire     time.Duration `yaml:"expire"`
 }
 
 // LiveKitExternal points at an external LiveKit deployment.
@@ -139,12 +163,17 @@ func (c *Config) External() bool { return c.Meeting.LiveKit.URL != "" }
 // Default returns the built-in defaults (the values documented in roomgate.yaml).
 func Default() Config {
 	return Config{
-		HTTP:       HTTPConfig{Listen: "127.0.0.1:8080"},
+		HTTP: HTTPConfig{Listen: "127.0.0.1:8080", MaxConnsPerSource: 256, MaxConns: 4096,
+			ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, IdleTimeout: 60 * time.Second},
+		API:        APIConfig{LookupsPerMinute: 60},
 		PublicHost: "127.0.0.1",
 		DataDir:    "data",
 		Log:        LogConfig{Level: "info", Format: "text"},
 		Meeting: MeetingConfig{
-			PasswordAttempts: PasswordAttempts{PerSource: 5, PerMeeting: 20, Window: time.Minute},
+			PasswordAttempts: PasswordAttempts{PerSource: 5, PerMeeting: 50, PerGateway: 1000, Window: time.Hour,
+				Backoff: 10 * time.Second, BackoffMax: 15 * time.Minute,
+				BanAfter: 30, BanWindow: 24 * time.Hour, Ban: time.Hour, BanMax: 7 * 24 * time.Hour, AlertSources: 10},
+			WaitingRoom: WaitingRoom{PerSource: 20, PerMeeting: 500, Expire: 2 * time.Minute},
 			Embedded: LiveKitEmbedded{
 				Port:               7880,
 				BindAddresses:      []string{"127.0.0.1"},

@@ -56,15 +56,8 @@ func (c *Config) validate() error {
 	if t := c.API.Token; t != "" && len(t) < 16 {
 		return bad("api.token", "too short: use at least 16 characters")
 	}
-	pa := c.Meeting.PasswordAttempts
-	if pa.PerSource < 1 {
-		return bad("meeting.password_attempts.per_source", "must be at least 1")
-	}
-	if pa.PerMeeting < 1 {
-		return bad("meeting.password_attempts.per_meeting", "must be at least 1")
-	}
-	if pa.Window <= 0 {
-		return bad("meeting.password_attempts.window", "must be a positive duration such as 1m")
+	if err := c.validateLimits(); err != nil {
+		return err
 	}
 	if err := c.validateLiveKit(); err != nil {
 		return err
@@ -221,4 +214,48 @@ func lineOf(root *yaml.Node, key string) int {
 		}
 	}
 	return line
+}
+
+// validateLimits checks the HTTP caps, the password-guessing limits and the
+// waiting room: every count at least 1, every duration positive.
+func (c *Config) validateLimits() error {
+	pa, wr, h := c.Meeting.PasswordAttempts, c.Meeting.WaitingRoom, c.HTTP
+	counts := []struct {
+		key string
+		v   int
+	}{
+		{"http.max_conns_per_source", h.MaxConnsPerSource}, {"http.max_conns", h.MaxConns},
+		{"api.lookups_per_minute", c.API.LookupsPerMinute},
+		{"meeting.password_attempts.per_source", pa.PerSource}, {"meeting.password_attempts.per_meeting", pa.PerMeeting},
+		{"meeting.password_attempts.per_gateway", pa.PerGateway},
+		{"meeting.password_attempts.ban_after", pa.BanAfter}, {"meeting.password_attempts.alert_sources", pa.AlertSources},
+		{"meeting.waiting_room.per_source", wr.PerSource}, {"meeting.waiting_room.per_meeting", wr.PerMeeting},
+	}
+	for _, n := range counts {
+		if n.v < 1 {
+			return bad(n.key, "must be at least 1")
+		}
+	}
+	durations := []struct {
+		key string
+		v   time.Duration
+	}{
+		{"http.read_header_timeout", h.ReadHeaderTimeout}, {"http.read_timeout", h.ReadTimeout}, {"http.idle_timeout", h.IdleTimeout},
+		{"meeting.password_attempts.window", pa.Window}, {"meeting.password_attempts.backoff", pa.Backoff},
+		{"meeting.password_attempts.backoff_max", pa.BackoffMax}, {"meeting.password_attempts.ban_window", pa.BanWindow},
+		{"meeting.password_attempts.ban", pa.Ban}, {"meeting.password_attempts.ban_max", pa.BanMax},
+		{"meeting.waiting_room.expire", wr.Expire},
+	}
+	for _, d := range durations {
+		if d.v <= 0 {
+			return bad(d.key, "must be a positive duration such as 1m")
+		}
+	}
+	if pa.BackoffMax < pa.Backoff {
+		return bad("meeting.password_attempts.backoff_max", "must not be shorter than backoff")
+	}
+	if pa.BanMax < pa.Ban {
+		return bad("meeting.password_attempts.ban_max", "must not be shorter than ban")
+	}
+	return nil
 }

@@ -24,6 +24,7 @@ import (
 	"github.com/roomgate/roomgate/rooms/api"
 	"github.com/roomgate/roomgate/rooms/core"
 	"github.com/roomgate/roomgate/rooms/directory"
+	"github.com/roomgate/roomgate/rooms/httpguard"
 	"github.com/roomgate/roomgate/rooms/policy"
 	"github.com/roomgate/roomgate/rooms/secretfile"
 	"github.com/roomgate/roomgate/rooms/web"
@@ -69,10 +70,14 @@ func Start(ctx context.Context, cfg *configs.Config, version string, log *slog.L
 	if err != nil {
 		return nil, err
 	}
-	s.ln, err = net.Listen("tcp", cfg.HTTP.Listen)
+	raw, err := net.Listen("tcp", cfg.HTTP.Listen)
 	if err != nil {
 		return nil, fmt.Errorf("http.listen: %w", err)
 	}
+	h := cfg.HTTP
+	httpLimits := httpguard.Limits{MaxConnsPerSource: h.MaxConnsPerSource, MaxConns: h.MaxConns,
+		ReadHeaderTimeout: h.ReadHeaderTimeout, ReadTimeout: h.ReadTimeout, IdleTimeout: h.IdleTimeout}
+	s.ln = httpguard.Listen(raw, httpLimits, log.With("component", "http"))
 	s.URL = "http://" + s.ln.Addr().String()
 	publicURL := strings.TrimRight(cfg.PublicURL, "/")
 	if publicURL == "" {
@@ -86,7 +91,7 @@ func Start(ctx context.Context, cfg *configs.Config, version string, log *slog.L
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", s.handleHealth)
-	s.http = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	s.http = httpLimits.Server(mux, log.With("component", "http"))
 	go func() {
 		if err := s.http.Serve(s.ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			log.Error("http server stopped", "err", err)
@@ -118,9 +123,14 @@ func Start(ctx context.Context, cfg *configs.Config, version string, log *slog.L
 		Store: s.store, Core: s.core, Log: log.With("component", "api"),
 		OperatorToken: token, OpenCreate: cfg.API.OpenCreate,
 		PublicHost: cfg.PublicHost, PublicURL: publicURL, LiveKitURL: livekitURL, ICEServers: iceServers,
-		Attempts: policy.LimiterConfig{PerSource: pa.PerSource, PerMeeting: pa.PerMeeting, Window: pa.Window},
-		Version:  version,
-		Calls:    dialer{callRegistry: s.calls},
+		Attempts: policy.GuardConfig{PerSource: pa.PerSource, PerMeeting: pa.PerMeeting, PerGateway: pa.PerGateway, Window: pa.Window,
+			Backoff: pa.Backoff, BackoffMax: pa.BackoffMax, BanAfter: pa.BanAfter, BanWindow: pa.BanWindow,
+			Ban: pa.Ban, BanMax: pa.BanMax, AlertSources: pa.AlertSources},
+		Lookups: cfg.API.LookupsPerMinute,
+		Waiting: api.WaitingLimits{PerSource: cfg.Meeting.WaitingRoom.PerSource, PerMeeting: cfg.Meeting.WaitingRoom.PerMeeting,
+			Expire: cfg.Meeting.WaitingRoom.Expire},
+		Version: version,
+		Calls:   dialer{callRegistry: s.calls},
 	})
 	if err != nil {
 		return nil, err

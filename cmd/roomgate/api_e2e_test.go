@@ -3,6 +3,7 @@
 package main
 
 import (
+	"fmt"
 	"net/http"
 	"os"
 	"os/exec"
@@ -137,14 +138,15 @@ func TestE2EAPI(t *testing.T) {
 		t.Fatalf("regenerate without password: %d %v, want 409", st, body)
 	}
 
-	// Rate limit on wrong passwords (5 per source per minute by default).
+	// Rate limit on wrong passwords (5 per source and meeting, then back-off). Each
+	// guess differs: repeating one wrong password tells nothing new and counts once.
 	st, rl := p.do("POST", "/api/v1/meetings", p.Token, map[string]any{"password": "pw"})
 	if st != 201 {
 		t.Fatal(st)
 	}
 	codes := []int{}
-	for range 7 {
-		st, _ := p.do("POST", "/api/v1/meetings/"+rl["id"].(string)+"/join", "", map[string]any{"password": "no"})
+	for i := range 7 {
+		st, _ := p.do("POST", "/api/v1/meetings/"+rl["id"].(string)+"/join", "", map[string]any{"password": fmt.Sprintf("no%d", i)})
 		codes = append(codes, st)
 	}
 	if codes[0] != 401 || codes[len(codes)-1] != 429 {

@@ -48,14 +48,9 @@ func toParticipant(p *livekit.ParticipantInfo, host string) Participant {
 }
 
 func (s *Server) handleParticipants(w http.ResponseWriter, r *http.Request) {
-	m, err := s.meeting(r.Context(), r.PathValue("id"))
+	m, _, err := s.requireMember(r)
 	if err != nil {
 		s.writeError(w, r, err)
-		return
-	}
-	c := s.identify(r, &m)
-	if !c.Operator && !c.HostKey && c.Session == nil {
-		s.writeError(w, r, errUnauthorized)
 		return
 	}
 	ps, err := s.participants(r.Context(), m.ID)
@@ -317,24 +312,8 @@ func (s *Server) settingsChanged(ctx context.Context, m directory.Meeting, befor
 		}
 	}
 	if before.WaitingRoom && !m.Settings.WaitingRoom {
-		// Turning the waiting room off lets everybody in.
-		var waiting []*ticket
-		s.live.with(m.ID, func(lm *liveMeeting) {
-			for _, t := range lm.Waiting {
-				if t.State == ticketWaiting {
-					waiting = append(waiting, t)
-				}
-			}
-		})
-		for _, t := range waiting {
-			if t.RoomSystem != nil {
-				s.live.with(m.ID, func(*liveMeeting) { t.State, t.Decided = ticketAdmitted, s.now() })
-				continue
-			}
-			if res, err := s.admit(ctx, m, t.Name, false); err == nil {
-				s.live.with(m.ID, func(*liveMeeting) { t.State, t.Result, t.Decided = ticketAdmitted, res, s.now() })
-			}
-		}
+		// Turning the waiting room off lets everybody in (in the background).
+		s.admitWaiting(m)
 	}
 	s.syncRoom(ctx, m)
 }
@@ -350,12 +329,11 @@ func (s *Server) endMeeting(ctx context.Context, id string) {
 }
 
 func (s *Server) handleLeave(w http.ResponseWriter, r *http.Request) {
-	m, err := s.meeting(r.Context(), r.PathValue("id"))
+	m, c, err := s.requireMember(r)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	c := s.identify(r, &m)
 	if c.Session == nil {
 		s.writeError(w, r, errUnauthorized)
 		return
@@ -416,7 +394,17 @@ func (s *Server) pickSuccessor(ctx context.Context, room, leaving string) string
 // successor (closed the tab, lost the network) and forgets empty meetings.
 func (s *Server) supervise(ctx context.Context) {
 	for _, id := range s.live.ids() {
-		s.live.with(id, func(lm *liveMeeting) { lm.forgetDecided(s.now()) })
+		expired := 0
+		s.live.with(id, func(lm *liveMeeting) {
+			lm.forgetDecided(s.now())
+			expired = lm.expireWaiting(s.now(), s.Waiting.Expire)
+		})
+		if expired > 0 {
+			s.log.Debug("waiting room entries expired", "meeting", id, "count", expired)
+			if m, err := s.Store.Get(ctx, id); err == nil {
+				s.syncRoom(ctx, m)
+			}
+		}
 		ps, err := s.participants(ctx, id)
 		if err != nil {
 			continue

@@ -59,46 +59,67 @@ func cleanName(n string) string {
 }
 
 func (s *Server) refuse(w http.ResponseWriter, r *http.Request, m directory.Meeting, reason string, err *apiError) {
-	s.log.Warn("join refused", "meeting", m.ID, "reason", reason, "source", sourceAddr(r))
+	s.log.Info("join refused", "meeting", m.ID, "reason", reason, "source", sourceAddr(r))
 	s.writeError(w, r, err)
 }
 
+// handleJoin applies the join policy. Unguessable credentials (the host key, the
+// operator token) are checked first and always, whatever the source's standing:
+// nobody can take them from their holder by guessing wrong passwords nearby.
+// Passwords go through the Guard (tryPassword). To a caller without a credential
+// a meeting that does not exist answers exactly like one with a password the
+// caller got wrong.
 func (s *Server) handleJoin(w http.ResponseWriter, r *http.Request) {
 	var req joinRequest
 	if err := decodeBody(r, &req); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	m, err := s.meeting(r.Context(), r.PathValue("id"))
-	if err != nil {
-		s.log.Warn("join refused", "meeting", r.PathValue("id"), "reason", "unknown meeting", "source", sourceAddr(r))
+	id, src := r.PathValue("id"), sourceAddr(r)
+	m, err := s.meeting(r.Context(), id)
+	if err != nil && !isNotFound(err) {
 		s.writeError(w, r, err)
 		return
 	}
-	src, now := sourceAddr(r), s.now()
-	if ok, retry := s.limiter.Allow(src, m.ID, now); !ok {
-		w.Header().Set("Retry-After", fmt.Sprint(int(retry.Seconds())+1))
-		s.refuse(w, r, m, "too many wrong passwords", errorf(http.StatusTooManyRequests, "rate_limited", "too many wrong passwords; retry in %d s", int(retry.Seconds())+1))
+	exists := err == nil
+	if !exists && equal(bearer(r), s.OperatorToken) {
+		s.writeError(w, r, err) // the operator may know which meetings exist
 		return
 	}
 	name := cleanName(req.Name)
-	asHost := equal(req.HostKey, m.HostKey) || equal(bearer(r), m.HostKey) || equal(bearer(r), s.OperatorToken)
+	asHost := exists && (equal(req.HostKey, m.HostKey) || equal(bearer(r), m.HostKey) || equal(bearer(r), s.OperatorToken))
 	if !asHost {
-		if !policy.CheckPassword(m, req.Password, false) {
-			s.limiter.Fail(src, m.ID, now)
-			s.refuse(w, r, m, "wrong password", errorf(http.StatusUnauthorized, "wrong_password", "wrong meeting password"))
-			return
+		if !exists || m.HasPassword() {
+			var mp *directory.Meeting
+			if exists {
+				mp = &m
+			}
+			if exists && req.Password == "" {
+				// Nothing entered: the form has to ask; not a guess.
+				s.writeError(w, r, errWrongPasswordAPI())
+				return
+			}
+			ok, refusal, retry := s.tryPassword(src, id, mp, req.Password, false, "web")
+			if refusal != policy.Allowed {
+				s.writeError(w, r, rateLimited(w, retry))
+				return
+			}
+			if !ok {
+				s.writeError(w, r, errWrongPasswordAPI())
+				return
+			}
 		}
-		s.limiter.Succeed(src, m.ID)
 		if m.Settings.Locked {
 			s.refuse(w, r, m, "meeting locked", errorf(http.StatusForbidden, "locked", "the meeting is locked"))
 			return
 		}
 		if m.Settings.WaitingRoom {
-			t := &ticket{ID: secretfile.Random(12), Name: name, Since: now}
-			s.live.with(m.ID, func(lm *liveMeeting) { lm.Waiting[t.ID] = t })
+			t, err := s.enqueue(r.Context(), m, name, src, nil)
+			if err != nil {
+				s.writeError(w, r, err)
+				return
+			}
 			s.log.Info("participant waiting", "meeting", m.ID, "name", name, "source", src)
-			s.syncRoom(r.Context(), m)
 			writeJSON(w, http.StatusAccepted, joinResult{Status: "waiting", Ticket: t.ID})
 			return
 		}
@@ -115,30 +136,43 @@ func (s *Server) handleJoin(w http.ResponseWriter, r *http.Request) {
 // admit creates a session and mints the meeting-core token for a participant who
 // passed the join policy.
 func (s *Server) admit(ctx context.Context, m directory.Meeting, name string, asHost bool) (*joinResult, error) {
+	res, err := s.mintSession(m, name, asHost)
+	if err != nil {
+		return nil, err
+	}
+	s.syncRoom(ctx, m)
+	if res.Host {
+		s.demoteOthers(ctx, m.ID, res.Identity)
+	}
+	return res, nil
+}
+
+// mintSession is admit without the meeting-core calls: a new identity, its token
+// and session, and the host role when asHost.
+func (s *Server) mintSession(m directory.Meeting, name string, asHost bool) (*joinResult, error) {
 	identity := "web-" + secretfile.Random(6)
-	becameHost := false
-	s.live.with(m.ID, func(lm *liveMeeting) {
-		if asHost {
-			lm.Host, lm.HostMissing = identity, timeZero
-			becameHost = true
-		}
-	})
-	meta, _ := json.Marshal(participantMeta{Kind: "web", Host: becameHost})
-	tok, err := s.Core.Token(coreGrant(m, identity, name, string(meta), becameHost, false))
+	if asHost {
+		s.live.with(m.ID, func(lm *liveMeeting) { lm.Host, lm.HostMissing = identity, timeZero })
+	}
+	meta, _ := json.Marshal(participantMeta{Kind: "web", Host: asHost})
+	tok, err := s.Core.Token(coreGrant(m, identity, name, string(meta), asHost, false))
 	if err != nil {
 		return nil, fmt.Errorf("mint token: %w", err)
 	}
 	sess := &session{Token: secretfile.Random(24), MeetingID: m.ID, Identity: identity, Name: name, Created: s.now()}
 	s.live.addSession(sess)
-	s.syncRoom(ctx, m)
-	if becameHost {
-		s.demoteOthers(ctx, m.ID, identity)
-	}
-	return &joinResult{Status: "joined", Token: tok, LiveKitURL: s.LiveKitURL, Identity: identity, Session: sess.Token, Host: becameHost}, nil
+	return &joinResult{Status: "joined", Token: tok, LiveKitURL: s.LiveKitURL, Identity: identity, Session: sess.Token, Host: asHost}, nil
 }
+
+// errNoTicket answers an unknown ticket, in an unknown meeting too (alike).
+var errNoTicket = errorf(http.StatusNotFound, "not_found", "no such waiting-room ticket")
 
 func (s *Server) handleTicket(w http.ResponseWriter, r *http.Request) {
 	m, err := s.meeting(r.Context(), r.PathValue("id"))
+	if isNotFound(err) {
+		s.writeError(w, r, errNoTicket)
+		return
+	}
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -149,12 +183,13 @@ func (s *Server) handleTicket(w http.ResponseWriter, r *http.Request) {
 		if p := lm.Waiting[r.PathValue("ticket")]; p != nil {
 			// A verdict stays readable for ticketKeep after it is given, so a poll whose
 			// answer was lost can be repeated; the supervisor forgets it then.
+			p.Polled = s.now()
 			t, found = *p, true
 		}
 	})
 	switch {
 	case !found:
-		s.writeError(w, r, errorf(http.StatusNotFound, "not_found", "no such waiting-room ticket"))
+		s.writeError(w, r, errNoTicket)
 	case t.State == ticketWaiting:
 		writeJSON(w, http.StatusAccepted, joinResult{Status: "waiting", Ticket: t.ID})
 	case t.State == ticketDenied:
@@ -199,7 +234,7 @@ func (s *Server) handleVerdict(w http.ResponseWriter, r *http.Request) {
 	}
 	var t *ticket
 	s.live.with(m.ID, func(lm *liveMeeting) {
-		if p := lm.Waiting[r.PathValue("ticket")]; p != nil && p.State == ticketWaiting {
+		if p := lm.Waiting[r.PathValue("ticket")]; p != nil && p.State == ticketWaiting && !p.admitting {
 			t = p
 		}
 	})

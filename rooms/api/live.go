@@ -1,6 +1,7 @@
 package api
 
 import (
+	"net/netip"
 	"sync"
 	"time"
 )
@@ -34,6 +35,9 @@ type ticket struct {
 	// RoomSystem is set for a room system waiting; its leg turns the admission into
 	// a token itself (WaitAdmission).
 	RoomSystem *RoomSystemJoin
+	Source     netip.Addr // who asked to join
+	Polled     time.Time  // last poll of the ticket: entries nobody polls expire
+	admitting  bool       // taken by a background admission
 }
 
 // ticketKeep is how long a decided ticket stays readable.

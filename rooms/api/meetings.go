@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"strings"
@@ -28,7 +29,7 @@ func (s *Server) handleCreate(w http.ResponseWriter, r *http.Request) {
 		src := sourceAddr(r)
 		if ok, retry := s.creates.Allow(src, "", s.now()); !ok {
 			w.Header().Set("Retry-After", fmt.Sprint(int(retry.Seconds())+1))
-			s.log.Warn("meeting creation refused", "reason", "rate limited", "source", src)
+			s.log.Debug("meeting creation refused", "reason", "rate limited", "source", src)
 			s.writeError(w, r, errorf(http.StatusTooManyRequests, "rate_limited", "too many meetings created from this address; retry later"))
 			return
 		}
@@ -78,22 +79,58 @@ type publicMeeting struct {
 }
 
 func (s *Server) handleGet(w http.ResponseWriter, r *http.Request) {
-	m, err := s.meeting(r.Context(), r.PathValue("id"))
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	c := s.identify(r, &m)
-	if s.isHost(c, m.ID) {
+	m, c, ok := s.lookupMeeting(w, r)
+	switch {
+	case !ok:
+	case c.owner():
 		writeJSON(w, http.StatusOK, m)
-		return
+	case c.Session != nil || (!m.CreatedAt.IsZero() && !m.HasPassword()):
+		writeJSON(w, http.StatusOK, s.publicView(r.Context(), m))
+	default:
+		// Reveal nothing: a protected meeting and one that does not exist look
+		// alike (the join form asks for a password; a wrong ID then fails like a
+		// wrong password).
+		writeJSON(w, http.StatusOK, publicMeeting{ID: m.ID, HasPassword: true})
 	}
+}
+
+// lookupMeeting serves the start of the requests that tell about a meeting: it
+// loads the meeting and identifies the caller. Owners and participants pass; an
+// operator asking for an unknown meeting gets 404; anyone else is rate-limited
+// and, for an unknown meeting, gets m with only the asked ID set (CreatedAt zero),
+// so that the caller answers as for a protected one. ok false: answered already.
+func (s *Server) lookupMeeting(w http.ResponseWriter, r *http.Request) (directory.Meeting, caller, bool) {
+	id := r.PathValue("id")
+	m, err := s.meeting(r.Context(), id)
+	if err != nil && !isNotFound(err) {
+		s.writeError(w, r, err)
+		return m, caller{}, false
+	}
+	if err == nil {
+		if c := s.identify(r, &m); c.owner() || c.Session != nil {
+			return m, c, true
+		}
+	} else if s.identify(r, nil).Operator {
+		s.writeError(w, r, err)
+		return m, caller{}, false
+	}
+	if !s.lookup(w, r) {
+		return m, caller{}, false
+	}
+	if err != nil {
+		m = directory.Meeting{ID: id}
+	}
+	return m, caller{}, true
+}
+
+// publicView is the public part of an open meeting, or of any meeting for its participants.
+func (s *Server) publicView(ctx context.Context, m directory.Meeting) publicMeeting {
 	live := false
-	if ps, err := s.participants(r.Context(), m.ID); err == nil {
+	if ps, err := s.participants(ctx, m.ID); err == nil {
 		live = len(ps) > 0
 	}
-	writeJSON(w, http.StatusOK, publicMeeting{ID: m.ID, Topic: m.Topic, HasPassword: m.HasPassword(),
-		StartTime: m.StartTime, DurationMinutes: m.DurationMinutes, Live: live})
+	return publicMeeting{ID: m.ID, Topic: m.Topic, HasPassword: m.HasPassword(),
+		StartTime: m.StartTime, DurationMinutes: m.DurationMinutes, Live: live}
 }
 
 type patchRequest struct {
@@ -126,7 +163,7 @@ func (p *settingsPatch) apply(st *directory.Settings) {
 }
 
 func (s *Server) handlePatch(w http.ResponseWriter, r *http.Request) {
-	m, _, err := s.requireHost(r)
+	m, c, err := s.requireHost(r)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -134,6 +171,12 @@ func (s *Server) handlePatch(w http.ResponseWriter, r *http.Request) {
 	var req patchRequest
 	if err := decodeBody(r, &req); err != nil {
 		s.writeError(w, r, err)
+		return
+	}
+	if !c.owner() && (req.Topic != nil || req.Password != nil || req.StartTime != nil || req.DurationMinutes != nil) {
+		// A host for the session (not holding the host key) may change the
+		// session's settings, never the meeting itself.
+		s.writeError(w, r, errorf(http.StatusForbidden, "forbidden", "only the meeting's owner (host key) or an operator may change its password, topic or schedule"))
 		return
 	}
 	before := m.Settings
@@ -163,11 +206,15 @@ func (s *Server) handlePatch(w http.ResponseWriter, r *http.Request) {
 		s.log.Info("meeting settings changed", "meeting", m.ID, "settings", fmt.Sprintf("%+v", m.Settings))
 		s.settingsChanged(r.Context(), m, before)
 	}
+	if !c.owner() {
+		writeJSON(w, http.StatusOK, s.publicView(r.Context(), m))
+		return
+	}
 	writeJSON(w, http.StatusOK, m)
 }
 
 func (s *Server) handleDelete(w http.ResponseWriter, r *http.Request) {
-	m, _, err := s.requireHost(r)
+	m, _, err := s.requireOwner(r)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -182,7 +229,7 @@ func (s *Server) handleDelete(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleRegenerate(w http.ResponseWriter, r *http.Request) {
-	m, _, err := s.requireHost(r)
+	m, _, err := s.requireOwner(r)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -247,11 +294,15 @@ func (s *Server) invitation(m directory.Meeting, withSecrets bool) Invitation {
 }
 
 func (s *Server) handleInvitation(w http.ResponseWriter, r *http.Request) {
-	m, err := s.meeting(r.Context(), r.PathValue("id"))
-	if err != nil {
-		s.writeError(w, r, err)
-		return
+	m, c, ok := s.lookupMeeting(w, r)
+	switch {
+	case !ok:
+	case c.owner():
+		writeJSON(w, http.StatusOK, s.invitation(m, true))
+	case c.Session != nil || !m.HasPassword():
+		writeJSON(w, http.StatusOK, s.invitation(m, false))
+	default:
+		// What anyone knowing the ID could write: nothing about the meeting itself.
+		writeJSON(w, http.StatusOK, s.invitation(directory.Meeting{ID: m.ID}, false))
 	}
-	c := s.identify(r, &m)
-	writeJSON(w, http.StatusOK, s.invitation(m, s.isHost(c, m.ID)))
 }

@@ -60,24 +60,33 @@ func (s *Server) MeetingInfo(ctx context.Context, id string) (exists, needsPassw
 	return true, m.HasPassword()
 }
 
-// CheckRoomSystemPIN checks a password a room system gave, counting wrong ones
-// against the rate limit like web joins. It reports ErrRateLimited when refused.
+// CheckRoomSystemPIN checks a password a room system gave, through the same Guard
+// as web joins. It reports ErrRateLimited when the attempt was not evaluated (the
+// source is banned or backing off, or the meeting is guarded and the source never
+// got in). An empty PIN (dialled ID@gw: "ask me") is no guess: it is not counted
+// and answers ErrWrongPassword so the IVR asks. A PIN checked again (the dial
+// string's PIN goes through here, then through the IVR) counts once.
 func (s *Server) CheckRoomSystemPIN(ctx context.Context, meetingID, pin string, src netip.Addr) error {
 	m, err := s.meeting(ctx, meetingID)
 	if err != nil {
 		return ErrMeetingNotFound
 	}
-	now := s.now()
-	if ok, _ := s.limiter.Allow(src, m.ID, now); !ok {
-		s.log.Warn("join refused", "meeting", m.ID, "reason", "too many wrong passwords", "source", src, "kind", "room system")
-		return ErrRateLimited
+	if !m.HasPassword() {
+		return nil
 	}
-	if !policy.CheckPassword(m, pin, true) {
-		s.limiter.Fail(src, m.ID, now)
-		s.log.Warn("join refused", "meeting", m.ID, "reason", "wrong password", "source", src, "kind", "room system")
+	if pin == "" {
+		if banned, _ := s.guard.Banned(src, s.now()); banned {
+			return ErrRateLimited
+		}
 		return ErrWrongPassword
 	}
-	s.limiter.Succeed(src, m.ID)
+	ok, refusal, _ := s.tryPassword(src, m.ID, &m, pin, true, "room system")
+	switch {
+	case refusal != policy.Allowed:
+		return ErrRateLimited
+	case !ok:
+		return ErrWrongPassword
+	}
 	return nil
 }
 
@@ -86,22 +95,23 @@ func (s *Server) CheckRoomSystemPIN(ctx context.Context, meetingID, pin string, 
 func (s *Server) JoinRoomSystem(ctx context.Context, j RoomSystemJoin) (RoomSystemAdmission, error) {
 	m, err := s.meeting(ctx, j.MeetingID)
 	if err != nil {
-		s.log.Warn("join refused", "meeting", j.MeetingID, "reason", "unknown meeting", "source", j.Source, "kind", j.Kind)
+		s.log.Info("join refused", "meeting", j.MeetingID, "reason", "unknown meeting", "source", j.Source, "kind", j.Kind)
 		return RoomSystemAdmission{}, ErrMeetingNotFound
 	}
 	if !policy.CheckPassword(m, j.PIN, true) {
 		return RoomSystemAdmission{}, ErrWrongPassword
 	}
 	if m.Settings.Locked {
-		s.log.Warn("join refused", "meeting", m.ID, "reason", "meeting locked", "source", j.Source, "kind", j.Kind)
+		s.log.Info("join refused", "meeting", m.ID, "reason", "meeting locked", "source", j.Source, "kind", j.Kind)
 		return RoomSystemAdmission{}, ErrLocked
 	}
 	name := cleanName(j.Name)
 	if m.Settings.WaitingRoom {
-		t := &ticket{ID: secretfile.Random(12), Name: name, Since: s.now(), RoomSystem: &j}
-		s.live.with(m.ID, func(lm *liveMeeting) { lm.Waiting[t.ID] = t })
+		t, err := s.enqueue(ctx, m, name, j.Source, &j)
+		if err != nil {
+			return RoomSystemAdmission{}, err
+		}
 		s.log.Info("room system waiting", "meeting", m.ID, "name", name, "kind", j.Kind)
-		s.syncRoom(ctx, m)
 		return RoomSystemAdmission{Ticket: t.ID}, nil
 	}
 	return s.admitRoomSystem(ctx, m, j)
@@ -130,6 +140,7 @@ func (s *Server) WaitAdmission(ctx context.Context, meetingID, ticketID string) 
 		found := false
 		s.live.with(meetingID, func(lm *liveMeeting) {
 			if p := lm.Waiting[ticketID]; p != nil {
+				p.Polled = s.now()
 				st, j, found = p.State, p.RoomSystem, true
 				if p.State != ticketWaiting {
 					delete(lm.Waiting, ticketID)

@@ -7,6 +7,7 @@ import (
 	"context"
 	"crypto/subtle"
 	"fmt"
+	"hash/maphash"
 	"log/slog"
 	"net"
 	"net/http"
@@ -35,30 +36,50 @@ type Options struct {
 	// ICEServers are the STUN/TURN URLs browsers should use instead of what the meeting
 	// core hands out; nil leaves the core's choice (external LiveKit).
 	ICEServers []string
-	Attempts   policy.LimiterConfig
-	Version    string
+	// Attempts limits password guessing (README "Limits").
+	Attempts policy.GuardConfig
+	// Lookups is how many anonymous meeting lookups (public view, invitation) one
+	// source may make per minute; 0: DefaultLookups.
+	Lookups int
+	// Waiting bounds the waiting room; zero fields take defaults.
+	Waiting WaitingLimits
+	Version string
 	// Calls is the room-system call control (dial-out); nil when no leg is enabled.
 	Calls Calls
 	// Now is the clock (tests); nil means time.Now.
 	Now func() time.Time
 }
 
+// DefaultLookups is the default of Options.Lookups: a person opening a meeting page
+// makes one or two; a scanner makes thousands.
+const DefaultLookups = 60
+
 // Server serves the REST API.
 type Server struct {
 	Options
 	log      *slog.Logger
 	live     *registry
-	limiter  *policy.Limiter
+	guard    *policy.Guard
+	lookups  *policy.Limiter
 	creates  *policy.Limiter
+	seed     maphash.Seed // keys the fingerprints of wrong guesses
+	sec      securityCounters
 	now      func() time.Time
 	stopOnce sync.Once
 	stop     chan struct{}
 	wg       sync.WaitGroup
+	// background work (admitting a waiting room): bgCtx ends on Close.
+	bg       sync.WaitGroup
+	bgMu     sync.Mutex
+	bgClosed bool
+	bgCtx    context.Context
+	bgCancel context.CancelFunc
 }
 
 // New creates a Server. Call Run to start its supervisor and Close to stop it.
 func New(o Options) (*Server, error) {
 	s := &Server{Options: o, log: o.Log, live: newRegistry(), stop: make(chan struct{}), now: o.Now}
+	s.bgCtx, s.bgCancel = context.WithCancel(context.Background())
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -66,8 +87,21 @@ func New(o Options) (*Server, error) {
 		s.log = slog.New(slog.DiscardHandler)
 	}
 	var err error
-	if s.limiter, err = policy.NewLimiter(o.Attempts); err != nil {
+	if s.guard, err = policy.NewGuard(o.Attempts); err != nil {
 		return nil, fmt.Errorf("password attempts: %w", err)
+	}
+	s.seed = maphash.MakeSeed()
+	if s.Lookups == 0 {
+		s.Lookups = DefaultLookups
+	}
+	if s.lookups, err = policy.NewLimiter(policy.LimiterConfig{PerSource: s.Lookups, PerMeeting: 1 << 30, Window: time.Minute}); err != nil {
+		return nil, fmt.Errorf("lookups: %w", err)
+	}
+	s.Waiting = s.Waiting.withDefaults()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := s.restoreBans(ctx); err != nil {
+		return nil, fmt.Errorf("ban list: %w", err)
 	}
 	// Anonymous meeting creation (api.open_create) is limited per source address with
 	// the same sliding window: each creation counts as one event.
@@ -81,6 +115,7 @@ func New(o Options) (*Server, error) {
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /api/v1/info", s.handleInfo)
+	mux.HandleFunc("GET /api/v1/security", s.handleSecurity)
 	mux.HandleFunc("POST /api/v1/meetings", s.handleCreate)
 	mux.HandleFunc("GET /api/v1/meetings", s.handleList)
 	mux.HandleFunc("GET /api/v1/meetings/{id}", s.handleGet)
@@ -162,18 +197,52 @@ func (s *Server) meeting(ctx context.Context, id string) (directory.Meeting, err
 	return m, nil
 }
 
-// requireHost loads the meeting and checks that the caller is its host.
+// owner reports whether c holds a persistent credential of the meeting: the host
+// key or the operator token. Only owners see the meeting's secrets (host key,
+// passwords) and make persistent changes (password, topic, schedule, deletion); a
+// participant who is host for the session (promoted when the host left, or named
+// by the host) gets the session's powers only.
+func (c caller) owner() bool { return c.Operator || c.HostKey }
+
+// requireHost loads the meeting and checks that the caller is its host. A caller
+// without a valid credential gets 401 whether or not the meeting exists, so that
+// these endpoints cannot be used to find out which IDs exist.
 func (s *Server) requireHost(r *http.Request) (directory.Meeting, caller, error) {
+	m, c, err := s.requireMember(r)
+	if err != nil {
+		return m, c, err
+	}
+	if !s.isHost(c, m.ID) {
+		return m, c, errForbidden
+	}
+	return m, c, nil
+}
+
+// requireOwner is requireHost for persistent changes and secrets (see owner).
+func (s *Server) requireOwner(r *http.Request) (directory.Meeting, caller, error) {
+	m, c, err := s.requireMember(r)
+	if err != nil {
+		return m, c, err
+	}
+	if !c.owner() {
+		return m, c, errorf(http.StatusForbidden, "forbidden", "only the meeting's owner (host key) or an operator may do this")
+	}
+	return m, c, nil
+}
+
+// requireMember loads the meeting and checks that the caller holds some
+// credential for it (operator, host key or a session in it).
+func (s *Server) requireMember(r *http.Request) (directory.Meeting, caller, error) {
 	m, err := s.meeting(r.Context(), r.PathValue("id"))
 	if err != nil {
+		if isNotFound(err) && !s.identify(r, nil).Operator {
+			return m, caller{}, errUnauthorized
+		}
 		return m, caller{}, err
 	}
 	c := s.identify(r, &m)
 	if !c.Operator && !c.HostKey && c.Session == nil {
 		return m, c, errUnauthorized
-	}
-	if !s.isHost(c, m.ID) {
-		return m, c, errForbidden
 	}
 	return m, c, nil
 }
@@ -215,8 +284,14 @@ func (s *Server) Run(ctx context.Context) {
 	}
 }
 
-// Close stops the supervisor and waits for it. It is idempotent.
+// Close stops the supervisor and background admissions and waits for them. It is
+// idempotent.
 func (s *Server) Close() {
 	s.stopOnce.Do(func() { close(s.stop) })
+	s.bgMu.Lock()
+	s.bgClosed = true
+	s.bgMu.Unlock()
+	s.bgCancel()
+	s.bg.Wait()
 	s.wg.Wait()
 }

@@ -9,7 +9,7 @@ import (
 
 // SchemaVersion is the user_version of a database this package has migrated:
 // the number of steps migrations returns.
-const SchemaVersion = 3
+const SchemaVersion = 4
 
 // migrations returns the schema steps in order; step i takes a database from
 // user_version i to i+1. Append only (and bump SchemaVersion): never edit a step
@@ -39,6 +39,14 @@ func migrations() []string {
 	 ALTER TABLE meetings ADD COLUMN share_host_only   INTEGER NOT NULL DEFAULT 0;`,
 		// 3: List orders by creation time.
 		`CREATE INDEX meetings_created_at ON meetings (created_at, id)`,
+		// 4: the ban list of password guessers (rooms/policy.Guard), kept across
+		// restarts. source is the address as counted (IPv6 truncated to its prefix).
+		`CREATE TABLE bans (
+		source     TEXT PRIMARY KEY NOT NULL,
+		until      TEXT NOT NULL,
+		count      INTEGER NOT NULL,
+		created_at TEXT NOT NULL
+	) STRICT`,
 	}
 }
 

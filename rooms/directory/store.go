@@ -30,6 +30,8 @@ const (
 	timeLayout = "2006-01-02T15:04:05.000000Z07:00"
 	// timeResolution is what survives a round trip through the store.
 	timeResolution = time.Microsecond
+	// maxOpenConns bounds the connection pool (readers run in parallel under WAL).
+	maxOpenConns = 8
 )
 
 // Store is the meeting directory backed by one SQLite file. It is safe for
@@ -82,6 +84,11 @@ func Open(ctx context.Context, path string, log *slog.Logger) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open meeting directory %s: %w", abs, err)
 	}
+	// A bounded pool: SQLite serialises writers anyway, and a flood of requests
+	// must queue here rather than open a connection (and file descriptors) each.
+	db.SetMaxOpenConns(maxOpenConns)
+	db.SetMaxIdleConns(maxOpenConns)
+	db.SetConnMaxIdleTime(5 * time.Minute)
 	s := &Store{
 		db:       db,
 		log:      log.With("component", "directory"),

@@ -146,15 +146,5 @@ func (l *Limiter) Len() (sources, meetings int) {
 	return len(l.sources.entries), len(l.meetings.entries)
 }
 
-// sourceKey maps an address to the key it is counted under: IPv4-mapped IPv6
-// as IPv4, zones dropped, IPv6 truncated to the configured prefix. All invalid
-// (zero) addresses share one key.
-func (l *Limiter) sourceKey(a netip.Addr) netip.Addr {
-	a = a.Unmap().WithZone("")
-	if a.Is6() && l.cfg.IPv6PrefixLen < 128 {
-		if p, err := a.Prefix(l.cfg.IPv6PrefixLen); err == nil {
-			return p.Addr()
-		}
-	}
-	return a
-}
+// sourceKey maps an address to the key it is counted under.
+func (l *Limiter) sourceKey(a netip.Addr) netip.Addr { return sourceKey(a, l.cfg.IPv6PrefixLen) }

@@ -170,3 +170,24 @@ func TestHandlerGzip(t *testing.T) {
 		t.Errorf("small index: encoding %q body %q", rec.Header().Get("Content-Encoding"), rec.Body.String())
 	}
 }
+
+func TestSecurityHeaders(t *testing.T) {
+	h := NewHandler(builtFS())
+	for _, path := range []string{"/", "/m/123456789", "/app.js", "/missing.js"} {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest("GET", path, nil))
+		hd := rec.Result().Header
+		csp := hd.Get("Content-Security-Policy")
+		for _, want := range []string{"frame-ancestors 'none'", "script-src 'self'", "connect-src 'self' ws: wss:", "media-src 'self' blob:", "object-src 'none'"} {
+			if !strings.Contains(csp, want) {
+				t.Errorf("%s: CSP %q lacks %q", path, csp, want)
+			}
+		}
+		if strings.Contains(csp, "unsafe-eval") || strings.Contains(strings.SplitN(strings.SplitN(csp, "script-src", 2)[1], ";", 2)[0], "unsafe-inline") {
+			t.Errorf("%s: CSP allows inline or eval'd script: %q", path, csp)
+		}
+		if hd.Get("X-Content-Type-Options") != "nosniff" || hd.Get("Referrer-Policy") != "no-referrer" || hd.Get("X-Frame-Options") != "DENY" {
+			t.Errorf("%s: headers %v", path, hd)
+		}
+	}
+}

@@ -122,7 +122,8 @@ function joinErrorText(e: unknown): string {
   if (!(e instanceof ApiError)) return errorText(e);
   switch (e.status) {
     case 401:
-      return 'Wrong meeting password.';
+      // The server answers a meeting ID that does not exist like a wrong password.
+      return 'Wrong meeting password, or no meeting with this ID.';
     case 403:
       return e.code === 'locked' ? 'This meeting is locked: the host is not letting anyone else in.' : `Not allowed to join: ${e.message}`;
     case 404:

@@ -215,6 +215,9 @@ func (s *Service) Addr() netip.AddrPort {
 // AdvertisedAddr is the host used in Via, Contact and SDP.
 func (s *Service) AdvertisedAddr() string { return s.host }
 
+// shutdownByeWait bounds how long Shutdown waits for the answers to its BYEs.
+const shutdownByeWait = 2 * time.Second
+
 // Close is Shutdown with a one-second grace period for BYE responses.
 func (s *Service) Close() error {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
@@ -239,12 +242,16 @@ func (s *Service) Shutdown(ctx context.Context) error {
 	cancel := s.cancel
 	s.mu.Unlock()
 
+	// A peer that is gone never answers its BYE, and the process is going away: wait
+	// for the answers a short while, not a BYE transaction's 64·T1.
+	byeCtx, byeCancel := context.WithTimeout(ctx, shutdownByeWait)
+	defer byeCancel()
 	var wg sync.WaitGroup
 	for _, c := range calls {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			c.hangup(ctx, EndShutdown)
+			c.hangup(byeCtx, EndShutdown)
 		}()
 	}
 	wg.Wait()

@@ -177,9 +177,17 @@ func TestE2ESIPSignalling(t *testing.T) {
 		t.Fatalf("lock: %d %v", st, body)
 	}
 
-	t.Run("unknown_meeting_404", func(t *testing.T) {
-		r := g.sippCall(t, "uac_reject.xml", map[string]int{"Status": 404}, "99999999999")
-		r.mustPass(g, 20*time.Second)
+	// Dialling IDs enumerates nothing: a well-formed ID of no meeting is answered like a
+	// protected meeting dialled without its PIN (the IVR asks for the password), where it
+	// was refused with 404 before.
+	t.Run("unknown_meeting_answers_like_protected", func(t *testing.T) {
+		for _, service := range []string{"99999999999", pw} {
+			r := g.sippCall(t, "uac_call.xml", map[string]int{"HoldMs": 1500}, service)
+			r.mustPass(g, 20*time.Second)
+			if m, ok := finalStatus(r, 1); !ok || !strings.HasPrefix(m.First, "SIP/2.0 200") {
+				t.Errorf("%s: final answer %q, want 200 (into the IVR)", service, m.First)
+			}
+		}
 	})
 
 	t.Run("locked_meeting_403", func(t *testing.T) {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -351,5 +352,36 @@ func TestBanSurvivesRestartAndSparesOthers(t *testing.T) {
 	st, sec, _ := g.do("127.0.0.1", "GET", "/api/v1/security", testOperator, nil)
 	if st != 200 || len(sec["bans"].([]any)) != 1 {
 		t.Fatalf("security view: %d %v", st, sec)
+	}
+}
+
+// A room system learns nothing of a meeting before its password: a well-formed ID of
+// no meeting answers like a protected meeting, and guessing PINs for it counts like
+// guessing a real one's; only an open meeting shows itself, and a malformed ID is none.
+func TestRoomSystemUnknownMeetingLooksProtected(t *testing.T) {
+	f := newFixture(t, Options{Attempts: policy.GuardConfig{PerSource: 3}})
+	ctx := t.Context()
+	prot := f.meeting(directory.CreateParams{Password: "tiger"})
+	open := f.meeting(directory.CreateParams{})
+	for _, tc := range []struct {
+		id             string
+		exists, needPW bool
+	}{{prot.ID, true, true}, {"123456780", true, true}, {open.ID, true, false}, {"1234", false, false}, {"0123456789", false, false}} {
+		if e, n := f.s.MeetingInfo(ctx, tc.id); e != tc.exists || n != tc.needPW {
+			t.Errorf("MeetingInfo(%s) = %v, %v; want %v, %v", tc.id, e, n, tc.exists, tc.needPW)
+		}
+	}
+	src := netip.MustParseAddr("127.0.0.9")
+	for _, id := range []string{prot.ID, "123456780"} {
+		if err := f.s.CheckRoomSystemPIN(ctx, id, "", src); !errors.Is(err, ErrWrongPassword) {
+			t.Errorf("%s, no PIN: %v, want ErrWrongPassword", id, err)
+		}
+	}
+	var errs []error
+	for i := range 8 {
+		errs = append(errs, f.s.CheckRoomSystemPIN(ctx, "123456780", fmt.Sprintf("%06d", i), src))
+	}
+	if !errors.Is(errs[0], ErrWrongPassword) || !errors.Is(errs[len(errs)-1], ErrRateLimited) {
+		t.Errorf("guessing PINs of an unknown meeting: %v; want wrong passwords, then rate-limited", errs)
 	}
 }

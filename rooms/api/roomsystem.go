@@ -51,11 +51,18 @@ type RoomSystemAdmission struct {
 	MuteOnEntry bool
 }
 
-// MeetingInfo is what the IVR needs to know.
+// MeetingInfo is what a room system's call may learn of a meeting before it gave a
+// password: whether the ID can be a meeting at all (its form), and whether it asks
+// for a password. A well-formed ID of no meeting answers like a protected meeting —
+// "which password?" — so that dialling IDs enumerates nothing; only a meeting without
+// a password shows itself (anyone may join it).
 func (s *Server) MeetingInfo(ctx context.Context, id string) (exists, needsPassword bool) {
 	m, err := s.meeting(ctx, id)
 	if err != nil {
-		return false, false
+		if directory.ValidateID(id) != nil {
+			return false, false
+		}
+		return true, true
 	}
 	return true, m.HasPassword()
 }
@@ -69,7 +76,15 @@ func (s *Server) MeetingInfo(ctx context.Context, id string) (exists, needsPassw
 func (s *Server) CheckRoomSystemPIN(ctx context.Context, meetingID, pin string, src netip.Addr) error {
 	m, err := s.meeting(ctx, meetingID)
 	if err != nil {
-		return ErrMeetingNotFound
+		// An unknown meeting answers like a protected one (MeetingInfo): every PIN is
+		// wrong, and counts against the source like any other wrong guess.
+		if pin == "" {
+			return ErrWrongPassword
+		}
+		if _, refusal, _ := s.tryPassword(src, meetingID, nil, pin, true, "room system"); refusal != policy.Allowed {
+			return ErrRateLimited
+		}
+		return ErrWrongPassword
 	}
 	if !m.HasPassword() {
 		return nil

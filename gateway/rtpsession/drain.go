@@ -13,16 +13,18 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// DrainRTP hands f every RTP packet already waiting on the RTP socket, without
-// blocking, each with its source and the time the kernel received it (SO_TIMESTAMPNS),
+// DrainRTP hands f every RTP packet of the call already waiting on the RTP socket
+// (packets from elsewhere are dropped as in ReadRTP), without blocking, each with its source and the time the kernel received it (SO_TIMESTAMPNS),
 // so that jitter and latency are measured as precisely as by a reader that waits for
 // every packet. RTCP multiplexed on the RTP port is handled as in ReadRTP.
 //
 // It is for a path that a clock drives anyway — the audio of a call, every 20 ms: a
 // goroutine blocked in ReadRTP costs a wake-up of the scheduler per packet (50 a second
 // per call), a drain on the tick costs one extra non-blocking read. Use either DrainRTP
-// or ReadRTP on a session, from one goroutine at a time. f owns the packet; it runs
-// while the socket is being read and must not call back into the session's reads.
+// or ReadRTP on a session, from one goroutine at a time. The packet and its payload
+// are valid only until f returns (nothing is allocated per packet): f copies what it
+// keeps. f runs while the socket is being read and must not call back into the
+// session's reads.
 func (s *Session) DrainRTP(f func(pkt *rtp.Packet, src netip.AddrPort, at time.Time)) error {
 	if s.isClosed() {
 		return ErrClosed
@@ -54,8 +56,7 @@ func (s *Session) DrainRTP(f func(pkt *rtp.Packet, src netip.AddrPort, at time.T
 				}
 			}
 			src := unmap(sockaddrAddrPort(from))
-			if pkt := s.datagram(s.readBuf[:n], src); pkt != nil {
-				s.receivedAt(pkt, src, at)
+			if pkt := s.datagram(s.readBuf[:n], src, at); pkt != nil {
 				f(pkt, src, at)
 			}
 		}

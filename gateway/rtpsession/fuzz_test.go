@@ -25,8 +25,9 @@ func FuzzHandleRTCP(f *testing.F) {
 	f.Add(seed(&rtcp.ReceiverReport{SSRC: 1}, &rtcp.TransportLayerNack{Nacks: []rtcp.NackPair{{PacketID: 1, LostPackets: 0xffff}}}))
 	f.Add([]byte{0x80, 0xc8, 0xff, 0xff})
 	byes := 0
+	src := netip.MustParseAddrPort("127.0.0.1:9")
 	s, err := New(Config{
-		RTP: listenRaw(f), RTCP: listenRaw(f), ClockRate: 8000, SSRC: 7,
+		RTP: listenRaw(f), RTCP: listenRaw(f), ClockRate: 8000, SSRC: 7, Remote: src,
 		Tick: make(chan time.Time), MediaTimeout: -1,
 		OnBYE:             func([]uint32, string) { byes++ },
 		OnKeyframeRequest: func(KeyframeRequest) {},
@@ -37,7 +38,11 @@ func FuzzHandleRTCP(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Cleanup(func() { s.Close() })
-	src := netip.MustParseAddrPort("127.0.0.1:9")
+	// The peer's RTP (SSRC 9) from the signalled address: a BYE naming 9 from there
+	// ends the call.
+	if s.datagram(rtpBytes(9, 1, 0), src, time.Now()) == nil {
+		f.Fatal("RTP from the signalled address not accepted")
+	}
 	bye := seed(&rtcp.ReceiverReport{SSRC: 9}, &rtcp.Goodbye{Sources: []uint32{9}})
 	f.Fuzz(func(t *testing.T, b []byte) {
 		s.handleRTCP(b, src)

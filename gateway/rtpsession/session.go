@@ -26,6 +26,7 @@ import (
 
 	"github.com/pion/rtcp"
 	"github.com/pion/rtp"
+	"golang.org/x/sys/unix"
 )
 
 // Defaults of Config.
@@ -150,6 +151,10 @@ type Session struct {
 	raw           syscall.RawConn // the RTP socket, for DrainRTP
 	rawErr        error           // why raw is nil
 	oob           []byte          // DrainRTP's control-message buffer
+	rx            *recvState      // DrainRTP's recvmsg arguments
+	drainFD       func(fd uintptr) bool
+	drainF        func(*rtp.Packet, netip.AddrPort, time.Time) // DrainRTP's f while it runs
+	drainErr      unix.Errno
 
 	done      chan struct{}
 	wg        sync.WaitGroup

@@ -2,6 +2,7 @@ package rtpsession
 
 import (
 	"context"
+	"encoding/binary"
 	"log/slog"
 	"net/netip"
 	"sync"
@@ -380,5 +381,45 @@ func TestDropsCountedAndLoggedAggregated(t *testing.T) {
 	h.s.Close() // the rest is logged at the end of the call
 	if got := rec.drops(); len(got) != 3 || got[2] != 3 {
 		t.Fatalf("drop log lines %v, want a last one of 3 at Close", got)
+	}
+}
+
+// The per-packet work of a received datagram without the socket: the source rules,
+// parsing and statistics for an accepted packet, the rules alone for a dropped one.
+func BenchmarkDatagram(b *testing.B) {
+	for _, bc := range []struct {
+		name string
+		from func(addrs) netip.AddrPort
+		want bool
+	}{
+		{name: "accepted", from: func(a addrs) netip.AddrPort { return a.room }, want: true},
+		{name: "dropped-other-ip", from: func(a addrs) netip.AddrPort { return a.attacker }},
+		{name: "dropped-probation", from: func(a addrs) netip.AddrPort { return a.nat }},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			h := newHarnessTB(b, func(c *Config) { c.Latch = LatchSignalledIP })
+			a := newAddrs(h)
+			src := bc.from(a)
+			if bc.name == "dropped-probation" {
+				// The room's stream is accepted; the candidate never continues it.
+				h.s.datagram(rtpBytes(roomSSRC, 1, 0), a.room, h.clock.Now())
+			}
+			pkt := rtpBytes(roomSSRC, 1, 0)
+			ssrc := otherSSRC
+			if bc.want {
+				ssrc = roomSSRC
+			}
+			binary.BigEndian.PutUint32(pkt[8:], uint32(ssrc))
+			now := h.clock.Now()
+			b.ReportAllocs()
+			seq := uint16(100)
+			for b.Loop() {
+				seq++
+				binary.BigEndian.PutUint16(pkt[2:], seq)
+				if got := h.s.datagram(pkt, src, now) != nil; got != bc.want {
+					b.Fatalf("accepted %v", got)
+				}
+			}
+		})
 	}
 }

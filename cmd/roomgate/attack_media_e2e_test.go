@@ -269,13 +269,26 @@ func (r *sipRoom) receiving(n int64) bool {
 	return false
 }
 
-// hangUp sends BYE (when the gateway has not) and stops the room.
+// hangUp sends BYE (when the gateway has not), waits for its answer and stops the
+// room.
 func (r *sipRoom) hangUp() {
 	select {
 	case <-r.byeFromGW:
 	default:
-		if r.target != "" {
-			r.send(r.request("BYE", r.target, 2, r.to) + "Content-Length: 0\r\n\r\n")
+		if r.target == "" {
+			break
+		}
+		r.send(r.request("BYE", r.target, 2, r.to) + "Content-Length: 0\r\n\r\n")
+		for deadline := time.After(5 * time.Second); ; {
+			select {
+			case resp := <-r.responses:
+				if !strings.Contains(header(resp, "CSeq", ""), "BYE") {
+					continue
+				}
+			case <-deadline:
+				r.t.Errorf("no answer to the room's BYE")
+			}
+			break
 		}
 	}
 	r.close()
@@ -487,7 +500,7 @@ func startAttackGateway(t *testing.T, dir string, pairs int, extraMedia string) 
 							keep = append(keep, l)
 						}
 					}
-					t.Logf("%s (tail, without debug lines):\n%s", f.Name(), lastN(strings.Join(keep, "\n"), 12000))
+					t.Logf("%s (tail, without debug lines):\n%s", f.Name(), lastN(strings.Join(keep, "\n"), 200000))
 				}
 			}
 		}

@@ -83,6 +83,30 @@ func logHas(dir, s string) bool {
 
 const dropLine = "media from outside the call dropped"
 
+// talkingRoom dials user@gateway from 127.0.0.1 with a 440 Hz tone and waits for the
+// gateway's RTP; the call ends with the test.
+func talkingRoom(t *testing.T, g *sipGW, user string) *sipRoom {
+	t.Helper()
+	room := dialRoom(t, g, "127.0.0.1", user, 440)
+	t.Cleanup(room.hangUp)
+	if !room.receiving(25) {
+		t.Fatal("no RTP from the gateway before the attack")
+	}
+	return room
+}
+
+// expectMediaKept fails the test when the attacker got any packet from the gateway
+// (RTP or RTCP meant for the room) or the room no longer receives the call's RTP.
+func expectMediaKept(t *testing.T, a *attacker, room *sipRoom) {
+	t.Helper()
+	if n := a.got.Load(); n > 0 {
+		t.Errorf("the attacker received %d packets from the gateway: the call's media went to it", n)
+	}
+	if !room.receiving(25) {
+		t.Error("the room system does not receive the call's RTP")
+	}
+}
+
 // ---- the attacks ----
 
 // TestAttackMedia runs the attacks on live calls of one gateway, one subtest per attack
@@ -96,11 +120,7 @@ func TestAttackMedia(t *testing.T) {
 	ivrTarget, _, _ := g.meeting(t, map[string]any{"topic": "the IVR caller's"})
 
 	t.Run("RTCPByeFromElsewhere", func(t *testing.T) {
-		room := dialRoom(t, g, "127.0.0.1", id, 440)
-		defer room.hangUp()
-		if !room.receiving(25) {
-			t.Fatal("no RTP from the gateway before the attack")
-		}
+		room := talkingRoom(t, g, id)
 		a := newAttacker(t, "127.0.0.2", g)
 		// BYEs for random SSRCs, and for the room's own SSRC (an attacker that saw it).
 		for _, ssrc := range []uint32{rand.Uint32(), rand.Uint32(), room.ssrc} {
@@ -126,46 +146,27 @@ func TestAttackMedia(t *testing.T) {
 		// The attacker streams at every port before the call exists; the room system
 		// sends its first packet a second after the answer.
 		a := newAttacker(t, "127.0.0.2", g)
-		stop := make(chan struct{})
-		wg := a.stream(rand.Uint32(), 1, 1000, stop)
+		stop := a.stream(rand.Uint32(), 1, 1000)
 		time.Sleep(300 * time.Millisecond)
 		room := dialRoom(t, g, "127.0.0.1", id, -1)
 		defer room.hangUp()
 		time.Sleep(time.Second)
 		room.setTone(440)
 		time.Sleep(2 * time.Second)
-		close(stop)
-		wg.Wait()
-		if n := a.got.Load(); n > 0 {
-			t.Errorf("the attacker received %d packets from the gateway: the call's media went to it", n)
-		}
-		if !room.receiving(25) {
-			t.Error("the room system does not receive the call's RTP")
-		}
+		stop()
+		expectMediaKept(t, a, room)
 	})
 
 	t.Run("MidCallRTCPThenSpoofedRTP", func(t *testing.T) {
-		room := dialRoom(t, g, "127.0.0.1", id, 440)
-		defer room.hangUp()
-		if !room.receiving(25) {
-			t.Fatal("no RTP from the gateway before the attack")
-		}
+		room := talkingRoom(t, g, id)
 		a := newAttacker(t, "127.0.0.2", g)
 		rr, _ := rtcp.Marshal([]rtcp.Packet{&rtcp.ReceiverReport{SSRC: rand.Uint32()}})
 		a.sweep(rr, false)
 		// RTP with the room's SSRC and the sequence numbers it sends next.
-		seq := room.nextSeq() + 5
-		stop := make(chan struct{})
-		wg := a.stream(room.ssrc, seq, 1000, stop)
+		stop := a.stream(room.ssrc, room.nextSeq()+5, 1000)
 		time.Sleep(2 * time.Second)
-		close(stop)
-		wg.Wait()
-		if n := a.got.Load(); n > 0 {
-			t.Errorf("the attacker received %d packets from the gateway (RTP or RTCP meant for the room)", n)
-		}
-		if !room.receiving(25) {
-			t.Error("the room system no longer receives the call's RTP")
-		}
+		stop()
+		expectMediaKept(t, a, room)
 	})
 
 	t.Run("InjectionWhileTalkingAndSilent", func(t *testing.T) {
@@ -179,10 +180,8 @@ func TestAttackMedia(t *testing.T) {
 		// and sequence numbers.
 		a := newAttacker(t, "127.0.0.3", g)
 		spoof := newAttacker(t, "127.0.0.2", g)
-		stop := make(chan struct{})
-		wg := a.stream(rand.Uint32(), 1, 1000, stop)
-		wgSpoof := spoof.stream(talker.ssrc, talker.nextSeq()+3, 1000, stop)
-		defer func() { close(stop); wg.Wait(); wgSpoof.Wait() }()
+		defer a.stream(rand.Uint32(), 1, 1000)()
+		defer spoof.stream(talker.ssrc, talker.nextSeq()+3, 1000)()
 
 		time.Sleep(3 * time.Second)
 		pcm := listener.take()
@@ -212,15 +211,9 @@ func TestAttackMedia(t *testing.T) {
 	t.Run("GhostCallKeptAlive", func(t *testing.T) {
 		// The room system dies; the attacker streams at every port. The call ends
 		// after media.timeout (6 s) all the same.
-		room := dialRoom(t, g, "127.0.0.1", id, 440)
-		defer room.hangUp()
-		if !room.receiving(25) {
-			t.Fatal("no RTP from the gateway")
-		}
+		room := talkingRoom(t, g, id)
 		a := newAttacker(t, "127.0.0.2", g)
-		stop := make(chan struct{})
-		wg := a.stream(rand.Uint32(), 1, 1000, stop)
-		defer func() { close(stop); wg.Wait() }()
+		defer a.stream(rand.Uint32(), 1, 1000)()
 		room.setTone(-1)
 		if !room.hungUp(10 * time.Second) {
 			t.Error("someone else's RTP kept a dead room system's call alive past media.timeout")
@@ -271,9 +264,7 @@ func TestAttackMediaRestartStalePeer(t *testing.T) {
 	for p := g.MediaMin; p <= g.MediaMax; p++ {
 		a.ports = append(a.ports, p)
 	}
-	stop := make(chan struct{})
-	wg := a.stream(stale.ssrc, stale.nextSeq(), 1000, stop)
-	defer func() { close(stop); wg.Wait() }()
+	defer a.stream(stale.ssrc, stale.nextSeq(), 1000)()
 	before := stale.received.Load()
 
 	g.proc = start(t, dir)

@@ -379,9 +379,10 @@ func (a *attacker) sweep(b []byte, evenOnly bool) {
 }
 
 // stream sends RTP of ssrc from seq on, tone hz (PCMU), to every RTP port of the range
-// every 20 ms until stop is closed.
-func (a *attacker) stream(ssrc uint32, seq uint16, hz int, stop <-chan struct{}) *sync.WaitGroup {
+// every 20 ms until the returned stop is called (it waits for the sender).
+func (a *attacker) stream(ssrc uint32, seq uint16, hz int) (stop func()) {
 	var wg sync.WaitGroup
+	quit := make(chan struct{})
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
@@ -391,7 +392,7 @@ func (a *attacker) stream(ssrc uint32, seq uint16, hz int, stop <-chan struct{})
 		payload := make([]byte, 160)
 		for {
 			select {
-			case <-stop:
+			case <-quit:
 				return
 			case <-tick.C:
 			}
@@ -405,7 +406,8 @@ func (a *attacker) stream(ssrc uint32, seq uint16, hz int, stop <-chan struct{})
 			ts += 160
 		}
 	}()
-	return &wg
+	var once sync.Once
+	return func() { once.Do(func() { close(quit); wg.Wait() }) }
 }
 
 // dtmf sends RFC 4733 telephone-events (payload type 101) for digits to every RTP port.

@@ -163,10 +163,9 @@ func Default() Config {
 				LoopbackCandidates: true,
 			},
 		},
-		SIP:  SIPConfig{Listen: "127.0.0.1:5060", IVRUsers: []string{"ivr", "meet"}},
-		H323: H323Config{Listen: "127.0.0.1:1720", RASListen: "127.0.0.1:1719"},
-		Media: MediaConfig{PortMin: 3000, PortMax: 10000, Timeout: 30 * time.Second, SymmetricRTP: true,
-			Latch: "signalled_ip", Probation: 4, Quarantine: 60 * time.Second},
+		SIP:   SIPConfig{Listen: "127.0.0.1:5060", IVRUsers: []string{"ivr", "meet"}},
+		H323:  H323Config{Listen: "127.0.0.1:1720", RASListen: "127.0.0.1:1719"},
+		Media: MediaConfig{PortMin: 3000, PortMax: 10000, Timeout: 30 * time.Second, SymmetricRTP: true, Latch: "signalled_ip", Probation: 4, Quarantine: 60 * time.Second},
 	}
 }
 

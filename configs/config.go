@@ -141,8 +141,17 @@ type MediaConfig struct {
 	BindAddress string `yaml:"bind_address"`
 	// Timeout ends a call that sent no RTP for this long.
 	Timeout time.Duration `yaml:"timeout"`
-	// SymmetricRTP sends media to where the endpoint's RTP comes from (latching).
+	// SymmetricRTP sends media to where the endpoint's RTP comes from (latching);
+	// false is the same as Latch "off".
 	SymmetricRTP bool `yaml:"symmetric_rtp"`
+
+	// Who may send a call's media (issue 11). Latch: which sources besides the
+	// signalled address may become the call's source: "signalled_ip" (same IP, another
+	// port), "any", "off". Probation: in-sequence packets such a source must send
+	// first. Quarantine: how long a released port pair rests before reuse.
+	Latch      string        `yaml:"latch"`
+	Probation  int           `yaml:"probation"`
+	Quarantine time.Duration `yaml:"quarantine"`
 }
 
 // NATConfig describes a one-to-one NAT in front of the gateway.
@@ -185,7 +194,7 @@ func Default() Config {
 		},
 		SIP:   SIPConfig{Listen: "127.0.0.1:5060", IVRUsers: []string{"ivr", "meet"}},
 		H323:  H323Config{Listen: "127.0.0.1:1720", RASListen: "127.0.0.1:1719"},
-		Media: MediaConfig{PortMin: 3000, PortMax: 10000, Timeout: 30 * time.Second, SymmetricRTP: true},
+		Media: MediaConfig{PortMin: 3000, PortMax: 10000, Timeout: 30 * time.Second, SymmetricRTP: true, Latch: "signalled_ip", Probation: 4, Quarantine: 60 * time.Second},
 	}
 }
 

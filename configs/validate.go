@@ -90,6 +90,17 @@ func (c *Config) validate() error {
 	if c.Media.Timeout <= 0 {
 		return bad("media.timeout", "must be a positive duration such as 30s")
 	}
+	switch c.Media.Latch {
+	case "signalled_ip", "any", "off":
+	default:
+		return bad("media.latch", "%q: use signalled_ip, any or off", c.Media.Latch)
+	}
+	if c.Media.Probation < 1 || c.Media.Probation > 64 {
+		return bad("media.probation", "%d: must be 1–64 packets", c.Media.Probation)
+	}
+	if c.Media.Quarantine < 0 || c.Media.Quarantine > time.Hour {
+		return bad("media.quarantine", "must be between 0s and 1h")
+	}
 	if c.Media.BindAddress != "" {
 		if _, err := netip.ParseAddr(c.Media.BindAddress); err != nil {
 			return bad("media.bind_address", "%q is not an IP address", c.Media.BindAddress)

@@ -37,7 +37,8 @@ func (s *Server) startSIP(ctx context.Context) error {
 	if !adv.IsValid() || adv.IsUnspecified() {
 		return fmt.Errorf("media address: set nat.public_ip or a specific media.bind_address / sip.listen host (RTP must be advertised at a reachable address)")
 	}
-	alloc, err := ports.New(ports.Config{Min: cfg.Media.PortMin, Max: cfg.Media.PortMax, Addr: bindAddr, Log: s.log.With("component", "ports")})
+	alloc, err := ports.New(ports.Config{Min: cfg.Media.PortMin, Max: cfg.Media.PortMax, Addr: bindAddr, Quarantine: quarantine(cfg.Media.Quarantine),
+		Log: s.log.With("component", "ports")})
 	if err != nil {
 		return fmt.Errorf("media ports: %w", err)
 	}
@@ -45,7 +46,7 @@ func (s *Server) startSIP(ctx context.Context) error {
 		log: s.log.With("component", "sip"), api: s.api, ports: alloc, calls: s.calls,
 		caps: sdp.DefaultCapabilities(), addr: adv,
 		dialPlan: DialPlan{IVRUsers: cfg.SIP.IVRUsers, DefaultMeeting: cfg.SIP.DefaultMeeting},
-		media:    mediaOptions{Timeout: cfg.Media.Timeout, Latch: latchMode(cfg.Media.SymmetricRTP)},
+		media:    mediaOptions{Timeout: cfg.Media.Timeout, Latch: latchMode(cfg.Media.SymmetricRTP, cfg.Media.Latch), Probation: cfg.Media.Probation},
 	}
 	leg.taps = newTapRegistry(s.log.With("component", "tap"), func(ctx context.Context, meetingID string, hooks tapHooks) (tapSource, error) {
 		url, token, err := s.api.MeetingTap(ctx, meetingID)

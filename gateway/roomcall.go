@@ -68,8 +68,29 @@ func (rc *roomCall) videoPort() int { return rc.pairs[1].RTPPort }
 
 // mediaOptions are per-call media settings from the config and endpoint profile.
 type mediaOptions struct {
-	Timeout time.Duration
-	Latch   rtpsession.LatchMode
+	Timeout   time.Duration
+	Latch     rtpsession.LatchMode
+	Probation int // 0: rtpsession's default
+}
+
+// latchMode maps the config's media.symmetric_rtp and media.latch (validated).
+func latchMode(symmetric bool, latch string) rtpsession.LatchMode {
+	switch {
+	case !symmetric || latch == "off":
+		return rtpsession.LatchOff
+	case latch == "any":
+		return rtpsession.LatchAny
+	}
+	return rtpsession.LatchSignalledIP
+}
+
+// quarantine maps media.quarantine: the config's 0s means none, the allocator's 0 its
+// default.
+func quarantine(d time.Duration) time.Duration {
+	if d == 0 {
+		return -1
+	}
+	return d
 }
 
 // start opens the negotiated streams and starts the media goroutines.
@@ -83,7 +104,7 @@ func (rc *roomCall) start(res *sdp.Result, opt mediaOptions, onDigit func(byte),
 	}
 	var err error
 	rc.audio, err = rtpsession.New(rtpsession.Config{RTP: rc.pairs[0].RTP, RTCP: rc.pairs[0].RTCP,
-		Remote: res.Audio.Remote, RemoteRTCP: res.Audio.RemoteRTCP, Latch: opt.Latch,
+		Remote: res.Audio.Remote, RemoteRTCP: res.Audio.RemoteRTCP, Latch: opt.Latch, Probation: opt.Probation,
 		ClockRate: uint32(codec.ClockRate()), MediaTimeout: opt.Timeout, Log: rc.log,
 		OnBYE:     func([]uint32, string) { rc.end("RTCP BYE from the room system") },
 		OnTimeout: func(last time.Time) { rc.end(fmt.Sprintf("no RTP for %s", opt.Timeout)) },
@@ -105,7 +126,7 @@ func (rc *roomCall) start(res *sdp.Result, opt mediaOptions, onDigit func(byte),
 
 	if v := res.Video; v != nil {
 		rc.video, err = rtpsession.New(rtpsession.Config{RTP: rc.pairs[1].RTP, RTCP: rc.pairs[1].RTCP,
-			Remote: v.Remote, RemoteRTCP: v.RemoteRTCP, Latch: opt.Latch, ClockRate: 90000, MediaTimeout: -1, Log: rc.log,
+			Remote: v.Remote, RemoteRTCP: v.RemoteRTCP, Latch: opt.Latch, Probation: opt.Probation, ClockRate: 90000, MediaTimeout: -1, Log: rc.log,
 			OnKeyframeRequest: func(rtpsession.KeyframeRequest) {
 				if rc.vpath != nil {
 					rc.vpath.keyframeFromRoom()
@@ -250,7 +271,9 @@ func (rc *roomCall) updateRemote(res *sdp.Result) {
 	}
 }
 
-// close stops everything and frees the ports. It is idempotent.
+// close stops everything and frees the ports. It is idempotent. The media goes first:
+// the sockets are closed and the ports handed back (into their quarantine) at once,
+// before the meeting side, whose leave may wait for the meeting core.
 func (rc *roomCall) close() {
 	rc.closed.Do(func() {
 		if rc.apath != nil {
@@ -261,13 +284,6 @@ func (rc *roomCall) close() {
 		if rc.stopAudio != nil {
 			rc.stopAudio()
 		}
-		if rc.tap != nil {
-			rc.tap.remove(rc)
-			rc.taps.release(rc.tap)
-		}
-		if rc.br != nil {
-			rc.br.Close()
-		}
 		if rc.audio != nil {
 			_ = rc.audio.Close()
 		}
@@ -276,6 +292,13 @@ func (rc *roomCall) close() {
 		}
 		rc.wg.Wait()
 		rc.alloc.Release(rc.pairs...)
+		if rc.tap != nil {
+			rc.tap.remove(rc)
+			rc.taps.release(rc.tap)
+		}
+		if rc.br != nil {
+			rc.br.Close()
+		}
 	})
 }
 

@@ -10,7 +10,6 @@ import (
 
 	"github.com/roomgate/roomgate/gateway/ivr"
 	"github.com/roomgate/roomgate/gateway/ports"
-	"github.com/roomgate/roomgate/gateway/rtpsession"
 	"github.com/roomgate/roomgate/rooms/api"
 	"github.com/roomgate/roomgate/sip"
 	"github.com/roomgate/roomgate/sip/sdp"
@@ -320,14 +319,6 @@ func waitPrompt(ctx context.Context, rc *roomCall) {
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
-}
-
-// latchMode maps the config's symmetric-RTP switch.
-func latchMode(symmetric bool) rtpsession.LatchMode {
-	if symmetric {
-		return rtpsession.LatchAny
-	}
-	return rtpsession.LatchOff
 }
 
 var errNoSIP = fmt.Errorf("sip: %w", api.ErrUnsupported)

@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"sync"
 	"testing"
+	"time"
 )
 
 var loopback = netip.MustParseAddr("127.0.0.1")
@@ -175,34 +176,115 @@ func TestSkipsPortsHeldElsewhere(t *testing.T) {
 	c.Close()
 }
 
-func TestRoundRobinDoesNotReuseAtOnce(t *testing.T) {
-	a := newAlloc(t, 4)
-	p1, err := a.Allocate(1)
+// The next call's port cannot be predicted from the previous ones: not the next pair
+// up (as round-robin allocation gave), and spread over the range.
+func TestAllocationIsRandom(t *testing.T) {
+	lo, hi := freeRange(t, 200)
+	a, err := New(Config{Min: lo, Max: hi, Addr: loopback, Quarantine: -1})
 	if err != nil {
 		t.Fatal(err)
 	}
-	a.Release(p1...)
-	seen := map[int]bool{p1[0].RTPPort: true}
-	for i := 0; i < 3; i++ {
+	const rounds = 1000
+	prev, next, seen := -1, 0, map[int]bool{}
+	for range rounds {
 		p, err := a.Allocate(1)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if seen[p[0].RTPPort] {
-			t.Fatalf("allocation %d reused port %d before the range wrapped", i+2, p[0].RTPPort)
+		port := p[0].RTPPort
+		if port == prev+2 {
+			next++
 		}
-		seen[p[0].RTPPort] = true
+		prev = port
+		seen[port] = true
 		a.Release(p...)
 	}
-	// The fifth wraps to the start.
-	p, err := a.Allocate(1)
+	// A random choice among 200 pairs is the next one up about 5 times in 1000.
+	if next > 50 {
+		t.Errorf("the next allocation was the previous port+2 in %d of %d", next, rounds)
+	}
+	if len(seen) < 150 {
+		t.Errorf("%d allocations used only %d of 200 pairs", rounds, len(seen))
+	}
+}
+
+// Two allocators (a gateway and the same gateway after a restart) start at different
+// places: allocation does not begin again at the start of the range.
+func TestRestartDoesNotRepeat(t *testing.T) {
+	lo, hi := freeRange(t, 200)
+	same := 0
+	for range 20 {
+		a, err := New(Config{Min: lo, Max: hi, Addr: loopback})
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := a.Allocate(1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p[0].RTPPort == lo {
+			same++
+		}
+		a.Release(p...)
+	}
+	if same > 3 {
+		t.Fatalf("%d of 20 fresh allocators handed out port_min first", same)
+	}
+}
+
+// A released pair rests for the quarantine while other pairs are free; it is used
+// before refusing a call, and free again once the quarantine is over.
+func TestQuarantine(t *testing.T) {
+	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	lo, hi := freeRange(t, 8)
+	a, err := New(Config{Min: lo, Max: hi, Addr: loopback, Quarantine: time.Minute, Now: func() time.Time { return now }})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer a.Release(p...)
-	if p[0].RTPPort != p1[0].RTPPort {
-		t.Fatalf("after wrap got %d, want %d", p[0].RTPPort, p1[0].RTPPort)
+	first, err := a.Allocate(1)
+	if err != nil {
+		t.Fatal(err)
 	}
+	old := first[0].RTPPort
+	a.Release(first...)
+	if s := a.Stats(); s.Quarantined != 1 || s.InUse != 0 {
+		t.Fatalf("after release: %+v", s)
+	}
+	// The seven other pairs go first, whatever the random choice.
+	var held []Pair
+	for i := range 7 {
+		now = now.Add(5 * time.Second)
+		p, err := a.Allocate(1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p[0].RTPPort == old {
+			t.Fatalf("allocation %d handed out port %d within its quarantine", i+1, old)
+		}
+		held = append(held, p...)
+	}
+	// Nothing else free: the quarantined pair rather than a refused call.
+	p, err := a.Allocate(1)
+	if err != nil || p[0].RTPPort != old {
+		t.Fatalf("last pair: %v %v, want the quarantined %d", p, err, old)
+	}
+	if _, err := a.Allocate(1); !errors.Is(err, ErrExhausted) {
+		t.Fatalf("full range: err %v", err)
+	}
+	a.Release(p...)
+	a.Release(held...)
+	if s := a.Stats(); s.Quarantined != 8 || s.Free != 8 {
+		t.Fatalf("all released: %+v", s)
+	}
+	now = now.Add(time.Minute)
+	if s := a.Stats(); s.Quarantined != 0 || s.Free != 8 {
+		t.Fatalf("after the quarantine: %+v", s)
+	}
+	all, err := a.Allocate(8)
+	if err != nil {
+		t.Fatalf("whole range after the quarantine: %v", err)
+	}
+	a.Release(all...)
 }
 
 func TestDoubleReleaseKeepsReallocatedPort(t *testing.T) {

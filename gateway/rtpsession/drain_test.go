@@ -3,6 +3,7 @@
 package rtpsession
 
 import (
+	"net"
 	"net/netip"
 	"testing"
 	"time"
@@ -114,5 +115,29 @@ func BenchmarkDrainRTP(b *testing.B) {
 	}
 	if n == 0 {
 		b.Fatal("nothing drained")
+	}
+}
+
+// A socket bound to the wildcard address is dual-stack (AF_INET6): the source of an
+// IPv4 datagram arrives v4-mapped and must compare equal to the signalled IPv4 address.
+func TestDrainRTPDualStackSource(t *testing.T) {
+	wild, err := net.ListenUDP("udp", &net.UDPAddr{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := newHarness(t, func(c *Config) { c.RTP = wild })
+	to := netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), h.s.LocalRTP().Port())
+	var got []netip.AddrPort
+	for seq := uint16(1); len(got) == 0 && seq < 200; seq++ {
+		if _, err := h.p.rtp.WriteToUDPAddrPort(rtpBytes(h.p.ssrc, seq, 0), to); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(time.Millisecond)
+		if err := h.s.DrainRTP(func(_ *rtp.Packet, src netip.AddrPort, _ time.Time) { got = append(got, src) }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(got) == 0 || got[0] != addr(h.p.rtp) {
+		t.Fatalf("drained from %v, want %s (counters %+v)", got, addr(h.p.rtp), h.s.Counters())
 	}
 }

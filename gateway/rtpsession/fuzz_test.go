@@ -25,8 +25,9 @@ func FuzzHandleRTCP(f *testing.F) {
 	f.Add(seed(&rtcp.ReceiverReport{SSRC: 1}, &rtcp.TransportLayerNack{Nacks: []rtcp.NackPair{{PacketID: 1, LostPackets: 0xffff}}}))
 	f.Add([]byte{0x80, 0xc8, 0xff, 0xff})
 	byes := 0
+	src := netip.MustParseAddrPort("127.0.0.1:9")
 	s, err := New(Config{
-		RTP: listenRaw(f), RTCP: listenRaw(f), ClockRate: 8000, SSRC: 7,
+		RTP: listenRaw(f), RTCP: listenRaw(f), ClockRate: 8000, SSRC: 7, Remote: src,
 		Tick: make(chan time.Time), MediaTimeout: -1,
 		OnBYE:             func([]uint32, string) { byes++ },
 		OnKeyframeRequest: func(KeyframeRequest) {},
@@ -37,7 +38,11 @@ func FuzzHandleRTCP(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Cleanup(func() { s.Close() })
-	src := netip.MustParseAddrPort("127.0.0.1:9")
+	// The peer's RTP (SSRC 9) from the signalled address: a BYE naming 9 from there
+	// ends the call.
+	if s.datagram(rtpBytes(9, 1, 0), src, time.Now()) == nil {
+		f.Fatal("RTP from the signalled address not accepted")
+	}
 	bye := seed(&rtcp.ReceiverReport{SSRC: 9}, &rtcp.Goodbye{Sources: []uint32{9}})
 	f.Fuzz(func(t *testing.T, b []byte) {
 		s.handleRTCP(b, src)
@@ -118,4 +123,41 @@ func BenchmarkReadRTP(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// FuzzDatagram feeds arbitrary datagrams from the attacker's address, the room's IP
+// with another port, or the room itself to the RTP port: no panic, no BYE surfaced from
+// anywhere but the room's IP, the media source never leaves the room's IP for the attacker's,
+// and the room's next packet is always accepted.
+func FuzzDatagram(f *testing.F) {
+	f.Add(byte(0), rtpBytes(0xBAD, 1, 0))
+	f.Add(byte(1), rtpBytes(roomSSRC, 7, 0))
+	bye, _ := rtcp.Marshal([]rtcp.Packet{&rtcp.ReceiverReport{SSRC: roomSSRC}, &rtcp.Goodbye{Sources: []uint32{roomSSRC}}})
+	f.Add(byte(0), bye)
+	f.Add(byte(2), []byte{0x80, 0xc8, 0, 1})
+	room := netip.MustParseAddrPort("127.0.0.1:4000")
+	from := []netip.AddrPort{netip.MustParseAddrPort("127.0.0.2:6000"), netip.MustParseAddrPort("127.0.0.1:4002"), room}
+	byes := 0
+	s, err := New(Config{RTP: listenRaw(f), RTCP: listenRaw(f), Remote: room, Latch: LatchSignalledIP, ClockRate: 8000,
+		Tick: make(chan time.Time), MediaTimeout: -1, OnBYE: func([]uint32, string) { byes++ }})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Cleanup(func() { s.Close() })
+	seq := uint16(0)
+	f.Fuzz(func(t *testing.T, which byte, b []byte) {
+		src := from[int(which)%len(from)]
+		before := byes
+		s.datagram(b, src, time.Now())
+		if byes != before && src.Addr() != room.Addr() {
+			t.Fatalf("BYE from %s surfaced", src)
+		}
+		if got := s.Source(); got.Addr() != room.Addr() {
+			t.Fatalf("media source moved to %s", got)
+		}
+		seq++
+		if s.datagram(rtpBytes(roomSSRC, seq, 0), room, time.Now()) == nil {
+			t.Fatalf("the room's packet %d dropped after %x from %s", seq, b, src)
+		}
+	})
 }

@@ -156,3 +156,12 @@ func mustRead(t *testing.T, s *Session) (*rtp.Packet, netip.AddrPort) {
 	}
 	return p, src
 }
+
+// rtpBytes is a 20 ms PCMU packet (payload type pt) of ssrc with sequence number seq.
+func rtpBytes(ssrc uint32, seq uint16, pt uint8) []byte {
+	b, err := (&rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: pt, SequenceNumber: seq, Timestamp: uint32(seq) * 160, SSRC: ssrc}, Payload: make([]byte, 160)}).Marshal()
+	if err != nil {
+		panic(err)
+	}
+	return b
+}

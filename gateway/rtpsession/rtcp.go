@@ -40,8 +40,15 @@ func (s *Session) rtcpLoop() {
 	}
 }
 
-// handleRTCP parses one compound packet and surfaces what the call layer acts on.
+// handleRTCP parses one compound packet from the call's source and surfaces what the
+// call layer acts on; RTCP from elsewhere is dropped and counted (source.go).
 func (s *Session) handleRTCP(b []byte, src netip.AddrPort) {
+	s.mu.Lock()
+	if !s.acceptRTCPLocked(src) {
+		s.mu.Unlock()
+		return
+	}
+	s.mu.Unlock()
 	pkts, err := rtcp.Unmarshal(b)
 	if err != nil {
 		s.log.Debug("dropping bad rtcp", "src", src, "err", err)
@@ -49,7 +56,9 @@ func (s *Session) handleRTCP(b []byte, src netip.AddrPort) {
 	}
 	now := s.now()
 	s.mu.Lock()
-	if s.mayLatch(src) {
+	if s.cfg.Latch != LatchOff && src != s.remoteRTCP && s.src.IsValid() && src.Addr() == s.src.Addr() {
+		// Symmetric RTCP: ours goes where the peer's comes from, on its RTP source's IP
+		// only (never to another address because some RTCP came from there).
 		s.remoteRTCP = src
 		s.rtcpLatched = true
 	}
@@ -57,6 +66,12 @@ func (s *Session) handleRTCP(b []byte, src netip.AddrPort) {
 		if sr, ok := p.(*rtcp.SenderReport); ok && s.recv.valid && sr.SSRC == s.recv.ssrc {
 			s.recv.lastSR = uint32(sr.NTPTime >> 16)
 			s.recv.lastSRTime = now
+		}
+	}
+	byeOK := false
+	for _, p := range pkts {
+		if bye, ok := p.(*rtcp.Goodbye); ok {
+			byeOK = s.byeFromPeerLocked(bye.Sources)
 		}
 	}
 	s.mu.Unlock()
@@ -67,6 +82,10 @@ func (s *Session) handleRTCP(b []byte, src netip.AddrPort) {
 				s.cfg.OnReport(p)
 			}
 		case *rtcp.Goodbye:
+			if !byeOK {
+				s.log.Debug("rtcp bye ignored: it does not name the peer's ssrc", "ssrcs", p.Sources, "src", src)
+				continue
+			}
 			s.log.Info("rtcp bye", "ssrcs", p.Sources, "reason", p.Reason)
 			if s.cfg.OnBYE != nil {
 				s.cfg.OnBYE(p.Sources, p.Reason)

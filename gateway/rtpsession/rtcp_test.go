@@ -173,6 +173,9 @@ func TestIncomingRTCPSurfaced(t *testing.T) {
 		c.OnNACK = func(n *rtcp.TransportLayerNack) { events <- event{kind: "nack", ssrc: []uint32{n.MediaSSRC}} }
 		c.OnReport = func(p rtcp.Packet) { events <- event{kind: "report"} }
 	})
+	// A BYE counts only from the source whose RTP we receive, naming its SSRC.
+	h.sendRTP(t, h.p.rtp, 1, 0)
+	mustRead(t, h.s)
 	rr := &rtcp.ReceiverReport{SSRC: h.p.ssrc}
 	for _, tc := range []struct {
 		name string
@@ -198,7 +201,7 @@ func TestIncomingRTCPSurfaced(t *testing.T) {
 			if viaRTP {
 				// Multiplexed RTCP is handled by the ReadRTP caller; an RTP packet after it
 				// makes ReadRTP return.
-				h.sendRTP(t, h.p.rtp, 1, 0)
+				h.sendRTP(t, h.p.rtp, 2, 0)
 				mustRead(t, h.s)
 			}
 			for _, w := range tc.want {

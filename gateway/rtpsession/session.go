@@ -4,12 +4,13 @@
 // keyframe requests per RFC 4585 PLI and RFC 5104 FIR, NACK), and notices when media
 // stops.
 //
-// Room systems sit behind NATs and firewalls that rewrite their source ports, so by
-// default the session does symmetric RTP (RFC 4961 behaviour, "latching"): once RTP
-// arrives from some address, packets go back to that address rather than to the one
-// signalled in SDP or H.245. LatchSignalledIP only latches onto sources whose IP is the
-// signalled one; it is the seam for the NAT profiles. RTCP multiplexed on the RTP port
-// (RFC 5761) is recognised by its packet type.
+// Room systems sit behind NATs and firewalls that rewrite their source ports, so the
+// session does symmetric RTP (RFC 4961 behaviour, "latching"): packets go back to the
+// address the accepted RTP comes from rather than to the one signalled in SDP or H.245.
+// Which sources are accepted at all is in source.go: the signalled address at once,
+// another one only as the latch mode (the seam for the NAT profiles) allows and after a
+// probation; packets from elsewhere are dropped and counted. RTCP multiplexed on the
+// RTP port (RFC 5761) is recognised by its packet type.
 package rtpsession
 
 import (
@@ -25,6 +26,7 @@ import (
 
 	"github.com/pion/rtcp"
 	"github.com/pion/rtp"
+	"golang.org/x/sys/unix"
 )
 
 // Defaults of Config.
@@ -35,17 +37,18 @@ const (
 	tickPeriod = 500 * time.Millisecond
 )
 
-// LatchMode says where RTP and RTCP are sent when packets arrive from an address other
-// than the signalled one.
+// LatchMode says which sources other than the signalled address may become the call's
+// media source (after probation, source.go), and so where RTP and RTCP are sent.
 type LatchMode int
 
 const (
-	// LatchAny follows the source of the latest valid RTP (and RTCP) packet.
+	// LatchAny learns any source (for endpoints behind a NAT that rewrites addresses
+	// without fixing SDP).
 	LatchAny LatchMode = iota
-	// LatchSignalledIP follows only sources whose IP equals the signalled IP (port may
-	// change, as with a port-rewriting NAT).
+	// LatchSignalledIP learns only sources whose IP equals the signalled IP (the port
+	// may change, as with a port-rewriting NAT).
 	LatchSignalledIP
-	// LatchOff always sends to the signalled addresses.
+	// LatchOff accepts only the signalled address and always sends there.
 	LatchOff
 )
 
@@ -81,9 +84,12 @@ type Config struct {
 	// RTCPInterval between reports (randomised by ±50% per RFC 3550 §6.3.5);
 	// zero means DefaultRTCPInterval.
 	RTCPInterval time.Duration
-	// MediaTimeout is how long without RTP before OnTimeout fires; zero means
+	// MediaTimeout is how long without accepted RTP before OnTimeout fires; zero means
 	// DefaultMediaTimeout, negative disables the check.
 	MediaTimeout time.Duration
+	// Probation is how many consecutive in-sequence packets a source other than the
+	// signalled one must send before it is accepted; zero means DefaultProbation.
+	Probation int
 
 	// Now and Tick replace the wall clock in tests: Now stamps arrivals and reports,
 	// each value on Tick runs the periodic checks. Nil means time.Now and a ticker.
@@ -93,14 +99,16 @@ type Config struct {
 	Log *slog.Logger
 
 	// Callbacks run on the session's RTCP goroutine (or the ReadRTP caller for
-	// multiplexed RTCP) and must not block.
+	// multiplexed RTCP) and must not block. They see only RTCP from the call's source;
+	// OnBYE only a BYE that names the peer's SSRC.
 	OnBYE             func(ssrcs []uint32, reason string)
 	OnKeyframeRequest func(KeyframeRequest)
 	OnNACK            func(*rtcp.TransportLayerNack)
 	// OnReport sees every incoming SR and RR.
 	OnReport func(rtcp.Packet)
-	// OnTimeout fires once when no RTP arrived for MediaTimeout (measured from New
-	// when none ever arrived); it fires again only after RTP resumed and stopped again.
+	// OnTimeout fires once when no accepted RTP arrived for MediaTimeout (measured from
+	// New when none ever arrived); it fires again only after RTP resumed and stopped
+	// again. Dropped packets do not keep a call alive.
 	OnTimeout func(lastPacket time.Time)
 }
 
@@ -112,29 +120,41 @@ type Session struct {
 	ssrc     uint32
 	interval time.Duration
 
-	mu             sync.Mutex
-	remote         netip.AddrPort // current RTP destination
-	remoteRTCP     netip.AddrPort // current RTCP destination
-	rtcpLatched    bool           // remoteRTCP came from received RTCP
-	latched        bool           // RTP has arrived from remote
-	lastFromRemote time.Time      // when RTP last arrived from remote
-	signalled      netip.AddrPort
-	recv           recvStats
-	lastRTP        time.Time
-	started        time.Time
-	timedOut       bool
-	nextReport     time.Time
-	sentPackets    uint32
-	sentOctets     uint32
-	sentSince      bool // RTP sent since the previous report: send SR
-	lastSentTS     uint32
-	lastSentTime   time.Time
-	closed         bool
-	rtpBuf         []byte          // WriteRTP's marshal buffer, under mu
-	readBuf        []byte          // ReadRTP's and DrainRTP's, used by their one caller
-	raw            syscall.RawConn // the RTP socket, for DrainRTP
-	rawErr         error           // why raw is nil
-	oob            []byte          // DrainRTP's control-message buffer
+	probation int
+
+	mu            sync.Mutex
+	remote        netip.AddrPort // current RTP destination
+	remoteRTCP    netip.AddrPort // current RTCP destination
+	rtcpLatched   bool           // remoteRTCP came from received RTCP
+	src           netip.AddrPort // RTP is accepted from here (source.go)
+	latched       bool           // RTP has been accepted (recv is the peer's stream)
+	cand          candidate      // a source on probation
+	signalled     netip.AddrPort
+	signalledRTCP netip.AddrPort
+	counters      Counters
+	logged        Counters  // as of the last log line about drops
+	loggedAt      time.Time // when that line was written
+	recv          recvStats
+	lastRTP       time.Time
+	started       time.Time
+	timedOut      bool
+	nextReport    time.Time
+	sentPackets   uint32
+	sentOctets    uint32
+	sentSince     bool // RTP sent since the previous report: send SR
+	lastSentTS    uint32
+	lastSentTime  time.Time
+	closed        bool
+	rtpBuf        []byte          // WriteRTP's marshal buffer, under mu
+	readBuf       []byte          // ReadRTP's and DrainRTP's, used by their one caller
+	pkt           rtp.Packet      // DrainRTP's packet, aliasing readBuf
+	raw           syscall.RawConn // the RTP socket, for DrainRTP
+	rawErr        error           // why raw is nil
+	oob           []byte          // DrainRTP's control-message buffer
+	rx            *recvState      // DrainRTP's recvmsg arguments
+	drainFD       func(fd uintptr) bool
+	drainF        func(*rtp.Packet, netip.AddrPort, time.Time) // DrainRTP's f while it runs
+	drainErr      unix.Errno
 
 	done      chan struct{}
 	wg        sync.WaitGroup
@@ -152,15 +172,19 @@ func New(cfg Config) (*Session, error) {
 	if cfg.MediaTimeout == 0 {
 		cfg.MediaTimeout = DefaultMediaTimeout
 	}
+	if cfg.Probation <= 0 {
+		cfg.Probation = DefaultProbation
+	}
 	s := &Session{
-		cfg:      cfg,
-		log:      cfg.Log,
-		now:      cfg.Now,
-		ssrc:     cfg.SSRC,
-		interval: cfg.RTCPInterval,
-		done:     make(chan struct{}),
-		rtpBuf:   make([]byte, 1500),
-		readBuf:  make([]byte, 4096), // larger than any MTU: no silent truncation
+		probation: cfg.Probation,
+		cfg:       cfg,
+		log:       cfg.Log,
+		now:       cfg.Now,
+		ssrc:      cfg.SSRC,
+		interval:  cfg.RTCPInterval,
+		done:      make(chan struct{}),
+		rtpBuf:    make([]byte, 1500),
+		readBuf:   make([]byte, 4096), // larger than any MTU: no silent truncation
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
@@ -214,7 +238,13 @@ func (s *Session) setRemoteLocked(rtpAddr, rtcpAddr netip.AddrPort) {
 	if !rtcpAddr.IsValid() && rtpAddr.IsValid() {
 		rtcpAddr = netip.AddrPortFrom(rtpAddr.Addr(), rtpAddr.Port()+1)
 	}
-	s.signalled = rtpAddr
+	if rtpAddr == s.signalled && rtpAddr.IsValid() && s.src.IsValid() {
+		// A re-INVITE that keeps the address (hold, resume): the learnt source stays.
+		return
+	}
+	s.signalled, s.signalledRTCP = rtpAddr, rtcpAddr
+	s.src = rtpAddr
+	s.cand = candidate{}
 	s.rtcpLatched = false
 	s.latched = false
 	s.remote, s.remoteRTCP = rtpAddr, rtcpAddr
@@ -258,21 +288,11 @@ func unmap(a netip.AddrPort) netip.AddrPort {
 	return netip.AddrPortFrom(a.Addr().Unmap(), a.Port())
 }
 
-// mayLatch reports whether packets from src may redirect our sending.
-func (s *Session) mayLatch(src netip.AddrPort) bool {
-	switch s.cfg.Latch {
-	case LatchAny:
-		return true
-	case LatchSignalledIP:
-		return s.signalled.IsValid() && src.Addr() == s.signalled.Addr()
-	}
-	return false
-}
-
-// ReadRTP blocks until an RTP packet arrives and returns it with its source address.
-// Packets that are not RTP version 2 are dropped; RTCP multiplexed on the RTP port
-// (RFC 5761 §4: packet types 192–223) is handled as if it came on the RTCP port.
-// The returned packet owns its bytes. Call ReadRTP from one goroutine at a time.
+// ReadRTP blocks until an RTP packet of the call arrives and returns it with its
+// source address. Packets that are not RTP version 2 or that come from a source the
+// call does not accept (source.go) are dropped; RTCP multiplexed on the RTP port (RFC
+// 5761 §4: packet types 192–223) is handled as if it came on the RTCP port. The
+// returned packet owns its bytes. Call ReadRTP from one goroutine at a time.
 func (s *Session) ReadRTP() (*rtp.Packet, netip.AddrPort, error) {
 	buf := s.readBuf
 	for {
@@ -284,57 +304,46 @@ func (s *Session) ReadRTP() (*rtp.Packet, netip.AddrPort, error) {
 			return nil, src, fmt.Errorf("read rtp: %w", err)
 		}
 		src = unmap(src)
-		if pkt := s.datagram(buf[:n], src); pkt != nil {
-			s.received(pkt, src)
-			return pkt, src, nil
+		if s.datagram(buf[:n], src, s.now()) != nil {
+			// Unmarshal aliases its input: give the caller's packet its own bytes.
+			pkt := &rtp.Packet{}
+			if err := pkt.Unmarshal(append([]byte(nil), buf[:n]...)); err == nil {
+				return pkt, src, nil
+			}
 		}
 	}
 }
 
-// datagram sorts what arrived on the RTP port: RTCP (multiplexed, RFC 5761 §4: packet
-// types 192–223) is handled here, RTP is returned owning its bytes, anything else is
-// dropped (nil for both).
-func (s *Session) datagram(b []byte, src netip.AddrPort) *rtp.Packet {
+// datagram sorts what arrived on the RTP port at now: RTCP (multiplexed, RFC 5761 §4:
+// packet types 192–223) is handled here; RTP of the call updates statistics and the
+// media timer and is returned parsed into s.pkt, aliasing b; anything else (not RTP, or
+// from a source the call does not accept) is dropped: nil. Nothing is allocated.
+func (s *Session) datagram(b []byte, src netip.AddrPort, now time.Time) *rtp.Packet {
 	if len(b) >= 2 && b[0]>>6 == 2 && b[1] >= 192 && b[1] <= 223 {
 		s.handleRTCP(b, src)
 		return nil
 	}
-	pkt := &rtp.Packet{}
-	// Unmarshal aliases its input: give the packet its own bytes.
-	if err := pkt.Unmarshal(append([]byte(nil), b...)); err != nil || pkt.Version != 2 {
-		s.log.Debug("dropping non-RTP datagram", "src", src, "len", len(b))
+	ssrc, seq, ok := rtpHeader(b)
+	if !ok {
 		return nil
 	}
-	return pkt
-}
-
-// received updates latching, statistics and the media timer for one RTP packet.
-func (s *Session) received(pkt *rtp.Packet, src netip.AddrPort) {
-	s.receivedAt(pkt, src, s.now())
-}
-
-// receivedAt is received for a packet that arrived at now.
-func (s *Session) receivedAt(pkt *rtp.Packet, src netip.AddrPort, now time.Time) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	switch {
-	case src == s.remote:
-		s.latched = true
-		s.lastFromRemote = now
-	case s.mayLatch(src) && s.mayMove(pkt.SSRC, now):
-		s.log.Info("rtp latched", "from", s.remote, "to", src, "ssrc", pkt.SSRC)
-		if !s.rtcpLatched {
-			// Until the peer's RTCP arrives itself, send ours beside its RTP source.
-			s.remoteRTCP = netip.AddrPortFrom(src.Addr(), src.Port()+1)
-		}
-		s.remote = src
-		s.latched = true
-		s.lastFromRemote = now
+	if !s.acceptRTPLocked(src, ssrc, seq) {
+		s.mu.Unlock()
+		return nil
 	}
-	// Statistics and the media timer follow the stream we answer, not strays.
-	if src != s.remote && s.cfg.Latch != LatchOff {
-		return
+	if err := s.pkt.Unmarshal(b); err != nil {
+		s.mu.Unlock()
+		return nil
 	}
+	s.receivedLocked(&s.pkt, now)
+	s.mu.Unlock()
+	return &s.pkt
+}
+
+// receivedLocked updates statistics and the media timer for one accepted RTP packet.
+func (s *Session) receivedLocked(pkt *rtp.Packet, now time.Time) {
+	s.latched = true
 	if !s.recv.valid || pkt.SSRC != s.recv.ssrc {
 		s.recv.reset(pkt.SSRC, pkt.SequenceNumber)
 	}
@@ -343,16 +352,6 @@ func (s *Session) receivedAt(pkt *rtp.Packet, src netip.AddrPort, now time.Time)
 	}
 	s.lastRTP = now
 	s.timedOut = false
-}
-
-// relatchIdle is how long the latched source must be silent before a packet with
-// another SSRC from another address may take its place. A NAT rebinding keeps the
-// SSRC and moves at once; a stray or injected stream must wait.
-const relatchIdle = 2 * time.Second
-
-// mayMove reports whether a packet of ssrc from a new address may move the latch.
-func (s *Session) mayMove(ssrc uint32, now time.Time) bool {
-	return !s.latched || (s.recv.valid && ssrc == s.recv.ssrc) || now.Sub(s.lastFromRemote) >= relatchIdle
 }
 
 // WriteRTP sends pkt to the peer, stamped with our SSRC (the header is changed in place).
@@ -439,7 +438,11 @@ func (s *Session) onTick() {
 			fire = true
 		}
 	}
+	cur, prev, logDrops := s.dropLogLocked(now)
 	s.mu.Unlock()
+	if logDrops {
+		s.logDrops(cur, prev, "media from outside the call dropped")
+	}
 	if due {
 		if err := s.SendReport(); err != nil && !errors.Is(err, ErrNoRemote) {
 			s.log.Debug("rtcp report not sent", "err", err)
@@ -465,6 +468,12 @@ func (s *Session) Close() error {
 		s.cfg.RTP.Close()
 		s.cfg.RTCP.Close()
 		s.wg.Wait()
+		s.mu.Lock()
+		cur, prev := s.counters, s.logged
+		s.mu.Unlock()
+		if cur.dropped() > prev.dropped() {
+			s.logDrops(cur, prev, "media from outside the call dropped (until the end of the call)")
+		}
 	})
 	return nil
 }

@@ -21,7 +21,7 @@ func srtpPair(t testing.TB, tag32 bool) (a, b *srtpContexts) {
 	return a, b
 }
 
-func rtpBytes(t testing.TB, seq uint16, payload []byte) []byte {
+func srtpRTPBytes(t testing.TB, seq uint16, payload []byte) []byte {
 	t.Helper()
 	b, err := (&rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: 0, SequenceNumber: seq, Timestamp: uint32(seq) * 160, SSRC: 0x1234}, Payload: payload}).Marshal()
 	if err != nil {
@@ -37,7 +37,7 @@ func keep(dst *[]byte) func([]byte) error {
 func TestSRTPRoundTripAndRejects(t *testing.T) {
 	for _, tag32 := range []bool{false, true} {
 		a, b := srtpPair(t, tag32)
-		plain := rtpBytes(t, 1, []byte("hello room system"))
+		plain := srtpRTPBytes(t, 1, []byte("hello room system"))
 		var wire, got []byte
 		if err := a.protectRTP(plain, keep(&wire)); err != nil {
 			t.Fatal(err)
@@ -61,12 +61,12 @@ func TestSRTPRoundTripAndRejects(t *testing.T) {
 			t.Errorf("tag32=%v: a tampered packet was accepted", tag32)
 		}
 		// An outsider without the key: plain RTP, or SRTP under another key.
-		if err := b.unprotectRTP(rtpBytes(t, 2, make([]byte, 160)), keep(&got)); err == nil {
+		if err := b.unprotectRTP(srtpRTPBytes(t, 2, make([]byte, 160)), keep(&got)); err == nil {
 			t.Errorf("tag32=%v: plain RTP accepted by an SRTP session", tag32)
 		}
 		other, _ := srtpPair(t, tag32)
 		var forged []byte
-		_ = other.protectRTP(rtpBytes(t, 3, make([]byte, 160)), keep(&forged))
+		_ = other.protectRTP(srtpRTPBytes(t, 3, make([]byte, 160)), keep(&forged))
 		if err := a.unprotectRTP(forged, keep(&got)); err == nil {
 			t.Errorf("tag32=%v: SRTP under a foreign key accepted", tag32)
 		}
@@ -94,7 +94,7 @@ func TestSRTPRoundTripAndRejects(t *testing.T) {
 func BenchmarkSRTPProtectUnprotect(b *testing.B) {
 	tx, rx := srtpPair(b, false)
 	var seq uint16
-	plain := rtpBytes(b, 0, make([]byte, 160))
+	plain := srtpRTPBytes(b, 0, make([]byte, 160))
 	var wire []byte
 	keepWire := keep(&wire)
 	drop := func([]byte) error { return nil }

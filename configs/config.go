@@ -124,6 +124,15 @@ type SIPConfig struct {
 	SessionExpires time.Duration `yaml:"session_expires"`
 	// MinSE is the smallest session interval accepted (RFC floor 90 s).
 	MinSE time.Duration `yaml:"min_se"`
+	// SRTP encrypts room systems' media, keyed by SDES (RFC 4568): off, optional (when
+	// the room system offers it; our offers carry keys on RTP/AVP) or required.
+	SRTP string `yaml:"srtp"`
+	// TLSListen is the SIP over TLS listener (RFC 3261 §26, transport=tls); empty: none.
+	// TLSCert and TLSKey are PEM files; both empty: a self-signed certificate is made
+	// and kept in data_dir.
+	TLSListen string `yaml:"tls_listen"`
+	TLSCert   string `yaml:"tls_cert"`
+	TLSKey    string `yaml:"tls_key"`
 }
 
 // H323Config is the H.323 listener (room-system leg).
@@ -192,7 +201,7 @@ func Default() Config {
 				LoopbackCandidates: true,
 			},
 		},
-		SIP:   SIPConfig{Listen: "127.0.0.1:5060", IVRUsers: []string{"ivr", "meet"}},
+		SIP:   SIPConfig{Listen: "127.0.0.1:5060", IVRUsers: []string{"ivr", "meet"}, SRTP: "optional"},
 		H323:  H323Config{Listen: "127.0.0.1:1720", RASListen: "127.0.0.1:1719"},
 		Media: MediaConfig{PortMin: 3000, PortMax: 10000, Timeout: 30 * time.Second, SymmetricRTP: true, Latch: "signalled_ip", Probation: 4, Quarantine: 60 * time.Second},
 	}

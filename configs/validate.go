@@ -109,6 +109,19 @@ func (c *Config) validate() error {
 	if c.SIP.DefaultMeeting != "" && (len(c.SIP.DefaultMeeting) < 9 || len(c.SIP.DefaultMeeting) > 11 || strings.Trim(c.SIP.DefaultMeeting, "0123456789") != "") {
 		return bad("sip.default_meeting", "%q is not a meeting ID (9–11 digits)", c.SIP.DefaultMeeting)
 	}
+	switch strings.ToLower(c.SIP.SRTP) {
+	case "", "off", "optional", "required":
+	default:
+		return bad("sip.srtp", "%q: want off, optional or required", c.SIP.SRTP)
+	}
+	if c.SIP.TLSListen != "" {
+		if err := checkHostPort("sip.tls_listen", c.SIP.TLSListen); err != nil {
+			return err
+		}
+	}
+	if (c.SIP.TLSCert == "") != (c.SIP.TLSKey == "") {
+		return bad("sip.tls_cert", "tls_cert and tls_key go together (both empty: a self-signed certificate)")
+	}
 	if c.SIP.MinSE != 0 && c.SIP.MinSE < time.Second {
 		return bad("sip.min_se", "must be at least 1s")
 	}

@@ -42,9 +42,13 @@ func (s *Server) startSIP(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("media ports: %w", err)
 	}
+	caps := sdp.DefaultCapabilities()
+	if caps.SRTP, err = sdp.ParseSRTPMode(cfg.SIP.SRTP); err != nil {
+		return fmt.Errorf("sip.srtp: %w", err)
+	}
 	leg := &sipLeg{
 		log: s.log.With("component", "sip"), api: s.api, ports: alloc, calls: s.calls,
-		caps: sdp.DefaultCapabilities(), addr: adv,
+		caps: caps, addr: adv,
 		dialPlan: DialPlan{IVRUsers: cfg.SIP.IVRUsers, DefaultMeeting: cfg.SIP.DefaultMeeting},
 		media:    mediaOptions{Timeout: cfg.Media.Timeout, Latch: latchMode(cfg.Media.SymmetricRTP, cfg.Media.Latch), Probation: cfg.Media.Probation},
 	}

@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"log/slog"
@@ -29,6 +30,8 @@ type roomCall struct {
 	sdpMu      sync.Mutex
 	sessionID  uint64
 	sdpVersion uint64
+	// srtp is each stream's keying (nil: plain RTP); re-answers keep our keys (sdpMu).
+	audioSRTP, videoSRTP *sdp.SRTP
 
 	audio  *rtpsession.Session
 	video  *rtpsession.Session
@@ -102,10 +105,16 @@ func (rc *roomCall) start(res *sdp.Result, opt mediaOptions, onDigit func(byte),
 	if !ok {
 		return fmt.Errorf("audio codec %s not supported", res.Audio.Codec.Name)
 	}
+	rc.sdpMu.Lock()
+	rc.audioSRTP = res.Audio.SRTP
+	if res.Video != nil {
+		rc.videoSRTP = res.Video.SRTP
+	}
+	rc.sdpMu.Unlock()
 	var err error
 	rc.audio, err = rtpsession.New(rtpsession.Config{RTP: rc.pairs[0].RTP, RTCP: rc.pairs[0].RTCP,
 		Remote: res.Audio.Remote, RemoteRTCP: res.Audio.RemoteRTCP, Latch: opt.Latch, Probation: opt.Probation,
-		ClockRate: uint32(codec.ClockRate()), MediaTimeout: opt.Timeout, Log: rc.log,
+		ClockRate: uint32(codec.ClockRate()), MediaTimeout: opt.Timeout, Log: rc.log, SRTP: srtpConfig(res.Audio.SRTP),
 		OnBYE:     func([]uint32, string) { rc.end("RTCP BYE from the room system") },
 		OnTimeout: func(last time.Time) { rc.end(fmt.Sprintf("no RTP for %s", opt.Timeout)) },
 	})
@@ -127,6 +136,7 @@ func (rc *roomCall) start(res *sdp.Result, opt mediaOptions, onDigit func(byte),
 	if v := res.Video; v != nil {
 		rc.video, err = rtpsession.New(rtpsession.Config{RTP: rc.pairs[1].RTP, RTCP: rc.pairs[1].RTCP,
 			Remote: v.Remote, RemoteRTCP: v.RemoteRTCP, Latch: opt.Latch, Probation: opt.Probation, ClockRate: 90000, MediaTimeout: -1, Log: rc.log,
+			SRTP: srtpConfig(v.SRTP),
 			OnKeyframeRequest: func(rtpsession.KeyframeRequest) {
 				if rc.vpath != nil {
 					rc.vpath.keyframeFromRoom()
@@ -311,8 +321,60 @@ func (rc *roomCall) local(addr netip.Addr) sdp.Local {
 		rc.sessionID = uint64(time.Now().UnixNano()) & (1<<62 - 1)
 	}
 	rc.sdpVersion++
-	return sdp.Local{Addr: addr, AudioPort: rc.audioPort(), VideoPort: rc.videoPort(), SessionID: rc.sessionID,
+	l := sdp.Local{Addr: addr, AudioPort: rc.audioPort(), VideoPort: rc.videoPort(), SessionID: rc.sessionID,
 		Version: rc.sdpVersion, Username: "roomgate"}
+	if rc.audioSRTP != nil {
+		l.AudioKey = rc.audioSRTP.LocalKey
+	}
+	if rc.videoSRTP != nil {
+		l.VideoKey = rc.videoSRTP.LocalKey
+	}
+	return l
+}
+
+// srtpConfig is a stream's SDES keying for its RTP session (nil: plain RTP).
+func srtpConfig(s *sdp.SRTP) *rtpsession.SRTPConfig {
+	if s == nil {
+		return nil
+	}
+	return &rtpsession.SRTPConfig{LocalKey: s.LocalKey, RemoteKey: s.RemoteKey, Tag32: s.Suite == sdp.SuiteAES128SHA1_32}
+}
+
+// rekey checks a re-negotiation's keying against the call's: a stream cannot move
+// between RTP and SRTP mid-call (its session was made for one), and a peer that sends
+// a new key of its own gets its stream re-keyed (our key stays: local()).
+func (rc *roomCall) rekey(re *sdp.Result) error {
+	rc.sdpMu.Lock()
+	defer rc.sdpMu.Unlock()
+	check := func(kind string, cur, next *sdp.SRTP) error {
+		if (cur == nil) != (next == nil) {
+			return &sdp.NegotiationError{Reason: kind + ": a call cannot switch between RTP and SRTP"}
+		}
+		return nil
+	}
+	if re.Audio != nil {
+		if err := check("audio", rc.audioSRTP, re.Audio.SRTP); err != nil {
+			return err
+		}
+	}
+	if re.Video != nil && rc.video != nil {
+		if err := check("video", rc.videoSRTP, re.Video.SRTP); err != nil {
+			return err
+		}
+	}
+	if re.Audio != nil && re.Audio.SRTP != nil && rc.audio != nil && !bytes.Equal(re.Audio.SRTP.RemoteKey, rc.audioSRTP.RemoteKey) {
+		if err := rc.audio.RekeyRemote(*srtpConfig(re.Audio.SRTP)); err != nil {
+			return err
+		}
+		rc.audioSRTP = re.Audio.SRTP
+	}
+	if re.Video != nil && re.Video.SRTP != nil && rc.video != nil && !bytes.Equal(re.Video.SRTP.RemoteKey, rc.videoSRTP.RemoteKey) {
+		if err := rc.video.RekeyRemote(*srtpConfig(re.Video.SRTP)); err != nil {
+			return err
+		}
+		rc.videoSRTP = re.Video.SRTP
+	}
+	return nil
 }
 
 // reoffer answers a re-INVITE/UPDATE offer (hold, resume, new address) on the same ports.
@@ -320,6 +382,9 @@ func (rc *roomCall) reoffer(addr netip.Addr, caps sdp.Capabilities, log *slog.Lo
 	return func(offer *sdp.Session, _ []byte) ([]byte, error) {
 		re, err := sdp.NegotiateSession(offer, caps, rc.local(addr))
 		if err != nil {
+			return nil, err
+		}
+		if err := rc.rekey(re); err != nil {
 			return nil, err
 		}
 		rc.updateRemote(re)

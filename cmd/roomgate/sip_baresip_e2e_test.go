@@ -47,6 +47,8 @@ type baresipOpts struct {
 	ToneHz     int    // microphone tone (0: silence)
 	Codec      string // audio codec: pcmu (default) or g722
 	RTPMin     int    // first RTP port (100 ports; keep below 20000, where the gateways' ranges start)
+	MediaEnc   string // account mediaenc: "srtp" (SDES when offered), "srtp-mand" (SDES, RTP/SAVP)
+	CAFile     string // PEM file of the CA that signed the gateway's SIP/TLS certificate
 }
 
 // startBaresip writes a config from the template and starts baresip with ctrl_tcp.
@@ -88,8 +90,14 @@ func startBaresip(t *testing.T, o baresipOpts) *baresip {
 			"@RTP_MAX@", strconv.Itoa(o.RTPMin+99),
 			"@AUDIO_WAV@", wav,
 			"@REC_DIR@", filepath.Join(b.dir, "rec"),
+			"@EXTRA_MODULES@", extraModules(o),
+			"@EXTRA_CONFIG@", extraConfig(o),
 		).Replace(string(tmpl))
-		acc := fmt.Sprintf("<sip:%s@127.0.0.1:%d>;regint=0;answermode=%s;audio_codecs=%s\n", o.User, b.SIPPort, o.AnswerMode, o.Codec)
+		acc := fmt.Sprintf("<sip:%s@127.0.0.1:%d>;regint=0;answermode=%s;audio_codecs=%s", o.User, b.SIPPort, o.AnswerMode, o.Codec)
+		if o.MediaEnc != "" {
+			acc += ";mediaenc=" + o.MediaEnc
+		}
+		acc += "\n"
 		for name, body := range map[string]string{"config": cfg, "accounts": acc, "contacts": ""} {
 			if err := os.WriteFile(filepath.Join(b.dir, name), []byte(body), 0o644); err != nil {
 				t.Fatal(err)
@@ -121,6 +129,22 @@ func startBaresip(t *testing.T, o baresipOpts) *baresip {
 }
 
 var errBaresipPortTaken = errors.New("a port was taken")
+
+// extraModules loads what the options need: srtp.so for SDES media encryption.
+func extraModules(o baresipOpts) string {
+	if o.MediaEnc != "" {
+		return "module\t\t\tsrtp.so"
+	}
+	return ""
+}
+
+// extraConfig: the CA baresip checks the gateway's TLS certificate against.
+func extraConfig(o baresipOpts) string {
+	if o.CAFile != "" {
+		return "sip_cafile\t\t" + o.CAFile
+	}
+	return ""
+}
 
 // dialCtrl connects to baresip's ctrl_tcp; it fails with errBaresipPortTaken when
 // baresip exited because one of its ports is in use.

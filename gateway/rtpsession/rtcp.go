@@ -36,7 +36,22 @@ func (s *Session) rtcpLoop() {
 			s.log.Debug("rtcp read", "err", err)
 			continue
 		}
-		s.handleRTCP(buf[:n], unmap(src))
+		s.handleProtectedRTCP(buf[:n], unmap(src))
+	}
+}
+
+// handleProtectedRTCP authenticates and decrypts SRTCP (RFC 3711 §3.4) when the session
+// is keyed, then handles the plain compound packet.
+func (s *Session) handleProtectedRTCP(b []byte, src netip.AddrPort) {
+	if s.srtp == nil {
+		s.handleRTCP(b, src)
+		return
+	}
+	if err := s.srtp.unprotectRTCP(b, func(plain []byte) error {
+		s.handleRTCP(plain, src)
+		return nil
+	}); err != nil {
+		s.srtpFailed(src)
 	}
 }
 
@@ -201,7 +216,16 @@ func (s *Session) writeRTCP(dst netip.AddrPort, pkts []rtcp.Packet) error {
 	if err != nil {
 		return fmt.Errorf("marshal rtcp: %w", err)
 	}
-	if _, err := s.cfg.RTCP.WriteToUDPAddrPort(b, dst); err != nil {
+	write := func(b []byte) error {
+		_, err := s.cfg.RTCP.WriteToUDPAddrPort(b, dst)
+		return err
+	}
+	if s.srtp != nil {
+		err = s.srtp.protectRTCP(b, write)
+	} else {
+		err = write(b)
+	}
+	if err != nil {
 		if s.isClosed() {
 			return errors.Join(ErrClosed, err)
 		}

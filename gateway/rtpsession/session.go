@@ -98,6 +98,12 @@ type Config struct {
 
 	Log *slog.Logger
 
+	// SRTP, when set, protects the stream (RFC 3711, keys from SDES): what does not
+	// authenticate under the peer's key is dropped before any other check, so an
+	// outside sender can neither inject nor move the stream, and nothing is sent in
+	// the clear.
+	SRTP *SRTPConfig
+
 	// Callbacks run on the session's RTCP goroutine (or the ReadRTP caller for
 	// multiplexed RTCP) and must not block. They see only RTCP from the call's source;
 	// OnBYE only a BYE that names the peer's SSRC.
@@ -145,13 +151,18 @@ type Session struct {
 	lastSentTS    uint32
 	lastSentTime  time.Time
 	closed        bool
-	rtpBuf        []byte          // WriteRTP's marshal buffer, under mu
-	readBuf       []byte          // ReadRTP's and DrainRTP's, used by their one caller
-	pkt           rtp.Packet      // DrainRTP's packet, aliasing readBuf
-	raw           syscall.RawConn // the RTP socket, for DrainRTP
-	rawErr        error           // why raw is nil
-	oob           []byte          // DrainRTP's control-message buffer
-	rx            *recvState      // DrainRTP's recvmsg arguments
+	rtpBuf        []byte             // WriteRTP's marshal buffer, under mu
+	readBuf       []byte             // ReadRTP's and DrainRTP's, used by their one caller
+	pkt           rtp.Packet         // DrainRTP's packet, aliasing readBuf (or the SRTP plaintext)
+	srtp          *srtpContexts      // nil for plain RTP
+	plain         []byte             // the reader's last SRTP plaintext (the receiving context's buffer)
+	keepPlainF    func([]byte) error // s.keepPlain, made once: a method value per packet allocates
+	sendRTPF      func([]byte) error // s.sendRTP, likewise
+	sendDst       netip.AddrPort     // where sendRTP sends (under mu)
+	raw           syscall.RawConn    // the RTP socket, for DrainRTP
+	rawErr        error              // why raw is nil
+	oob           []byte             // DrainRTP's control-message buffer
+	rx            *recvState         // DrainRTP's recvmsg arguments
 	drainFD       func(fd uintptr) bool
 	drainF        func(*rtp.Packet, netip.AddrPort, time.Time) // DrainRTP's f while it runs
 	drainErr      unix.Errno
@@ -175,7 +186,15 @@ func New(cfg Config) (*Session, error) {
 	if cfg.Probation <= 0 {
 		cfg.Probation = DefaultProbation
 	}
+	var sc *srtpContexts
+	if cfg.SRTP != nil {
+		var err error
+		if sc, err = newSRTPContexts(*cfg.SRTP); err != nil {
+			return nil, err
+		}
+	}
 	s := &Session{
+		srtp:      sc,
 		probation: cfg.Probation,
 		cfg:       cfg,
 		log:       cfg.Log,
@@ -186,6 +205,7 @@ func New(cfg Config) (*Session, error) {
 		rtpBuf:    make([]byte, 1500),
 		readBuf:   make([]byte, 4096), // larger than any MTU: no silent truncation
 	}
+	s.keepPlainF, s.sendRTPF = s.keepPlain, s.sendRTP
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -304,12 +324,9 @@ func (s *Session) ReadRTP() (*rtp.Packet, netip.AddrPort, error) {
 			return nil, src, fmt.Errorf("read rtp: %w", err)
 		}
 		src = unmap(src)
-		if s.datagram(buf[:n], src, s.now()) != nil {
-			// Unmarshal aliases its input: give the caller's packet its own bytes.
-			pkt := &rtp.Packet{}
-			if err := pkt.Unmarshal(append([]byte(nil), buf[:n]...)); err == nil {
-				return pkt, src, nil
-			}
+		if p := s.datagram(buf[:n], src, s.now()); p != nil {
+			// The packet aliases the read (or SRTP) buffer: give the caller its own.
+			return p.Clone(), src, nil
 		}
 	}
 }
@@ -320,8 +337,17 @@ func (s *Session) ReadRTP() (*rtp.Packet, netip.AddrPort, error) {
 // from a source the call does not accept) is dropped: nil. Nothing is allocated.
 func (s *Session) datagram(b []byte, src netip.AddrPort, now time.Time) *rtp.Packet {
 	if len(b) >= 2 && b[0]>>6 == 2 && b[1] >= 192 && b[1] <= 223 {
-		s.handleRTCP(b, src)
+		s.handleProtectedRTCP(b, src)
 		return nil
+	}
+	if s.srtp != nil {
+		// Authenticate first: what the peer's key did not protect never reaches the
+		// source rules, the statistics or the media.
+		if err := s.srtp.unprotectRTP(b, s.keepPlainF); err != nil {
+			s.srtpFailed(src)
+			return nil
+		}
+		b = s.plain
 	}
 	ssrc, seq, ok := rtpHeader(b)
 	if !ok {
@@ -339,6 +365,36 @@ func (s *Session) datagram(b []byte, src netip.AddrPort, now time.Time) *rtp.Pac
 	s.receivedLocked(&s.pkt, now)
 	s.mu.Unlock()
 	return &s.pkt
+}
+
+// RekeyRemote takes a new key for what the peer sends (its re-INVITE changed it). Only
+// a session that was made with SRTP can be re-keyed.
+func (s *Session) RekeyRemote(c SRTPConfig) error {
+	if s.srtp == nil {
+		return errors.New("rtp session: not an SRTP session")
+	}
+	return s.srtp.rekeyRemote(c)
+}
+
+// keepPlain takes the SRTP plaintext of the packet being read (its bytes stay valid
+// until the next read: the reader is the only user of the receiving context).
+func (s *Session) keepPlain(b []byte) error {
+	s.plain = b
+	return nil
+}
+
+// sendRTP writes protected RTP to sendDst (WriteRTP's, under mu).
+func (s *Session) sendRTP(b []byte) error {
+	_, err := s.cfg.RTP.WriteToUDPAddrPort(b, s.sendDst)
+	return err
+}
+
+// srtpFailed counts a packet that did not authenticate under the peer's key.
+func (s *Session) srtpFailed(src netip.AddrPort) {
+	s.mu.Lock()
+	s.counters.SRTPFailures++
+	s.counters.LastDropped = src
+	s.mu.Unlock()
 }
 
 // receivedLocked updates statistics and the media timer for one accepted RTP packet.
@@ -383,7 +439,13 @@ func (s *Session) WriteRTP(pkt *rtp.Packet) error {
 	s.lastSentTime = s.now()
 	// The write happens under the lock so the shared buffer is not reused meanwhile;
 	// a UDP send does not block for long.
-	_, err := s.cfg.RTP.WriteToUDPAddrPort(b, dst)
+	var err error
+	if s.srtp != nil {
+		s.sendDst = dst
+		err = s.srtp.protectRTP(b, s.sendRTPF)
+	} else {
+		_, err = s.cfg.RTP.WriteToUDPAddrPort(b, dst)
+	}
 	s.mu.Unlock()
 	if err != nil {
 		return fmt.Errorf("write rtp to %s: %w", dst, err)

@@ -54,11 +54,14 @@ type Counters struct {
 	DroppedRTCP  uint64 // RTCP from a source that is not accepted
 	IgnoredBYE   uint64 // BYE from the call's source that does not name the peer's SSRC
 	Learnt       uint64 // times an RTP source was learnt by probation (first or rebinding)
+	SRTPFailures uint64 // SRTP/SRTCP packets that did not authenticate under the peer's key
 	// LastDropped is the source of the latest dropped packet.
 	LastDropped netip.AddrPort
 }
 
-func (c Counters) dropped() uint64 { return c.DroppedRTP + c.DroppedRTCP + c.IgnoredBYE }
+func (c Counters) dropped() uint64 {
+	return c.DroppedRTP + c.DroppedRTCP + c.IgnoredBYE + c.SRTPFailures
+}
 
 // candidate is an RTP source on probation.
 type candidate struct {
@@ -213,5 +216,6 @@ func (s *Session) logDrops(cur, prev Counters, msg string) {
 	s.log.Warn(msg,
 		"dropped_rtp", cur.DroppedRTP-prev.DroppedRTP, "dropped_rtcp", cur.DroppedRTCP-prev.DroppedRTCP,
 		"ignored_bye", cur.IgnoredBYE-prev.IgnoredBYE, "probation_rtp", cur.ProbationRTP-prev.ProbationRTP,
+		"srtp_failures", cur.SRTPFailures-prev.SRTPFailures,
 		"total_dropped", cur.dropped(), "last_source", cur.LastDropped, "source", s.src)
 }

@@ -79,6 +79,21 @@ func newSRTPContexts(c SRTPConfig) (*srtpContexts, error) {
 	return &s, nil
 }
 
+// rekeyRemote replaces the receiving contexts with ones under a new peer key (the peer
+// re-keyed in a re-INVITE, RFC 4568 §7.1.4).
+func (s *srtpContexts) rekeyRemote(c SRTPConfig) error {
+	n, err := newSRTPContexts(c)
+	if err != nil {
+		return err
+	}
+	for _, p := range [...]struct{ cur, next *lockedContext }{{&s.rxRTP, &n.rxRTP}, {&s.rxRTCP, &n.rxRTCP}} {
+		p.cur.mu.Lock()
+		p.cur.ctx = p.next.ctx
+		p.cur.mu.Unlock()
+	}
+	return nil
+}
+
 // The four operations return a slice of the context's own buffer: valid until the
 // next call of the same operation, which the caller's lock order guarantees (each
 // caller finishes with the bytes before it lets go of the path it serves).

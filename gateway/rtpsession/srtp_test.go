@@ -2,6 +2,7 @@ package rtpsession
 
 import (
 	"bytes"
+	"encoding/binary"
 	"testing"
 
 	"github.com/pion/rtcp"
@@ -108,5 +109,136 @@ func BenchmarkSRTPProtectUnprotect(b *testing.B) {
 		if err := rx.unprotectRTP(wire, drop); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// srtpKeys are the two directions of an SDES-keyed call: the gateway's session sends
+// with gw and receives with room's key.
+var (
+	gwKey   = bytes.Repeat([]byte{0x51}, 30)
+	roomKey = bytes.Repeat([]byte{0x52}, 30)
+)
+
+// TestSessionSRTP: a keyed session sends only SRTP/SRTCP, takes the room's SRTP, and
+// drops (and counts) plain RTP, SRTP under another key and replays, whatever the
+// source: an outside sender can neither inject, nor end the call with a BYE, nor move it.
+func TestSessionSRTP(t *testing.T) {
+	var byes int
+	h := newHarness(t, func(c *Config) {
+		c.SRTP = &SRTPConfig{LocalKey: gwKey, RemoteKey: roomKey}
+		c.Latch = LatchAny
+		c.OnBYE = func([]uint32, string) { byes++ }
+	})
+	room, err := newSRTPContexts(SRTPConfig{LocalKey: roomKey, RemoteKey: gwKey})
+	if err != nil {
+		t.Fatal(err)
+	}
+	attacker, _ := newSRTPContexts(SRTPConfig{LocalKey: bytes.Repeat([]byte{9}, 30), RemoteKey: gwKey})
+	a := newAddrs(h)
+	now := h.clock.Now()
+	protect := func(c *srtpContexts, b []byte) []byte {
+		var out []byte
+		if err := c.protectRTP(b, keep(&out)); err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+
+	plain := rtpBytes(roomSSRC, 1, 0)
+	wire := protect(room, plain)
+	if p := h.s.datagram(wire, a.room, now); p == nil || p.SSRC != roomSSRC || p.SequenceNumber != 1 {
+		t.Fatalf("the room's SRTP was not taken: %+v", p)
+	}
+	if p := h.s.datagram(wire, a.room, now); p != nil {
+		t.Error("a replayed SRTP packet was taken")
+	}
+	if p := h.s.datagram(rtpBytes(roomSSRC, 2, 0), a.room, now); p != nil {
+		t.Error("plain RTP taken by an SRTP session (from the room's own address)")
+	}
+	// The attacker knows the SSRC and the next sequence numbers, not the key: however
+	// many in-sequence packets, nothing is taken and the latch does not move.
+	for seq := uint16(2); seq < 20; seq++ {
+		if p := h.s.datagram(protect(attacker, rtpBytes(roomSSRC, seq, 0)), a.attacker, now); p != nil {
+			t.Fatalf("forged SRTP (seq %d) taken", seq)
+		}
+	}
+	if got := h.s.Remote(); got != a.room {
+		t.Errorf("remote moved to %v by forged SRTP", got)
+	}
+	bye, _ := rtcp.Marshal([]rtcp.Packet{&rtcp.ReceiverReport{SSRC: roomSSRC}, &rtcp.Goodbye{Sources: []uint32{roomSSRC}}})
+	h.s.handleProtectedRTCP(bye, addr(h.p.rtcp)) // plain RTCP BYE with the right SSRC, from the room's address
+	var forged []byte
+	_ = attacker.protectRTCP(bye, keep(&forged))
+	h.s.handleProtectedRTCP(forged, addr(h.p.rtcp))
+	if byes != 0 {
+		t.Fatalf("an unauthenticated BYE ended the call")
+	}
+	if c := h.s.Counters(); c.SRTPFailures < 21 {
+		t.Errorf("SRTP failures counted %d, want at least 21 (replay, plain, 18 forged, 2 RTCP)", c.SRTPFailures)
+	}
+	var good []byte
+	_ = room.protectRTCP(bye, keep(&good))
+	h.s.handleProtectedRTCP(good, addr(h.p.rtcp))
+	if byes != 1 {
+		t.Errorf("the room's own SRTCP BYE: %d BYEs seen, want 1", byes)
+	}
+
+	// What we send is SRTP the room decrypts, and no cleartext payload leaves.
+	out := &rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: 0, SequenceNumber: 7, Timestamp: 1120}, Payload: []byte("meeting audio in the clear?")}
+	if err := h.s.WriteRTP(out); err != nil {
+		t.Fatal(err)
+	}
+	got := readPacket(t, h.p.rtp)
+	if bytes.Contains(got, []byte("meeting audio")) {
+		t.Fatal("RTP payload sent in the clear")
+	}
+	var dec []byte
+	if err := room.unprotectRTP(got, keep(&dec)); err != nil {
+		t.Fatalf("the room cannot decrypt what we sent: %v", err)
+	}
+	if !bytes.HasSuffix(dec, []byte("meeting audio in the clear?")) {
+		t.Errorf("decrypted payload %q", dec)
+	}
+	if err := h.s.SendReport(); err != nil {
+		t.Fatal(err)
+	}
+	rep := readPacket(t, h.p.rtcp)
+	if err := room.unprotectRTCP(rep, keep(&dec)); err != nil {
+		t.Errorf("our report is not SRTCP under our key: %v", err)
+	}
+}
+
+// BenchmarkDatagramSRTP: the receive path of a keyed session (authenticate and decrypt,
+// then the source rules), beside BenchmarkDatagram's plain one.
+func BenchmarkDatagramSRTP(b *testing.B) {
+	h := newHarnessTB(b, func(c *Config) { c.SRTP = &SRTPConfig{LocalKey: gwKey, RemoteKey: roomKey} })
+	room, _ := newSRTPContexts(SRTPConfig{LocalKey: roomKey, RemoteKey: gwKey})
+	a := newAddrs(h)
+	now := h.clock.Now()
+	pkt := rtpBytes(roomSSRC, 1, 0)
+	pkt = append(pkt, make([]byte, 160)...)
+	wires := make([][]byte, 4096)
+	for i := range wires {
+		binary.BigEndian.PutUint16(pkt[2:], uint16(i+1))
+		_ = room.protectRTP(pkt, func(w []byte) error { wires[i] = append([]byte(nil), w...); return nil })
+	}
+	b.ReportAllocs()
+	i, round := 0, 0
+	for b.Loop() {
+		if i == len(wires) { // new sequence numbers past the replay window
+			b.StopTimer()
+			round++
+			base := uint16(round*len(wires) + 1)
+			for j := range wires {
+				binary.BigEndian.PutUint16(pkt[2:], base+uint16(j))
+				_ = room.protectRTP(pkt, func(w []byte) error { wires[j] = append(wires[j][:0], w...); return nil })
+			}
+			i = 0
+			b.StartTimer()
+		}
+		if h.s.datagram(wires[i], a.room, now) == nil {
+			b.Fatal("dropped")
+		}
+		i++
 	}
 }

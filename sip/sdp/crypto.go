@@ -20,10 +20,13 @@ const (
 	SRTPOff SRTPMode = "off"
 	// SRTPOptional: SRTP when the peer offers a suite we support (RTP/SAVP, or a=crypto
 	// on RTP/AVP as room systems do for "best effort" encryption), else plain RTP. Our
-	// own offers are RTP/AVP with a=crypto, so peers without SRTP still answer.
+	// own offers (dial-out, offer-less INVITEs) stay plain RTP/AVP without keys: keys
+	// on RTP/AVP confuse some older endpoints, and they push a dial-out INVITE past
+	// what UDP may carry (RFC 3261 §18.1.1).
 	SRTPOptional SRTPMode = "optional"
 	// SRTPRequired: SRTP only. Offers without a usable a=crypto are refused (488), our
-	// offers are RTP/SAVP.
+	// offers are RTP/SAVP with an AES_CM_128_HMAC_SHA1_80 key (the suite every SRTP
+	// endpoint implements, RFC 4568 §6.2.1), one line per m-line to keep INVITEs small.
 	SRTPRequired SRTPMode = "required"
 )
 
@@ -154,25 +157,27 @@ func srtpAcceptable(m *Media, mode SRTPMode) bool {
 	return true
 }
 
-// answerSRTP keys an accepted m-line: our key under the offerer's tag and suite.
-func answerSRTP(m *Media, mode SRTPMode) *SRTP {
-	if mode == SRTPOff {
+// answerSRTP keys an accepted m-line: our key (keep, else a fresh one) under the
+// offerer's tag and suite.
+func answerSRTP(m *Media, mode SRTPMode, keep []byte) *SRTP {
+	if mode == SRTPOff || mode == "" {
 		return nil
 	}
 	c, ok := pickCrypto(m)
 	if !ok {
 		return nil
 	}
-	return &SRTP{Suite: c.Suite, Tag: c.Tag, LocalKey: NewKey(), RemoteKey: c.Key}
+	key := keep
+	if len(key) != KeyLen {
+		key = NewKey()
+	}
+	return &SRTP{Suite: c.Suite, Tag: c.Tag, LocalKey: key, RemoteKey: c.Key}
 }
 
-// offerCryptos are the a=crypto lines of an offered m-line: every suite, a key each.
+// offerCryptos are the a=crypto lines of an offered m-line: the preferred suite with a
+// fresh key.
 func offerCryptos() []Crypto {
-	out := make([]Crypto, 0, len(suitePreference))
-	for i, s := range suitePreference {
-		out = append(out, Crypto{Tag: i + 1, Suite: s, Key: NewKey()})
-	}
-	return out
+	return []Crypto{{Tag: 1, Suite: suitePreference[0], Key: NewKey()}}
 }
 
 // answeredSRTP reads the keying of an answer to our offered m-line o: the answer's

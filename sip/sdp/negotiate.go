@@ -56,6 +56,9 @@ type Local struct {
 	// Direction limits what we do, e.g. SendOnly to put the remote on hold;
 	// empty means sendrecv.
 	Direction Direction
+	// AudioKey and VideoKey are the SRTP master keys (key || salt) to answer with
+	// again in a re-negotiation; nil: fresh ones.
+	AudioKey, VideoKey []byte
 }
 
 // Stream is a negotiated RTP stream.
@@ -134,7 +137,7 @@ func NegotiateSession(remote *Session, caps Capabilities, local Local) (*Result,
 			if a := chooseAudio(m, caps); a != nil {
 				a.Direction = m.Direction.Reverse().intersect(orSendRecv(local.Direction))
 				a.Stream.fill(m)
-				a.SRTP = answerSRTP(m, caps.SRTP)
+				a.SRTP = answerSRTP(m, caps.SRTP, local.AudioKey)
 				res.Audio = a
 				ans.MediaDescriptions = append(ans.MediaDescriptions, withCrypto(audioMedia(m.Proto, local.AudioPort, a, m.Ptime), a.SRTP))
 				continue
@@ -143,7 +146,7 @@ func NegotiateSession(remote *Session, caps Capabilities, local Local) (*Result,
 			if v := chooseVideo(m, remote, *caps.Video); v != nil {
 				v.Direction = m.Direction.Reverse().intersect(orSendRecv(local.Direction))
 				v.Stream.fill(m)
-				v.SRTP = answerSRTP(m, caps.SRTP)
+				v.SRTP = answerSRTP(m, caps.SRTP, local.VideoKey)
 				res.Video = v
 				ans.MediaDescriptions = append(ans.MediaDescriptions, withCrypto(videoMedia(m.Proto, local.VideoPort, v, *caps.Video, m.Content), v.SRTP))
 				continue

@@ -27,7 +27,7 @@ func BuildOffer(caps Capabilities, local Local) ([]byte, error) {
 	if caps.SRTP == SRTPRequired {
 		proto = []string{"RTP", "SAVP"}
 	}
-	keyed := caps.SRTP == SRTPRequired || caps.SRTP == SRTPOptional
+	keyed := caps.SRTP == SRTPRequired
 	audio := &psdp.MediaDescription{MediaName: psdp.MediaName{
 		Media: KindAudio, Port: psdp.RangedPort{Value: local.AudioPort}, Protos: proto,
 	}}
@@ -94,7 +94,7 @@ func BuildOffer(caps Capabilities, local Local) ([]byte, error) {
 	return d.Marshal()
 }
 
-// appendCryptos adds an a=crypto line a suite, each with a fresh key (RFC 4568 §6.1).
+// appendCryptos adds our offered a=crypto lines (RFC 4568 §6.1).
 func appendCryptos(attrs []psdp.Attribute) []psdp.Attribute {
 	for _, c := range offerCryptos() {
 		attrs = append(attrs, c.attribute())

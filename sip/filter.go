@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net"
 	"net/netip"
+	"strings"
 
 	"github.com/emiago/sipgo/sip"
 )
@@ -63,7 +64,51 @@ func (s *Service) readFilter(p sip.TransportReadProps, data []byte) ([]byte, err
 		}
 		return nil, nil
 	}
+	if trimParams(req) {
+		// sipgo would key the transaction and match the dialog on
+		// parameter names with their white space: hand it the message
+		// written back by its own printer.
+		return []byte(req.String()), nil
+	}
 	return data, nil
+}
+
+// trimParams removes the linear white space sipgo's parser leaves around
+// the names and values of header parameters (RFC 3261 §25.1: SEMI and EQUAL
+// allow it; RFC 4475 §3.1.1.1 "tag = 98asjd8"). It reports a change.
+func trimParams(req *sip.Request) bool {
+	changed := false
+	trim := func(hp *sip.HeaderParams) {
+		for _, kv := range *hp {
+			if strings.TrimSpace(kv.K) != kv.K || strings.TrimSpace(kv.V) != kv.V || kv.K == "" {
+				changed = true
+				break
+			}
+		}
+		if !changed {
+			return
+		}
+		out := sip.NewParams()
+		for _, kv := range *hp {
+			if k := strings.TrimSpace(kv.K); k != "" {
+				out = append(out, sip.HeaderKV{K: k, V: strings.TrimSpace(kv.V)})
+			}
+		}
+		*hp = out
+	}
+	if h := req.From(); h != nil {
+		trim(&h.Params)
+	}
+	if h := req.To(); h != nil {
+		trim(&h.Params)
+	}
+	if h := req.Via(); h != nil {
+		trim(&h.Params)
+		if t := strings.TrimSpace(h.Transport); t != h.Transport {
+			h.Transport, changed = t, true
+		}
+	}
+	return changed
 }
 
 // statelessReply answers a UDP request outside any transaction: to the

@@ -53,6 +53,11 @@ func checkRequest(req *sip.Request) *rejection {
 	if s := req.Recipient.Scheme; !strings.EqualFold(s, "sip") && !strings.EqualFold(s, "sips") {
 		return &rejection{status: 416, reason: "Unsupported URI Scheme"} // RFC 3261 §8.2.2.1
 	}
+	if h := strings.Trim(req.Recipient.Host, "[]"); strings.Contains(h, ":") {
+		if _, err := netip.ParseAddr(h); err != nil {
+			return &rejection{status: 400, reason: "Bad Request-URI Host"} // RFC 5118 §4.10
+		}
+	}
 	if req.Recipient.Headers.Length() > 0 {
 		// Headers in a Request-URI are for building a request, never in one
 		// sent (RFC 3261 §19.1.5, RFC 4475 §3.1.2.11).

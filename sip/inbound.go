@@ -200,6 +200,11 @@ func (c *InboundCall) Ringing() error {
 	res := sip.NewResponseFromRequest(c.req, 180, "Ringing", nil)
 	res.To().Params.Add("tag", c.localTag)
 	res.AppendHeader(c.svc.contact(c.ToUser, c.transport))
+	if c.tooLarge(res) {
+		// Not sent: a failed send would end the transaction, and with it
+		// the final answer (RFC 3261 §17.2.4).
+		return ErrTooLarge
+	}
 	return c.tx.Respond(res)
 }
 

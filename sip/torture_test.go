@@ -100,6 +100,27 @@ var rfc4475Cases = []tortureCase{
 	{file: "inv2543", udp: 400, tcp: -1, known: "RFC: served as an RFC 2543 request. sipgo keys a Via without branch cookie by the From tag, which RFC 2543 did not require: its transaction layer answers 400"},
 }
 
+// RFC 5118's IPv6 messages; the service listens on IPv4, answers go to the
+// source address.
+var rfc5118Cases = []tortureCase{
+	{file: "ipv6-good", udp: 405, tcp: 405},
+	{file: "ipv6-bad", udp: 0, tcp: 0, known: "RFC: 400. sipgo rejects the unbracketed IPv6 Request-URI before any header is read"},
+	{file: "port-ambiguous", udp: 405, tcp: 405},
+	{file: "port-unambiguous", udp: 405, tcp: 405},
+	{file: "via1-valid", udp: 481, tcp: 481},
+	{file: "via2-valid", udp: 200, tcp: 200},
+	{file: "ipv6-in-sdp", udp: 603, tcp: 603},
+	{file: "mult-ip-in-header", udp: 481, tcp: 481},
+	{file: "mult-ip-in-sdp", udp: 603, tcp: 603},
+	{file: "ipv4-mapped-ipv6", udp: 603, tcp: 603},
+	{file: "ipv6-bug-abnf-3-colons", udp: 400, tcp: 400},
+	{file: "ipv6-correct-abnf-2-colons", udp: 200, tcp: 200},
+}
+
+func TestRFC5118(t *testing.T) {
+	runTorture(t, "rfc5118", rfc5118Cases)
+}
+
 func TestRFC4475(t *testing.T) {
 	runTorture(t, "rfc4475", rfc4475Cases)
 }
@@ -158,7 +179,7 @@ func runTorture(t *testing.T, dir string, cases []tortureCase) {
 }
 
 // torturePeer sends conformance messages from torturePeerIP:5060 and hears
-// answers on ports 5060 and 5050.
+// answers on the messages' Via ports.
 type torturePeer struct {
 	conn  *net.UDPConn
 	seq   int
@@ -167,7 +188,7 @@ type torturePeer struct {
 
 func newTorturePeer(t *testing.T) *torturePeer {
 	p := &torturePeer{heard: make(chan *sip.Response, 64)}
-	for _, port := range []int{5060, 5050} {
+	for _, port := range []int{5060, 5050, 6050, 19823} {
 		c, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.ParseIP(torturePeerIP), Port: port})
 		if err != nil {
 			t.Fatalf("the torture peer needs %s:%d: %v", torturePeerIP, port, err)

@@ -246,6 +246,14 @@ func (s *Service) Shutdown(ctx context.Context) error {
 		return nil
 	}
 	s.closed = true
+	s.mu.Unlock()
+	// The counters once, for the operator (and the attack tests: a dialog
+	// left behind shows here as calls).
+	st := s.Stats()
+	s.log.Info("sip service stopping", "calls", st.Calls, "malformed", st.Malformed, "unroutable", st.Unroutable,
+		"rate_limited", st.RateLimited, "call_limited", st.CallLimited, "panics", st.Panics, "too_large", st.TooLarge,
+		"tcp_refused", st.TCPRefused, "tcp_timeouts", st.TCPTimeouts, "accept_errors", st.AcceptErrors)
+	s.mu.Lock()
 	calls := make([]*call, 0, len(s.calls))
 	for _, c := range s.calls {
 		calls = append(calls, c)

@@ -3,6 +3,7 @@ package sip
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"net"
 	"net/netip"
 	"strings"
@@ -41,7 +42,7 @@ func (s *Service) readFilter(p sip.TransportReadProps, data []byte) ([]byte, err
 			// Parsed and answered 503 by guard.
 		}
 	}
-	msg, err := s.parser.ParseSIP(data)
+	msg, err := s.parseGuarded(data)
 	req, _ := msg.(*sip.Request)
 	if err != nil {
 		if req == nil || req.Via() == nil {
@@ -110,6 +111,22 @@ func trimParams(req *sip.Request) bool {
 	}
 	return changed
 }
+
+// parseGuarded parses with sipgo's parser; a panic there (a parser bug
+// reached by some datagram) drops the datagram instead of the process, and
+// sipgo never sees it.
+func (s *Service) parseGuarded(data []byte) (msg sip.Message, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			s.stats.panics.Add(1)
+			s.log.Error("SIP parser panicked on a datagram", "panic", fmt.Sprint(r), "size", len(data))
+			msg, err = nil, errParserPanic
+		}
+	}()
+	return s.parser.ParseSIP(data)
+}
+
+var errParserPanic = errors.New("sip: parser panicked")
 
 // statelessReply answers a UDP request outside any transaction: to the
 // source address, at the Via port, or the source port with rport (RFC 3261

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/emiago/sipgo/sip"
 	"github.com/google/gopacket"
 	"github.com/google/gopacket/layers"
 	"github.com/google/gopacket/pcapgo"
@@ -172,4 +173,27 @@ func FuzzServiceTCP(f *testing.F) {
 		}
 		p.check(t, s, &probes)
 	})
+}
+
+// BenchmarkReadFilterInvite is the per-datagram cost added before sipgo's
+// own parse: the rate limiter, sipgo's parser and checkRequest on a real
+// room system's INVITE (TANDBERG, five m-lines).
+func BenchmarkReadFilterInvite(b *testing.B) {
+	raw, err := os.ReadFile(filepath.Join(sharedCaptures, "logstash-filter-sip__tandberg257_TE4.1.1_invite.sip"))
+	if err != nil {
+		b.Skipf("capture not available: %v", err)
+	}
+	raw = bytes.ReplaceAll(bytes.ReplaceAll(raw, []byte("\r\n"), []byte("\n")), []byte("\n"), []byte("\r\n"))
+	s, err := New(Config{Listen: "127.0.0.1:0", Limits: Limits{RequestsPerSecond: 1e12, Burst: 1 << 40}}, nil, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	props := sip.TransportReadProps{Transport: "UDP", RemoteAddr: &net.UDPAddr{IP: net.IPv4(192, 0, 2, 1), Port: 5060}}
+	b.ReportAllocs()
+	b.SetBytes(int64(len(raw)))
+	for b.Loop() {
+		if out, err := s.readFilter(props, raw); err != nil || out == nil {
+			b.Fatalf("filtered out: %v", err)
+		}
+	}
 }

@@ -165,11 +165,11 @@ func (s *Service) statelessReply(req *sip.Request, from net.Addr, rej *rejection
 func udpLimit() int { return sip.UDPMTUSize - 200 }
 
 // onMessage runs in the transport's read loop for every parsed message: a
-// TCP message spends its source's token, and completes a message on its
-// connection (the read timeout starts again).
+// stream message (TCP; TLS next) spends its source's token, and completes a
+// message on its connection (the read timeout starts again).
 func (s *Service) onMessage(m sip.Message) {
-	if m.Transport() != "TCP" {
-		return
+	if m.Transport() == "UDP" {
+		return // datagrams spend their token in readFilter
 	}
 	s.tcpGuard.completed(m.Source())
 	if src := sourceAddr(m); src.IsValid() {

@@ -328,3 +328,60 @@ func parseResponse(b []byte) (*sip.Response, bool) {
 	r, ok := m.(*sip.Response)
 	return r, err == nil && ok
 }
+
+// TestTCPIdleKeepsCalls: the idle timeout spares a connection that carries a
+// call (a room system may send nothing for the whole session interval).
+func TestTCPIdleKeepsCalls(t *testing.T) {
+	calls := make(chan *InboundCall, 1)
+	s := startService(t, Config{SessionExpires: -1, Limits: Limits{TCPIdleTimeout: 300 * time.Millisecond}}, answerHandler(t, calls, Events{}))
+	c := dialFrom(t, "127.0.0.4", s.Addr())
+	par := sip.NewParser().NewSIPStream()
+	msgs := make(chan sip.Message, 16)
+	go func() {
+		buf := make([]byte, 65535)
+		for {
+			n, err := c.Read(buf)
+			if err != nil {
+				close(msgs)
+				return
+			}
+			_ = par.ParseSIPStream(buf[:n], func(m sip.Message) { msgs <- m })
+		}
+	}()
+	final := func(code int) *sip.Response {
+		t.Helper()
+		for {
+			select {
+			case m, open := <-msgs:
+				if !open {
+					t.Fatalf("connection closed waiting for %d", code)
+				}
+				if r, ok := m.(*sip.Response); ok && r.StatusCode >= 200 {
+					if r.StatusCode != code {
+						t.Fatalf("got %d, want %d", r.StatusCode, code)
+					}
+					return r
+				}
+			case <-time.After(3 * time.Second):
+				t.Fatalf("no %d", code)
+			}
+		}
+	}
+	body := strings.ReplaceAll(strings.TrimLeft(peerOffer, "\n"), "\n", "\r\n")
+	req := func(method string, seq int, to, extra, body string) {
+		fmt.Fprintf(c, "%s sip:1@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/TCP 127.0.0.4;branch=z9hG4bK-idle-%s-%d\r\n"+
+			"From: <sip:room@127.0.0.4>;tag=peer1\r\nTo: %s\r\nCall-ID: idle-call\r\nCSeq: %d %s\r\n"+
+			"Contact: <sip:room@127.0.0.4;transport=tcp>\r\nMax-Forwards: 70\r\n%sContent-Length: %d\r\n\r\n%s",
+			method, method, seq, to, seq, method, extra, len(body), body)
+	}
+	req("INVITE", 1, "<sip:1@127.0.0.1>", "Content-Type: application/sdp\r\n", body)
+	ok := final(200)
+	req("ACK", 1, ok.To().Value(), "", "")
+	call := <-calls
+	time.Sleep(time.Second) // three idle timeouts
+	req("INFO", 2, ok.To().Value(), "Content-Type: application/dtmf-relay\r\n", "Signal=1\r\nDuration=160\r\n")
+	final(200)
+	req("BYE", 3, ok.To().Value(), "", "")
+	final(200)
+	waitDone(t, call.Done(), 2*time.Second, "the BYE")
+}

@@ -325,13 +325,13 @@ func (s *Service) unregister(c *call) {
 	}
 }
 
-// hasCallOn reports whether a call's requests come over the TCP connection
-// from raddr.
+// hasCallOn reports whether a call's requests come over the stream
+// connection from raddr.
 func (s *Service) hasCallOn(raddr string) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, c := range s.calls {
-		if c.transport == "TCP" && c.source.String() == raddr {
+		if c.transport != "UDP" && c.source.String() == raddr {
 			return true
 		}
 	}

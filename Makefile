@@ -58,7 +58,7 @@ test-e2e: build
 # runs them longer. Seeds come from the shared captures; crashers land in testdata/fuzz.
 FUZZ_TARGETS := h323/per:FuzzDecoderMixed h323/q931:FuzzMessage h323/tpkt:FuzzUnmarshal \
 	h323/h225:FuzzH323UserInformation h323/h225:FuzzRasMessage h323/h245:FuzzMultimediaSystemControlMessage \
-	sip/sdp:FuzzNegotiate transcode/h264:FuzzDepacketizer transcode/dtmf:FuzzReceiver gateway/rtpsession:FuzzHandleRTCP \
+	sip/sdp:FuzzNegotiate sip:FuzzServiceUDP sip:FuzzServiceTCP transcode/h264:FuzzDepacketizer transcode/dtmf:FuzzReceiver gateway/rtpsession:FuzzHandleRTCP \
 	gateway/rtpsession:FuzzDatagram
 FUZZTIME ?= 20000x
 test-fuzz fuzz:

@@ -133,6 +133,25 @@ type SIPConfig struct {
 	TLSListen string `yaml:"tls_listen"`
 	TLSCert   string `yaml:"tls_cert"`
 	TLSKey    string `yaml:"tls_key"`
+	// Limits bound what one source address may cost the SIP listener.
+	Limits SIPLimits `yaml:"limits"`
+}
+
+// SIPLimits are the per-source limits of the SIP listener (sip.Limits).
+type SIPLimits struct {
+	RequestsPerSecond       float64       `yaml:"requests_per_second"`
+	Burst                   int           `yaml:"burst"`
+	Block                   time.Duration `yaml:"block"`
+	CallsPerSource          int           `yaml:"calls_per_source"`
+	TCPConnectionsPerSource int           `yaml:"tcp_connections_per_source"`
+	TCPReadTimeout          time.Duration `yaml:"tcp_read_timeout"`
+	TCPIdleTimeout          time.Duration `yaml:"tcp_idle_timeout"`
+}
+
+// DefaultSIPLimits leave ample room for room systems, SBCs and SIPp loads.
+func DefaultSIPLimits() SIPLimits {
+	return SIPLimits{RequestsPerSecond: 200, Burst: 400, Block: 10 * time.Second, CallsPerSource: 100,
+		TCPConnectionsPerSource: 32, TCPReadTimeout: 10 * time.Second, TCPIdleTimeout: 2 * time.Minute}
 }
 
 // H323Config is the H.323 listener (room-system leg).
@@ -201,7 +220,7 @@ func Default() Config {
 				LoopbackCandidates: true,
 			},
 		},
-		SIP:   SIPConfig{Listen: "127.0.0.1:5060", IVRUsers: []string{"ivr", "meet"}, SRTP: "optional"},
+		SIP:   SIPConfig{Listen: "127.0.0.1:5060", IVRUsers: []string{"ivr", "meet"}, SRTP: "optional", Limits: DefaultSIPLimits()},
 		H323:  H323Config{Listen: "127.0.0.1:1720", RASListen: "127.0.0.1:1719"},
 		Media: MediaConfig{PortMin: 3000, PortMax: 10000, Timeout: 30 * time.Second, SymmetricRTP: true, Latch: "signalled_ip", Probation: 4, Quarantine: 60 * time.Second},
 	}

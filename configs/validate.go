@@ -125,6 +125,9 @@ func (c *Config) validate() error {
 	if c.SIP.MinSE != 0 && c.SIP.MinSE < time.Second {
 		return bad("sip.min_se", "must be at least 1s")
 	}
+	if err := c.SIP.Limits.validate(); err != nil {
+		return err
+	}
 	if c.Debug.PprofListen != "" {
 		if err := checkHostPort("debug.pprof_listen", c.Debug.PprofListen); err != nil {
 			return err
@@ -280,6 +283,27 @@ func (c *Config) validateLimits() error {
 	}
 	if pa.BanMax < pa.Ban {
 		return bad("meeting.password_attempts.ban_max", "must not be shorter than ban")
+	}
+	return nil
+}
+
+// validate checks the SIP listener's per-source limits.
+func (l SIPLimits) validate() error {
+	switch {
+	case l.RequestsPerSecond <= 0:
+		return bad("sip.limits.requests_per_second", "must be positive")
+	case l.Burst < 1:
+		return bad("sip.limits.burst", "must be at least 1")
+	case l.Block < time.Second:
+		return bad("sip.limits.block", "must be at least 1s")
+	case l.CallsPerSource < 1:
+		return bad("sip.limits.calls_per_source", "must be at least 1")
+	case l.TCPConnectionsPerSource < 1:
+		return bad("sip.limits.tcp_connections_per_source", "must be at least 1")
+	case l.TCPReadTimeout <= 0:
+		return bad("sip.limits.tcp_read_timeout", "must be a positive duration such as 10s")
+	case l.TCPIdleTimeout <= 0:
+		return bad("sip.limits.tcp_idle_timeout", "must be a positive duration such as 2m")
 	}
 	return nil
 }

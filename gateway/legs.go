@@ -60,8 +60,9 @@ func (s *Server) startSIP(ctx context.Context) error {
 		return bridge.Join(ctx, bridge.Params{URL: url, Token: token, NoAudio: true, NoVideo: true, Subscribe: hooks.subscribe, OnCamera: hooks.camera,
 			Rooms: s.core.Rooms(), Log: s.log.With("component", "tap", "meeting", meetingID)})
 	})
+	lim := cfg.SIP.Limits
 	svc, err := sip.New(sip.Config{Listen: cfg.SIP.Listen, PublicIP: cfg.NAT.PublicIP, UserAgent: "roomgate/" + s.version,
-		SessionExpires: cfg.SIP.SessionExpires, MinSE: cfg.SIP.MinSE}, leg, s.log.With("component", "sip"))
+		SessionExpires: cfg.SIP.SessionExpires, MinSE: cfg.SIP.MinSE, Limits: sip.Limits(lim)}, leg, s.log.With("component", "sip"))
 	if err != nil {
 		return fmt.Errorf("sip: %w", err)
 	}

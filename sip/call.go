@@ -30,12 +30,16 @@ const (
 	EndRefreshFailed  EndReason = "refresh-failed"  // our refresh failed (RFC 4028 §10)
 	EndRingTimeout    EndReason = "ring-timeout"
 	EndShutdown       EndReason = "shutdown"
+	EndTooLarge       EndReason = "too-large"      // our 2xx could not be sent over UDP (513)
+	EndError          EndReason = "error"          // the answer could not be sent
+	EndInternalError  EndReason = "internal-error" // a handler panicked
 )
 
 // Errors of call operations.
 var (
 	ErrCallEnded = errors.New("sip: call ended")
 	ErrNoAck     = errors.New("sip: no ACK for 2xx")
+	ErrTooLarge  = errors.New("sip: response too large for UDP")
 	errNoAnswer  = errors.New("sip: no re-offer handler")
 )
 

@@ -34,6 +34,8 @@ type Config struct {
 	// T1 is the RTT estimate for our 2xx retransmissions (RFC 3261 §13.3.1.4).
 	// Default 500 ms.
 	T1 time.Duration `yaml:"t1"`
+	// Limits bound what one source may cost (rate, calls, TCP connections).
+	Limits Limits `yaml:"limits"`
 	// NAT decides where in-dialog requests go; default DefaultNATPolicy.
 	NAT NATPolicy `yaml:"-"`
 }
@@ -66,6 +68,7 @@ func (c Config) withDefaults() Config {
 	if c.NAT == nil {
 		c.NAT = DefaultNATPolicy{}
 	}
+	c.Limits = c.Limits.withDefaults()
 	return c
 }
 
@@ -84,5 +87,5 @@ func (c Config) validate() error {
 	if c.SessionExpires > 0 && c.SessionExpires < c.MinSE {
 		return fmt.Errorf("sip: session_expires %v below min_se %v", c.SessionExpires, c.MinSE)
 	}
-	return nil
+	return c.Limits.validate()
 }

@@ -86,7 +86,14 @@ type rawPeer struct {
 
 func newRawPeer(t testing.TB, to netip.AddrPort) *rawPeer {
 	t.Helper()
-	conn, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	return newRawPeerAt(t, "127.0.0.1", to)
+}
+
+// newRawPeerAt is a rawPeer on another loopback address (an attacker, or a
+// second room system).
+func newRawPeerAt(t testing.TB, ip string, to netip.AddrPort) *rawPeer {
+	t.Helper()
+	conn, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.ParseIP(ip)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -60,6 +60,11 @@ func (s *Service) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 			return
 		}
 	}
+	if !acceptsSDP(req) {
+		// Our answer is SDP (RFC 3261 §21.4.7; RFC 4475 §3.3.15 sdp01).
+		s.respond(tx, req, 406, "Not Acceptable", sip.NewHeader("Accept", "application/sdp"))
+		return
+	}
 	var offer *sdp.Session
 	if body := req.Body(); len(body) > 0 {
 		if ct := req.ContentType(); ct != nil && !strings.HasPrefix(strings.ToLower(ct.Value()), "application/sdp") {
@@ -70,7 +75,7 @@ func (s *Service) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		if err != nil {
 			// RFC 3261 §21.4.26; the Warning says why (§20.43, 399 misc).
 			s.log.Info("INVITE with malformed SDP", "call_id", req.CallID().Value(), "err", err)
-			s.respond(tx, req, 488, "Not Acceptable Here", sip.NewHeader("Warning", `399 roomgate "malformed SDP"`))
+			s.respond(tx, req, 488, "Not Acceptable Here", sdpWarning(err))
 			return
 		}
 		offer = o
@@ -82,8 +87,13 @@ func (s *Service) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	}
 	c := s.newInbound(req, tx, offer)
 	c.timer.fromRequest(req, s.cfg)
-	if !s.register(c.call) {
-		s.respond(tx, req, 503, "Service Unavailable")
+	if err := s.register(c.call); err != nil {
+		if errors.Is(err, errCallLimit) {
+			s.stats.callLimited.Add(1)
+			s.log.Debug("INVITE over calls_per_source", "call_id", c.callID, "source", c.Source.String())
+		}
+		s.respond(tx, req, 503, "Service Unavailable", s.retryAfter())
+		c.end(EndRejected)
 		return
 	}
 	if !tx.OnCancel(func(*sip.Request) {
@@ -95,7 +105,7 @@ func (s *Service) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		return
 	}
 	c.log.Info("INVITE", "from", c.FromUser, "to", c.ToUser, "ruri", c.RequestUser, "ua", c.UserAgent, "source", c.Source.String(), "offer", offer != nil)
-	go s.handler.HandleInvite(c.ctx, c)
+	go s.runHandler(c)
 
 	// The INVITE server transaction lives while this handler runs: wait for
 	// the final outcome (or ring timeout).
@@ -190,6 +200,11 @@ func (c *InboundCall) Ringing() error {
 	res := sip.NewResponseFromRequest(c.req, 180, "Ringing", nil)
 	res.To().Params.Add("tag", c.localTag)
 	res.AppendHeader(c.svc.contact(c.ToUser, c.transport))
+	if c.tooLarge(res) {
+		// Not sent: a failed send would end the transaction, and with it
+		// the final answer (RFC 3261 §17.2.4).
+		return ErrTooLarge
+	}
 	return c.tx.Respond(res)
 }
 
@@ -210,12 +225,51 @@ func (c *InboundCall) reject(status int, reason string, end EndReason) error {
 	}
 	c.state = stateEnded
 	c.mu.Unlock()
+	err := c.sendFinal(status, reason)
+	c.finish(end)
+	return err
+}
+
+// sendFinal answers the INVITE with a non-2xx final response.
+func (c *InboundCall) sendFinal(status int, reason string) error {
 	res := sip.NewResponseFromRequest(c.req, status, reason, nil)
 	res.To().Params.Add("tag", c.localTag)
 	res.AppendHeader(sip.NewHeader("Server", c.svc.cfg.UserAgent))
-	err := c.tx.Respond(res)
-	c.finish(end)
-	return err
+	return c.tx.Respond(res)
+}
+
+// tooLarge reports a response sipgo would refuse to send over UDP (RFC 3261
+// §18.1.1's bound, which sipgo applies to responses too).
+func (c *call) tooLarge(res *sip.Response) bool {
+	return c.transport == "UDP" && len(res.String()) > udpLimit()
+}
+
+// acceptsSDP: an INVITE's Accept, when present, must allow our SDP answer.
+func acceptsSDP(req *sip.Request) bool {
+	hs := req.GetHeaders("Accept")
+	if len(hs) == 0 {
+		return true
+	}
+	for _, h := range hs {
+		for t := range strings.SplitSeq(h.Value(), ",") {
+			t, _, _ = strings.Cut(t, ";")
+			switch strings.ToLower(strings.TrimSpace(t)) {
+			case "application/sdp", "application/*", "*/*", "":
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// sdpWarning says why an offer is refused (RFC 3261 §20.43: 399
+// miscellaneous, or 305 incompatible media format).
+func sdpWarning(err error) sip.Header {
+	text := strings.NewReplacer(`"`, "'", "\r", " ", "\n", " ").Replace(err.Error())
+	if len(text) > 120 {
+		text = text[:120]
+	}
+	return sip.NewHeader("Warning", `399 roomgate "`+text+`"`)
 }
 
 // Accept answers 200 OK with sdpBody and waits for the ACK. For an INVITE
@@ -235,6 +289,15 @@ func (c *InboundCall) Accept(sdpBody []byte) error {
 
 	res := c.svc.okResponse(c.req, c.localTag, c.ToUser, sdpBody)
 	c.addTimerHeaders(res, true)
+	if c.tooLarge(res) {
+		// The answer cannot go back over UDP: refuse the INVITE instead
+		// (RFC 3261 §21.5.11) and end the dialog.
+		c.svc.stats.tooLarge.Add(1)
+		c.log.Info("2xx too large for UDP: INVITE refused with 513", "size", len(res.String()))
+		c.sendFinal(513, "Message Too Large")
+		c.finish(EndTooLarge)
+		return ErrTooLarge
+	}
 	ack, err := c.respond2xx(c.tx, res, c.req.CSeq().SeqNo)
 	if err != nil {
 		if errors.Is(err, ErrNoAck) {
@@ -244,7 +307,7 @@ func (c *InboundCall) Accept(sdpBody []byte) error {
 			c.mu.Unlock()
 			_ = c.bye(context.Background(), EndNoAck, "no ACK")
 		}
-		c.closeFinal()
+		c.finish(EndError) // every failure ends the dialog
 		return err
 	}
 	c.mu.Lock()

@@ -133,6 +133,11 @@ func (c *call) handleReinvite(req *sip.Request, tx sip.ServerTransaction) {
 	c.mu.Unlock()
 	res := c.svc.okResponse(req, c.localTag, "", answer)
 	c.addTimerHeaders(res, true)
+	if c.tooLarge(res) {
+		c.svc.stats.tooLarge.Add(1)
+		c.svc.respond(tx, req, 513, "Message Too Large") // the dialog goes on unchanged
+		return
+	}
 	ack, err := c.respond2xx(tx, res, req.CSeq().SeqNo)
 	if err != nil {
 		c.log.Warn("re-INVITE not acknowledged", "err", err)

@@ -139,8 +139,8 @@ func (s *Service) Dial(ctx context.Context, p DialParams) (*OutboundCall, error)
 		c.source = netip.AddrPortFrom(a, uint16(port))
 	}
 	c.timer.interval = s.cfg.SessionExpires
-	if !s.register(c.call) {
-		return nil, ErrClosed
+	if err := s.register(c.call); err != nil {
+		return nil, err
 	}
 	tx, err := c.sendInvite(ctx)
 	if err != nil {

@@ -50,8 +50,14 @@ type Service struct {
 	tcp     net.Listener
 	udpAddr sip.Addr // local UDP socket, to send from the listening port
 
+	parser   *sip.Parser
+	limiter  *rateLimiter
+	tcpGuard *connGuard
+	stats    counters
+
 	mu     sync.Mutex
 	calls  map[string]*call // dialog key → call
+	perIP  map[netip.Addr]int
 	closed bool
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
@@ -69,7 +75,8 @@ func New(cfg Config, handler Handler, log *slog.Logger) (*Service, error) {
 	if handler == nil {
 		handler = HandlerFunc(func(_ context.Context, c *InboundCall) { c.Reject(480, "Temporarily Unavailable") })
 	}
-	return &Service{cfg: cfg, handler: handler, log: log, calls: map[string]*call{}}, nil
+	return &Service{cfg: cfg, handler: handler, log: log, calls: map[string]*call{}, perIP: map[netip.Addr]int{},
+		parser: sip.NewParser(), limiter: newRateLimiter(cfg.Limits, log, time.Now)}, nil
 }
 
 // Start listens on UDP and TCP and serves until Close or ctx ends.
@@ -77,11 +84,14 @@ func (s *Service) Start(ctx context.Context) error {
 	if err := s.listen(); err != nil {
 		return err
 	}
-	sipLog := s.log.With("layer", "sipgo")
+	// sipgo logs every unparseable packet at error level with its bytes:
+	// one attacker could fill the disk. Its lines go to debug; Stats counts.
+	sipLog := slog.New(debugOnly{s.log.Handler()}).With("layer", "sipgo")
 	ua, err := sipgo.NewUA(
 		sipgo.WithUserAgent(s.cfg.UserAgent),
 		sipgo.WithUserAgentHostname(s.host),
-		sipgo.WithUserAgentTransportLayerOptions(sip.WithTransportLayerLogger(sipLog)),
+		sipgo.WithUserAgentParser(s.parser),
+		sipgo.WithUserAgentTransportLayerOptions(sip.WithTransportLayerLogger(sipLog), sip.WithTransportLayerReadFilter(s.readFilter)),
 		sipgo.WithUserAgentTransactionLayerOptions(
 			sip.WithTransactionLayerLogger(sipLog),
 			sip.WithTransactionLayerUnhandledResponseHandler(func(*sip.Response) {}),
@@ -104,38 +114,41 @@ func (s *Service) Start(ctx context.Context) error {
 		return fmt.Errorf("sip: client: %w", err)
 	}
 	s.ua, s.srv, s.cli = ua, srv, cli
-	srv.OnInvite(s.onInvite)
-	srv.OnAck(s.onAck)
-	srv.OnBye(s.inDialog)
-	srv.OnInfo(s.inDialog)
-	srv.OnUpdate(s.inDialog)
-	srv.OnOptions(s.onOptions)
-	srv.OnCancel(func(req *sip.Request, tx sip.ServerTransaction) {
+	ua.TransportLayer().OnMessage(s.onMessage)
+	srv.OnInvite(s.guard(s.onInvite))
+	srv.OnAck(s.guard(s.onAck))
+	srv.OnBye(s.guard(s.inDialog))
+	srv.OnInfo(s.guard(s.inDialog))
+	srv.OnUpdate(s.guard(s.inDialog))
+	srv.OnOptions(s.guard(s.onOptions))
+	srv.OnCancel(s.guard(func(req *sip.Request, tx sip.ServerTransaction) {
 		// CANCELs matching an INVITE are answered by the transaction layer.
 		s.respond(tx, req, 481, "Call/Transaction Does Not Exist")
-	})
-	srv.OnNoRoute(func(req *sip.Request, tx sip.ServerTransaction) {
-		res := sip.NewResponseFromRequest(req, 405, "Method Not Allowed", nil)
-		res.AppendHeader(sip.NewHeader("Allow", allowed))
-		_ = tx.Respond(res)
-	})
+	}))
+	srv.OnNoRoute(s.guard(func(req *sip.Request, tx sip.ServerTransaction) {
+		s.respond(tx, req, 405, "Method Not Allowed", sip.NewHeader("Allow", allowed))
+	}))
 
 	ctx, cancel := context.WithCancel(ctx)
 	s.mu.Lock()
 	s.cancel = cancel
 	s.mu.Unlock()
-	s.wg.Add(2)
+	s.wg.Add(3)
 	go func() {
 		defer s.wg.Done()
 		if err := srv.ServeUDP(s.udp); err != nil && ctx.Err() == nil {
-			s.log.Debug("udp serve ended", "err", err)
+			s.log.Warn("udp serve ended", "err", err)
 		}
 	}()
 	go func() {
 		defer s.wg.Done()
-		if err := srv.ServeTCP(s.tcp); err != nil && ctx.Err() == nil {
-			s.log.Debug("tcp serve ended", "err", err)
+		if err := srv.ServeTCP(s.tcpGuard); err != nil && ctx.Err() == nil {
+			s.log.Warn("tcp serve ended", "err", err)
 		}
+	}()
+	go func() {
+		defer s.wg.Done()
+		s.sweepLimits(ctx)
 	}()
 	go func() {
 		<-ctx.Done()
@@ -180,6 +193,7 @@ func (s *Service) listen() error {
 			return fmt.Errorf("sip: listen tcp: %w", err)
 		}
 		s.udp, s.tcp, s.port = udp, tcp, uport
+		s.tcpGuard = newConnGuard(tcp, s)
 		la := udp.LocalAddr().(*net.UDPAddr)
 		s.udpAddr = sip.Addr{IP: la.IP, Port: la.Port, Hostname: la.IP.String()}
 		s.host = advertisedHost(s.cfg.PublicIP, la.IP)
@@ -235,6 +249,14 @@ func (s *Service) Shutdown(ctx context.Context) error {
 		return nil
 	}
 	s.closed = true
+	s.mu.Unlock()
+	// The counters once, for the operator (and the attack tests: a dialog
+	// left behind shows here as calls).
+	st := s.Stats()
+	s.log.Info("sip service stopping", "calls", st.Calls, "malformed", st.Malformed, "unroutable", st.Unroutable,
+		"rate_limited", st.RateLimited, "call_limited", st.CallLimited, "panics", st.Panics, "too_large", st.TooLarge,
+		"tcp_refused", st.TCPRefused, "tcp_timeouts", st.TCPTimeouts, "accept_errors", st.AcceptErrors)
+	s.mu.Lock()
 	calls := make([]*call, 0, len(s.calls))
 	for _, c := range s.calls {
 		calls = append(calls, c)
@@ -270,45 +292,102 @@ func (s *Service) closeListeners() {
 	if s.udp != nil {
 		s.udp.Close()
 	}
-	if s.tcp != nil {
-		s.tcp.Close()
+	if s.tcpGuard != nil {
+		s.tcpGuard.Close()
 	}
 }
 
-func (s *Service) register(c *call) bool {
+// register adds a call; false when the service is closed or the call's
+// source has calls_per_source calls already (errCallLimit).
+func (s *Service) register(c *call) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
-		return false
+		return ErrClosed
+	}
+	ip := c.source.Addr()
+	if c.inbound && ip.IsValid() {
+		if s.perIP[ip] >= s.cfg.Limits.CallsPerSource {
+			return errCallLimit
+		}
+		s.perIP[ip]++
 	}
 	s.calls[c.key()] = c
-	return true
+	return nil
 }
+
+var errCallLimit = errors.New("sip: calls_per_source reached")
 
 func (s *Service) unregister(c *call) {
 	s.mu.Lock()
-	if s.calls[c.key()] == c {
-		delete(s.calls, c.key())
+	defer s.mu.Unlock()
+	if s.calls[c.key()] != c {
+		return
 	}
-	s.mu.Unlock()
+	delete(s.calls, c.key())
+	if ip := c.source.Addr(); c.inbound && ip.IsValid() {
+		if s.perIP[ip]--; s.perIP[ip] <= 0 {
+			delete(s.perIP, ip)
+		}
+	}
 }
 
-// lookup finds the dialog of an in-dialog request: our tag is in To.
+// hasCallOn reports whether a call's requests come over the stream
+// connection from raddr.
+func (s *Service) hasCallOn(raddr string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, c := range s.calls {
+		if c.transport != "UDP" && c.source.String() == raddr {
+			return true
+		}
+	}
+	return false
+}
+
+// lookup finds the dialog of an in-dialog request: our tag in To, the
+// peer's in From, and the Call-ID (RFC 3261 §12.2.2). A request naming a
+// dialog with the wrong peer tag is not in it.
 func (s *Service) lookup(req *sip.Request) *call {
-	callID, to := req.CallID(), req.To()
-	if callID == nil || to == nil {
+	callID, to, from := req.CallID(), req.To(), req.From()
+	if callID == nil || to == nil || from == nil {
 		return nil
 	}
 	tag, _ := to.Params.Get("tag")
+	remote, _ := from.Params.Get("tag")
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.calls[dialogKey(callID.Value(), tag)]
+	c := s.calls[dialogKey(callID.Value(), tag)]
+	s.mu.Unlock()
+	if c == nil {
+		return nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.remoteTag != remote {
+		return nil
+	}
+	return c
+}
+
+// sweepLimits ends the rate limiter's expired block periods every second.
+func (s *Service) sweepLimits(ctx context.Context) {
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			s.limiter.sweep()
+		}
+	}
 }
 
 func dialogKey(callID, localTag string) string { return callID + "\x00" + localTag }
 
 func (s *Service) respond(tx sip.ServerTransaction, req *sip.Request, code int, reason string, hdrs ...sip.Header) {
 	res := sip.NewResponseFromRequest(req, code, reason, nil)
+	res.SipVersion = "SIP/2.0"
 	res.AppendHeader(sip.NewHeader("Server", s.cfg.UserAgent))
 	for _, h := range hdrs {
 		res.AppendHeader(h)

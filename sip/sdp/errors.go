@@ -44,4 +44,5 @@ var (
 var (
 	errTooLarge     = errors.New("body exceeds size limit")
 	errTooManyMedia = errors.New("too many m-lines")
+	errBadAddress   = errors.New("unusable connection address")
 )

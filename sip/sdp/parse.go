@@ -2,6 +2,7 @@ package sdp
 
 import (
 	"fmt"
+	"net/netip"
 	"strconv"
 	"strings"
 
@@ -35,7 +36,47 @@ func Parse(b []byte) (*Session, error) {
 	if err != nil {
 		return nil, err
 	}
-	return fromPion(desc), nil
+	s := fromPion(desc)
+	if err := checkAddresses(desc, s); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// checkAddresses refuses an active stream whose connection address we
+// could not send to (RFC 4566 §5.7): not an IP literal of the declared
+// family (c=IN IP4 999.1.1.1), or multicast. A hold address (0.0.0.0,
+// RFC 3264 §8.4) and a stream without c= (reported by negotiation) pass.
+func checkAddresses(d *psdp.SessionDescription, s *Session) error {
+	check := func(c *psdp.ConnectionInformation) error {
+		if c == nil || c.Address == nil {
+			return nil
+		}
+		a, err := netip.ParseAddr(c.Address.Address)
+		switch {
+		case err != nil:
+			return &SyntaxError{Err: fmt.Errorf("%w %q", errBadAddress, c.Address.Address)}
+		case (c.AddressType == "IP4") != a.Is4() && !(c.AddressType == "IP6" && a.Is4In6()):
+			return &SyntaxError{Err: fmt.Errorf("%w %q for %s", errBadAddress, c.Address.Address, c.AddressType)}
+		case a.IsMulticast():
+			return &SyntaxError{Err: fmt.Errorf("%w %q (multicast)", errBadAddress, c.Address.Address)}
+		}
+		return nil
+	}
+	active := false
+	for i, md := range d.MediaDescriptions {
+		if s.Media[i].Port == 0 {
+			continue
+		}
+		active = true
+		if err := check(md.ConnectionInformation); err != nil {
+			return err
+		}
+	}
+	if active {
+		return check(d.ConnectionInformation)
+	}
+	return nil
 }
 
 func unmarshal(b []byte) (*psdp.SessionDescription, error) {

@@ -244,6 +244,11 @@ func Load(path string) (*Config, error) {
 		}
 		cfg.DataDir = abs
 	}
+	for _, p := range []*string{&cfg.SIP.TLSCert, &cfg.SIP.TLSKey} {
+		if *p != "" && !filepath.IsAbs(*p) {
+			*p = filepath.Join(filepath.Dir(path), *p)
+		}
+	}
 	return cfg, nil
 }
 

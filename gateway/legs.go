@@ -61,8 +61,19 @@ func (s *Server) startSIP(ctx context.Context) error {
 			Rooms: s.core.Rooms(), Log: s.log.With("component", "tap", "meeting", meetingID)})
 	})
 	lim := cfg.SIP.Limits
-	svc, err := sip.New(sip.Config{Listen: cfg.SIP.Listen, PublicIP: cfg.NAT.PublicIP, UserAgent: "roomgate/" + s.version,
-		SessionExpires: cfg.SIP.SessionExpires, MinSE: cfg.SIP.MinSE, Limits: sip.Limits(lim)}, leg, s.log.With("component", "sip"))
+	scfg := sip.Config{Listen: cfg.SIP.Listen, PublicIP: cfg.NAT.PublicIP, UserAgent: "roomgate/" + s.version,
+		SessionExpires: cfg.SIP.SessionExpires, MinSE: cfg.SIP.MinSE, Limits: sip.Limits(lim)}
+	if cfg.SIP.TLSListen != "" {
+		hosts := []string{adv.String()}
+		if cfg.PublicHost != "" && cfg.PublicHost != adv.String() {
+			hosts = append(hosts, cfg.PublicHost)
+		}
+		if scfg.TLS, err = sipTLSConfig(cfg.SIP.TLSCert, cfg.SIP.TLSKey, cfg.DataDir, hosts, s.log.With("component", "sip")); err != nil {
+			return fmt.Errorf("sip.tls_cert: %w", err)
+		}
+		scfg.TLSListen = cfg.SIP.TLSListen
+	}
+	svc, err := sip.New(scfg, leg, s.log.With("component", "sip"))
 	if err != nil {
 		return fmt.Errorf("sip: %w", err)
 	}
@@ -71,6 +82,6 @@ func (s *Server) startSIP(ctx context.Context) error {
 	}
 	leg.svc = svc
 	s.sip = leg
-	s.log.Info("SIP leg listening", "listen", cfg.SIP.Listen, "media_ports", fmt.Sprintf("%d-%d", cfg.Media.PortMin, cfg.Media.PortMax), "media_address", adv)
+	s.log.Info("SIP leg listening", "listen", cfg.SIP.Listen, "tls_listen", cfg.SIP.TLSListen, "media_ports", fmt.Sprintf("%d-%d", cfg.Media.PortMin, cfg.Media.PortMax), "media_address", adv)
 	return nil
 }

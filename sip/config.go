@@ -1,6 +1,7 @@
 package sip
 
 import (
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -36,6 +37,11 @@ type Config struct {
 	T1 time.Duration `yaml:"t1"`
 	// Limits bound what one source may cost (rate, calls, TCP connections).
 	Limits Limits `yaml:"limits"`
+	// TLSListen is host:port of the SIP over TLS listener (RFC 3261 §26.2, usually
+	// port 5061); empty: none. TLS is its server configuration (certificate, version
+	// floor), required with TLSListen.
+	TLSListen string      `yaml:"-"`
+	TLS       *tls.Config `yaml:"-"`
 	// NAT decides where in-dialog requests go; default DefaultNATPolicy.
 	NAT NATPolicy `yaml:"-"`
 }
@@ -73,6 +79,9 @@ func (c Config) withDefaults() Config {
 }
 
 func (c Config) validate() error {
+	if c.TLSListen != "" && (c.TLS == nil || len(c.TLS.Certificates) == 0 && c.TLS.GetCertificate == nil) {
+		return errors.New("sip: tls_listen needs a certificate")
+	}
 	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
 		return fmt.Errorf("sip: listen %q: %w", c.Listen, err)
 	}

@@ -171,7 +171,11 @@ func (s *Service) onMessage(m sip.Message) {
 	if m.Transport() == "UDP" {
 		return // datagrams spend their token in readFilter
 	}
-	s.tcpGuard.completed(m.Source())
+	if m.Transport() == "TLS" {
+		s.tlsGuard.completed(m.Source())
+	} else {
+		s.tcpGuard.completed(m.Source())
+	}
 	if src := sourceAddr(m); src.IsValid() {
 		if s.limiter.take(src) == drop {
 			s.stats.rateLimited.Add(1)

@@ -104,7 +104,7 @@ func (s *Service) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		c.finish(EndCanceled) // CANCEL won the race with registration
 		return
 	}
-	c.log.Info("INVITE", "from", c.FromUser, "to", c.ToUser, "ruri", c.RequestUser, "ua", c.UserAgent, "source", c.Source.String(), "offer", offer != nil)
+	c.log.Info("INVITE", "from", c.FromUser, "to", c.ToUser, "ruri", c.RequestUser, "ua", c.UserAgent, "source", c.Source.String(), "transport", c.Transport, "offer", offer != nil)
 	go s.runHandler(c)
 
 	// The INVITE server transaction lives while this handler runs: wait for

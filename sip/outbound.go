@@ -108,9 +108,9 @@ func (s *Service) Dial(ctx context.Context, p DialParams) (*OutboundCall, error)
 	if p.RingTimeout == 0 {
 		p.RingTimeout = s.cfg.RingTimeout
 	}
-	transport := "UDP"
+	transport, explicit := "UDP", false
 	if tp, ok := uri.UriParams.Get("transport"); ok && tp != "" {
-		transport = strings.ToUpper(tp)
+		transport, explicit = strings.ToUpper(tp), true
 	}
 	if transport != "UDP" && transport != "TCP" {
 		return nil, fmt.Errorf("sip: dial transport %q not supported", transport)
@@ -139,6 +139,16 @@ func (s *Service) Dial(ctx context.Context, p DialParams) (*OutboundCall, error)
 		c.source = netip.AddrPortFrom(a, uint16(port))
 	}
 	c.timer.interval = s.cfg.SessionExpires
+	if transport == "UDP" && !explicit && len(c.buildInvite(1).String()) > udpLimit() {
+		// RFC 3261 §18.1.1: a request over 1300 bytes goes over a congestion-controlled
+		// transport (an offer with SRTP keys and video often is). The URI did not ask
+		// for UDP: TCP, the transport every room system takes.
+		c.transport = "TCP"
+		if c.source.IsValid() && uri.Port == 0 {
+			c.source = netip.AddrPortFrom(c.source.Addr(), uint16(sip.DefaultPort("TCP")))
+		}
+		s.log.Info("dial-out INVITE too large for UDP: over TCP", "uri", p.URI)
+	}
 	if err := s.register(c.call); err != nil {
 		return nil, err
 	}
@@ -151,9 +161,9 @@ func (s *Service) Dial(ctx context.Context, p DialParams) (*OutboundCall, error)
 	return c, nil
 }
 
-// sendInvite builds and sends the (possibly retried) INVITE.
-func (c *OutboundCall) sendInvite(ctx context.Context) (sip.ClientTransaction, error) {
-	req := c.newRequest(sip.INVITE, 0)
+// buildInvite makes the INVITE with CSeq seq (0: the next one).
+func (c *OutboundCall) buildInvite(seq uint32) *sip.Request {
+	req := c.newRequest(sip.INVITE, seq)
 	c.mu.Lock()
 	interval := c.timer.interval
 	c.mu.Unlock()
@@ -163,6 +173,12 @@ func (c *OutboundCall) sendInvite(ctx context.Context) (sip.ClientTransaction, e
 	}
 	req.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
 	req.SetBody(c.params.Offer)
+	return req
+}
+
+// sendInvite builds and sends the (possibly retried) INVITE.
+func (c *OutboundCall) sendInvite(ctx context.Context) (sip.ClientTransaction, error) {
+	req := c.buildInvite(0)
 	c.cmu.Lock()
 	c.invite = req
 	c.provisonal = false

@@ -2,12 +2,14 @@ package sip
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/netip"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -48,11 +50,13 @@ type Service struct {
 	port    int
 	udp     net.PacketConn
 	tcp     net.Listener
+	tlsPort int      // 0: no TLS listener
 	udpAddr sip.Addr // local UDP socket, to send from the listening port
 
 	parser   *sip.Parser
 	limiter  *rateLimiter
 	tcpGuard *connGuard
+	tlsGuard *connGuard // the TLS listener's TCP side: the same caps and timeouts
 	stats    counters
 
 	mu     sync.Mutex
@@ -133,6 +137,15 @@ func (s *Service) Start(ctx context.Context) error {
 	s.mu.Lock()
 	s.cancel = cancel
 	s.mu.Unlock()
+	if s.tlsGuard != nil {
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			if err := srv.ServeTLS(tls.NewListener(s.tlsGuard, s.cfg.TLS)); err != nil && ctx.Err() == nil {
+				s.log.Warn("tls serve ended", "err", err)
+			}
+		}()
+	}
 	s.wg.Add(3)
 	go func() {
 		defer s.wg.Done()
@@ -167,7 +180,11 @@ func (s *Service) Start(ctx context.Context) error {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
-	s.log.Info("sip listening", "udp", s.udp.LocalAddr().String(), "tcp", s.tcp.Addr().String(), "advertised", s.host)
+	if s.tlsGuard != nil {
+		s.log.Info("sip listening", "udp", s.udp.LocalAddr().String(), "tcp", s.tcp.Addr().String(), "tls", s.tlsGuard.Addr().String(), "advertised", s.host)
+	} else {
+		s.log.Info("sip listening", "udp", s.udp.LocalAddr().String(), "tcp", s.tcp.Addr().String(), "advertised", s.host)
+	}
 	return nil
 }
 
@@ -191,6 +208,15 @@ func (s *Service) listen() error {
 				continue // the free UDP port is taken on TCP: try another
 			}
 			return fmt.Errorf("sip: listen tcp: %w", err)
+		}
+		if s.cfg.TLSListen != "" {
+			tl, err := net.Listen("tcp", s.cfg.TLSListen)
+			if err != nil {
+				udp.Close()
+				tcp.Close()
+				return fmt.Errorf("sip: listen tls: %w", err)
+			}
+			s.tlsGuard, s.tlsPort = newConnGuard(tl, s), tl.Addr().(*net.TCPAddr).Port
 		}
 		s.udp, s.tcp, s.port = udp, tcp, uport
 		s.tcpGuard = newConnGuard(tcp, s)
@@ -224,6 +250,22 @@ func (s *Service) Addr() netip.AddrPort {
 		return netip.AddrPort{}
 	}
 	return s.udp.LocalAddr().(*net.UDPAddr).AddrPort()
+}
+
+// TLSAddr is the address of the SIP over TLS listener (zero without one).
+func (s *Service) TLSAddr() netip.AddrPort {
+	if s.tlsGuard == nil {
+		return netip.AddrPort{}
+	}
+	return s.tlsGuard.Addr().(*net.TCPAddr).AddrPort()
+}
+
+// portFor is our port for a transport: the TLS listener's for TLS, else the UDP/TCP one.
+func (s *Service) portFor(transport string) int {
+	if strings.EqualFold(transport, "TLS") && s.tlsPort != 0 {
+		return s.tlsPort
+	}
+	return s.port
 }
 
 // AdvertisedAddr is the host used in Via, Contact and SDP.
@@ -294,6 +336,9 @@ func (s *Service) closeListeners() {
 	}
 	if s.tcpGuard != nil {
 		s.tcpGuard.Close()
+	}
+	if s.tlsGuard != nil {
+		s.tlsGuard.Close()
 	}
 }
 
@@ -423,7 +468,7 @@ func (s *Service) inDialog(req *sip.Request, tx sip.ServerTransaction) {
 }
 
 func (s *Service) contact(user, transport string) *sip.ContactHeader {
-	u := sip.Uri{Scheme: "sip", User: user, Host: s.host, Port: s.port}
+	u := sip.Uri{Scheme: "sip", User: user, Host: s.host, Port: s.portFor(transport)}
 	if transport != "" && transport != "UDP" {
 		u.UriParams = sip.HeaderParams{}
 		u.UriParams.Add("transport", toLower(transport))
@@ -432,7 +477,7 @@ func (s *Service) contact(user, transport string) *sip.ContactHeader {
 }
 
 func (s *Service) via(transport string) *sip.ViaHeader {
-	v := &sip.ViaHeader{ProtocolName: "SIP", ProtocolVersion: "2.0", Transport: transport, Host: s.host, Port: s.port, Params: sip.HeaderParams{}}
+	v := &sip.ViaHeader{ProtocolName: "SIP", ProtocolVersion: "2.0", Transport: transport, Host: s.host, Port: s.portFor(transport), Params: sip.HeaderParams{}}
 	v.Params.Add("branch", sip.GenerateBranch())
 	v.Params.Add("rport", "")
 	return v

@@ -25,7 +25,7 @@ import (
 
 // startAttackGateway is a SIP-enabled roomgate without a capture; extraSIP goes under
 // sip:.
-func startAttackGateway(t *testing.T, extraSIP string) *sipGW {
+func startSIPAttackGateway(t *testing.T, extraSIP string) *sipGW {
 	t.Helper()
 	g := &sipGW{SIPPort: freeSIPPort(t)}
 	b := int(mediaBlock.Add(1) - 1)
@@ -169,7 +169,7 @@ func attackInviteMsg(user, id, extra, body string, port int) []byte {
 // insuf panicked the inbound path and took the process down. Now each gets its 400/505,
 // the process and API live on, and a room system's call connects.
 func TestAttackSIPMalformedInvites(t *testing.T) {
-	g := startAttackGateway(t, "")
+	g := startSIPAttackGateway(t, "")
 	open, _, _ := g.meeting(t, map[string]any{"topic": "attack malformed"})
 	insuf, err := os.ReadFile(filepath.Join(repoDir(t), "sip", "testdata", "rfc4475", "insuf.dat"))
 	if err != nil {
@@ -252,7 +252,7 @@ Content-Length: 0
 // once, the idle and slow ones by the timeouts, and a room system's call over TCP
 // connects. Before the fix every connection stayed open forever.
 func TestAttackSIPSlowAndIdleTCP(t *testing.T) {
-	g := startAttackGateway(t, "  limits:\n    tcp_connections_per_source: 8\n    tcp_read_timeout: 2s\n    tcp_idle_timeout: 3s\n")
+	g := startSIPAttackGateway(t, "  limits:\n    tcp_connections_per_source: 8\n    tcp_read_timeout: 2s\n    tcp_idle_timeout: 3s\n")
 	open, _, _ := g.meeting(t, map[string]any{"topic": "attack tcp"})
 	addr := fmt.Sprintf("127.0.0.1:%d", g.SIPPort)
 	d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP("127.0.0.2")}}
@@ -293,7 +293,7 @@ func TestAttackSIPAcceptAtDescriptorLimit(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Setenv("ROOMGATE_BIN", wrapper)
-	g := startAttackGateway(t, "")
+	g := startSIPAttackGateway(t, "")
 	open, _, _ := g.meeting(t, map[string]any{"topic": "attack emfile"})
 	addr := fmt.Sprintf("127.0.0.1:%d", g.SIPPort)
 	var conns []net.Conn
@@ -328,7 +328,7 @@ func TestAttackSIPAcceptAtDescriptorLimit(t *testing.T) {
 // port range used up; now the flooder gets one 503 and silence, one log line says so,
 // and the room's call connects.
 func TestAttackSIPInviteFlood(t *testing.T) {
-	g := startAttackGateway(t, "  limits:\n    requests_per_second: 20\n    burst: 40\n    block: 3s\n")
+	g := startSIPAttackGateway(t, "  limits:\n    requests_per_second: 20\n    burst: 40\n    block: 3s\n")
 	open, _, _ := g.meeting(t, map[string]any{"topic": "attack flood"})
 	a := attackUDP(t, "127.0.0.2")
 	port := a.LocalAddr().(*net.UDPAddr).Port
@@ -374,7 +374,7 @@ func TestAttackSIPInviteFlood(t *testing.T) {
 // sent and each call's dialog stayed until shutdown; now each INVITE gets 513, and the
 // gateway's SIP stack reports no dialog left when it stops.
 func TestAttackSIPOversizeAnswer(t *testing.T) {
-	g := startAttackGateway(t, "")
+	g := startSIPAttackGateway(t, "")
 	open, _, _ := g.meeting(t, map[string]any{"topic": "attack oversize"})
 	a := attackUDP(t, "127.0.0.2")
 	port := a.LocalAddr().(*net.UDPAddr).Port

@@ -6,32 +6,49 @@ import (
 	"encoding/hex"
 	"fmt"
 	"math"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 )
 
 // TestE2ESIPSecureCall: with sip.srtp: required, two baresip room systems that key SRTP
-// by SDES (RTP/SAVP, a=crypto) join one meeting: each hears the other's tone and
+// by SDES (RTP/SAVP, a=crypto) join one meeting, one of them over SIP/TLS checking the
+// gateway's self-signed certificate, a third is dialled out: each hears the other's tone and
 // decodes the gateway's H.264, and no RTP payload on the wire is readable — every
 // payload byte of the capture is as evenly spread as ciphertext is, where G.711 tones
 // and H.264 NAL units are far from it. A room system without SRTP is refused.
 func TestE2ESIPSecureCall(t *testing.T) {
-	g := startSIPGatewayWith(t, "  srtp: required\n", "")
+	tlsPort := freePort(t, "tcp")
+	g := startSIPGatewayWith(t, fmt.Sprintf("  srtp: required\n  tls_listen: 127.0.0.1:%d\n", tlsPort), "")
 	id, _, _ := g.meeting(t, map[string]any{"topic": "secure rooms"})
+	// The gateway made a self-signed certificate on first start: room A trusts it.
+	ca := filepath.Join(g.dir, "data", "sip_tls_cert.pem")
+	if _, err := os.Stat(ca); err != nil {
+		t.Fatalf("no self-signed SIP/TLS certificate in data_dir: %v", err)
+	}
 	rooms := []*baresip{
-		startBaresip(t, baresipOpts{User: "secure-a", AnswerMode: "manual", ToneHz: 1000, RTPMin: 13000, MediaEnc: "srtp-mand"}),
+		startBaresip(t, baresipOpts{User: "secure-a", AnswerMode: "manual", ToneHz: 1000, RTPMin: 13000, MediaEnc: "srtp-mand", CAFile: ca}),
 		startBaresip(t, baresipOpts{User: "secure-b", AnswerMode: "manual", ToneHz: 440, RTPMin: 13200, Codec: "g722", MediaEnc: "srtp-mand"}),
 	}
+	dials := []string{
+		fmt.Sprintf("sip:%s@127.0.0.1:%d;transport=tls", id, tlsPort), // SIP over TLS
+		fmt.Sprintf("sip:%s@127.0.0.1:%d", id, g.SIPPort),
+	}
 	var seen []string
-	for _, r := range rooms {
-		r.command("dial", fmt.Sprintf("sip:%s@127.0.0.1:%d", id, g.SIPPort))
+	for i, r := range rooms {
+		r.command("dial", dials[i])
 		if _, err := r.waitEvent("CALL_ESTABLISHED", 20*time.Second); err != nil {
 			t.Fatalf("baresip: %v\nbaresip log:\n%s\nserver log:\n%s", err, lastN(r.log(), 3000), g.logTail())
 		}
 		p := g.waitSIPParticipant(t, id, 15*time.Second, seen...)
 		seen = append(seen, fmt.Sprint(p["identity"]))
+	}
+
+	if b, _ := os.ReadFile(g.logPath); !strings.Contains(string(b), "transport=TLS") {
+		t.Errorf("no INVITE over TLS in the gateway's log; tail:\n%s", g.logTail())
 	}
 
 	plain := startBaresip(t, baresipOpts{User: "plain", AnswerMode: "manual", ToneHz: 300, RTPMin: 13400})

@@ -301,11 +301,20 @@ func (c *InboundCall) Accept(sdpBody []byte) error {
 	ack, err := c.respond2xx(c.tx, res, c.req.CSeq().SeqNo)
 	if err != nil {
 		if errors.Is(err, ErrNoAck) {
-			// RFC 3261 §13.3.1.4: no ACK → confirm and end with BYE.
+			// RFC 3261 §13.3.1.4: no ACK → confirm and end with BYE. Over UDP nothing
+			// but the INVITE ever came from that address: it may be a victim's, named
+			// by a spoofed INVITE, which already drew eleven 2xx; a BYE and its
+			// retransmissions would double what the gateway sends there. A real peer
+			// that lost every ACK ends the call at its own media timeout.
 			c.mu.Lock()
 			c.state = stateConfirmed
 			c.mu.Unlock()
-			_ = c.bye(context.Background(), EndNoAck, "no ACK")
+			if c.transport == "UDP" {
+				c.log.Info("no ACK over UDP: call ended without BYE (source unverified)")
+				c.end(EndNoAck)
+			} else {
+				_ = c.bye(context.Background(), EndNoAck, "no ACK")
+			}
 		}
 		c.finish(EndError) // every failure ends the dialog
 		return err

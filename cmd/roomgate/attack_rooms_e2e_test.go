@@ -9,9 +9,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"net/url"
@@ -32,29 +30,7 @@ func fromAddr(src string) *http.Client {
 // doFrom is proc.do from the address src.
 func (p *proc) doFrom(src, method, path, auth string, body any) (int, map[string]any) {
 	p.t.Helper()
-	var rd io.Reader
-	if body != nil {
-		b, _ := json.Marshal(body)
-		rd = bytes.NewReader(b)
-	}
-	req, err := http.NewRequest(method, p.URL+path, rd)
-	if err != nil {
-		p.t.Fatal(err)
-	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if auth != "" {
-		req.Header.Set("Authorization", "Bearer "+auth)
-	}
-	resp, err := fromAddr(src).Do(req)
-	if err != nil {
-		p.t.Fatalf("%s %s from %s: %v", method, path, src, err)
-	}
-	defer resp.Body.Close()
-	var out map[string]any
-	_ = json.NewDecoder(resp.Body).Decode(&out)
-	return resp.StatusCode, out
+	return p.doWith(fromAddr(src), method, path, auth, body)
 }
 
 func (p *proc) createMeeting(body map[string]any) map[string]any {

@@ -185,6 +185,12 @@ func (p *proc) stop() {
 // do sends a JSON request; auth is the bearer credential ("" for none).
 func (p *proc) do(method, path, auth string, body any) (int, map[string]any) {
 	p.t.Helper()
+	return p.doWith(http.DefaultClient, method, path, auth, body)
+}
+
+// doWith is do through client (e.g. one whose connections leave from another address).
+func (p *proc) doWith(client *http.Client, method, path, auth string, body any) (int, map[string]any) {
+	p.t.Helper()
 	var rd io.Reader
 	if body != nil {
 		b, _ := json.Marshal(body)
@@ -200,7 +206,7 @@ func (p *proc) do(method, path, auth string, body any) (int, map[string]any) {
 	if auth != "" {
 		req.Header.Set("Authorization", "Bearer "+auth)
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := client.Do(req)
 	if err != nil {
 		p.t.Fatalf("%s %s: %v", method, path, err)
 	}

@@ -279,13 +279,7 @@ func TestE2ESIPRoomSystemsHearEachOther(t *testing.T) {
 		t.Logf("joined: %v", p)
 	}
 	time.Sleep(8 * time.Second) // all record each other
-	for _, r := range rooms {
-		r.command("hangup", "")
-		if _, err := r.waitEvent("CALL_CLOSED", 10*time.Second); err != nil {
-			t.Errorf("baresip hang-up: %v", err)
-		}
-	}
-	g.waitNoSIPParticipant(t, id, 10*time.Second)
+	hangUpAll(t, g, id, rooms)
 	for i, r := range rooms {
 		r.stop()
 		samples, rate, file, err := r.recording()
@@ -317,6 +311,18 @@ func TestE2ESIPRoomSystemsHearEachOther(t *testing.T) {
 			t.Errorf("room %d hears %+v, want the other room's %.0f Hz tone and not its own", i, tone, want)
 		}
 	}
+}
+
+// hangUpAll hangs every room up and waits until none is left in the meeting.
+func hangUpAll(t *testing.T, g *sipGW, id string, rooms []*baresip) {
+	t.Helper()
+	for _, r := range rooms {
+		r.command("hangup", "")
+		if _, err := r.waitEvent("CALL_CLOSED", 10*time.Second); err != nil {
+			t.Errorf("baresip hang-up: %v", err)
+		}
+	}
+	g.waitNoSIPParticipant(t, id, 10*time.Second)
 }
 
 // TestE2ESIPBaresipPasswordAndIVR: baresip joins a password meeting with ID.HWPASS, and

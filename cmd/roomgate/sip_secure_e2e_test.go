@@ -79,13 +79,7 @@ func TestE2ESIPSecureCall(t *testing.T) {
 	rooms = append(rooms, callee)
 
 	time.Sleep(8 * time.Second) // all record each other
-	for _, r := range rooms {
-		r.command("hangup", "")
-		if _, err := r.waitEvent("CALL_CLOSED", 10*time.Second); err != nil {
-			t.Errorf("baresip hang-up: %v", err)
-		}
-	}
-	g.waitNoSIPParticipant(t, id, 10*time.Second)
+	hangUpAll(t, g, id, rooms)
 	for i, r := range rooms {
 		r.stop()
 		if i == 2 { // the dialled room is silent and only listens

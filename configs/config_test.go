@@ -48,6 +48,9 @@ func TestStrictErrorsNameTheLine(t *testing.T) {
 		{"external needs key", "meeting:\n  livekit:\n    url: wss://lk.example.net\n", "meeting.livekit.api_key"},
 		{"short token", "api:\n  token: abc\n", "line 2: api.token"},
 		{"bad public ip", "nat:\n  public_ip: 1.2.3\n", "line 2: nat.public_ip"},
+		{"bad srtp mode", "sip:\n  srtp: always\n", "line 2: sip.srtp"},
+		{"bad tls listen", "sip:\n  tls_listen: 127.0.0.1:99999\n", "line 2: sip.tls_listen"},
+		{"tls cert without key", "sip:\n  tls_cert: a.pem\n", "line 2: sip.tls_cert"},
 		{"two documents", "http:\n  listen: 127.0.0.1:1\n---\nhttp: {}\n", "more than one YAML document"},
 	}
 	for _, tc := range cases {
@@ -75,6 +78,9 @@ func TestValidConfigs(t *testing.T) {
 	}{
 		{"empty file gives defaults", "", func(c *Config) bool { return c.HTTP.Listen == "127.0.0.1:8080" && c.Media.PortMin == 3000 }},
 		{"external livekit", "meeting:\n  livekit:\n    url: wss://lk.example.net\n    api_key: k\n    api_secret: s\n", func(c *Config) bool { return c.External() }},
+		{"srtp required", "sip:\n  srtp: required\n", func(c *Config) bool { return c.SIP.SRTP == "required" }},
+		{"tls host alone takes 5061", "sip:\n  tls_listen: 0.0.0.0\n", func(c *Config) bool { return c.SIP.TLSListen == "0.0.0.0:5061" }},
+		{"tls ipv6 host alone", "sip:\n  tls_listen: \"[::1]\"\n", func(c *Config) bool { return c.SIP.TLSListen == "[::1]:5061" }},
 		{"duration", "meeting:\n  password_attempts:\n    window: 90s\n", func(c *Config) bool { return c.Meeting.PasswordAttempts.Window == 90*time.Second }},
 	}
 	for _, tc := range cases {

@@ -115,6 +115,10 @@ func (c *Config) validate() error {
 		return bad("sip.srtp", "%q: want off, optional or required", c.SIP.SRTP)
 	}
 	if c.SIP.TLSListen != "" {
+		if _, _, err := net.SplitHostPort(c.SIP.TLSListen); err != nil {
+			// A host alone takes SIP over TLS's well-known port (RFC 3261 §19.1.2).
+			c.SIP.TLSListen = net.JoinHostPort(strings.Trim(c.SIP.TLSListen, "[]"), "5061")
+		}
 		if err := checkHostPort("sip.tls_listen", c.SIP.TLSListen); err != nil {
 			return err
 		}

@@ -43,14 +43,14 @@ func (l *sipLeg) HandleInvite(ctx context.Context, c *sip.InboundCall) {
 	if !needIVR {
 		exists, needsPW := l.api.MeetingInfo(ctx, target.MeetingID)
 		if !exists {
-			log.Warn("call refused", "reason", "unknown meeting", "status", 404)
+			log.Info("call refused", "reason", "unknown meeting", "status", 404)
 			_ = c.Reject(404, "Meeting Not Found")
 			return
 		}
 		if needsPW {
 			switch err := l.api.CheckRoomSystemPIN(ctx, target.MeetingID, target.PIN, c.Source.Addr()); {
 			case errors.Is(err, api.ErrRateLimited):
-				log.Warn("call refused", "reason", "too many wrong passwords", "status", 403)
+				log.Debug("call refused", "reason", "too many wrong passwords", "status", 403) // the guard logs the ban once
 				_ = c.Reject(403, "Too Many Wrong Passwords")
 				return
 			case err != nil:
@@ -82,7 +82,7 @@ func (l *sipLeg) HandleInvite(ctx context.Context, c *sip.InboundCall) {
 		if errors.As(err, &sc) {
 			status = sc.SIPStatus()
 		}
-		log.Warn("call refused", "reason", "SDP", "err", err, "status", status)
+		log.Info("call refused", "reason", "SDP", "err", err, "status", status)
 		_ = c.Reject(status, "Not Acceptable Here")
 		return
 	}
@@ -95,7 +95,7 @@ func (l *sipLeg) HandleInvite(ctx context.Context, c *sip.InboundCall) {
 	if !needIVR && c.Offer != nil {
 		if adm, err = l.api.JoinRoomSystem(ctx, join); err != nil {
 			status, reason := admissionStatus(err)
-			log.Warn("call refused", "reason", err.Error(), "status", status)
+			log.Info("call refused", "reason", err.Error(), "status", status)
 			_ = c.Reject(status, reason)
 			return
 		}
@@ -131,7 +131,7 @@ func (l *sipLeg) HandleInvite(ctx context.Context, c *sip.InboundCall) {
 		join.Codecs = negotiatedCodecs(res)
 		if !needIVR {
 			if adm, err = l.api.JoinRoomSystem(ctx, join); err != nil {
-				log.Warn("call refused", "reason", err.Error())
+				log.Info("call refused", "reason", err.Error())
 				_ = c.Bye(err.Error())
 				return
 			}
@@ -163,7 +163,7 @@ func (l *sipLeg) HandleInvite(ctx context.Context, c *sip.InboundCall) {
 		join.MeetingID, join.PIN = t.MeetingID, t.PIN
 		l.calls.update(callID, func(ci *api.CallInfo) { ci.MeetingID = t.MeetingID })
 		if adm, err = l.api.JoinRoomSystem(callCtx, join); err != nil {
-			log.Warn("join refused after IVR", "reason", err.Error())
+			log.Info("join refused after IVR", "reason", err.Error())
 			playAndWait(callCtx, rc, ivr.Locked)
 			hangUpAfterMedia(log, rc, c.Bye, err.Error())
 			return
@@ -284,7 +284,7 @@ func runIVR(ctx context.Context, log *slog.Logger, rc *roomCall, a *api.Server, 
 			return Target{MeetingID: act.MeetingID, PIN: act.PIN}, true
 		}
 		if act.Hangup {
-			log.Warn("call refused", "reason", act.Reason, "meeting", act.MeetingID)
+			log.Info("call refused", "reason", act.Reason, "meeting", act.MeetingID)
 			waitPrompt(ctx, rc)
 			return Target{}, false
 		}
@@ -294,10 +294,10 @@ func runIVR(ctx context.Context, log *slog.Logger, rc *roomCall, a *api.Server, 
 		case d := <-digits:
 			act = menu.Digit(d)
 		case <-time.After(ivrDigitTimeout):
-			log.Warn("call refused", "reason", "IVR: no input for 60 s")
+			log.Info("call refused", "reason", "IVR: no input for 60 s")
 			return Target{}, false
 		case <-limit.C:
-			log.Warn("call refused", "reason", "IVR: not through within 3 min")
+			log.Info("call refused", "reason", "IVR: not through within 3 min")
 			return Target{}, false
 		}
 	}

@@ -74,6 +74,14 @@ type mediaOptions struct {
 	Timeout   time.Duration
 	Latch     rtpsession.LatchMode
 	Probation int // 0: rtpsession's default
+	// SignallingIP is where the call's signalling comes from (per call).
+	SignallingIP netip.Addr
+}
+
+// withPeer is o for a call whose signalling comes from peer.
+func (o mediaOptions) withPeer(peer netip.AddrPort) mediaOptions {
+	o.SignallingIP = peer.Addr()
+	return o
 }
 
 // latchMode maps the config's media.symmetric_rtp and media.latch (validated).
@@ -113,7 +121,7 @@ func (rc *roomCall) start(res *sdp.Result, opt mediaOptions, onDigit func(byte),
 	rc.sdpMu.Unlock()
 	var err error
 	rc.audio, err = rtpsession.New(rtpsession.Config{RTP: rc.pairs[0].RTP, RTCP: rc.pairs[0].RTCP,
-		Remote: res.Audio.Remote, RemoteRTCP: res.Audio.RemoteRTCP, Latch: opt.Latch, Probation: opt.Probation,
+		Remote: res.Audio.Remote, RemoteRTCP: res.Audio.RemoteRTCP, Latch: opt.Latch, Probation: opt.Probation, SignallingIP: opt.SignallingIP,
 		ClockRate: uint32(codec.ClockRate()), MediaTimeout: opt.Timeout, Log: rc.log, SRTP: srtpConfig(res.Audio.SRTP),
 		OnBYE:     func([]uint32, string) { rc.end("RTCP BYE from the room system") },
 		OnTimeout: func(last time.Time) { rc.end(fmt.Sprintf("no RTP for %s", opt.Timeout)) },
@@ -135,7 +143,7 @@ func (rc *roomCall) start(res *sdp.Result, opt mediaOptions, onDigit func(byte),
 
 	if v := res.Video; v != nil {
 		rc.video, err = rtpsession.New(rtpsession.Config{RTP: rc.pairs[1].RTP, RTCP: rc.pairs[1].RTCP,
-			Remote: v.Remote, RemoteRTCP: v.RemoteRTCP, Latch: opt.Latch, Probation: opt.Probation, ClockRate: 90000, MediaTimeout: -1, Log: rc.log,
+			Remote: v.Remote, RemoteRTCP: v.RemoteRTCP, Latch: opt.Latch, Probation: opt.Probation, SignallingIP: opt.SignallingIP, ClockRate: 90000, MediaTimeout: -1, Log: rc.log,
 			SRTP: srtpConfig(v.SRTP),
 			OnKeyframeRequest: func(rtpsession.KeyframeRequest) {
 				if rc.vpath != nil {

@@ -147,7 +147,7 @@ func (l *sipLeg) HandleInvite(ctx context.Context, c *sip.InboundCall) {
 		}
 	}()
 	rc.ended = cancel
-	if err := rc.start(res, l.media, onDigit, func() { _ = c.RequestKeyframe(callCtx) }); err != nil {
+	if err := rc.start(res, l.media.withPeer(c.Source), onDigit, func() { _ = c.RequestKeyframe(callCtx) }); err != nil {
 		log.Error("media start failed", "err", err)
 		hangUpAfterMedia(log, rc, c.Bye, "media failure")
 		return

@@ -117,7 +117,7 @@ func (l *sipLeg) runDialOut(ctx context.Context, cancel context.CancelFunc, log 
 		}
 	}()
 	rc.ended = stop
-	if err := rc.start(res, l.media, nil, func() { _ = out.RequestKeyframe(callCtx) }); err != nil {
+	if err := rc.start(res, l.media.withPeer(out.Peer()), nil, func() { _ = out.RequestKeyframe(callCtx) }); err != nil {
 		log.Error("media start failed", "err", err)
 		hangUpAfterMedia(log, rc, out.Bye, "media failure")
 		return

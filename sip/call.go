@@ -133,6 +133,14 @@ func (c *call) key() string { return dialogKey(c.callID, c.localTag) }
 // CallID is the SIP Call-ID.
 func (c *call) CallID() string { return c.callID }
 
+// Peer is the address of the peer's signalling: where its requests come from (or, for
+// a call we place, the address we dial while no request came yet).
+func (c *call) Peer() netip.AddrPort {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.source
+}
+
 // Done is closed when the call has ended.
 func (c *call) Done() <-chan struct{} { return c.done }
 

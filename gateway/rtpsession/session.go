@@ -90,6 +90,11 @@ type Config struct {
 	// Probation is how many consecutive in-sequence packets a source other than the
 	// signalled one must send before it is accepted; zero means DefaultProbation.
 	Probation int
+	// SignallingIP is the address the call's signalling came from. LatchSignalledIP
+	// learns (after probation) media from it as from the signalled IP: a room system
+	// behind a NAT that writes its private address into SDP sends its media from the
+	// same public address as its SIP or H.225.
+	SignallingIP netip.Addr
 
 	// Now and Tick replace the wall clock in tests: Now stamps arrivals and reports,
 	// each value on Tick runs the periodic checks. Nil means time.Now and a ticker.

@@ -15,7 +15,9 @@ import (
 //   - The address signalled in SDP (or H.245) is accepted from its first packet: it came
 //     in the call's own signalling.
 //   - Any other source is a candidate that the latch mode allows or not (LatchOff: never,
-//     LatchSignalledIP: the signalled IP with another port, LatchAny: any address). A
+//     LatchSignalledIP: the signalled IP with another port, or the IP the call's
+//     signalling came from — a NAT that leaves the room's private address in SDP
+//     sends its media from there; LatchAny: any address). A
 //     candidate is learnt only after a probation of Config.Probation consecutive
 //     in-sequence packets from one address with one SSRC (the idea of RFC 3550 A.1's
 //     MIN_SEQUENTIAL applied to addresses). Before any RTP was accepted that is how a
@@ -106,7 +108,7 @@ func (s *Session) mayLearn(src netip.AddrPort) bool {
 	case LatchAny:
 		return true
 	case LatchSignalledIP:
-		return src.Addr() == s.signalled.Addr()
+		return src.Addr() == s.signalled.Addr() || s.cfg.SignallingIP.IsValid() && src.Addr() == s.cfg.SignallingIP.Unmap()
 	}
 	return false
 }

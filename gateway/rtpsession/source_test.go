@@ -423,3 +423,45 @@ func BenchmarkDatagram(b *testing.B) {
 		})
 	}
 }
+
+// A room system behind a NAT that writes its private address into SDP: its media comes
+// from the NAT's public address, the one its signalling came from. LatchSignalledIP
+// learns that address after probation; an attacker's address it never learns.
+func TestLearnsSignallingIP(t *testing.T) {
+	private := netip.MustParseAddrPort("127.0.0.9:4000") // stands for 192.168.1.20 in SDP
+	h := newHarness(t, func(c *Config) {
+		c.Latch = LatchSignalledIP
+		c.Remote, c.RemoteRTCP = private, netip.AddrPortFrom(private.Addr(), private.Port()+1)
+		c.SignallingIP = netip.MustParseAddr("127.0.0.1")
+	})
+	nat := addr(h.p.rtp) // 127.0.0.1: the NAT's public side, where the SIP came from
+	attacker := netip.MustParseAddrPort("127.0.0.2:6000")
+	now := h.clock.Now()
+	for seq := uint16(1); seq <= 8; seq++ {
+		if h.s.datagram(rtpBytes(otherSSRC, seq, 0), attacker, now) != nil {
+			t.Fatalf("attacker packet %d accepted", seq)
+		}
+	}
+	var accepted int
+	for seq := uint16(1); seq <= 6; seq++ {
+		if h.s.datagram(rtpBytes(roomSSRC, seq, 0), nat, now) != nil {
+			accepted++
+		}
+	}
+	if want := 6 - (DefaultProbation - 1); accepted != want {
+		t.Errorf("accepted %d packets from the signalling address, want %d (after probation)", accepted, want)
+	}
+	if got := h.s.Remote(); got != nat {
+		t.Errorf("sending to %v, want the learnt NAT address %v", got, nat)
+	}
+	// Without the signalling address, the same NAT is never learnt.
+	h2 := newHarness(t, func(c *Config) {
+		c.Latch = LatchSignalledIP
+		c.Remote, c.RemoteRTCP = private, netip.AddrPortFrom(private.Addr(), private.Port()+1)
+	})
+	for seq := uint16(1); seq <= 8; seq++ {
+		if h2.s.datagram(rtpBytes(roomSSRC, seq, 0), nat, now) != nil {
+			t.Fatalf("packet %d from an address neither signalled nor signalling accepted", seq)
+		}
+	}
+}

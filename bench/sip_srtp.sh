@@ -100,6 +100,7 @@ for k in ("plain", "srtp"):
           f"; median {statistics.median(per[k]):.3f}% of one core (gateway median {statistics.median(gw[k]):.1f}%)")
 p, s = statistics.median(per["plain"]), statistics.median(per["srtp"])
 pairs = [b / a for a, b in zip(per["plain"], per["srtp"])]
-print(f"SRTP/plain per call: {s / p:.3f} (median of each); per run " + ", ".join(f"{r:.3f}" for r in pairs))
+print(f"SRTP/plain per call: {s / p:.3f} (median of each); per run " + ", ".join(f"{r:.3f}" for r in pairs) +
+      f" (median {statistics.median(pairs):.3f})")
 PY
 echo "($(nproc) CPUs; machine load: $(cut -d' ' -f1-3 /proc/loadavg))"

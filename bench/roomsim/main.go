@@ -14,6 +14,12 @@
 // "started: N established: K" once every call has its outcome, one line per
 // call at the end and a summary "calls: N established: K"; it exits non-zero
 // if a call failed to establish.
+//
+// With -srtp the calls offer RTP/SAVP with SDES keys (a=crypto, AES_CM_128_HMAC_SHA1_80
+// and _32), protect what they send with the suite the gateway answers and
+// authenticate what they receive; the summary then adds "srtp: keyed K of N calls,
+// P packets authenticated, F failed", and a call the gateway answers without keys
+// fails.
 package main
 
 import (
@@ -56,6 +62,7 @@ type options struct {
 	n, fps, rtpBase          int
 	tone                     float64
 	talkers                  int
+	srtp                     bool
 	hold, stagger            time.Duration
 }
 
@@ -72,6 +79,7 @@ func main() {
 	flag.Float64Var(&o.tone, "tone", 500, "audio tone frequency in Hz")
 	flag.IntVar(&o.talkers, "talkers", -1, "calls that send the tone (the first ones); the others send room noise at about −65 dBov. -1: all")
 	flag.DurationVar(&o.stagger, "stagger", 200*time.Millisecond, "delay between call starts")
+	flag.BoolVar(&o.srtp, "srtp", false, "offer SRTP (RTP/SAVP, SDES a=crypto) and protect the media")
 	flag.Parse()
 	if err := run(o); err != nil {
 		fmt.Fprintln(os.Stderr, "roomsim:", err)
@@ -162,6 +170,19 @@ func run(o options) error {
 		fmt.Println(c.report())
 	}
 	fmt.Printf("calls: %d established: %d\n", o.n, est)
+	if o.srtp {
+		keyed, authOK, failed := 0, uint64(0), uint64(0)
+		for _, c := range calls {
+			if c.keys[0] != nil {
+				keyed++
+			}
+			for i := range c.rx {
+				authOK += c.rx[i].pkts.Load() - c.rx[i].failed.Load()
+				failed += c.rx[i].failed.Load()
+			}
+		}
+		fmt.Printf("srtp: keyed %d of %d calls, %d packets authenticated, %d failed\n", keyed, o.n, authOK, failed)
+	}
 	if est != o.n {
 		return fmt.Errorf("%d of %d calls failed to establish", o.n-est, o.n)
 	}
@@ -246,8 +267,9 @@ func loadVideo(path string) ([][][]byte, error) {
 	return frames, nil
 }
 
-// counter counts packets and bytes arriving on one socket.
-type counter struct{ pkts, bytes atomic.Uint64 }
+// counter counts packets and bytes arriving on one socket, and with SRTP those
+// that did not authenticate.
+type counter struct{ pkts, bytes, failed atomic.Uint64 }
 
 type simCall struct {
 	idx    int
@@ -265,6 +287,7 @@ type simCall struct {
 	audioTx, videoTx   uint64
 	audioTxB, videoTxB uint64
 	kfReq              atomic.Uint64
+	keys               [2]*srtpStream // audio, video; nil: plain RTP
 	media              sync.WaitGroup // the drain goroutines
 	done               chan struct{}  // closed when run returns
 }
@@ -328,15 +351,46 @@ func (c *simCall) run(ctx, mediaCtx context.Context, svc *sip.Service, started *
 		c.err = fmt.Errorf("answer lacks audio or video address (audio %v, video %v)", aDst, vDst)
 		return
 	}
+	if c.opts.srtp {
+		if err := c.keyStreams(res); err != nil {
+			c.err = err
+			return
+		}
+	}
 	c.established, ok = true, true
 	for i, s := range c.socks {
 		if s != nil {
+			var u *unprotector
+			if k := c.keys[i/2]; k != nil {
+				u = &unprotector{rtcp: i%2 == 1, ctx: k.rxRTP, out: make([]byte, 0, 1500), failed: &c.rx[i].failed}
+				if u.rtcp {
+					u.ctx = k.rxRTCP
+				}
+			}
 			c.media.Add(1)
-			go c.drain(s, &c.rx[i])
+			go c.drain(s, &c.rx[i], u)
 		}
 	}
 	started.Done()
 	c.send(mediaCtx, aDst, vDst)
+}
+
+// keyStreams makes the SRTP contexts of the answered streams; a stream the gateway
+// answered without keys is an error.
+func (c *simCall) keyStreams(res *sdp.Result) error {
+	if res.Audio.SRTP == nil || (c.video() && res.Video.SRTP == nil) {
+		return errors.New("srtp offered but the answer keys no SRTP")
+	}
+	var err error
+	if c.keys[0], err = newSRTPStream(res.Audio.SRTP); err != nil {
+		return err
+	}
+	if c.video() {
+		if c.keys[1], err = newSRTPStream(res.Video.SRTP); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // offer is the SDP a room system would send: G.722 only and, with video,
@@ -347,17 +401,22 @@ func (c *simCall) run(ctx, mediaCtx context.Context, svc *sip.Service, started *
 func (c *simCall) offer(base int) []byte {
 	ip := c.bind.String()
 	id := strconv.FormatUint(rand.Uint64()>>2, 10)
+	proto, crypto := "RTP/AVP", func() string { return "" }
+	if c.opts.srtp {
+		proto, crypto = "RTP/SAVP", cryptoLines
+	}
 	s := "v=0\r\no=roomsim " + id + " 1 IN IP4 " + ip + "\r\ns=roomsim\r\nc=IN IP4 " + ip + "\r\nt=0 0\r\n" +
-		"m=audio " + strconv.Itoa(base) + " RTP/AVP 9\r\na=rtpmap:9 G722/8000\r\na=ptime:20\r\na=sendrecv\r\n"
+		"m=audio " + strconv.Itoa(base) + " " + proto + " 9\r\na=rtpmap:9 G722/8000\r\na=ptime:20\r\n" + crypto() + "a=sendrecv\r\n"
 	if c.video() {
-		s += "m=video " + strconv.Itoa(base+2) + " RTP/AVP 96\r\nb=AS:2500\r\n" +
+		s += "m=video " + strconv.Itoa(base+2) + " " + proto + " 96\r\nb=AS:2500\r\n" +
 			"a=rtpmap:96 H264/90000\r\na=fmtp:96 profile-level-id=42e01f;packetization-mode=1\r\n" +
-			"a=rtcp-fb:96 nack\r\na=rtcp-fb:96 nack pli\r\na=rtcp-fb:96 ccm fir\r\na=sendrecv\r\n"
+			"a=rtcp-fb:96 nack\r\na=rtcp-fb:96 nack pli\r\na=rtcp-fb:96 ccm fir\r\n" + crypto() + "a=sendrecv\r\n"
 	}
 	return []byte(s)
 }
 
-func (c *simCall) drain(s *net.UDPConn, n *counter) {
+// drain counts what arrives on s; u (nil for plain RTP) authenticates each packet.
+func (c *simCall) drain(s *net.UDPConn, n *counter, u *unprotector) {
 	defer c.media.Done()
 	buf := make([]byte, 2048)
 	for {
@@ -370,12 +429,17 @@ func (c *simCall) drain(s *net.UDPConn, n *counter) {
 		}
 		n.pkts.Add(1)
 		n.bytes.Add(uint64(k))
+		if u != nil {
+			u.ok(buf[:k])
+		}
 	}
 }
 
 // send paces audio every 20 ms and video every 1/fps until ctx ends.
 func (c *simCall) send(ctx context.Context, aDst, vDst netip.AddrPort) {
 	buf := make([]byte, 1500)
+	sbuf := make([]byte, 0, 1500+16) // protected packet: payload plus the auth tag
+	var sh rtp.Header                // scratch header for EncryptRTP
 	ah := rtp.Header{Version: 2, PayloadType: ptG722, SequenceNumber: uint16(rand.Uint32()), SSRC: rand.Uint32(), Timestamp: rand.Uint32()}
 	vh := rtp.Header{Version: 2, PayloadType: ptH264, SequenceNumber: uint16(rand.Uint32()), SSRC: rand.Uint32()}
 	vts0 := rand.Uint32()
@@ -389,23 +453,30 @@ func (c *simCall) send(ctx context.Context, aDst, vDst netip.AddrPort) {
 	}
 	aStep := media.G722.TimestampsPerFrame(media.FrameDuration) // 160
 	af, vf := 0, uint64(0)
-	write := func(h *rtp.Header, payload []byte, dst netip.AddrPort, sock *net.UDPConn) int {
+	write := func(h *rtp.Header, payload []byte, dst netip.AddrPort, sock *net.UDPConn, k *srtpStream) int {
 		n, err := h.MarshalTo(buf)
 		if err != nil {
 			return 0
 		}
 		n += copy(buf[n:], payload)
-		if _, err := sock.WriteToUDPAddrPort(buf[:n], dst); err != nil {
+		pkt := buf[:n]
+		if k != nil {
+			if sbuf, err = k.tx.EncryptRTP(sbuf[:0], pkt, &sh); err != nil {
+				return 0
+			}
+			pkt = sbuf
+		}
+		if _, err := sock.WriteToUDPAddrPort(pkt, dst); err != nil {
 			return 0
 		}
-		return n
+		return len(pkt)
 	}
 	sendVideo := func() {
 		frame := c.frames[vf%uint64(len(c.frames))]
 		vh.Timestamp = vts0 + uint32(vf*90000/uint64(c.opts.fps))
 		for i, p := range frame {
 			vh.Marker = i == len(frame)-1
-			if n := write(&vh, p, vDst, c.socks[2]); n > 0 {
+			if n := write(&vh, p, vDst, c.socks[2], c.keys[1]); n > 0 {
 				c.videoTx++
 				c.videoTxB += uint64(n)
 			}
@@ -421,7 +492,7 @@ func (c *simCall) send(ctx context.Context, aDst, vDst netip.AddrPort) {
 		case <-ctx.Done():
 			return
 		case <-aTick.C:
-			if n := write(&ah, c.audio[af%len(c.audio)], aDst, c.socks[0]); n > 0 {
+			if n := write(&ah, c.audio[af%len(c.audio)], aDst, c.socks[0], c.keys[0]); n > 0 {
 				c.audioTx++
 				c.audioTxB += uint64(n)
 			}
@@ -463,6 +534,10 @@ func (c *simCall) report() string {
 			c.rx[2].pkts.Load(), c.rx[2].bytes.Load()/1000)
 	}
 	s += fmt.Sprintf("  rtcp rx %d/%d  keyframe req (INFO) %d", c.rx[1].pkts.Load(), c.rx[3].pkts.Load(), c.kfReq.Load())
+	if k := c.keys[0]; k != nil {
+		s += fmt.Sprintf("  srtp %s, rx not authenticated %d/%d/%d/%d", k.suite,
+			c.rx[0].failed.Load(), c.rx[1].failed.Load(), c.rx[2].failed.Load(), c.rx[3].failed.Load())
+	}
 	if c.err != nil {
 		s += "  error: " + c.err.Error()
 	}

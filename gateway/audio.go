@@ -224,8 +224,8 @@ func (a *audioPath) flushDTMF(now time.Time) {
 }
 
 // start drives the path from the audio clock until the returned stop is called.
-func (a *audioPath) start() (stop func()) {
-	return audioClock.add(a.tick)
+func (a *audioPath) start(clock *frameClock) (stop func()) {
+	return clock.add(a.tick)
 }
 
 // tick handles one 20 ms frame: n is the audio clock's frame number (the same frame

@@ -17,7 +17,9 @@ type frameClock struct {
 	mu      sync.Mutex
 	subs    []*clockSub
 	running bool
-	n       uint64 // the last tick handed out
+	closed  bool
+	n       uint64         // the last tick handed out
+	wg      sync.WaitGroup // the loop goroutine, while it runs
 }
 
 // clockSub is one subscriber; its mutex is held while it runs, so removing it waits
@@ -28,9 +30,11 @@ type clockSub struct {
 	f    func(n uint64, at time.Time)
 }
 
-// audioClock is the process's audio frame clock.
-var audioClock = newFrameClock(20 * time.Millisecond)
+// audioFrame is the period of the audio clock: one 20 ms frame.
+const audioFrame = 20 * time.Millisecond
 
+// newFrameClock makes a clock; its goroutine runs while it has subscribers, and Close
+// waits for it. Each gateway instance owns one (a test its own).
 func newFrameClock(period time.Duration) *frameClock {
 	return &frameClock{period: period}
 }
@@ -43,8 +47,9 @@ func (c *frameClock) add(f func(n uint64, at time.Time)) (remove func()) {
 	s := &clockSub{f: f}
 	c.mu.Lock()
 	c.subs = append(c.subs, s)
-	if !c.running {
+	if !c.running && !c.closed {
 		c.running = true
+		c.wg.Add(1)
 		go c.loop()
 	}
 	c.mu.Unlock()
@@ -63,15 +68,25 @@ func (c *frameClock) add(f func(n uint64, at time.Time)) (remove func()) {
 	}
 }
 
-// loop runs while there are subscribers.
+// Close stops the clock: no subscriber runs after it returns, and none added later
+// does. It waits for the clock's goroutine and is idempotent.
+func (c *frameClock) Close() {
+	c.mu.Lock()
+	c.closed = true
+	c.mu.Unlock()
+	c.wg.Wait()
+}
+
+// loop runs while there are subscribers and the clock is open.
 func (c *frameClock) loop() {
+	defer c.wg.Done()
 	t := time.NewTicker(c.period)
 	defer t.Stop()
 	next := time.Now().Add(c.period)
 	for now := range t.C {
 		c.mu.Lock()
 		subs := c.subs
-		if len(subs) == 0 {
+		if len(subs) == 0 || c.closed {
 			c.running = false
 			c.mu.Unlock()
 			return

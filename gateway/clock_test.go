@@ -4,6 +4,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 )
 
@@ -167,4 +168,29 @@ func TestFrameClockRemoveWaitsForRunningTick(t *testing.T) {
 	if n := after.Load(); n != 0 {
 		t.Errorf("%d ticks after remove returned", n)
 	}
+}
+
+// Close stops the clock's goroutine even with subscribers left (a gateway shutting
+// down), waits for it, and a subscriber added afterwards never runs.
+func TestFrameClockClose(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		c := newFrameClock(20 * time.Millisecond)
+		var ticks atomic.Int64
+		remove := c.add(func(uint64, time.Time) { ticks.Add(1) })
+		time.Sleep(100 * time.Millisecond)
+		if ticks.Load() == 0 {
+			t.Fatal("no tick before Close")
+		}
+		c.Close()
+		synctest.Wait() // the clock's goroutine is gone: nothing left to run
+		n := ticks.Load()
+		var late atomic.Int64
+		c.add(func(uint64, time.Time) { late.Add(1) })
+		time.Sleep(100 * time.Millisecond)
+		if ticks.Load() != n || late.Load() != 0 {
+			t.Errorf("ticks after Close: %d more, %d for a late subscriber", ticks.Load()-n, late.Load())
+		}
+		remove()
+		c.Close() // idempotent
+	})
 }

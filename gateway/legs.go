@@ -47,7 +47,7 @@ func (s *Server) startSIP(ctx context.Context) error {
 		return fmt.Errorf("sip.srtp: %w", err)
 	}
 	leg := &sipLeg{
-		log: s.log.With("component", "sip"), api: s.api, ports: alloc, calls: s.calls,
+		log: s.log.With("component", "sip"), api: s.api, ports: alloc, calls: s.calls, clock: s.clock,
 		caps: caps, addr: adv,
 		dialPlan: DialPlan{IVRUsers: cfg.SIP.IVRUsers, DefaultMeeting: cfg.SIP.DefaultMeeting},
 		media:    mediaOptions{Timeout: cfg.Media.Timeout, Latch: latchMode(cfg.Media.SymmetricRTP, cfg.Media.Latch), Probation: cfg.Media.Probation},

@@ -26,6 +26,7 @@ type roomCall struct {
 	log   *slog.Logger
 	alloc *ports.Allocator
 	pairs []ports.Pair
+	clock *frameClock // the gateway's audio clock
 
 	sdpMu      sync.Mutex
 	sessionID  uint64
@@ -58,12 +59,12 @@ type roomCall struct {
 }
 
 // mediaPorts allocates the RTP/RTCP pairs of a call: audio and main video.
-func allocMedia(log *slog.Logger, alloc *ports.Allocator) (*roomCall, error) {
+func allocMedia(log *slog.Logger, alloc *ports.Allocator, clock *frameClock) (*roomCall, error) {
 	pairs, err := alloc.Allocate(2)
 	if err != nil {
 		return nil, err
 	}
-	return &roomCall{log: log, alloc: alloc, pairs: pairs}, nil
+	return &roomCall{log: log, alloc: alloc, pairs: pairs, clock: clock}, nil
 }
 
 func (rc *roomCall) audioPort() int { return rc.pairs[0].RTPPort }
@@ -139,7 +140,7 @@ func (rc *roomCall) start(res *sdp.Result, opt mediaOptions, onDigit func(byte),
 	if rc.apath, err = newAudioPath(rc.log, rc.audio, codec, res.Audio.Codec.PT, te, onDigit); err != nil {
 		return err
 	}
-	rc.stopAudio = rc.apath.start() // reads the room system's audio on the clock's tick
+	rc.stopAudio = rc.apath.start(rc.clock) // reads the room system's audio on the clock's tick
 
 	if v := res.Video; v != nil {
 		rc.video, err = rtpsession.New(rtpsession.Config{RTP: rc.pairs[1].RTP, RTCP: rc.pairs[1].RTCP,

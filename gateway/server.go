@@ -42,6 +42,7 @@ type Server struct {
 	http    *http.Server
 	ln      net.Listener
 	calls   *callRegistry
+	clock   *frameClock // the audio clock of every call
 	sip     *sipLeg
 	pprof   *http.Server
 	ready   atomic.Bool
@@ -57,7 +58,7 @@ type Server struct {
 
 // Start brings up every part and returns once the server is ready (GET /healthz 200).
 func Start(ctx context.Context, cfg *configs.Config, version string, log *slog.Logger) (_ *Server, err error) {
-	s := &Server{cfg: cfg, log: log, version: version, calls: newCallRegistry()}
+	s := &Server{cfg: cfg, log: log, version: version, calls: newCallRegistry(), clock: newFrameClock(audioFrame)}
 	defer func() {
 		if err != nil {
 			s.Close()
@@ -267,6 +268,7 @@ func (s *Server) Close() {
 			_ = s.sip.svc.Close()
 			s.sip.taps.closeAll()
 		}
+		s.clock.Close()
 		if s.pprof != nil {
 			_ = s.pprof.Close()
 		}

@@ -21,6 +21,7 @@ type sipLeg struct {
 	svc      *sip.Service
 	api      *api.Server
 	ports    *ports.Allocator
+	clock    *frameClock // drives every call's audio
 	calls    *callRegistry
 	taps     *tapRegistry // one hidden subscriber per meeting, shared by its calls
 	caps     sdp.Capabilities
@@ -58,7 +59,7 @@ func (l *sipLeg) HandleInvite(ctx context.Context, c *sip.InboundCall) {
 			}
 		}
 	}
-	rc, err := allocMedia(log, l.ports)
+	rc, err := allocMedia(log, l.ports, l.clock)
 	if err != nil {
 		log.Error("call refused", "reason", "no media ports", "err", err, "status", 503)
 		_ = c.Reject(503, "No Media Ports Available")

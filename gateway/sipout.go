@@ -24,7 +24,7 @@ func (l *sipLeg) DialOut(ctx context.Context, meetingID string, req api.DialRequ
 		return api.CallInfo{}, fmt.Errorf("address %q is not a SIP URI", req.Address)
 	}
 	log := l.log.With("leg", "sip-out", "meeting", meetingID, "to", uri)
-	rc, err := allocMedia(log, l.ports)
+	rc, err := allocMedia(log, l.ports, l.clock)
 	if err != nil {
 		return api.CallInfo{}, fmt.Errorf("no media ports available: %w", err)
 	}

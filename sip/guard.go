@@ -175,6 +175,23 @@ func (s *Service) endCallID(callID string, r EndReason) {
 	}
 }
 
+// startHandler runs the gateway's HandleInvite for c on a goroutine the service owns
+// (Shutdown waits for it); false once the service is shutting down.
+func (s *Service) startHandler(c *InboundCall) bool {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return false
+	}
+	s.handlers.Add(1) // under mu: never after Shutdown's Wait began
+	s.mu.Unlock()
+	go func() {
+		defer s.handlers.Done()
+		s.runHandler(c)
+	}()
+	return true
+}
+
 // runHandler calls the gateway's HandleInvite; a panic there ends the call
 // (500 while it rings, BYE once answered) and nothing else.
 func (s *Service) runHandler(c *InboundCall) {

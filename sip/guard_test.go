@@ -372,3 +372,34 @@ func acceptWith(errs chan<- error) Handler {
 		errs <- c.Accept(r.SDP)
 	})
 }
+
+// Shutdown waits for the gateway's call handlers: a handler that is still cleaning up
+// after its call ended has finished when Shutdown returns.
+func TestShutdownWaitsForHandlers(t *testing.T) {
+	started := make(chan struct{})
+	var finished atomic.Bool
+	s, err := New(Config{Listen: "127.0.0.1:0", T1: 10 * time.Millisecond}, HandlerFunc(func(ctx context.Context, c *InboundCall) {
+		_ = c.Ringing()
+		close(started)
+		<-ctx.Done()                       // the call ends at shutdown
+		time.Sleep(100 * time.Millisecond) // e.g. leaving the meeting
+		finished.Store(true)
+	}), testLogger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	p := newRawPeer(t, s.Addr())
+	p.send(peerInvite, inviteVars("1", "shutdown-wait", "127.0.0.1:{port}", "", peerOffer))
+	<-started
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := s.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if !finished.Load() {
+		t.Error("Shutdown returned while a call handler was still running")
+	}
+}

@@ -105,7 +105,11 @@ func (s *Service) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		return
 	}
 	c.log.Info("INVITE", "from", c.FromUser, "to", c.ToUser, "ruri", c.RequestUser, "ua", c.UserAgent, "source", c.Source.String(), "transport", c.Transport, "offer", offer != nil)
-	go s.runHandler(c)
+	if !s.startHandler(c) {
+		s.respond(tx, req, 503, "Service Unavailable", s.retryAfter())
+		c.end(EndShutdown)
+		return
+	}
 
 	// The INVITE server transaction lives while this handler runs: wait for
 	// the final outcome (or ring timeout).

@@ -65,6 +65,8 @@ type Service struct {
 	closed bool
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
+	// handlers are the gateway's HandleInvite goroutines; Shutdown waits for them.
+	handlers sync.WaitGroup
 }
 
 // New creates the service; Start opens the sockets.
@@ -327,6 +329,18 @@ func (s *Service) Shutdown(ctx context.Context) error {
 		s.ua.Close()
 	}
 	s.wg.Wait()
+	// Every call has ended: the gateway's handlers return as they see it. A handler
+	// that does not within ctx is logged, not waited for longer.
+	done := make(chan struct{})
+	go func() {
+		s.handlers.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-ctx.Done():
+		s.log.Warn("call handlers still running at the end of shutdown")
+	}
 	return nil
 }
 

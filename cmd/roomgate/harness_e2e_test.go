@@ -7,6 +7,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -99,6 +100,63 @@ meeting:
 // start runs `roomgate serve` with the config in dir and waits for /healthz.
 func start(t *testing.T, dir string) *proc {
 	t.Helper()
+	for attempt := 1; ; attempt++ {
+		p, err := startOnce(t, dir)
+		if err == nil {
+			return p
+		}
+		// The meeting core's and the web's ports were found free when the config was
+		// written; another process (a WebRTC stack's ephemeral socket) may have taken
+		// one since: pick others and start again.
+		if attempt < 3 && strings.Contains(p.logTail(), "address already in use") && repickPorts(t, dir) {
+			t.Logf("roomgate (attempt %d): a port was taken meanwhile; starting again on others", attempt)
+			continue
+		}
+		t.Fatalf("%v\n%s", err, p.logTail())
+	}
+}
+
+// repickPorts gives the config's web and meeting-core listeners new free ports.
+func repickPorts(t *testing.T, dir string) bool {
+	path := filepath.Join(dir, "roomgate.yaml")
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return false
+	}
+	lines := strings.Split(string(b), "\n")
+	changed := false
+	for i, l := range lines {
+		key, _, _ := strings.Cut(strings.TrimSpace(l), ":")
+		indent := l[:len(l)-len(strings.TrimLeft(l, " "))]
+		switch {
+		case key == "listen" && i > 0 && strings.TrimSpace(lines[i-1]) == "http:":
+			lines[i] = fmt.Sprintf("%slisten: 127.0.0.1:%d", indent, freePort(t, "tcp"))
+		case (key == "port" || key == "rtc_tcp_port") && i > 0 && inEmbedded(lines[:i]):
+			lines[i] = fmt.Sprintf("%s%s: %d", indent, key, freePort(t, "tcp"))
+		case key == "rtc_udp_port" && inEmbedded(lines[:i]):
+			lines[i] = fmt.Sprintf("%s%s: %d", indent, key, freePort(t, "udp"))
+		default:
+			continue
+		}
+		changed = true
+	}
+	return changed && os.WriteFile(path, []byte(strings.Join(lines, "\n")), 0o644) == nil
+}
+
+// inEmbedded: the last section header above is meeting.embedded.
+func inEmbedded(above []string) bool {
+	for i := len(above) - 1; i >= 0; i-- {
+		if h := strings.TrimSpace(above[i]); strings.HasSuffix(h, ":") {
+			return h == "embedded:"
+		}
+	}
+	return false
+}
+
+// startOnce runs `roomgate serve` with the config in dir and waits for /healthz; the
+// error says why it is not ready (the process stays the test's to stop).
+func startOnce(t *testing.T, dir string) (*proc, error) {
+	t.Helper()
 	p := &proc{t: t, dir: dir, logPath: filepath.Join(dir, fmt.Sprintf("roomgate-%d.log", time.Now().UnixNano()))}
 	logf, err := os.Create(p.logPath)
 	if err != nil {
@@ -132,11 +190,11 @@ func start(t *testing.T, dir string) *proc {
 		select {
 		case err := <-exited:
 			p.exited = nil
-			t.Fatalf("roomgate exited before ready: %v\n%s", err, p.logTail())
+			return p, fmt.Errorf("roomgate exited before ready: %v", err)
 		case <-time.After(50 * time.Millisecond):
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("roomgate not ready after 90 s\n%s", p.logTail())
+			return p, errors.New("roomgate not ready after 90 s")
 		}
 	}
 	tok, err := os.ReadFile(filepath.Join(dir, "data", "api_token"))
@@ -144,7 +202,7 @@ func start(t *testing.T, dir string) *proc {
 		t.Fatalf("operator token not generated: %v", err)
 	}
 	p.Token = strings.TrimSpace(string(tok))
-	return p
+	return p, nil
 }
 
 func parseURL(out string) string {

@@ -1,6 +1,9 @@
+//go:build !e2e
+
 package main
 
 import (
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -9,7 +12,8 @@ import (
 
 // TestImportDirection checks the never-rules of the package map (shared/DESIGN.md):
 // the protocol stacks, the meeting side and the media stages never import the gateway
-// nor each other; only gateway/ composes them and cmd/ wires the gateway.
+// nor each other; only gateway/ composes them and cmd/ wires the gateway. The unit suite
+// runs it (the e2e binary runs from the repository root, inside a namespace).
 func TestImportDirection(t *testing.T) {
 	if _, err := exec.LookPath("go"); err != nil {
 		t.Fatalf("the go command is needed to list dependencies: %v", err)
@@ -21,9 +25,19 @@ func TestImportDirection(t *testing.T) {
 		"rooms":     {"gateway", "sip", "h323"},
 		"transcode": {"gateway", "sip", "h323", "rooms"},
 	}
-	root, err := filepath.Abs(filepath.Join("..", ".."))
+	root, err := filepath.Abs(".")
 	if err != nil {
 		t.Fatal(err)
+	}
+	for { // the module root: where go.mod is
+		if _, err := os.Stat(filepath.Join(root, "go.mod")); err == nil {
+			break
+		}
+		up := filepath.Dir(root)
+		if up == root {
+			t.Fatal("go.mod not found above the test's directory")
+		}
+		root = up
 	}
 	for pkg, never := range rules {
 		cmd := exec.Command("go", "list", "-deps", "-f", "{{.ImportPath}}", "./"+pkg+"/...")

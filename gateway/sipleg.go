@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/netip"
+	"sync"
 	"time"
 
 	"github.com/roomgate/roomgate/gateway/ivr"
@@ -191,21 +192,23 @@ func (l *sipLeg) HandleInvite(ctx context.Context, c *sip.InboundCall) {
 	log.Info("call ended", "reason", string(c.EndReason()))
 }
 
-// hangUpAfterMedia ends a call once its media ran: the room system leaves the meeting
-// and its ports are freed first, then the BYE goes out (a no-op when the peer already
-// hung up), naming why the media ended the call (timeout, RTCP BYE, removed from the
-// meeting) where it did, else why. A dead peer never answers the BYE, and its
-// transaction (64·T1, 32 s) must not keep a gone room system in the meeting.
+// hangUpAfterMedia ends a call once its media ran: the BYE goes out (a no-op when the
+// peer already hung up), naming why the media ended the call (timeout, RTCP BYE,
+// removed from the meeting) where it did, else why; meanwhile the room system leaves
+// the meeting and its ports are freed. Neither waits for the other: a dead peer never
+// answers the BYE (its transaction lasts 64·T1, 32 s), and leaving the meeting can take
+// the meeting core a few seconds.
 func hangUpAfterMedia(log *slog.Logger, rc *roomCall, bye func(reason string) error, why string) {
-	rc.close()
+	var sent sync.WaitGroup
 	if m := rc.mediaEnded(); m != "" {
 		why = m
 	}
-	if why == "" {
-		return
+	if why != "" {
+		log.Info("ending call", "reason", why)
+		sent.Go(func() { _ = bye(why) })
 	}
-	log.Info("ending call", "reason", why)
-	_ = bye(why)
+	rc.close()
+	sent.Wait()
 }
 
 // admissionStatus maps a join-policy refusal to a SIP status and reason phrase.

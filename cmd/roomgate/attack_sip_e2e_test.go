@@ -23,17 +23,11 @@ import (
 	"time"
 )
 
-// startAttackGateway is a SIP-enabled roomgate without a capture; extraSIP goes under
+// startSIPAttackGateway is a SIP-enabled roomgate without a capture; extraSIP goes under
 // sip:.
 func startSIPAttackGateway(t *testing.T, extraSIP string) *sipGW {
 	t.Helper()
-	g := &sipGW{SIPPort: freeSIPPort(t)}
-	b := int(mediaBlock.Add(1) - 1)
-	g.MediaMin = 20000 + (b%20)*500
-	g.MediaMax = g.MediaMin + 499
-	dir := t.TempDir()
-	writeConfig(t, dir, fmt.Sprintf("sip:\n  enabled: true\n  listen: 127.0.0.1:%d\n%smedia:\n  port_min: %d\n  port_max: %d\n",
-		g.SIPPort, extraSIP, g.MediaMin, g.MediaMax))
+	g, dir := sipGatewayConfig(t, extraSIP, "")
 	g.proc = start(t, dir)
 	return g
 }

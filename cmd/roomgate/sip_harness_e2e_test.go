@@ -71,14 +71,7 @@ func startSIPGateway(t *testing.T, extraMedia string) *sipGW {
 // startSIPGatewayWith is startSIPGateway with extra keys under sip: too.
 func startSIPGatewayWith(t *testing.T, extraSIP, extraMedia string) *sipGW {
 	t.Helper()
-	g := &sipGW{SIPPort: freeSIPPort(t)}
-	b := int(mediaBlock.Add(1) - 1)
-	g.MediaMin = 20000 + (b%20)*500
-	g.MediaMax = g.MediaMin + 499
-	dir := t.TempDir()
-	extra := fmt.Sprintf("sip:\n  enabled: true\n  listen: 127.0.0.1:%d\n%smedia:\n  port_min: %d\n  port_max: %d\n%s",
-		g.SIPPort, extraSIP, g.MediaMin, g.MediaMax, extraMedia)
-	writeConfig(t, dir, extra)
+	g, dir := sipGatewayConfig(t, extraSIP, extraMedia)
 	t.Cleanup(func() {
 		// Runs after the gateway stopped: keep its log and the capture of a failed test.
 		if t.Failed() {
@@ -95,6 +88,20 @@ func startSIPGatewayWith(t *testing.T, extraSIP, extraMedia string) *sipGW {
 	g.capture = startCapture(t, fmt.Sprintf("udp portrange %d-%d or port %d", g.MediaMin, g.MediaMax, g.SIPPort), g.SIPPort)
 	g.proc = start(t, dir)
 	return g
+}
+
+// sipGatewayConfig writes the config of a SIP-enabled gateway with its own SIP port
+// and media block (extraSIP under sip:, extraMedia under media:) into a new directory.
+func sipGatewayConfig(t *testing.T, extraSIP, extraMedia string) (*sipGW, string) {
+	t.Helper()
+	g := &sipGW{SIPPort: freeSIPPort(t)}
+	b := int(mediaBlock.Add(1) - 1)
+	g.MediaMin = 20000 + (b%20)*500
+	g.MediaMax = g.MediaMin + 499
+	dir := t.TempDir()
+	writeConfig(t, dir, fmt.Sprintf("sip:\n  enabled: true\n  listen: 127.0.0.1:%d\n%smedia:\n  port_min: %d\n  port_max: %d\n%s",
+		g.SIPPort, extraSIP, g.MediaMin, g.MediaMax, extraMedia))
+	return g, dir
 }
 
 // meeting creates a meeting with the operator token and returns id, hardware password

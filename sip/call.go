@@ -313,10 +313,10 @@ func (c *call) destinationLocked() string {
 	if len(c.routes) > 0 {
 		return hostPort(c.routes[0], c.transport)
 	}
-	if c.transport == "TCP" && c.source.IsValid() {
+	if (c.transport == "TCP" || c.transport == "TLS") && c.source.IsValid() {
 		// Reuse the connection the endpoint opened (RFC 5923 spirit):
 		// behind NAT it is the only way back.
-		if conn, err := c.svc.ua.TransportLayer().GetConnection("tcp", c.source.String()); err == nil && conn != nil {
+		if conn, err := c.svc.ua.TransportLayer().GetConnection(toLower(c.transport), c.source.String()); err == nil && conn != nil {
 			conn.TryClose()
 			return c.source.String()
 		}

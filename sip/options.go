@@ -3,6 +3,8 @@ package sip
 import (
 	"context"
 	"fmt"
+	"net"
+	"net/netip"
 	"strings"
 
 	"github.com/emiago/sipgo/sip"
@@ -45,7 +47,15 @@ func (s *Service) Options(ctx context.Context, uri string) (*OptionsResult, erro
 	req.AppendHeader(sip.NewHeader("Accept", "application/sdp"))
 	req.AppendHeader(sip.NewHeader("User-Agent", s.cfg.UserAgent))
 	req.SetBody(nil)
-	s.prepare(req, transport, hostPort(u, transport))
+	dest := hostPort(u, transport)
+	s.prepare(req, transport, dest)
+	if ap, err := netip.ParseAddrPort(dest); err == nil {
+		defer s.allowDial(ap.Addr())()
+	} else if ips, err := net.DefaultResolver.LookupNetIP(ctx, "ip", u.Host); err == nil {
+		for _, ip := range ips {
+			defer s.allowDial(ip)()
+		}
+	}
 	res, err := s.cli.Do(ctx, req, noBuild)
 	if err != nil {
 		return nil, fmt.Errorf("sip: options: %w", err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/netip"
 	"strings"
 	"sync"
@@ -131,12 +132,15 @@ func (s *Service) Dial(ctx context.Context, p DialParams) (*OutboundCall, error)
 	c.remoteURI = sip.Uri{Scheme: uri.Scheme, User: uri.User, Host: uri.Host, Port: uri.Port}
 	c.target = uri
 	c.localSDP = p.Offer
+	port := uri.Port
+	if port == 0 {
+		port = sip.DefaultPort(transport)
+	}
 	if a, err := netip.ParseAddr(uri.Host); err == nil {
-		port := uri.Port
-		if port == 0 {
-			port = sip.DefaultPort(transport)
-		}
 		c.source = netip.AddrPortFrom(a, uint16(port))
+	} else if ips, err := net.DefaultResolver.LookupNetIP(ctx, "ip", uri.Host); err == nil && len(ips) > 0 {
+		// The address the call may connect to (Service.dialControl) and answers come from.
+		c.source = netip.AddrPortFrom(ips[0].Unmap(), uint16(port))
 	}
 	c.timer.interval = s.cfg.SessionExpires
 	if transport == "UDP" && !explicit && len(c.buildInvite(1).String()) > udpLimit() {

@@ -59,12 +59,14 @@ type Service struct {
 	tlsGuard *connGuard // the TLS listener's TCP side: the same caps and timeouts
 	stats    counters
 
-	mu     sync.Mutex
-	calls  map[string]*call // dialog key → call
-	perIP  map[netip.Addr]int
-	closed bool
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
+	mu    sync.Mutex
+	calls map[string]*call // dialog key → call
+	perIP map[netip.Addr]int
+	// dialing holds addresses the gateway sends requests of its own to (dial.go).
+	dialing map[netip.Addr]int
+	closed  bool
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup
 	// handlers are the gateway's HandleInvite goroutines; Shutdown waits for them.
 	handlers sync.WaitGroup
 }
@@ -81,7 +83,7 @@ func New(cfg Config, handler Handler, log *slog.Logger) (*Service, error) {
 	if handler == nil {
 		handler = HandlerFunc(func(_ context.Context, c *InboundCall) { c.Reject(480, "Temporarily Unavailable") })
 	}
-	return &Service{cfg: cfg, handler: handler, log: log, calls: map[string]*call{}, perIP: map[netip.Addr]int{},
+	return &Service{cfg: cfg, handler: handler, log: log, calls: map[string]*call{}, perIP: map[netip.Addr]int{}, dialing: map[netip.Addr]int{},
 		parser: sip.NewParser(), limiter: newRateLimiter(cfg.Limits, log, time.Now)}, nil
 }
 
@@ -97,7 +99,11 @@ func (s *Service) Start(ctx context.Context) error {
 		sipgo.WithUserAgent(s.cfg.UserAgent),
 		sipgo.WithUserAgentHostname(s.host),
 		sipgo.WithUserAgentParser(s.parser),
-		sipgo.WithUserAgentTransportLayerOptions(sip.WithTransportLayerLogger(sipLog), sip.WithTransportLayerReadFilter(s.readFilter)),
+		sipgo.WithUserAgentTransportLayerOptions(sip.WithTransportLayerLogger(sipLog), sip.WithTransportLayerReadFilter(s.readFilter),
+			sip.WithTransportLayerTransports(sip.TransportsConfig{
+				TCP: &sip.TransportTCP{DialerCreate: s.dialer},
+				TLS: &sip.TransportTLS{TransportTCP: &sip.TransportTCP{DialerCreate: s.dialer}},
+			})),
 		sipgo.WithUserAgentTransactionLayerOptions(
 			sip.WithTransactionLayerLogger(sipLog),
 			sip.WithTransactionLayerUnhandledResponseHandler(func(*sip.Response) {}),

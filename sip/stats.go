@@ -29,11 +29,13 @@ type Stats struct {
 	TCPTimeouts uint64
 	// AcceptErrors counts failed Accepts survived with a back-off.
 	AcceptErrors uint64
+	// DialsRefused counts TCP/TLS connections not opened: to no call's address.
+	DialsRefused uint64
 }
 
 type counters struct {
 	malformed, unroutable, rateLimited, callLimited, panics, tooLarge atomic.Uint64
-	tcpRefused, tcpTimeouts, acceptErrors                             atomic.Uint64
+	tcpRefused, tcpTimeouts, acceptErrors, dialsRefused               atomic.Uint64
 }
 
 // Stats returns the counters now.
@@ -53,5 +55,6 @@ func (s *Service) Stats() Stats {
 		TCPRefused:     s.stats.tcpRefused.Load(),
 		TCPTimeouts:    s.stats.tcpTimeouts.Load(),
 		AcceptErrors:   s.stats.acceptErrors.Load(),
+		DialsRefused:   s.stats.dialsRefused.Load(),
 	}
 }

@@ -29,6 +29,8 @@ type tortureCase struct {
 	// transport (the message cannot be framed on a stream: no
 	// Content-Length, RFC 3261 §18.3).
 	udp, tcp int
+	// tcpOr is another answer accepted over TCP where the deviation is a race.
+	tcpOr int
 	// known, when set, says why the answer differs from the RFC's.
 	known string
 }
@@ -52,7 +54,7 @@ var rfc4475Cases = []tortureCase{
 	{file: "longreq", udp: 0, tcp: 603, known: "over UDP: the answer copies the request's long Via, To and From headers and exceeds 1300 bytes; sipgo refuses to send it over UDP (RFC 3261 §18.1.1 bounds requests; a response would be fragmented)"},
 	// Over UDP the INVITE after the REGISTER's Content-Length is ignored
 	// (RFC 3261 §18.3).
-	{file: "dblreq", udp: 405, tcp: 0, known: "over TCP: the INVITE's body is shorter than its Content-Length, sipgo loses the framing and closes the connection before the REGISTER's 405 is written"},
+	{file: "dblreq", udp: 405, tcp: 0, tcpOr: 405, known: "over TCP: the INVITE's body is shorter than its Content-Length, sipgo loses the framing and closes the connection, mostly before the REGISTER's 405 is written (when after, the 405 arrives: the RFC's answer)"},
 	{file: "semiuri", udp: 200, tcp: 200},
 	{file: "transports", udp: 200, tcp: 200},
 	{file: "mpart01", udp: 405, tcp: 405},
@@ -164,7 +166,7 @@ func runTorture(t *testing.T, dir string, cases []tortureCase) {
 				} else {
 					got = peer.exchangeTCP(t, s.Addr(), msg, want)
 				}
-				if got != want {
+				if got != want && !(transport == "tcp" && tc.tcpOr != 0 && got == tc.tcpOr) {
 					t.Errorf("%s over %s: answered %d, want %d", tc.file, transport, got, want)
 				}
 				if tc.known != "" {

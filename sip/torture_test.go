@@ -91,7 +91,7 @@ var rfc4475Cases = []tortureCase{
 	{file: "invut", udp: 415, tcp: 415},
 	{file: "regaut01", udp: 405, tcp: 405},
 	{file: "multi01", udp: 400, tcp: 400},
-	{file: "mcl01", udp: 400, tcp: 0},
+	{file: "mcl01", udp: 400, tcp: 0, tcpOr: 400, known: "over TCP: sipgo closes the stream it cannot frame, mostly before the 400 is written (when after, the 400 arrives: the RFC's answer)"},
 	{file: "bcast", udp: 0, tcp: 0},
 	{file: "zeromf", udp: 200, tcp: 200},
 	{file: "cparam01", udp: 405, tcp: 405},

@@ -4,6 +4,9 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/roomgate/roomgate/transcode/h264"
+	"github.com/roomgate/roomgate/transcode/media"
 )
 
 // H264Params are the RFC 6184 §8.1 media type parameters of an H.264
@@ -95,60 +98,42 @@ type H264Caps struct {
 // Constrained Baseline/Baseline (66), Main (77) and High (100).
 func supportedProfile(idc uint8) bool { return idc == 66 || idc == 77 || idc == 100 }
 
-// levelLimit is one row of H.264 Table A-1.
-type levelLimit struct {
-	idc   uint8
-	mbps  int // MaxMBPS, macroblocks/s
-	fs    int // MaxFS, macroblocks
-	brKbs int // MaxBR, 1000 bit/s (VCL)
+// Limits are the parameters in the media plan's words: what a decoder signalling
+// them takes.
+func (p H264Params) Limits() media.H264Limits {
+	return media.H264Limits{ProfileIDC: p.ProfileIDC, Constraints: p.ProfileIOP, LevelIDC: p.LevelIDC,
+		MaxMBPS: p.MaxMBPS, MaxFS: p.MaxFS, MaxBRKbps: p.MaxBR, PacketizationMode: p.PacketizationMode}
 }
 
-// levels is H.264 (ITU-T Rec. H.264) Table A-1.
-var levels = []levelLimit{
-	{10, 1485, 99, 64}, {11, 3000, 396, 192}, {12, 6000, 396, 384}, {13, 11880, 396, 768},
-	{20, 11880, 396, 2000}, {21, 19800, 792, 4000}, {22, 20250, 1620, 4000},
-	{30, 40500, 1620, 10000}, {31, 108000, 3600, 14000}, {32, 216000, 5120, 20000},
-	{40, 245760, 8192, 20000}, {41, 245760, 8192, 50000}, {42, 522240, 8704, 50000},
-	{50, 589824, 22080, 135000}, {51, 983040, 36864, 240000}, {52, 2073600, 36864, 240000},
-}
-
-// limitsFor returns the Table A-1 row for a level_idc (the highest row not
-// above it; level 1b and unknown low values map to level 1).
-func limitsFor(idc uint8) levelLimit {
-	l := levels[0]
-	for _, row := range levels {
-		if row.idc <= idc {
-			l = row
-		}
-	}
-	return l
-}
+// effective are the limits of the level_idc (Table A-1, transcode/h264; unknown
+// values round down) raised by max-mbps, max-fs and max-br.
+func (p H264Params) effective() h264.Limits { return h264.EffectiveLimits(p.Limits()) }
 
 // EffectiveMaxFS is the largest frame the parameters allow, in macroblocks: the
 // signalled max-fs when it extends the level, else the level's limit.
-func (p H264Params) EffectiveMaxFS() int { return max(p.MaxFS, limitsFor(p.LevelIDC).fs) }
+func (p H264Params) EffectiveMaxFS() int { return p.effective().MaxFS }
 
 // EffectiveMaxMBPS is the macroblock rate limit (max-mbps or the level's).
-func (p H264Params) EffectiveMaxMBPS() int { return max(p.MaxMBPS, limitsFor(p.LevelIDC).mbps) }
+func (p H264Params) EffectiveMaxMBPS() int { return p.effective().MaxMBPS }
 
 // EffectiveMaxBRKbps is the bitrate limit in kbit/s (max-br or the level's).
-func (p H264Params) EffectiveMaxBRKbps() int { return max(p.MaxBR, limitsFor(p.LevelIDC).brKbs) }
+func (p H264Params) EffectiveMaxBRKbps() int { return p.effective().MaxBR }
 
 // withExtensions fills max-mbps, max-fs and max-br so that a receiver
 // signalling a lower level still announces what caps can take. RFC 6184
 // §8.1 only allows values above the level's own limits, so others are left
 // out.
 func (p H264Params) withExtensions(caps H264Caps) H264Params {
-	lvl := limitsFor(p.LevelIDC)
-	ours := limitsFor(max(caps.MaxLevel, 10))
+	lvl := h264.LevelLimits(p.LevelIDC)
+	ours := h264.LevelLimits(caps.MaxLevel)
 	p.MaxMBPS, p.MaxFS, p.MaxBR = 0, 0, 0
-	if v := max(caps.MaxMBPS, ours.mbps); v > lvl.mbps {
+	if v := max(caps.MaxMBPS, ours.MaxMBPS); v > lvl.MaxMBPS {
 		p.MaxMBPS = v
 	}
-	if v := max(caps.MaxFS, ours.fs); v > lvl.fs {
+	if v := max(caps.MaxFS, ours.MaxFS); v > lvl.MaxFS {
 		p.MaxFS = v
 	}
-	if caps.MaxBR > lvl.brKbs {
+	if caps.MaxBR > lvl.MaxBR {
 		p.MaxBR = caps.MaxBR
 	}
 	return p

@@ -1,6 +1,10 @@
 package sdp
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/roomgate/roomgate/transcode/h264"
+)
 
 func TestH264Extensions(t *testing.T) {
 	caps := H264Caps{MaxLevel: 40, MaxBR: 3000}
@@ -26,8 +30,8 @@ func TestH264Extensions(t *testing.T) {
 				t.Errorf("got %q, want %q", got.String(), tc.want)
 			}
 			// RFC 6184 §8.1: extensions never go below the level's own limits.
-			lvl := limitsFor(got.LevelIDC)
-			if (got.MaxFS != 0 && got.MaxFS < lvl.fs) || (got.MaxMBPS != 0 && got.MaxMBPS < lvl.mbps) || (got.MaxBR != 0 && got.MaxBR < lvl.brKbs) {
+			lvl := h264.LevelLimits(got.LevelIDC)
+			if (got.MaxFS != 0 && got.MaxFS < lvl.MaxFS) || (got.MaxMBPS != 0 && got.MaxMBPS < lvl.MaxMBPS) || (got.MaxBR != 0 && got.MaxBR < lvl.MaxBR) {
 				t.Errorf("extension below level %d limits: %+v", got.LevelIDC, got)
 			}
 		})

@@ -103,11 +103,7 @@ func (p *Params) parseSprop(v string) error {
 // max-br, which may only raise them (RFC 6184 §8.1: values below the
 // level's are ignored).
 func (p Params) Limits() Limits {
-	l := p.ProfileLevel.Limits()
-	l.MaxMBPS = max(l.MaxMBPS, p.MaxMBPS)
-	l.MaxFS = max(l.MaxFS, p.MaxFS)
-	l.MaxBR = max(l.MaxBR, p.MaxBR)
-	return l
+	return p.ProfileLevel.Limits().Raise(p.MaxMBPS, p.MaxFS, p.MaxBR)
 }
 
 // FrameMBs is the number of 16×16 macroblocks of a width×height picture.

@@ -77,56 +77,6 @@ func (l Level) rank() int {
 	return int(l) * 10
 }
 
-// Limits are the decoder capabilities of a level (ITU-T H.264 Table A-1),
-// possibly raised by max-mbps/max-fs/max-br.
-type Limits struct {
-	MaxMBPS int // macroblocks per second
-	MaxFS   int // macroblocks per frame
-	MaxBR   int // kbit/s (VCL, cpbBrVclFactor 1000; High profiles may use 1.25×)
-}
-
-// levelLimits is Table A-1. A function, not a package variable, so there
-// is no mutable global.
-func levelLimits(l Level) (Limits, bool) {
-	switch l {
-	case Level1:
-		return Limits{1485, 99, 64}, true
-	case Level1b:
-		return Limits{1485, 99, 128}, true
-	case Level11:
-		return Limits{3000, 396, 192}, true
-	case Level12:
-		return Limits{6000, 396, 384}, true
-	case Level13:
-		return Limits{11880, 396, 768}, true
-	case Level2:
-		return Limits{11880, 396, 2000}, true
-	case Level21:
-		return Limits{19800, 792, 4000}, true
-	case Level22:
-		return Limits{20250, 1620, 4000}, true
-	case Level3:
-		return Limits{40500, 1620, 10000}, true
-	case Level31:
-		return Limits{108000, 3600, 14000}, true
-	case Level32:
-		return Limits{216000, 5120, 20000}, true
-	case Level4:
-		return Limits{245760, 8192, 20000}, true
-	case Level41:
-		return Limits{245760, 8192, 50000}, true
-	case Level42:
-		return Limits{522240, 8704, 50000}, true
-	case Level5:
-		return Limits{589824, 22080, 135000}, true
-	case Level51:
-		return Limits{983040, 36864, 240000}, true
-	case Level52:
-		return Limits{2073600, 36864, 240000}, true
-	}
-	return Limits{}, false
-}
-
 // ProfileLevel is a decoded profile-level-id.
 type ProfileLevel struct {
 	ProfileIDC  byte
@@ -177,12 +127,7 @@ func ParseProfileLevelID(s string) (ProfileLevel, error) {
 	if err != nil {
 		return ProfileLevel{}, fmt.Errorf("%w: %q: %w", ErrBadProfileLevelID, s, err)
 	}
-	pl := ProfileLevel{ProfileIDC: b[0], Constraints: b[1], Level: Level(b[2])}
-	// Level 1b: level_idc 11 with constraint_set3_flag in the Baseline,
-	// Main and Extended profiles, or level_idc 9 (RFC 6184 §8.1).
-	if pl.Level == Level11 && b[1]&0x10 != 0 && (b[0] == 66 || b[0] == 77 || b[0] == 88) {
-		pl.Level = Level1b
-	}
+	pl := profileLevel(b[0], b[1], b[2])
 	if _, ok := levelLimits(pl.Level); !ok {
 		return ProfileLevel{}, fmt.Errorf("%w: level_idc %d", ErrBadProfileLevelID, b[2])
 	}
@@ -194,14 +139,7 @@ func ParseProfileLevelID(s string) (ProfileLevel, error) {
 
 // String renders profile-level-id as 6 lower-case hex digits.
 func (pl ProfileLevel) String() string {
-	lvl, c := byte(pl.Level), pl.Constraints
-	if pl.Level == Level1b {
-		if pl.ProfileIDC == 66 || pl.ProfileIDC == 77 || pl.ProfileIDC == 88 {
-			lvl, c = 11, c|0x10
-		} else {
-			lvl = 9
-		}
-	}
+	lvl, c := pl.levelIDC()
 	return hex.EncodeToString([]byte{pl.ProfileIDC, c, lvl})
 }
 

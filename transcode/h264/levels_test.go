@@ -86,7 +86,7 @@ func TestParamsMediaRoundTrip(t *testing.T) {
 	for _, fmtp := range []string{
 		"profile-level-id=42e01f;packetization-mode=1;max-fs=8160;max-mbps=244800;max-br=3000",
 		"profile-level-id=42f00b;packetization-mode=0", // level 1b in Baseline
-		"profile-level-id=640009",                      // level 1b as level_idc 9
+		"profile-level-id=640009", // level 1b as level_idc 9
 		"",
 	} {
 		p, err := ParseFmtp(fmtp)

@@ -15,7 +15,7 @@ import (
 	"github.com/roomgate/roomgate/gateway/ports"
 	"github.com/roomgate/roomgate/gateway/rtpsession"
 	"github.com/roomgate/roomgate/rooms/api"
-	"github.com/roomgate/roomgate/sip/sdp"
+	"github.com/roomgate/roomgate/transcode/h264"
 	"github.com/roomgate/roomgate/transcode/media"
 )
 
@@ -28,11 +28,9 @@ type roomCall struct {
 	pairs []ports.Pair
 	clock *frameClock // the gateway's audio clock
 
-	sdpMu      sync.Mutex
-	sessionID  uint64
-	sdpVersion uint64
-	// srtp is each stream's keying (nil: plain RTP); re-answers keep our keys (sdpMu).
-	audioSRTP, videoSRTP *sdp.SRTP
+	// srtp is each stream's keying (nil: plain RTP), as started or re-keyed (srtpMu).
+	srtpMu               sync.Mutex
+	audioSRTP, videoSRTP *media.SRTP
 
 	audio  *rtpsession.Session
 	video  *rtpsession.Session
@@ -42,7 +40,7 @@ type roomCall struct {
 	self   string      // br's identity
 	tap    *meetingTap // the meeting as the call hears and sees it
 	taps   *tapRegistry
-	vlimit bridge.VideoLimit // what the room system's video decoder takes (SDP)
+	vlimit bridge.VideoLimit // what the room system's video decoder takes (the plan's)
 	// stopAudio takes the audio path off the audio clock.
 	stopAudio func()
 	wg        sync.WaitGroup
@@ -67,8 +65,11 @@ func allocMedia(log *slog.Logger, alloc *ports.Allocator, clock *frameClock) (*r
 	return &roomCall{log: log, alloc: alloc, pairs: pairs, clock: clock}, nil
 }
 
-func (rc *roomCall) audioPort() int { return rc.pairs[0].RTPPort }
-func (rc *roomCall) videoPort() int { return rc.pairs[1].RTPPort }
+// mediaLocal is where the call receives its media, advertised at addr: one RTP port
+// per role (RTCP on the next).
+func (rc *roomCall) mediaLocal(addr netip.Addr) media.Local {
+	return media.Local{Addr: addr, Ports: map[media.Role]int{media.RoleAudio: rc.pairs[0].RTPPort, media.RoleMain: rc.pairs[1].RTPPort}}
+}
 
 // mediaOptions are per-call media settings from the config and endpoint profile.
 type mediaOptions struct {
@@ -105,44 +106,43 @@ func quarantine(d time.Duration) time.Duration {
 	return d
 }
 
-// start opens the negotiated streams and starts the media goroutines.
-func (rc *roomCall) start(res *sdp.Result, opt mediaOptions, onDigit func(byte), requestKeyframe func()) error {
-	if res.Audio == nil {
+// start opens the plan's streams (audio is required, main video optional) and
+// starts the media goroutines. requestKeyframe asks the room system for a keyframe
+// through its signalling, when the plan says it takes that and not RTCP FIR or PLI.
+func (rc *roomCall) start(plan media.Plan, opt mediaOptions, onDigit func(byte), requestKeyframe func()) error {
+	a, ok := plan.Stream(media.RoleAudio)
+	if !ok {
 		return fmt.Errorf("no audio stream negotiated")
 	}
-	codec, ok := media.ParseCodec(res.Audio.Codec.Name)
-	if !ok {
-		return fmt.Errorf("audio codec %s not supported", res.Audio.Codec.Name)
+	if !a.Codec.IsAudio() {
+		return fmt.Errorf("audio codec %s not supported", a.Codec)
 	}
-	rc.sdpMu.Lock()
-	rc.audioSRTP = res.Audio.SRTP
-	if res.Video != nil {
-		rc.videoSRTP = res.Video.SRTP
+	v, hasVideo := plan.Stream(media.RoleMain)
+	rc.srtpMu.Lock()
+	rc.audioSRTP = a.SRTP
+	if hasVideo {
+		rc.videoSRTP = v.SRTP
 	}
-	rc.sdpMu.Unlock()
+	rc.srtpMu.Unlock()
 	var err error
 	rc.audio, err = rtpsession.New(rtpsession.Config{RTP: rc.pairs[0].RTP, RTCP: rc.pairs[0].RTCP,
-		Remote: res.Audio.Remote, RemoteRTCP: res.Audio.RemoteRTCP, Latch: opt.Latch, Probation: opt.Probation, SignallingIP: opt.SignallingIP,
-		ClockRate: uint32(codec.ClockRate()), MediaTimeout: opt.Timeout, Log: rc.log, SRTP: srtpConfig(res.Audio.SRTP),
+		Remote: a.Remote, RemoteRTCP: a.RemoteRTCP, Latch: opt.Latch, Probation: opt.Probation, SignallingIP: opt.SignallingIP,
+		ClockRate: uint32(a.Codec.ClockRate()), MediaTimeout: opt.Timeout, Log: rc.log, SRTP: srtpConfig(a.SRTP),
 		OnBYE:     func([]uint32, string) { rc.end("RTCP BYE from the room system") },
 		OnTimeout: func(last time.Time) { rc.end(fmt.Sprintf("no RTP for %s", opt.Timeout)) },
 	})
 	if err != nil {
 		return err
 	}
-	if res.Audio.RemoteHold {
+	if a.Hold {
 		rc.audio.SetMediaTimeout(-1)
 	}
-	te := uint8(0)
-	if res.Audio.HasTelephoneEvent {
-		te = res.Audio.TelephoneEvent
-	}
-	if rc.apath, err = newAudioPath(rc.log, rc.audio, codec, res.Audio.Codec.PT, te, onDigit); err != nil {
+	if rc.apath, err = newAudioPath(rc.log, rc.audio, a.Codec, a.PT, a.TelephoneEvent, onDigit); err != nil {
 		return err
 	}
 	rc.stopAudio = rc.apath.start(rc.clock) // reads the room system's audio on the clock's tick
 
-	if v := res.Video; v != nil {
+	if hasVideo {
 		rc.video, err = rtpsession.New(rtpsession.Config{RTP: rc.pairs[1].RTP, RTCP: rc.pairs[1].RTCP,
 			Remote: v.Remote, RemoteRTCP: v.RemoteRTCP, Latch: opt.Latch, Probation: opt.Probation, SignallingIP: opt.SignallingIP, ClockRate: 90000, MediaTimeout: -1, Log: rc.log,
 			SRTP: srtpConfig(v.SRTP),
@@ -155,15 +155,20 @@ func (rc *roomCall) start(res *sdp.Result, opt mediaOptions, onDigit func(byte),
 		if err != nil {
 			return err
 		}
+		var lim media.H264Limits
+		if v.H264 != nil {
+			lim = *v.H264
+		}
 		// What the room system decodes: its max-fs (or its level's), and the lower of
-		// b=TIAS/b=AS and max-br (or the level's bitrate).
-		rc.vlimit = bridge.VideoLimit{MaxFS: v.H264.EffectiveMaxFS(), MaxBitrate: v.MaxBitrate}.
-			Tighter(bridge.VideoLimit{MaxBitrate: v.H264.EffectiveMaxBRKbps() * 1000})
-		// We send in the mode the endpoint receives (its fmtp), 1 when both allow it.
-		mode := min(v.H264.PacketizationMode, 1)
+		// the stream's bitrate limit and max-br (or the level's bitrate).
+		eff := h264.EffectiveLimits(lim)
+		rc.vlimit = bridge.VideoLimit{MaxFS: eff.MaxFS, MaxBitrate: v.MaxBitrate}.
+			Tighter(bridge.VideoLimit{MaxBitrate: eff.Bitrate()})
+		// We send in the mode the endpoint receives, 1 when both allow it.
+		mode := min(lim.PacketizationMode, 1)
 		var last time.Time
 		var lastMu sync.Mutex
-		rc.vpath = newVideoPath(rc.log, rc.video, v.Codec.PT, mode, rc.vlimit.MaxFS, func() {
+		rc.vpath = newVideoPath(rc.log, rc.video, v.PT, mode, rc.vlimit.MaxFS, func() {
 			// At most two requests a second: every subscriber's PLI reaches us.
 			lastMu.Lock()
 			if time.Since(last) < 500*time.Millisecond {
@@ -172,15 +177,15 @@ func (rc *roomCall) start(res *sdp.Result, opt mediaOptions, onDigit func(byte),
 			}
 			last = time.Now()
 			lastMu.Unlock()
-			// As the endpoint negotiated (a=rtcp-fb): RTCP FIR or PLI, else SIP INFO
-			// picture_fast_update (RFC 5168), which older room systems rely on.
+			// As the endpoint negotiated: RTCP FIR or PLI, else its signalling (SIP
+			// INFO picture_fast_update, RFC 5168, which older room systems rely on).
 			switch {
-			case v.FIR:
+			case v.Keyframe&media.KeyframeFIR != 0:
 				_ = rc.video.SendFIR(0)
-			case v.PLI:
+			case v.Keyframe&media.KeyframePLI != 0:
 				_ = rc.video.SendPLI()
-			case requestKeyframe != nil:
-				// SIP INFO waits for its response: never block the media on it.
+			case v.Keyframe&media.KeyframeSignalling != 0 && requestKeyframe != nil:
+				// The signalling waits for its response: never block the media on it.
 				go requestKeyframe()
 			}
 		})
@@ -273,21 +278,66 @@ func (rc *roomCall) mediaEnded() string {
 	return rc.endWhy
 }
 
-// updateRemote applies a re-negotiation (hold, resume, new address).
-func (rc *roomCall) updateRemote(res *sdp.Result) {
-	if res.Audio != nil && rc.audio != nil {
-		if res.Audio.Remote.IsValid() && res.Audio.Remote.Port() != 0 {
-			rc.audio.SetRemote(res.Audio.Remote, res.Audio.RemoteRTCP)
+// update applies a re-negotiation (hold, resume, new address, new remote SRTP key)
+// to the running streams. A stream cannot move between RTP and SRTP mid-call (its
+// session was made for one): such a plan is refused and nothing changes. A room system
+// that sends with a new key of its own gets its stream re-keyed.
+func (rc *roomCall) update(plan media.Plan) error {
+	a, hasAudio := plan.Stream(media.RoleAudio)
+	v, hasVideo := plan.Stream(media.RoleMain)
+	if err := rc.rekey(a, hasAudio, v, hasVideo); err != nil {
+		return err
+	}
+	if hasAudio && rc.audio != nil {
+		if a.Remote.IsValid() && a.Remote.Port() != 0 {
+			rc.audio.SetRemote(a.Remote, a.RemoteRTCP)
 		}
-		if res.Audio.RemoteHold {
+		if a.Hold {
 			rc.audio.SetMediaTimeout(-1)
 		} else {
 			rc.audio.SetMediaTimeout(0)
 		}
 	}
-	if res.Video != nil && rc.video != nil && res.Video.Remote.IsValid() && res.Video.Remote.Port() != 0 {
-		rc.video.SetRemote(res.Video.Remote, res.Video.RemoteRTCP)
+	if hasVideo && rc.video != nil && v.Remote.IsValid() && v.Remote.Port() != 0 {
+		rc.video.SetRemote(v.Remote, v.RemoteRTCP)
 	}
+	return nil
+}
+
+// rekey checks a re-negotiation's keying against the call's and re-keys the streams
+// whose remote key changed.
+func (rc *roomCall) rekey(a media.Stream, hasAudio bool, v media.Stream, hasVideo bool) error {
+	rc.srtpMu.Lock()
+	defer rc.srtpMu.Unlock()
+	check := func(kind string, cur, next *media.SRTP) error {
+		if (cur == nil) != (next == nil) {
+			return &notAcceptableError{reason: kind + ": a call cannot switch between RTP and SRTP"}
+		}
+		return nil
+	}
+	if hasAudio {
+		if err := check("audio", rc.audioSRTP, a.SRTP); err != nil {
+			return err
+		}
+	}
+	if hasVideo && rc.video != nil {
+		if err := check("video", rc.videoSRTP, v.SRTP); err != nil {
+			return err
+		}
+	}
+	if hasAudio && a.SRTP != nil && rc.audio != nil && !bytes.Equal(a.SRTP.RemoteKey, rc.audioSRTP.RemoteKey) {
+		if err := rc.audio.RekeyRemote(*srtpConfig(a.SRTP)); err != nil {
+			return err
+		}
+		rc.audioSRTP = a.SRTP
+	}
+	if hasVideo && v.SRTP != nil && rc.video != nil && !bytes.Equal(v.SRTP.RemoteKey, rc.videoSRTP.RemoteKey) {
+		if err := rc.video.RekeyRemote(*srtpConfig(v.SRTP)); err != nil {
+			return err
+		}
+		rc.videoSRTP = v.SRTP
+	}
+	return nil
 }
 
 // close stops everything and frees the ports. It is idempotent. The media goes first:
@@ -321,85 +371,18 @@ func (rc *roomCall) close() {
 	})
 }
 
-// local describes our side for SDP: the same o= session ID for the whole call, a new
-// version for every description we send (RFC 3264 §8).
-func (rc *roomCall) local(addr netip.Addr) sdp.Local {
-	rc.sdpMu.Lock()
-	defer rc.sdpMu.Unlock()
-	if rc.sessionID == 0 {
-		rc.sessionID = uint64(time.Now().UnixNano()) & (1<<62 - 1)
-	}
-	rc.sdpVersion++
-	l := sdp.Local{Addr: addr, AudioPort: rc.audioPort(), VideoPort: rc.videoPort(), SessionID: rc.sessionID,
-		Version: rc.sdpVersion, Username: "roomgate"}
-	if rc.audioSRTP != nil {
-		l.AudioKey = rc.audioSRTP.LocalKey
-	}
-	if rc.videoSRTP != nil {
-		l.VideoKey = rc.videoSRTP.LocalKey
-	}
-	return l
-}
+// notAcceptableError is a re-negotiated plan the running media cannot take; the
+// signalling refuses the offer (SIP: 488).
+type notAcceptableError struct{ reason string }
+
+func (e *notAcceptableError) Error() string { return "media: not acceptable: " + e.reason }
 
 // srtpConfig is a stream's SDES keying for its RTP session (nil: plain RTP).
-func srtpConfig(s *sdp.SRTP) *rtpsession.SRTPConfig {
+func srtpConfig(s *media.SRTP) *rtpsession.SRTPConfig {
 	if s == nil {
 		return nil
 	}
-	return &rtpsession.SRTPConfig{LocalKey: s.LocalKey, RemoteKey: s.RemoteKey, Tag32: s.Suite == sdp.SuiteAES128SHA1_32}
-}
-
-// rekey checks a re-negotiation's keying against the call's: a stream cannot move
-// between RTP and SRTP mid-call (its session was made for one), and a peer that sends
-// a new key of its own gets its stream re-keyed (our key stays: local()).
-func (rc *roomCall) rekey(re *sdp.Result) error {
-	rc.sdpMu.Lock()
-	defer rc.sdpMu.Unlock()
-	check := func(kind string, cur, next *sdp.SRTP) error {
-		if (cur == nil) != (next == nil) {
-			return &sdp.NegotiationError{Reason: kind + ": a call cannot switch between RTP and SRTP"}
-		}
-		return nil
-	}
-	if re.Audio != nil {
-		if err := check("audio", rc.audioSRTP, re.Audio.SRTP); err != nil {
-			return err
-		}
-	}
-	if re.Video != nil && rc.video != nil {
-		if err := check("video", rc.videoSRTP, re.Video.SRTP); err != nil {
-			return err
-		}
-	}
-	if re.Audio != nil && re.Audio.SRTP != nil && rc.audio != nil && !bytes.Equal(re.Audio.SRTP.RemoteKey, rc.audioSRTP.RemoteKey) {
-		if err := rc.audio.RekeyRemote(*srtpConfig(re.Audio.SRTP)); err != nil {
-			return err
-		}
-		rc.audioSRTP = re.Audio.SRTP
-	}
-	if re.Video != nil && re.Video.SRTP != nil && rc.video != nil && !bytes.Equal(re.Video.SRTP.RemoteKey, rc.videoSRTP.RemoteKey) {
-		if err := rc.video.RekeyRemote(*srtpConfig(re.Video.SRTP)); err != nil {
-			return err
-		}
-		rc.videoSRTP = re.Video.SRTP
-	}
-	return nil
-}
-
-// reoffer answers a re-INVITE/UPDATE offer (hold, resume, new address) on the same ports.
-func (rc *roomCall) reoffer(addr netip.Addr, caps sdp.Capabilities, log *slog.Logger) func(*sdp.Session, []byte) ([]byte, error) {
-	return func(offer *sdp.Session, _ []byte) ([]byte, error) {
-		re, err := sdp.NegotiateSession(offer, caps, rc.local(addr))
-		if err != nil {
-			return nil, err
-		}
-		if err := rc.rekey(re); err != nil {
-			return nil, err
-		}
-		rc.updateRemote(re)
-		log.Info("re-negotiated", "audio_hold", re.Audio != nil && re.Audio.RemoteHold)
-		return re.SDP, nil
-	}
+	return &rtpsession.SRTPConfig{LocalKey: s.LocalKey, RemoteKey: s.RemoteKey, Tag32: s.Tag32}
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }

@@ -69,7 +69,8 @@ func (l *sipLeg) HandleInvite(ctx context.Context, c *sip.InboundCall) {
 	defer rc.close()
 
 	var res *sdp.Result
-	local := rc.local(l.addr)
+	sm := newSIPMedia(rc, l.addr, l.caps)
+	local := sm.local()
 	if c.Offer != nil {
 		res, err = sdp.NegotiateSession(c.Offer, l.caps, local)
 	} else {
@@ -118,7 +119,7 @@ func (l *sipLeg) HandleInvite(ctx context.Context, c *sip.InboundCall) {
 	c.SetEvents(sip.Events{
 		OnDTMF:            func(d rune, _ time.Duration) { onDigit(byte(d)) },
 		OnKeyframeRequest: func() { rc.vpathKeyframe() },
-		OnOffer:           rc.reoffer(l.addr, l.caps, log),
+		OnOffer:           sm.reoffer(log),
 	})
 	if err := c.Accept(res.SDP); err != nil {
 		log.Warn("call not established", "err", err)
@@ -149,7 +150,7 @@ func (l *sipLeg) HandleInvite(ctx context.Context, c *sip.InboundCall) {
 		}
 	}()
 	rc.ended = cancel
-	if err := rc.start(res, l.media.withPeer(c.Source), onDigit, func() { _ = c.RequestKeyframe(callCtx) }); err != nil {
+	if err := rc.start(sm.plan(res), l.media.withPeer(c.Source), onDigit, func() { _ = c.RequestKeyframe(callCtx) }); err != nil {
 		log.Error("media start failed", "err", err)
 		hangUpAfterMedia(log, rc, c.Bye, "media failure")
 		return

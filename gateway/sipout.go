@@ -28,7 +28,8 @@ func (l *sipLeg) DialOut(ctx context.Context, meetingID string, req api.DialRequ
 	if err != nil {
 		return api.CallInfo{}, fmt.Errorf("no media ports available: %w", err)
 	}
-	offer, err := sdp.BuildOffer(l.caps, rc.local(l.addr))
+	sm := newSIPMedia(rc, l.addr, l.caps)
+	offer, err := sdp.BuildOffer(l.caps, sm.local())
 	if err != nil {
 		rc.close()
 		return api.CallInfo{}, err
@@ -62,12 +63,13 @@ func (l *sipLeg) DialOut(ctx context.Context, meetingID string, req api.DialRequ
 		l.calls.update(id, func(ci *api.CallInfo) { ci.State, ci.Reason = api.CallFailed, err.Error() })
 		return api.CallInfo{}, err
 	}
-	go l.runDialOut(dialCtx, cancel, log, id, meetingID, name, out, rc, offer)
+	go l.runDialOut(dialCtx, cancel, log, id, meetingID, name, out, sm, offer)
 	ci, _ := l.calls.Call(id)
 	return ci, nil
 }
 
-func (l *sipLeg) runDialOut(ctx context.Context, cancel context.CancelFunc, log *slog.Logger, id, meetingID, name string, out *sip.OutboundCall, rc *roomCall, offer []byte) {
+func (l *sipLeg) runDialOut(ctx context.Context, cancel context.CancelFunc, log *slog.Logger, id, meetingID, name string, out *sip.OutboundCall, sm *sipMedia, offer []byte) {
+	rc := sm.rc
 	defer cancel()
 	defer rc.close()
 	// Not ctx: the host's cancel cancels ctx (which sends CANCEL); the wait must go on
@@ -105,7 +107,7 @@ func (l *sipLeg) runDialOut(ctx context.Context, cancel context.CancelFunc, log 
 	}
 	out.SetEvents(sip.Events{
 		OnKeyframeRequest: func() { rc.vpathKeyframe() },
-		OnOffer:           rc.reoffer(l.addr, l.caps, log),
+		OnOffer:           sm.reoffer(log),
 	})
 	callCtx, stop := context.WithCancel(ctx)
 	defer stop()
@@ -117,7 +119,7 @@ func (l *sipLeg) runDialOut(ctx context.Context, cancel context.CancelFunc, log 
 		}
 	}()
 	rc.ended = stop
-	if err := rc.start(res, l.media.withPeer(out.Peer()), nil, func() { _ = out.RequestKeyframe(callCtx) }); err != nil {
+	if err := rc.start(sm.plan(res), l.media.withPeer(out.Peer()), nil, func() { _ = out.RequestKeyframe(callCtx) }); err != nil {
 		log.Error("media start failed", "err", err)
 		hangUpAfterMedia(log, rc, out.Bye, "media failure")
 		return

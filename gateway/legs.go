@@ -7,17 +7,23 @@ import (
 	"net/netip"
 
 	"github.com/roomgate/roomgate/gateway/bridge"
+	"github.com/roomgate/roomgate/gateway/call"
 	"github.com/roomgate/roomgate/gateway/ports"
 	"github.com/roomgate/roomgate/sip"
 	"github.com/roomgate/roomgate/sip/sdp"
 )
 
-// startSIP starts the SIP room-system leg (sip.enabled).
-func (s *Server) startSIP(ctx context.Context) error {
+// startCalls sets up what every room-system leg shares: the media ports, the meeting
+// taps and the call flow. The legs run it; only a gateway with one needs it.
+func (s *Server) startCalls() error {
 	cfg := s.cfg
-	host, _, err := net.SplitHostPort(cfg.SIP.Listen)
+	listen := cfg.SIP.Listen
+	if !cfg.SIP.Enabled {
+		listen = cfg.H323.Listen
+	}
+	host, _, err := net.SplitHostPort(listen)
 	if err != nil {
-		return fmt.Errorf("sip.listen: %w", err)
+		return fmt.Errorf("listen address %q: %w", listen, err)
 	}
 	bind := cfg.Media.BindAddress
 	if bind == "" {
@@ -29,7 +35,8 @@ func (s *Server) startSIP(ctx context.Context) error {
 			return fmt.Errorf("media.bind_address %q: %w", bind, err)
 		}
 	}
-	// What SDP advertises: the public side of a one-to-one NAT, else where we listen.
+	// What SDP and H.245 advertise: the public side of a one-to-one NAT, else where we
+	// listen.
 	adv := bindAddr
 	if cfg.NAT.PublicIP != "" {
 		adv, _ = netip.ParseAddr(cfg.NAT.PublicIP)
@@ -42,17 +49,7 @@ func (s *Server) startSIP(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("media ports: %w", err)
 	}
-	caps := sdp.DefaultCapabilities()
-	if caps.SRTP, err = sdp.ParseSRTPMode(cfg.SIP.SRTP); err != nil {
-		return fmt.Errorf("sip.srtp: %w", err)
-	}
-	leg := &sipLeg{
-		log: s.log.With("component", "sip"), api: s.api, ports: alloc, calls: s.calls, clock: s.clock,
-		caps: caps, addr: adv,
-		dialPlan: DialPlan{IVRUsers: cfg.SIP.IVRUsers, DefaultMeeting: cfg.SIP.DefaultMeeting},
-		media:    mediaOptions{Timeout: cfg.Media.Timeout, Latch: latchMode(cfg.Media.SymmetricRTP, cfg.Media.Latch), Probation: cfg.Media.Probation},
-	}
-	leg.taps = newTapRegistry(s.log.With("component", "tap"), func(ctx context.Context, meetingID string, hooks tapHooks) (tapSource, error) {
+	s.taps = newTapRegistry(s.log.With("component", "tap"), func(ctx context.Context, meetingID string, hooks tapHooks) (tapSource, error) {
 		url, token, err := s.api.MeetingTap(ctx, meetingID)
 		if err != nil {
 			return nil, err
@@ -60,6 +57,26 @@ func (s *Server) startSIP(ctx context.Context) error {
 		return bridge.Join(ctx, bridge.Params{URL: url, Token: token, NoAudio: true, NoVideo: true, Subscribe: hooks.subscribe, OnCamera: hooks.camera,
 			Rooms: s.core.Rooms(), Log: s.log.With("component", "tap", "meeting", meetingID)})
 	})
+	mf := &mediaFactory{ports: alloc, clock: s.clock, addr: adv, rooms: s.api, taps: s.taps,
+		opt: mediaOptions{Timeout: cfg.Media.Timeout, Latch: latchMode(cfg.Media.SymmetricRTP, cfg.Media.Latch), Probation: cfg.Media.Probation}}
+	s.media = mf
+	s.flow = &call.Flow{Log: s.log.With("component", "call"), Meetings: s.api, Registry: s.registry,
+		DialPlan: call.DialPlan{IVRUsers: cfg.SIP.IVRUsers, DefaultMeeting: cfg.SIP.DefaultMeeting},
+		NewMedia: mf.new, Dialers: map[string]call.Dialer{}}
+	s.api.Calls = s.flow
+	return nil
+}
+
+// startSIP starts the SIP room-system leg (sip.enabled).
+func (s *Server) startSIP(ctx context.Context) error {
+	cfg := s.cfg
+	caps := sdp.DefaultCapabilities()
+	var err error
+	if caps.SRTP, err = sdp.ParseSRTPMode(cfg.SIP.SRTP); err != nil {
+		return fmt.Errorf("sip.srtp: %w", err)
+	}
+	leg := &sipLeg{log: s.log.With("component", "sip"), flow: s.flow, caps: caps}
+	adv := s.media.addr
 	lim := cfg.SIP.Limits
 	scfg := sip.Config{Listen: cfg.SIP.Listen, PublicIP: cfg.NAT.PublicIP, UserAgent: "roomgate/" + s.version,
 		SessionExpires: cfg.SIP.SessionExpires, MinSE: cfg.SIP.MinSE, Limits: sip.Limits(lim)}
@@ -82,6 +99,7 @@ func (s *Server) startSIP(ctx context.Context) error {
 	}
 	leg.svc = svc
 	s.sip = leg
+	s.flow.Dialers["sip"] = leg
 	s.log.Info("SIP leg listening", "listen", cfg.SIP.Listen, "tls_listen", cfg.SIP.TLSListen, "media_ports", fmt.Sprintf("%d-%d", cfg.Media.PortMin, cfg.Media.PortMax), "media_address", adv)
 	return nil
 }

@@ -125,7 +125,7 @@ func TestSIPMedia(t *testing.T) {
 	rc := testRoomCall(t)
 	caps := sdp.DefaultCapabilities()
 	caps.SRTP = sdp.SRTPOptional
-	sm := newSIPMedia(rc, netip.MustParseAddr("192.0.2.44"), caps)
+	sm := newSIPMedia(rc.mediaLocal(netip.MustParseAddr("192.0.2.44")), caps)
 	l1 := sm.local()
 	ml := rc.mediaLocal(netip.MustParseAddr("192.0.2.44"))
 	if l1.AudioPort != ml.Ports[media.RoleAudio] || l1.VideoPort != ml.Ports[media.RoleMain] || l1.Addr != ml.Addr || l1.AudioKey != nil {
@@ -155,7 +155,7 @@ func TestSIPMedia(t *testing.T) {
 	if l2.SessionID != l1.SessionID || l2.Version != l1.Version+1 || !bytes.Equal(l2.AudioKey, res.Audio.SRTP.LocalKey) {
 		t.Errorf("second local %+v after %+v", l2, l1)
 	}
-	answer, err := sm.reoffer(slog.New(slog.DiscardHandler))(keyed, nil)
+	answer, err := sm.reoffer(rc.update, slog.New(slog.DiscardHandler))(keyed, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -163,7 +163,7 @@ func TestSIPMedia(t *testing.T) {
 	if err != nil || len(re.Media) != 1 || len(re.Media[0].Cryptos) != 1 || !bytes.Equal(re.Media[0].Cryptos[0].Key, res.Audio.SRTP.LocalKey) {
 		t.Errorf("re-answer %s: our key changed (%v)", answer, err)
 	}
-	_, err = sm.reoffer(slog.New(slog.DiscardHandler))(offer("RTP/AVP", ""), nil)
+	_, err = sm.reoffer(rc.update, slog.New(slog.DiscardHandler))(offer("RTP/AVP", ""), nil)
 	var sc sdp.StatusCoder
 	if !errors.As(err, &sc) || sc.SIPStatus() != 488 {
 		t.Errorf("re-offer dropping SRTP: %v, want a 488", err)

@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/roomgate/roomgate/configs"
+	"github.com/roomgate/roomgate/gateway/call"
 	"github.com/roomgate/roomgate/rooms/api"
 	"github.com/roomgate/roomgate/rooms/core"
 	"github.com/roomgate/roomgate/rooms/directory"
@@ -41,9 +42,14 @@ type Server struct {
 	api     *api.Server
 	http    *http.Server
 	ln      net.Listener
-	calls   *callRegistry
-	clock   *frameClock // the audio clock of every call
-	sip     *sipLeg
+	// registry keeps the calls the API shows; flow runs them (nil without a leg);
+	// media makes their media bridges; taps are the meetings as calls see them.
+	registry *call.Registry
+	flow     *call.Flow
+	media    *mediaFactory
+	taps     *tapRegistry
+	clock    *frameClock // the audio clock of every call
+	sip      *sipLeg
 	pprof   *http.Server
 	ready   atomic.Bool
 	cancel  context.CancelFunc
@@ -58,7 +64,7 @@ type Server struct {
 
 // Start brings up every part and returns once the server is ready (GET /healthz 200).
 func Start(ctx context.Context, cfg *configs.Config, version string, log *slog.Logger) (_ *Server, err error) {
-	s := &Server{cfg: cfg, log: log, version: version, calls: newCallRegistry(), clock: newFrameClock(audioFrame)}
+	s := &Server{cfg: cfg, log: log, version: version, registry: call.NewRegistry(), clock: newFrameClock(audioFrame)}
 	defer func() {
 		if err != nil {
 			s.Close()
@@ -131,7 +137,7 @@ func Start(ctx context.Context, cfg *configs.Config, version string, log *slog.L
 		Waiting: api.WaitingLimits{PerSource: cfg.Meeting.WaitingRoom.PerSource, PerMeeting: cfg.Meeting.WaitingRoom.PerMeeting,
 			Expire: cfg.Meeting.WaitingRoom.Expire},
 		Version: version,
-		Calls:   dialer{callRegistry: s.calls},
+		Calls:   noCalls{s.registry},
 	})
 	if err != nil {
 		return nil, err
@@ -139,11 +145,13 @@ func Start(ctx context.Context, cfg *configs.Config, version string, log *slog.L
 	runCtx, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel
 	if cfg.SIP.Enabled {
+		if err := s.startCalls(); err != nil {
+			return nil, err
+		}
 		// The leg lives until Close, not for the start-up deadline in ctx.
 		if err := s.startSIP(runCtx); err != nil {
 			return nil, err
 		}
-		s.api.Calls = dialer{callRegistry: s.calls, sip: s.sip}
 	}
 	s.wg.Add(1)
 	go func() { defer s.wg.Done(); s.api.Run(runCtx) }()
@@ -245,6 +253,9 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		// Drain: calls in progress get BYE, new INVITEs are refused.
 		_ = s.sip.svc.Shutdown(ctx)
 	}
+	if s.flow != nil {
+		s.flow.Wait() // dial-outs end with their legs
+	}
 	if s.http != nil {
 		err = s.http.Shutdown(ctx)
 	}
@@ -266,7 +277,12 @@ func (s *Server) Close() {
 		}
 		if s.sip != nil {
 			_ = s.sip.svc.Close()
-			s.sip.taps.closeAll()
+		}
+		if s.flow != nil {
+			s.flow.Wait()
+		}
+		if s.taps != nil {
+			s.taps.closeAll()
 		}
 		s.clock.Close()
 		if s.pprof != nil {
@@ -285,4 +301,12 @@ func (s *Server) Close() {
 			}
 		}
 	})
+}
+
+// noCalls is the API's call control on a gateway without room-system legs: it reads
+// the (empty) registry and dials nothing.
+type noCalls struct{ *call.Registry }
+
+func (noCalls) DialOut(_ context.Context, _ string, req api.DialRequest) (api.CallInfo, error) {
+	return api.CallInfo{}, fmt.Errorf("%s: %w", req.Protocol, api.ErrUnsupported)
 }

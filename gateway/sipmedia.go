@@ -3,7 +3,6 @@ package gateway
 import (
 	"errors"
 	"log/slog"
-	"net/netip"
 	"sync"
 	"time"
 
@@ -13,11 +12,10 @@ import (
 
 // sipMedia is the SDP side of one SIP call's media: the o= session ID and version
 // (RFC 3264 §8), our SRTP keys kept across re-answers, and the re-offer handler. The
-// media bridge (roomCall) sees only the media plan the offer/answer gives.
+// media bridge sees only the media plan the offer/answer gives.
 type sipMedia struct {
-	rc   *roomCall
-	addr netip.Addr // advertised media address (public side of a 1:1 NAT)
-	caps sdp.Capabilities
+	ports media.Local // where the call receives, at the advertised address
+	caps  sdp.Capabilities
 
 	mu        sync.Mutex
 	sessionID uint64
@@ -25,10 +23,11 @@ type sipMedia struct {
 	// audioKey and videoKey are our SRTP master keys (key || salt) of the streams as
 	// started; nil: fresh ones in each answer.
 	audioKey, videoKey []byte
+	agreed             media.Plan // the plan as last agreed
 }
 
-func newSIPMedia(rc *roomCall, addr netip.Addr, caps sdp.Capabilities) *sipMedia {
-	return &sipMedia{rc: rc, addr: addr, caps: caps}
+func newSIPMedia(local media.Local, caps sdp.Capabilities) *sipMedia {
+	return &sipMedia{ports: local, caps: caps}
 }
 
 // local describes our side for SDP: the same o= session ID for the whole call, a new
@@ -40,13 +39,12 @@ func (m *sipMedia) local() sdp.Local {
 		m.sessionID = uint64(time.Now().UnixNano()) & (1<<62 - 1)
 	}
 	m.version++
-	ml := m.rc.mediaLocal(m.addr)
-	return sdp.Local{Addr: ml.Addr, AudioPort: ml.Ports[media.RoleAudio], VideoPort: ml.Ports[media.RoleMain],
+	return sdp.Local{Addr: m.ports.Addr, AudioPort: m.ports.Ports[media.RoleAudio], VideoPort: m.ports.Ports[media.RoleMain],
 		SessionID: m.sessionID, Version: m.version, Username: "roomgate", AudioKey: m.audioKey, VideoKey: m.videoKey}
 }
 
-// plan is the media plan of the call's offer/answer, to start the media with; our
-// SRTP keys in it are kept for the answers to re-offers.
+// plan is the media plan of an offer/answer; our SRTP keys in it are kept for the
+// answers to re-offers.
 func (m *sipMedia) plan(res *sdp.Result) media.Plan {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -56,24 +54,42 @@ func (m *sipMedia) plan(res *sdp.Result) media.Plan {
 	if res.Video != nil && res.Video.SRTP != nil {
 		m.videoKey = res.Video.SRTP.LocalKey
 	}
-	return res.Plan()
+	m.agreed = res.Plan()
+	return m.agreed
 }
 
-// reoffer answers a re-INVITE/UPDATE offer (hold, resume, new address) on the same ports.
-func (m *sipMedia) reoffer(log *slog.Logger) func(*sdp.Session, []byte) ([]byte, error) {
+// current is the plan as last agreed.
+func (m *sipMedia) current() media.Plan {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.agreed
+}
+
+// reoffer answers a re-INVITE/UPDATE offer (hold, resume, new address) on the same
+// ports; apply takes the new plan to the media (an error refuses the offer: 488).
+func (m *sipMedia) reoffer(apply func(media.Plan) error, log *slog.Logger) func(*sdp.Session, []byte) ([]byte, error) {
 	return func(offer *sdp.Session, _ []byte) ([]byte, error) {
 		re, err := sdp.NegotiateSession(offer, m.caps, m.local())
 		if err != nil {
 			return nil, err
 		}
-		if err := m.rc.update(re.Plan()); err != nil {
-			var na *notAcceptableError
-			if errors.As(err, &na) {
-				return nil, &sdp.NegotiationError{Reason: na.reason}
+		plan := re.Plan()
+		if apply != nil {
+			if err := apply(plan); err != nil {
+				reason := err.Error()
+				var na *notAcceptableError
+				if errors.As(err, &na) {
+					reason = na.reason
+				}
+				return nil, &sdp.NegotiationError{Reason: reason}
 			}
-			return nil, err
 		}
-		log.Info("re-negotiated", "audio_hold", re.Audio != nil && re.Audio.RemoteHold)
+		m.mu.Lock()
+		m.agreed = plan
+		m.mu.Unlock()
+		if log != nil {
+			log.Info("re-negotiated", "audio_hold", re.Audio != nil && re.Audio.RemoteHold)
+		}
 		return re.SDP, nil
 	}
 }

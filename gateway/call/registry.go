@@ -1,4 +1,4 @@
-package gateway
+package call
 
 import (
 	"context"
@@ -11,9 +11,9 @@ import (
 	"github.com/roomgate/roomgate/rooms/secretfile"
 )
 
-// callRegistry keeps the room-system calls the API shows (GET /api/v1/calls/{id}):
+// Registry keeps the room-system calls the API shows (GET /api/v1/calls/{id}):
 // live ones and, for a while, ended ones so their final state can be read.
-type callRegistry struct {
+type Registry struct {
 	mu    sync.Mutex
 	calls map[string]*callEntry
 }
@@ -31,10 +31,18 @@ const (
 	maxEnded  = 10_000
 )
 
-func newCallRegistry() *callRegistry { return &callRegistry{calls: map[string]*callEntry{}} }
+func NewRegistry() *Registry { return &Registry{calls: map[string]*callEntry{}} }
 
-func (r *callRegistry) add(info api.CallInfo, hangup func(context.Context) error) string {
-	info.ID = "c-" + secretfile.Random(9)
+// NewID returns a fresh call ID ("c-…"): the call_id of every log line of the call
+// and the ID GET /api/v1/calls/{id} takes.
+func NewID() string { return "c-" + secretfile.Random(9) }
+
+// Add records a call under info.ID (a NewID when empty) and returns the ID. hangup
+// ends it for the host (cancel while ringing, hang up when connected).
+func (r *Registry) Add(info api.CallInfo, hangup func(context.Context) error) string {
+	if info.ID == "" {
+		info.ID = NewID()
+	}
 	info.StartedAt = time.Now().UTC()
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -59,8 +67,8 @@ func (r *callRegistry) add(info api.CallInfo, hangup func(context.Context) error
 	return info.ID
 }
 
-// update changes a call's state; final states stamp the end time once.
-func (r *callRegistry) update(id string, fn func(ci *api.CallInfo)) {
+// Update changes a call's state; final states stamp the end time once.
+func (r *Registry) Update(id string, fn func(ci *api.CallInfo)) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	e := r.calls[id]
@@ -82,7 +90,7 @@ func (r *callRegistry) update(id string, fn func(ci *api.CallInfo)) {
 	}
 }
 
-func (r *callRegistry) Call(id string) (api.CallInfo, bool) {
+func (r *Registry) Call(id string) (api.CallInfo, bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	e := r.calls[id]
@@ -92,7 +100,7 @@ func (r *callRegistry) Call(id string) (api.CallInfo, bool) {
 	return e.info, true
 }
 
-func (r *callRegistry) Hangup(ctx context.Context, id string) error {
+func (r *Registry) Hangup(ctx context.Context, id string) error {
 	r.mu.Lock()
 	e := r.calls[id]
 	var hangup func(context.Context) error

@@ -1,4 +1,4 @@
-package gateway
+package call
 
 import (
 	"net/url"
@@ -30,10 +30,11 @@ type DialPlan struct {
 	DefaultMeeting string
 }
 
-// Resolve applies the dial plan to the Request-URI user part, falling back to the To
-// header's user part and then the default meeting.
-func (dp DialPlan) Resolve(requestUser, toUser string) Target {
-	for _, u := range []string{requestUser, toUser} {
+// Resolve applies the dial plan to the dial strings in order (SIP: the Request-URI
+// user part, then To's; H.323: the destination aliases, then calledPartyNumber),
+// falling back to the default meeting.
+func (dp DialPlan) Resolve(dialled ...string) Target {
+	for _, u := range dialled {
 		if t, ok := dp.parse(u); ok {
 			return t
 		}

@@ -1,4 +1,4 @@
-package gateway
+package call
 
 import (
 	"context"
@@ -11,13 +11,13 @@ import (
 // An ended call keeps its record but lets go of its hang-up, which holds the call's
 // signalling and media; hanging up an ended call does nothing.
 func TestCallRegistryEndedCallReleasesHangup(t *testing.T) {
-	r := newCallRegistry()
+	r := NewRegistry()
 	calls := 0
-	id := r.add(api.CallInfo{MeetingID: "1", State: api.CallRinging}, func(context.Context) error { calls++; return nil })
+	id := r.Add(api.CallInfo{MeetingID: "1", State: api.CallRinging}, func(context.Context) error { calls++; return nil })
 	if err := r.Hangup(context.Background(), id); err != nil || calls != 1 {
 		t.Fatalf("live call: Hangup = %v, hang-ups %d", err, calls)
 	}
-	r.update(id, func(ci *api.CallInfo) { ci.State = api.CallEnded })
+	r.Update(id, func(ci *api.CallInfo) { ci.State = api.CallEnded })
 	if e := r.calls[id]; e.hangup != nil {
 		t.Error("ended call still holds its hang-up (and with it the call's media)")
 	}
@@ -34,12 +34,12 @@ func TestCallRegistryEndedCallReleasesHangup(t *testing.T) {
 
 // A flood of short calls keeps the registry bounded.
 func TestCallRegistryBoundsEndedCalls(t *testing.T) {
-	r := newCallRegistry()
+	r := NewRegistry()
 	for i := range maxEnded + 500 {
-		id := r.add(api.CallInfo{MeetingID: fmt.Sprint(i)}, nil)
-		r.update(id, func(ci *api.CallInfo) { ci.State = api.CallEnded })
+		id := r.Add(api.CallInfo{MeetingID: fmt.Sprint(i)}, nil)
+		r.Update(id, func(ci *api.CallInfo) { ci.State = api.CallEnded })
 	}
-	live := r.add(api.CallInfo{MeetingID: "live"}, func(context.Context) error { return nil })
+	live := r.Add(api.CallInfo{MeetingID: "live"}, func(context.Context) error { return nil })
 	if n := len(r.calls); n > maxEnded+1 {
 		t.Errorf("%d calls kept, want at most %d ended + the live one", n, maxEnded)
 	}

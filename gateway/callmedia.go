@@ -1,0 +1,87 @@
+package gateway
+
+import (
+	"context"
+	"log/slog"
+	"net/netip"
+
+	"github.com/roomgate/roomgate/gateway/call"
+	"github.com/roomgate/roomgate/gateway/ivr"
+	"github.com/roomgate/roomgate/gateway/ports"
+	"github.com/roomgate/roomgate/rooms/api"
+	"github.com/roomgate/roomgate/transcode/media"
+)
+
+// mediaFactory makes the media bridge of each call, whatever its signalling.
+type mediaFactory struct {
+	ports *ports.Allocator
+	clock *frameClock // the gateway's audio clock
+	addr  netip.Addr  // advertised media address (public side of a 1:1 NAT)
+	opt   mediaOptions
+	rooms *api.Server
+	taps  *tapRegistry // one hidden subscriber per meeting, shared by its calls
+}
+
+// new allocates a call's ports (call.NewMedia).
+func (f *mediaFactory) new(log *slog.Logger) (call.Media, error) {
+	rc, err := allocMedia(log, f.ports, f.clock)
+	if err != nil {
+		return nil, err
+	}
+	return &callMedia{roomCall: rc, f: f}, nil
+}
+
+// callMedia is a roomCall as the call flow drives it.
+type callMedia struct {
+	*roomCall
+	f *mediaFactory
+}
+
+var _ call.Media = (*callMedia)(nil)
+
+func (m *callMedia) Local() media.Local { return m.mediaLocal(m.f.addr) }
+
+func (m *callMedia) Start(plan media.Plan, signalling netip.AddrPort, onDigit func(byte), requestKeyframe func()) error {
+	return m.start(plan, m.f.opt.withPeer(signalling), onDigit, requestKeyframe)
+}
+
+func (m *callMedia) Update(plan media.Plan) error { return m.update(plan) }
+
+func (m *callMedia) KeyframeFromRoom() { m.vpathKeyframe() }
+
+func (m *callMedia) Play(prompts ...ivr.Prompt) {
+	if m.apath == nil {
+		return
+	}
+	var pcm []int16
+	for _, p := range prompts {
+		if s, err := ivr.Samples(p); err == nil {
+			pcm = append(pcm, promptPCM(s)...)
+		}
+	}
+	m.apath.play(pcm)
+}
+
+func (m *callMedia) Silence() {
+	if m.apath != nil {
+		m.apath.play(nil)
+	}
+}
+
+func (m *callMedia) Playing() bool { return m.apath != nil && m.apath.playing() }
+
+func (m *callMedia) Join(ctx context.Context, adm api.RoomSystemAdmission, meetingID string) error {
+	return m.join(ctx, adm, m.f.rooms, m.f.taps, meetingID)
+}
+
+func (m *callMedia) OnEnded(f func()) { m.ended = f }
+func (m *callMedia) Ended() string    { return m.mediaEnded() }
+func (m *callMedia) Close()           { m.close() }
+
+// vpathKeyframe forwards a room system's keyframe request (SIP INFO
+// picture_fast_update, H.245 videoFastUpdatePicture) to the meeting.
+func (rc *roomCall) vpathKeyframe() {
+	if rc.vpath != nil {
+		rc.vpath.keyframeFromRoom()
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/netip"
 
+	"github.com/roomgate/roomgate/gateway/bridge"
 	"github.com/roomgate/roomgate/gateway/call"
 	"github.com/roomgate/roomgate/gateway/ivr"
 	"github.com/roomgate/roomgate/gateway/ports"
@@ -18,7 +19,7 @@ type mediaFactory struct {
 	clock *frameClock // the gateway's audio clock
 	addr  netip.Addr  // advertised media address (public side of a 1:1 NAT)
 	opt   mediaOptions
-	rooms *api.Server
+	rooms bridge.Remover // the meeting core, to leave meetings
 	taps  *tapRegistry // one hidden subscriber per meeting, shared by its calls
 }
 

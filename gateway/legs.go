@@ -50,20 +50,19 @@ func (s *Server) startCalls() error {
 		return fmt.Errorf("media ports: %w", err)
 	}
 	s.taps = newTapRegistry(s.log.With("component", "tap"), func(ctx context.Context, meetingID string, hooks tapHooks) (tapSource, error) {
-		url, token, err := s.api.MeetingTap(ctx, meetingID)
+		url, token, err := s.meetings.MeetingTap(ctx, meetingID)
 		if err != nil {
 			return nil, err
 		}
 		return bridge.Join(ctx, bridge.Params{URL: url, Token: token, NoAudio: true, NoVideo: true, Subscribe: hooks.subscribe, OnCamera: hooks.camera,
-			Rooms: s.core.Rooms(), Log: s.log.With("component", "tap", "meeting", meetingID)})
+			Rooms: s.meetings.Rooms(), Log: s.log.With("component", "tap", "meeting", meetingID)})
 	})
-	mf := &mediaFactory{ports: alloc, clock: s.clock, addr: adv, rooms: s.api, taps: s.taps,
+	mf := &mediaFactory{ports: alloc, clock: s.clock, addr: adv, rooms: s.meetings.Rooms(), taps: s.taps,
 		opt: mediaOptions{Timeout: cfg.Media.Timeout, Latch: latchMode(cfg.Media.SymmetricRTP, cfg.Media.Latch), Probation: cfg.Media.Probation}}
 	s.media = mf
-	s.flow = &call.Flow{Log: s.log.With("component", "call"), Meetings: s.api, Registry: s.registry,
+	s.flow = &call.Flow{Log: s.log.With("component", "call"), Meetings: s.meetings, Registry: s.registry,
 		DialPlan: call.DialPlan{IVRUsers: cfg.SIP.IVRUsers, DefaultMeeting: cfg.SIP.DefaultMeeting},
 		NewMedia: mf.new, Dialers: map[string]call.Dialer{}}
-	s.api.Calls = s.flow
 	return nil
 }
 

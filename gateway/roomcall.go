@@ -198,7 +198,7 @@ func (rc *roomCall) start(plan media.Plan, opt mediaOptions, onDigit func(byte),
 // join connects the call to the meeting with an admission from the join policy: its
 // own participant publishes the room system's audio and video, and the meeting's tap
 // delivers what the room system hears and sees.
-func (rc *roomCall) join(ctx context.Context, adm api.RoomSystemAdmission, rooms *api.Server, taps *tapRegistry, meetingID string) error {
+func (rc *roomCall) join(ctx context.Context, adm api.RoomSystemAdmission, rooms bridge.Remover, taps *tapRegistry, meetingID string) error {
 	tap, err := taps.acquire(ctx, meetingID)
 	if err != nil {
 		return fmt.Errorf("meeting tap: %w", err)
@@ -206,7 +206,7 @@ func (rc *roomCall) join(ctx context.Context, adm api.RoomSystemAdmission, rooms
 	// The tap takes the call's audio from it directly, not through the meeting core.
 	tap.expect(adm.Identity)
 	br, err := bridge.Join(ctx, bridge.Params{URL: adm.URL, Token: adm.Token, Log: rc.log, NoVideo: rc.vpath == nil, NoSubscribe: true,
-		Rooms: rooms.Core.Rooms()})
+		Rooms: rooms})
 	if err != nil {
 		tap.unexpect(adm.Identity)
 		taps.release(tap)

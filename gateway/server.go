@@ -1,47 +1,40 @@
-// Package gateway assembles roomgate: the meeting directory, the meeting core, the
-// REST API and web UI, and (in later stages) the SIP and H.323 room-system legs with
-// their media bridge. It owns the process lifecycle: Start, then Shutdown (drain) or
-// Close (stop now).
+// Package gateway brings room systems into meetings: it composes the SIP (and later
+// H.323) legs, the call flow (gateway/call) and the media bridge on one side, and the
+// meeting side, seen through Meetings, on the other. cmd/roomgate wires it to the
+// meeting side (rooms/meetings). It owns the legs' lifecycle: Start, then Shutdown
+// (drain calls) or Close (stop now).
 package gateway
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
-	"net"
-	"net/http"
-	"net/http/httputil"
-	"net/url"
-	"os"
-	"path/filepath"
-	"strings"
 	"sync"
-	"sync/atomic"
-	"time"
 
 	"github.com/roomgate/roomgate/configs"
+	"github.com/roomgate/roomgate/gateway/bridge"
 	"github.com/roomgate/roomgate/gateway/call"
 	"github.com/roomgate/roomgate/rooms/api"
-	"github.com/roomgate/roomgate/rooms/core"
-	"github.com/roomgate/roomgate/rooms/directory"
-	"github.com/roomgate/roomgate/rooms/httpguard"
-	"github.com/roomgate/roomgate/rooms/policy"
-	"github.com/roomgate/roomgate/rooms/secretfile"
-	"github.com/roomgate/roomgate/rooms/web"
 )
 
-// Server is a running roomgate.
-type Server struct {
-	cfg     *configs.Config
-	log     *slog.Logger
-	version string
+// Meetings is the meeting side as the gateway sees it: admission of room systems,
+// the hidden subscriber ("tap") a meeting's calls share, and removing participants
+// from the meeting core.
+type Meetings interface {
+	call.Meetings
+	// MeetingTap grants the gateway's subscriber of a meeting.
+	MeetingTap(ctx context.Context, meetingID string) (url, token string, err error)
+	// Rooms removes participants from the meeting core (a call's leaving).
+	Rooms() bridge.Remover
+}
 
-	store   *directory.Store
-	core    *core.Core
-	api     *api.Server
-	http    *http.Server
-	ln      net.Listener
+// Server is the running gateway: its legs and their calls.
+type Server struct {
+	cfg      *configs.Config
+	log      *slog.Logger
+	version  string
+	meetings Meetings
+
 	// registry keeps the calls the API shows; flow runs them (nil without a leg);
 	// media makes their media bridges; taps are the meetings as calls see them.
 	registry *call.Registry
@@ -50,228 +43,58 @@ type Server struct {
 	taps     *tapRegistry
 	clock    *frameClock // the audio clock of every call
 	sip      *sipLeg
-	pprof   *http.Server
-	ready   atomic.Bool
-	cancel  context.CancelFunc
-	wg      sync.WaitGroup
-	closeMu sync.Once
-
-	// URL is the base URL of the web UI and API.
-	URL string
-	// TokenFile is where a generated operator token was stored ("" when configured).
-	TokenFile string
+	cancel   context.CancelFunc
+	closeMu  sync.Once
 }
 
-// Start brings up every part and returns once the server is ready (GET /healthz 200).
-func Start(ctx context.Context, cfg *configs.Config, version string, log *slog.Logger) (_ *Server, err error) {
-	s := &Server{cfg: cfg, log: log, version: version, registry: call.NewRegistry(), clock: newFrameClock(audioFrame)}
+// Start starts the legs the config enables.
+func Start(cfg *configs.Config, m Meetings, version string, log *slog.Logger) (_ *Server, err error) {
+	s := &Server{cfg: cfg, log: log, version: version, meetings: m, registry: call.NewRegistry(), clock: newFrameClock(audioFrame)}
 	defer func() {
 		if err != nil {
 			s.Close()
 		}
 	}()
-	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
-		return nil, fmt.Errorf("data_dir: %w", err)
-	}
-	token, err := s.operatorToken()
-	if err != nil {
-		return nil, err
-	}
-	raw, err := net.Listen("tcp", cfg.HTTP.Listen)
-	if err != nil {
-		return nil, fmt.Errorf("http.listen: %w", err)
-	}
-	h := cfg.HTTP
-	httpLimits := httpguard.Limits{MaxConnsPerSource: h.MaxConnsPerSource, MaxConns: h.MaxConns,
-		ReadHeaderTimeout: h.ReadHeaderTimeout, ReadTimeout: h.ReadTimeout, IdleTimeout: h.IdleTimeout}
-	s.ln = httpguard.Listen(raw, httpLimits, log.With("component", "http"))
-	s.URL = "http://" + s.ln.Addr().String()
-	publicURL := strings.TrimRight(cfg.PublicURL, "/")
-	if publicURL == "" {
-		publicURL = s.URL
-	}
-
-	dbPath := filepath.Join(cfg.DataDir, "roomgate.db")
-	if s.store, err = directory.Open(ctx, dbPath, log.With("component", "directory")); err != nil {
-		return nil, fmt.Errorf("meeting directory %s: %w", dbPath, err)
-	}
-
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", s.handleHealth)
-	s.http = httpLimits.Server(mux, log.With("component", "http"))
-	go func() {
-		if err := s.http.Serve(s.ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			log.Error("http server stopped", "err", err)
-		}
-	}()
-
-	if cfg.Debug.PprofListen != "" {
-		if err := s.startPprof(cfg.Debug.PprofListen); err != nil {
-			return nil, err
-		}
-	}
-	if err := s.startCore(ctx); err != nil {
-		return nil, err
-	}
-	livekitURL := ""
-	var iceServers []string
-	if cfg.External() {
-		livekitURL = s.core.SignalURL
-	} else {
-		// Browsers use exactly the configured STUN servers: LiveKit would otherwise hand
-		// them public ones the operator never chose.
-		iceServers = []string{}
-		for _, a := range cfg.Meeting.Embedded.STUNServers {
-			iceServers = append(iceServers, "stun:"+a)
-		}
-	}
-	pa := cfg.Meeting.PasswordAttempts
-	s.api, err = api.New(api.Options{
-		Store: s.store, Core: s.core, Log: log.With("component", "api"),
-		OperatorToken: token, OpenCreate: cfg.API.OpenCreate,
-		PublicHost: cfg.PublicHost, PublicURL: publicURL, LiveKitURL: livekitURL, ICEServers: iceServers,
-		Attempts: policy.GuardConfig{PerSource: pa.PerSource, PerMeeting: pa.PerMeeting, PerGateway: pa.PerGateway, Window: pa.Window,
-			Backoff: pa.Backoff, BackoffMax: pa.BackoffMax, BanAfter: pa.BanAfter, BanWindow: pa.BanWindow,
-			Ban: pa.Ban, BanMax: pa.BanMax, AlertSources: pa.AlertSources},
-		Lookups: cfg.API.LookupsPerMinute,
-		Waiting: api.WaitingLimits{PerSource: cfg.Meeting.WaitingRoom.PerSource, PerMeeting: cfg.Meeting.WaitingRoom.PerMeeting,
-			Expire: cfg.Meeting.WaitingRoom.Expire},
-		Version: version,
-		Calls:   noCalls{s.registry},
-	})
-	if err != nil {
-		return nil, err
-	}
 	runCtx, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel
 	if cfg.SIP.Enabled {
 		if err := s.startCalls(); err != nil {
 			return nil, err
 		}
-		// The leg lives until Close, not for the start-up deadline in ctx.
+		// The leg lives until Close.
 		if err := s.startSIP(runCtx); err != nil {
 			return nil, err
 		}
 	}
-	s.wg.Add(1)
-	go func() { defer s.wg.Done(); s.api.Run(runCtx) }()
-
-	apiHandler := s.api.Handler()
-	mux.Handle("/api/", apiHandler)
-	if s.core.Embedded {
-		mux.Handle("/rtc", s.signalProxy())
-		mux.Handle("/rtc/", s.signalProxy())
-	}
-	mux.Handle("/", web.Handler())
-	s.ready.Store(true)
-	log.Info("roomgate ready", "url", s.URL, "public_url", publicURL, "meeting_core", s.core.SignalURL, "embedded", s.core.Embedded)
 	return s, nil
 }
 
-func (s *Server) startCore(ctx context.Context) error {
-	cfg := s.cfg
-	if err := core.SetClientLogging(cfg.Log.Level, cfg.Log.Format == "json"); err != nil {
-		return err
+// Calls is the gateway's call control as the API needs it.
+func (s *Server) Calls() api.Calls {
+	if s.flow == nil {
+		return noCalls{s.registry}
 	}
-	var err error
-	if cfg.External() {
-		lk := cfg.Meeting.LiveKit
-		if s.core, err = core.ConnectExternal(lk.URL, lk.APIKey, lk.APISecret, s.log.With("component", "core")); err != nil {
-			return err
-		}
-		wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-		defer cancel()
-		if err := s.core.WaitReady(wctx); err != nil {
-			return fmt.Errorf("external meeting core %s: %w", lk.URL, err)
-		}
-		s.log.Info("using external meeting core", "url", lk.URL)
-		return nil
-	}
-	e := cfg.Meeting.Embedded
-	s.core, err = core.StartEmbedded(ctx, core.EmbeddedConfig{
-		Port: e.Port, BindAddresses: e.BindAddresses, RTCUDPPort: e.RTCUDPPort, RTCTCPPort: e.RTCTCPPort,
-		NodeIP: e.NodeIP, LoopbackCandidates: e.LoopbackCandidates, STUNServers: e.STUNServers,
-		APIKey: e.APIKey, APISecret: e.APISecret, DataDir: cfg.DataDir,
-		LogLevel: cfg.Log.Level, LogJSON: cfg.Log.Format == "json",
-	}, s.log.With("component", "core"))
-	return err
+	return s.flow
 }
 
-// signalProxy forwards browsers' LiveKit signalling (websocket on /rtc) to the embedded
-// node, so the web UI needs one origin only.
-func (s *Server) signalProxy() http.Handler {
-	target, _ := url.Parse(s.core.HTTPURL)
-	p := httputil.NewSingleHostReverseProxy(target)
-	p.ErrorLog = slog.NewLogLogger(s.log.Handler(), slog.LevelWarn)
-	return p
-}
-
-// operatorToken returns the configured API token or the one kept in data_dir.
-func (s *Server) operatorToken() (string, error) {
-	if s.cfg.API.Token != "" {
-		return s.cfg.API.Token, nil
-	}
-	path := filepath.Join(s.cfg.DataDir, "api_token")
-	b, created, err := secretfile.LoadOrCreate(path, func() ([]byte, error) {
-		return []byte(secretfile.Random(24) + "\n"), nil
-	})
-	if err != nil {
-		return "", fmt.Errorf("operator token: %w", err)
-	}
-	tok := strings.TrimSpace(string(b))
-	if len(tok) < 16 {
-		return "", fmt.Errorf("operator token in %s is shorter than 16 characters", path)
-	}
-	s.TokenFile = path
-	if created {
-		s.log.Info("generated operator API token", "file", path)
-	}
-	return tok, nil
-}
-
-func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Content-Type", "application/json")
-	if !s.ready.Load() {
-		w.WriteHeader(http.StatusServiceUnavailable)
-		fmt.Fprintln(w, `{"status":"starting"}`)
-		return
-	}
-	if err := s.core.Ping(r.Context()); err != nil {
-		w.WriteHeader(http.StatusServiceUnavailable)
-		fmt.Fprintln(w, `{"status":"meeting core unavailable"}`)
-		return
-	}
-	fmt.Fprintln(w, `{"status":"ok"}`)
-}
-
-// Shutdown stops accepting requests and waits for those in flight (until ctx ends),
-// then stops everything.
+// Shutdown drains the calls: calls in progress are hung up, new ones refused (until
+// ctx ends); then it stops everything.
 func (s *Server) Shutdown(ctx context.Context) error {
-	s.ready.Store(false)
 	var err error
 	if s.sip != nil {
-		// Drain: calls in progress get BYE, new INVITEs are refused.
-		_ = s.sip.svc.Shutdown(ctx)
+		err = s.sip.svc.Shutdown(ctx)
 	}
 	if s.flow != nil {
 		s.flow.Wait() // dial-outs end with their legs
-	}
-	if s.http != nil {
-		err = s.http.Shutdown(ctx)
 	}
 	s.Close()
 	return err
 }
 
-// Close stops everything now. It is idempotent.
+// Close stops everything now. It is idempotent. The legs' calls end before the
+// meeting taps close, and the audio clock stops last.
 func (s *Server) Close() {
 	s.closeMu.Do(func() {
-		s.ready.Store(false)
-		if s.http != nil {
-			_ = s.http.Close()
-		} else if s.ln != nil {
-			_ = s.ln.Close()
-		}
 		if s.cancel != nil {
 			s.cancel()
 		}
@@ -285,21 +108,6 @@ func (s *Server) Close() {
 			s.taps.closeAll()
 		}
 		s.clock.Close()
-		if s.pprof != nil {
-			_ = s.pprof.Close()
-		}
-		if s.api != nil {
-			s.api.Close()
-		}
-		s.wg.Wait()
-		if s.core != nil {
-			s.core.Close()
-		}
-		if s.store != nil {
-			if err := s.store.Close(); err != nil {
-				s.log.Warn("closing meeting directory", "err", err)
-			}
-		}
 	})
 }
 
@@ -308,5 +116,9 @@ func (s *Server) Close() {
 type noCalls struct{ *call.Registry }
 
 func (noCalls) DialOut(_ context.Context, _ string, req api.DialRequest) (api.CallInfo, error) {
-	return api.CallInfo{}, fmt.Errorf("%s: %w", req.Protocol, api.ErrUnsupported)
+	p := req.Protocol
+	if p == "" {
+		p = "sip"
+	}
+	return api.CallInfo{}, fmt.Errorf("%s: %w", p, api.ErrUnsupported)
 }

@@ -8,12 +8,17 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"net/http"
 	"os/signal"
 	"syscall"
 	"time"
 
 	"github.com/roomgate/roomgate/configs"
 	"github.com/roomgate/roomgate/gateway"
+	"github.com/roomgate/roomgate/gateway/bridge"
+	"github.com/roomgate/roomgate/rooms/api"
+	"github.com/roomgate/roomgate/rooms/core"
+	"github.com/roomgate/roomgate/rooms/meetings"
 )
 
 func checkConfig(args []string, stdout, stderr io.Writer) int {
@@ -69,16 +74,16 @@ func serve(args []string, stdout, stderr io.Writer) int {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	started := time.Now()
-	srv, err := gateway.Start(ctx, cfg, version, log)
+	srv, err := start(ctx, cfg, log)
 	cancel()
 	if err != nil {
 		log.Error("roomgate could not start", "err", err)
 		fmt.Fprintln(stderr, "roomgate:", err)
 		return 1
 	}
-	fmt.Fprintf(stdout, "roomgate %s ready in %s\n  web UI and API: %s\n", version, time.Since(started).Round(time.Millisecond), srv.URL)
-	if srv.TokenFile != "" {
-		fmt.Fprintf(stdout, "  operator API token: in %s\n", srv.TokenFile)
+	fmt.Fprintf(stdout, "roomgate %s ready in %s\n  web UI and API: %s\n", version, time.Since(started).Round(time.Millisecond), srv.meetings.URL)
+	if srv.meetings.TokenFile != "" {
+		fmt.Fprintf(stdout, "  operator API token: in %s\n", srv.meetings.TokenFile)
 	}
 	fmt.Fprintf(stdout, "  room systems dial: SIP MEETINGID@%s, H.323 %s##MEETINGID (see each meeting's invitation)\n", cfg.PublicHost, cfg.PublicHost)
 
@@ -101,3 +106,70 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	log.Info("roomgate stopped")
 	return 0
 }
+
+// server is roomgate composed: the meeting side, the gateway (room-system legs) that
+// sees it through gateway.Meetings, and the optional profiler.
+type server struct {
+	meetings *meetings.Service
+	gateway  *gateway.Server
+	pprof    *http.Server
+}
+
+// start brings up the meeting side, then the gateway; the API and web UI open (and
+// /healthz reports ready) once both run.
+func start(ctx context.Context, cfg *configs.Config, log *slog.Logger) (*server, error) {
+	s := &server{}
+	if cfg.Debug.PprofListen != "" {
+		var err error
+		if s.pprof, err = startPprof(cfg.Debug.PprofListen, log); err != nil {
+			return nil, err
+		}
+	}
+	m, err := meetings.Start(ctx, cfg, version, log)
+	if err != nil {
+		s.Close()
+		return nil, err
+	}
+	s.meetings = m
+	gw, err := gateway.Start(cfg, meetingSide{m.API(), m.Core()}, version, log)
+	if err != nil {
+		s.Close()
+		return nil, err
+	}
+	s.gateway = gw
+	m.Open(gw.Calls())
+	return s, nil
+}
+
+// Shutdown drains: the meeting side reports not ready, the gateway's calls are hung
+// up (until ctx ends), then the meeting side finishes its requests and stops.
+func (s *server) Shutdown(ctx context.Context) error {
+	s.meetings.Draining()
+	err := s.gateway.Shutdown(ctx)
+	if err2 := s.meetings.Shutdown(ctx); err == nil {
+		err = err2
+	}
+	s.Close()
+	return err
+}
+
+// Close stops everything now: the calls before the meeting side they use.
+func (s *server) Close() {
+	if s.gateway != nil {
+		s.gateway.Close()
+	}
+	if s.meetings != nil {
+		s.meetings.Close()
+	}
+	if s.pprof != nil {
+		_ = s.pprof.Close()
+	}
+}
+
+// meetingSide is the meeting side as the gateway sees it (gateway.Meetings).
+type meetingSide struct {
+	*api.Server
+	core *core.Core
+}
+
+func (m meetingSide) Rooms() bridge.Remover { return m.core.Rooms() }

@@ -1,8 +1,9 @@
-package gateway
+package main
 
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/pprof"
@@ -10,10 +11,10 @@ import (
 )
 
 // startPprof serves the Go profiler on its own listener (debug.pprof_listen).
-func (s *Server) startPprof(addr string) error {
+func startPprof(addr string, log *slog.Logger) (*http.Server, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return fmt.Errorf("debug.pprof_listen: %w", err)
+		return nil, fmt.Errorf("debug.pprof_listen: %w", err)
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/debug/pprof/", pprof.Index)
@@ -23,10 +24,9 @@ func (s *Server) startPprof(addr string) error {
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	go func() {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			s.log.Warn("pprof server stopped", "err", err)
+			log.Warn("pprof server stopped", "err", err)
 		}
 	}()
-	s.pprof = srv
-	s.log.Info("profiler listening", "addr", ln.Addr().String())
-	return nil
+	log.Info("profiler listening", "addr", ln.Addr().String())
+	return srv, nil
 }

@@ -20,7 +20,7 @@ type mediaFactory struct {
 	addr  netip.Addr  // advertised media address (public side of a 1:1 NAT)
 	opt   mediaOptions
 	rooms bridge.Remover // the meeting core, to leave meetings
-	taps  *tapRegistry // one hidden subscriber per meeting, shared by its calls
+	taps  *tapRegistry   // one hidden subscriber per meeting, shared by its calls
 }
 
 // new allocates a call's ports (call.NewMedia).

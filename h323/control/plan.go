@@ -11,14 +11,32 @@ import (
 // decoder's limits; keyframes are asked for with videoFastUpdatePicture,
 // and with RTCP PLI too when the remote announced rtcpVideoControlCapability.
 func (s *Session) Plan() media.Plan {
+	var te uint8
+	if s.choice != nil {
+		te = s.choice.TelephoneEvent
+	}
+	return planOf(s.chans, s.held, te, s.in.remote != nil && s.in.remote.RTCPVideoControl)
+}
+
+// planOf builds a plan from established channels (a session's, or those
+// fastStart agreed).
+func planOf(chans []*channel, held bool, te uint8, pli bool) media.Plan {
 	var p media.Plan
+	established := func(r media.Role, out bool) *channel {
+		for _, c := range chans {
+			if c.role == r && c.out == out && c.state == chEstablished {
+				return c
+			}
+		}
+		return nil
+	}
 	for _, role := range []media.Role{media.RoleAudio, media.RoleMain} {
-		out := s.byRole(role, true, chEstablished)
-		in := s.byRole(role, false, chEstablished)
+		out := established(role, true)
+		in := established(role, false)
 		if out == nil && in == nil {
 			continue
 		}
-		st := media.Stream{Role: role, Hold: s.held}
+		st := media.Stream{Role: role, Hold: held}
 		switch {
 		case out != nil && in != nil:
 			st.Direction = media.SendRecv
@@ -41,12 +59,12 @@ func (s *Session) Plan() media.Plan {
 			l := *src.h264
 			st.H264 = &l
 		}
-		if role == media.RoleAudio && out != nil && s.choice != nil {
-			st.TelephoneEvent = s.choice.TelephoneEvent
+		if role == media.RoleAudio && out != nil {
+			st.TelephoneEvent = te
 		}
 		if role != media.RoleAudio {
 			st.Keyframe = media.KeyframeSignalling
-			if s.in.remote != nil && s.in.remote.RTCPVideoControl {
+			if pli {
 				st.Keyframe |= media.KeyframePLI
 			}
 		}

@@ -274,9 +274,11 @@ func Choose(rc *RemoteCaps, local *LocalCaps) Choice {
 	for _, sets := range descs {
 		for ai, set := range sets {
 			a, rank := bestAudio(rc, local, set)
+			// Audio matters most (a call without it is no call), then
+			// video, then our audio preference.
 			score := 0
 			if a != nil {
-				score = 100 - rank
+				score = 1000 + 50 - rank
 			}
 			var v *RemoteCap
 			if local.H264 != nil {
@@ -285,7 +287,7 @@ func Choose(rc *RemoteCaps, local *LocalCaps) Choice {
 						continue
 					}
 					if v = firstH264(rc, vset); v != nil {
-						score += 1000
+						score += 100
 						break
 					}
 				}

@@ -335,3 +335,25 @@ func (c *call) userInfo(m *q931.Message) (*h225.H323UserInformation, error) {
 	}
 	return ui, nil
 }
+
+// StatusInquiry asks the peer for its call state (Q.931 §5.8.10); the
+// answer arrives as Events.OnStatus.
+func (c *call) StatusInquiry() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.ended {
+		return ErrCallEnded
+	}
+	return c.sendLocked(q931.StatusInquiry, nil)
+}
+
+// SendKeypad sends digits in an Information message's keypad facility
+// element (H.225.0 §7.3.6).
+func (c *call) SendKeypad(digits string) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.ended {
+		return ErrCallEnded
+	}
+	return c.sendLocked(q931.Information, c.b.Information(), q931.Keypad{Digits: digits})
+}

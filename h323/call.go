@@ -127,6 +127,7 @@ type call struct {
 	connOnce   sync.Once
 	onProgress func(Progress)
 	out        *OutboundCall // set for dial-outs
+	releasing  *EndReason    // our ReleaseComplete is going out
 }
 
 func (s *Service) newCall(sig *frameConn, inbound bool, cr q931.CallReference, id h225.GloballyUniqueID) *call {
@@ -248,9 +249,11 @@ func (c *call) releaseWith(cause q931.CauseValue, reason *h225.ReleaseCompleteRe
 	if reason == nil {
 		reason = ReasonForCause(cause)
 	}
+	r := EndReason{By: ByLocal, Why: why, Cause: cause, Reason: ReasonName(reason)}
+	c.releasing = &r // the peer closing on our ReleaseComplete does not change why
 	err := c.sendLocked(q931.ReleaseComplete, c.b.ReleaseComplete(reason), causeIE(cause))
 	c.mu.Unlock()
-	c.finish(EndReason{By: ByLocal, Why: why, Cause: cause, Reason: ReasonName(reason)})
+	c.finish(r)
 	return err
 }
 
@@ -262,6 +265,9 @@ func (c *call) finish(r EndReason) {
 	if c.ended {
 		c.mu.Unlock()
 		return
+	}
+	if c.releasing != nil {
+		r = *c.releasing
 	}
 	c.ended, c.end, c.state = true, r, stateNull
 	c.events = Events{}

@@ -150,6 +150,10 @@ type Gatekeeper struct {
 	stop      chan struct{}
 	wg        sync.WaitGroup
 	closeOnce sync.Once
+
+	// tap, when set before Start (tests), sees every datagram received
+	// and sent.
+	tap func(from, to netip.AddrPort, b []byte)
 }
 
 // NewGatekeeper checks cfg; Start opens the socket.
@@ -255,12 +259,20 @@ func (g *Gatekeeper) readLoop() {
 			g.log.Debug("RAS read error", "err", err)
 			continue
 		}
+		g.tapped(src, g.Addr(), buf[:n])
 		if reply := g.datagram(buf[:n], src); reply != nil {
+			g.tapped(g.Addr(), src, reply)
 			if _, err := g.conn.WriteToUDPAddrPort(reply, src); err != nil {
 				g.log.Debug("RAS send failed", "to", src.String(), "err", err)
 			}
 		}
 		g.flush()
+	}
+}
+
+func (g *Gatekeeper) tapped(from, to netip.AddrPort, b []byte) {
+	if g.tap != nil {
+		g.tap(from, to, b)
 	}
 }
 
@@ -349,6 +361,7 @@ func (g *Gatekeeper) expireLocked(now time.Time) {
 			Reason:               &h225.UnregRequestReason{TtlExpired: &struct{}{}},
 		}}
 		if b, err := urq.Marshal(); err == nil && g.conn != nil {
+			g.tapped(g.Addr(), r.Source, b)
 			g.conn.WriteToUDPAddrPort(b, r.Source)
 		}
 	}

@@ -145,7 +145,9 @@ func (g *Gatekeeper) onRRQ(r *h225.RegistrationRequest, src netip.AddrPort, now 
 	for i := range r.TerminalAlias {
 		a, err := aliasFrom(&r.TerminalAlias[i])
 		if err != nil {
-			return rrj(g, seq, h225.RegistrationRejectReason{InvalidAlias: null})
+			// mobileUIM, isupNumber, future kinds: kept in the RCF, not
+			// indexed, so never dialled.
+			continue
 		}
 		if slices.ContainsFunc(aliases, func(b Alias) bool { return b.key() == a.key() }) {
 			continue

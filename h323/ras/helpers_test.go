@@ -30,7 +30,9 @@ type testGK struct {
 	changes []Change
 }
 
-func newTestGK(t *testing.T, mut func(*Config)) *testGK {
+func newTestGK(t *testing.T, mut func(*Config)) *testGK { return newTappedGK(t, mut, nil) }
+
+func newTappedGK(t *testing.T, mut func(*Config), tap func(from, to netip.AddrPort, b []byte)) *testGK {
 	t.Helper()
 	tg := &testGK{t: t, clock: newManualClock()}
 	cfg := Config{
@@ -49,6 +51,9 @@ func newTestGK(t *testing.T, mut func(*Config)) *testGK {
 	g, err := NewGatekeeper(cfg)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if tap != nil {
+		g.tap = tap
 	}
 	if err := g.Start(context.Background()); err != nil {
 		t.Fatal(err)
@@ -176,6 +181,15 @@ func (p *udpPeer) recv() *h225.RasMessage {
 	var m h225.RasMessage
 	if err := m.Unmarshal(buf[:n]); err != nil {
 		p.t.Fatal(err)
+	}
+	return &m
+}
+
+func decode(t *testing.T, b []byte) *h225.RasMessage {
+	t.Helper()
+	var m h225.RasMessage
+	if err := m.Unmarshal(b); err != nil {
+		t.Fatal(err)
 	}
 	return &m
 }

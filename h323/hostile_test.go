@@ -1,0 +1,179 @@
+package h323
+
+import (
+	"context"
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/roomgate/roomgate/h323/q931"
+)
+
+// TestTCPDropEndsCall: the caller's connection closing mid-call ends the
+// call, and EndReason says the network ended it.
+func TestTCPDropEndsCall(t *testing.T) {
+	calls := make(chan *InboundCall, 1)
+	svc := startService(t, Config{}, HandlerFunc(func(ctx context.Context, ic *InboundCall) {
+		calls <- ic
+		ic.Connect(nil)
+		<-ctx.Done()
+	}))
+	peer := dialRaw(t, svc.Addr())
+	peer.send(setupMessage(t, 7, 2, true, nil)) // a version 2 peer
+	ic := recv(t, calls, "Setup")
+	if ic.Version != 2 || ic.Display != "Raw peer" || ic.Vendor.Product != "Raw" {
+		t.Errorf("Setup %d %q %+v", ic.Version, ic.Display, ic.Vendor)
+	}
+	if m, _ := peer.next(); m == nil || m.Type != q931.Connect {
+		t.Fatalf("got %v", m)
+	}
+	peer.c.Close()
+	waitDone(t, ic.Done(), "call")
+	if r := ic.EndReason(); r.By != ByNetwork || r.Why != EndConnectionLost {
+		t.Errorf("end %+v", r)
+	}
+	if st := svc.Stats(); st.Active != 0 {
+		t.Errorf("stats after the drop %+v", st)
+	}
+}
+
+// TestRejectingHandler: the default handler (none given) refuses with
+// ReleaseComplete and a cause, and the connection closes.
+func TestRejectingHandler(t *testing.T) {
+	svc := startService(t, Config{}, nil)
+	peer := dialRaw(t, svc.Addr())
+	peer.send(setupMessage(t, 9, 7, false, nil))
+	m, ui := peer.next()
+	if m == nil || m.Type != q931.ReleaseComplete {
+		t.Fatalf("got %v", m)
+	}
+	if c, err := m.Cause(); err != nil || c.Value != CauseUnavailable {
+		t.Errorf("cause %v %v", c, err)
+	}
+	if ui == nil || ui.H323UuPdu.H323MessageBody.ReleaseComplete == nil || ReasonName(ui.H323UuPdu.H323MessageBody.ReleaseComplete.Reason) != "adaptiveBusy" {
+		t.Errorf("ReleaseComplete-UUIE %+v", ui)
+	}
+	if !peer.closedByPeer() {
+		t.Error("connection left open")
+	}
+}
+
+// TestStatusForUnknownMessage: a Q.931 message H.225.0 does not use gets
+// STATUS with cause 97 and the call state; the call goes on.
+func TestStatusForUnknownMessage(t *testing.T) {
+	calls := make(chan *InboundCall, 1)
+	svc := startService(t, Config{}, HandlerFunc(func(ctx context.Context, ic *InboundCall) {
+		calls <- ic
+		ic.Alerting(nil)
+		<-ctx.Done()
+	}))
+	peer := dialRaw(t, svc.Addr())
+	peer.send(setupMessage(t, 11, 5, true, nil))
+	ic := recv(t, calls, "Setup")
+	if m, _ := peer.next(); m == nil || m.Type != q931.Alerting {
+		t.Fatalf("got %v", m)
+	}
+	disc, _ := q931.New(q931.Disconnect, q931.NewCallReference(11, false), q931.NewCause(q931.CauseNormalClearing))
+	peer.send(disc)
+	m, _ := peer.next()
+	if m == nil || m.Type != q931.Status {
+		t.Fatalf("got %v", m)
+	}
+	c, _ := m.Cause()
+	st, _ := m.CallState()
+	if c.Value != q931.CauseMessageTypeNonexistent || st.State != stateCallReceived {
+		t.Errorf("Status cause %d state %d", c.Value, st.State)
+	}
+	select {
+	case <-ic.Done():
+		t.Error("call ended")
+	default:
+	}
+}
+
+// TestConnectionLimits: connections over the per-source cap are closed at
+// once; a connection without Setup, and a TPKT left incomplete
+// (slowloris), are closed by their timeouts; nothing leaks.
+func TestConnectionLimits(t *testing.T) {
+	before := runtime.NumGoroutine()
+	lim := Limits{ConnectionsPerSource: 2, SetupTimeout: 200 * time.Millisecond, ReadTimeout: 100 * time.Millisecond}
+	svc, err := New(Config{Listen: "127.0.0.1:0", Limits: lim}, nil, testLog())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	a, b := dialRaw(t, svc.Addr()), dialRaw(t, svc.Addr())
+	b.write([]byte{3, 0, 0x10}) // a TPKT header begun and never finished
+	// The third connection from 127.0.0.1: refused. (Accepting is in
+	// order, so a and b are counted first.)
+	waitFor(t, func() bool { return svc.Stats().Connections == 2 }, "two connections counted")
+	c := dialRaw(t, svc.Addr())
+	if !c.closedByPeer() {
+		t.Error("connection over the cap left open")
+	}
+	if !a.closedByPeer() || !b.closedByPeer() {
+		t.Error("silent or slow connection left open")
+	}
+	st := svc.Stats()
+	if st.Refused == 0 || st.Timeouts < 2 {
+		t.Errorf("stats %+v", st)
+	}
+	// Once the silent and slow connections are gone, 127.0.0.1 calls again.
+	d := dialRaw(t, svc.Addr())
+	d.send(setupMessage(t, 1, 6, true, nil))
+	if m, _ := d.next(); m == nil || m.Type != q931.ReleaseComplete {
+		t.Errorf("after the limits: %v", m)
+	}
+	svc.Close()
+	waitFor(t, func() bool { return runtime.NumGoroutine() <= before+2 }, "goroutines to end")
+}
+
+// TestCallLimit: past MaxCalls a Setup is refused with cause 34.
+func TestCallLimit(t *testing.T) {
+	calls := make(chan *InboundCall, 2)
+	svc := startService(t, Config{Limits: Limits{MaxCalls: 1}}, HandlerFunc(func(ctx context.Context, ic *InboundCall) {
+		calls <- ic
+		<-ctx.Done()
+	}))
+	p1 := dialRaw(t, svc.Addr())
+	p1.send(setupMessage(t, 1, 7, true, nil))
+	recv(t, calls, "Setup")
+	p2 := dialRaw(t, svc.Addr())
+	p2.send(setupMessage(t, 2, 7, true, nil))
+	m, _ := p2.next()
+	if m == nil || m.Type != q931.ReleaseComplete {
+		t.Fatalf("got %v", m)
+	}
+	if c, _ := m.Cause(); c.Value != q931.CauseNoCircuitAvailable {
+		t.Errorf("cause %d", c.Value)
+	}
+}
+
+// TestRateLimit: a source over its message rate loses its connection.
+func TestRateLimit(t *testing.T) {
+	svc := startService(t, Config{Limits: Limits{MessagesPerSecond: 1, Burst: 5}}, nil)
+	p := dialRaw(t, svc.Addr())
+	for i := 0; i < 20; i++ {
+		if _, err := p.c.Write([]byte{3, 0, 0, 4}); err != nil { // keep-alives
+			break
+		}
+	}
+	if !p.closedByPeer() {
+		t.Error("flooding connection left open")
+	}
+	if svc.Stats().RateLimited == 0 {
+		t.Error("not counted")
+	}
+}
+
+func waitFor(t testing.TB, cond func() bool, what string) {
+	t.Helper()
+	for end := time.Now().Add(10 * time.Second); time.Now().Before(end); time.Sleep(5 * time.Millisecond) {
+		if cond() {
+			return
+		}
+	}
+	t.Fatalf("waited for %s", what)
+}

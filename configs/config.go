@@ -154,11 +154,37 @@ func DefaultSIPLimits() SIPLimits {
 		TCPConnectionsPerSource: 32, TCPReadTimeout: 10 * time.Second, TCPIdleTimeout: 2 * time.Minute}
 }
 
-// H323Config is the H.323 listener (room-system leg).
+// H323Config is the H.323 room-system leg: call signalling, the built-in
+// gatekeeper, and registration with an external one.
 type H323Config struct {
-	Enabled   bool   `yaml:"enabled"`
-	Listen    string `yaml:"listen"`
+	Enabled bool   `yaml:"enabled"`
+	Listen  string `yaml:"listen"`
+	// RASListen is the built-in gatekeeper's UDP address; empty: no gatekeeper.
 	RASListen string `yaml:"ras_listen"`
+	// Gatekeeper is an external gatekeeper (host:port, port 1719 if omitted) the
+	// gateway registers with and asks (LRQ) for aliases it dials; empty: none.
+	Gatekeeper string `yaml:"gatekeeper"`
+	// Aliases the gateway registers with the external gatekeeper (h323-ID, or
+	// digits for an E.164 prefix).
+	Aliases []string `yaml:"aliases"`
+	// GatekeeperID names the built-in gatekeeper (gatekeeperIdentifier).
+	GatekeeperID string `yaml:"gatekeeper_id"`
+	// MediaTimeout bounds how long an answered call without fastStart waits for
+	// its H.245 audio channel.
+	MediaTimeout time.Duration `yaml:"media_timeout"`
+	Limits       H323Limits    `yaml:"limits"`
+}
+
+// H323Limits bound what one source may cost (0: the default in brackets).
+type H323Limits struct {
+	MaxConnections       int           `yaml:"max_connections"`        // [512] TCP connections in all
+	ConnectionsPerSource int           `yaml:"connections_per_source"` // [32]
+	MaxCalls             int           `yaml:"max_calls"`              // [256]
+	SetupTimeout         time.Duration `yaml:"setup_timeout"`          // [10s] connect → Setup
+	ReadTimeout          time.Duration `yaml:"read_timeout"`           // [10s] a started TPKT must complete
+	MessagesPerSecond    float64       `yaml:"messages_per_second"`    // [100] per source
+	Burst                int           `yaml:"burst"`                  // [300]
+	MaxRegistrations     int           `yaml:"max_registrations"`      // [2000] built-in gatekeeper
 }
 
 // MediaConfig is the RTP port range for room-system calls.
@@ -221,7 +247,7 @@ func Default() Config {
 			},
 		},
 		SIP:   SIPConfig{Listen: "127.0.0.1:5060", IVRUsers: []string{"ivr", "meet"}, SRTP: "optional", Limits: DefaultSIPLimits()},
-		H323:  H323Config{Listen: "127.0.0.1:1720", RASListen: "127.0.0.1:1719"},
+		H323:  H323Config{Listen: "127.0.0.1:1720", RASListen: "127.0.0.1:1719", GatekeeperID: "roomgate", Aliases: []string{}, MediaTimeout: 30 * time.Second},
 		Media: MediaConfig{PortMin: 3000, PortMax: 10000, Timeout: 30 * time.Second, SymmetricRTP: true, Latch: "signalled_ip", Probation: 4, Quarantine: 60 * time.Second},
 	}
 }

@@ -71,8 +71,27 @@ func (c *Config) validate() error {
 		if err := checkHostPort("h323.listen", c.H323.Listen); err != nil {
 			return err
 		}
-		if err := checkHostPort("h323.ras_listen", c.H323.RASListen); err != nil {
-			return err
+		if c.H323.RASListen != "" {
+			if err := checkHostPort("h323.ras_listen", c.H323.RASListen); err != nil {
+				return err
+			}
+		}
+		if g := c.H323.Gatekeeper; g != "" {
+			if _, _, err := net.SplitHostPort(g); err != nil {
+				g = net.JoinHostPort(g, "1719")
+			}
+			if err := checkHostPort("h323.gatekeeper", g); err != nil {
+				return err
+			}
+			if len(c.H323.Aliases) == 0 {
+				return bad("h323.aliases", "registering with h323.gatekeeper needs at least one alias")
+			}
+		}
+		if len(c.H323.GatekeeperID) > 32 {
+			return bad("h323.gatekeeper_id", "%q is longer than 32 characters", c.H323.GatekeeperID)
+		}
+		if c.H323.MediaTimeout <= 0 {
+			return bad("h323.media_timeout", "must be positive")
 		}
 	}
 	if err := checkPort("media.port_min", c.Media.PortMin); err != nil {

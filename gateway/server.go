@@ -43,6 +43,7 @@ type Server struct {
 	taps     *tapRegistry
 	clock    *frameClock // the audio clock of every call
 	sip      *sipLeg
+	h323     *h323Leg
 	cancel   context.CancelFunc
 	closeMu  sync.Once
 }
@@ -57,12 +58,19 @@ func Start(cfg *configs.Config, m Meetings, version string, log *slog.Logger) (_
 	}()
 	runCtx, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel
-	if cfg.SIP.Enabled {
+	if cfg.SIP.Enabled || cfg.H323.Enabled {
 		if err := s.startCalls(); err != nil {
 			return nil, err
 		}
-		// The leg lives until Close.
+	}
+	// The legs live until Close.
+	if cfg.SIP.Enabled {
 		if err := s.startSIP(runCtx); err != nil {
+			return nil, err
+		}
+	}
+	if cfg.H323.Enabled {
+		if err := s.startH323(runCtx); err != nil {
 			return nil, err
 		}
 	}
@@ -84,6 +92,11 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	if s.sip != nil {
 		err = s.sip.svc.Shutdown(ctx)
 	}
+	if s.h323 != nil {
+		if err2 := s.h323.svc.Shutdown(ctx); err == nil {
+			err = err2
+		}
+	}
 	if s.flow != nil {
 		s.flow.Wait() // dial-outs end with their legs
 	}
@@ -100,6 +113,9 @@ func (s *Server) Close() {
 		}
 		if s.sip != nil {
 			_ = s.sip.svc.Close()
+		}
+		if s.h323 != nil {
+			s.h323.close()
 		}
 		if s.flow != nil {
 			s.flow.Wait()

@@ -74,6 +74,7 @@ func (s sipDialog) HangUp(reason string) error {
 func (s sipDialog) RequestKeyframe(ctx context.Context) error { return s.d.RequestKeyframe(ctx) }
 func (s sipDialog) Done() <-chan struct{}                     { return s.d.Done() }
 func (s sipDialog) EndReason() string                         { return string(s.d.EndReason()) }
+func (s sipDialog) Close()                                    {}
 
 // setEvents installs the flow's events; re-offers are answered on the call's ports
 // through sm and applied by the flow's OnPlan.

@@ -38,7 +38,7 @@ func (dp DialPlan) Resolve(dialled ...string) Target {
 		if t, ok := dp.parse(u); ok {
 			return t
 		}
-		if dp.isIVR(u) {
+		if dp.IsIVR(u) {
 			return Target{}
 		}
 	}
@@ -48,7 +48,8 @@ func (dp DialPlan) Resolve(dialled ...string) Target {
 	return Target{}
 }
 
-func (dp DialPlan) isIVR(user string) bool {
+// IsIVR reports whether a dial string always goes to the IVR.
+func (dp DialPlan) IsIVR(user string) bool {
 	for _, u := range dp.IVRUsers {
 		if strings.EqualFold(u, user) {
 			return true

@@ -50,6 +50,7 @@ func (l *fakeLeg) HangUp(reason string) error {
 	return nil
 }
 func (l *fakeLeg) RequestKeyframe(context.Context) error { return nil }
+func (l *fakeLeg) Close()                                {}
 func (l *fakeLeg) SetEvents(e Events)                    { l.mu.Lock(); l.events = e; l.mu.Unlock() }
 func (l *fakeLeg) Done() <-chan struct{}                 { return l.done }
 func (l *fakeLeg) EndReason() string                     { return "test" }

@@ -11,6 +11,7 @@ import (
 
 // Inbound runs one dial-in from its first message to its hang-up.
 func (f *Flow) Inbound(ctx context.Context, leg Inbound) {
+	defer leg.Close()
 	info := leg.Info()
 	id := NewID()
 	log := f.callLog(id, info.Leg, info.ProtocolID).With("from", info.Caller, "source", info.Source.String())
@@ -70,7 +71,7 @@ func (f *Flow) Inbound(ctx context.Context, leg Inbound) {
 	// refusals become the protocol's codes. (Media agreed after the answer, as for an
 	// offer-less INVITE, is admitted once its codecs are known.)
 	var adm api.RoomSystemAdmission
-	early := len(plan.Streams) > 0
+	early := len(plan.Streams) > 0 || info.AdmitEarly
 	if !needIVR && early {
 		if adm, err = f.Meetings.JoinRoomSystem(ctx, join); err != nil {
 			refuse(RefusalOf(err), nil)
@@ -97,9 +98,11 @@ func (f *Flow) Inbound(ctx context.Context, leg Inbound) {
 		log.Warn("call not established", "err", err)
 		return
 	}
-	if !early {
+	if len(plan.Streams) == 0 {
 		plan = answered
 		join.Codecs = plan.Codecs()
+	}
+	if !early {
 		if !needIVR {
 			if adm, err = f.Meetings.JoinRoomSystem(ctx, join); err != nil {
 				log.Info("call refused", "reason", RefusalOf(err).String())

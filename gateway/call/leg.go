@@ -23,6 +23,9 @@ type Leg interface {
 	Done() <-chan struct{}
 	// EndReason says who ended the call and how, once Done.
 	EndReason() string
+	// Close frees what the leg holds once the flow is done with the call (after
+	// its hang-up or refusal), waiting for the leg's own goroutines.
+	Close()
 }
 
 // Events are what a room system does during its call.
@@ -62,6 +65,10 @@ type Info struct {
 	Endpoint Identity
 	// Attrs are more log attributes of the protocol (e.g. the User-Agent).
 	Attrs []any
+	// AdmitEarly asks for admission before the answer even when the media is
+	// agreed only after it (H.323 without fastStart): the refusal then reaches
+	// the room system as a cause it shows, not as a hang-up.
+	AdmitEarly bool
 }
 
 // Inbound is an incoming call the flow answers or refuses.

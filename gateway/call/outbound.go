@@ -76,6 +76,7 @@ func (f *Flow) DialOut(ctx context.Context, meetingID string, req api.DialReques
 
 func (f *Flow) runDialOut(ctx context.Context, cancel context.CancelFunc, log *slog.Logger, id, protocol, meetingID, name string, out Outbound, m Media) {
 	defer cancel()
+	defer out.Close()
 	defer m.Close()
 	// Not ctx: the host's cancel cancels ctx (which cancels the call); the wait must
 	// go on to the protocol's answer (or the ring timeout) to report the final state.

@@ -74,7 +74,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	started := time.Now()
-	srv, err := start(ctx, cfg, log)
+	srv, err := startServer(ctx, cfg, log)
 	cancel()
 	if err != nil {
 		log.Error("roomgate could not start", "err", err)
@@ -115,9 +115,9 @@ type server struct {
 	pprof    *http.Server
 }
 
-// start brings up the meeting side, then the gateway; the API and web UI open (and
+// startServer brings up the meeting side, then the gateway; the API and web UI open (and
 // /healthz reports ready) once both run.
-func start(ctx context.Context, cfg *configs.Config, log *slog.Logger) (*server, error) {
+func startServer(ctx context.Context, cfg *configs.Config, log *slog.Logger) (*server, error) {
 	s := &server{}
 	if cfg.Debug.PprofListen != "" {
 		var err error

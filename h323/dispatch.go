@@ -93,7 +93,11 @@ func (c *call) status(cause q931.CauseValue) {
 	if c.ended {
 		return
 	}
-	c.sendLocked(q931.Status, c.b.Status(), causeIE(cause), q931.CallState{State: c.state})
+	var ui *h225.H323UserInformation
+	if c.peerV == 0 || c.peerV >= 4 {
+		ui = c.b.Status() // Status-UUIE is an H.225.0 v4 addition
+	}
+	c.sendLocked(q931.Status, ui, causeIE(cause), q931.CallState{State: c.state})
 }
 
 // onReleaseComplete ends the call with the peer's cause and reason; the

@@ -234,7 +234,9 @@ func (c *call) runH245(nc net.Conn, ln net.Listener) {
 	c.flushPendingLocked()
 	c.mu.Unlock()
 
-	fc.idleUntil = time.Now().Add(c.svc.cfg.Limits.SetupTimeout)
+	// An H.245 connection nobody uses is closed: the first PDU must come
+	// within H245ConnectTimeout.
+	fc.idleUntil = time.Now().Add(c.svc.cfg.Limits.H245ConnectTimeout)
 	for {
 		p, err := fc.readFrame()
 		if err != nil {

@@ -2,6 +2,7 @@ package h323
 
 import (
 	"context"
+	"net"
 	"runtime"
 	"testing"
 	"time"
@@ -176,4 +177,53 @@ func waitFor(t testing.TB, cond func() bool, what string) {
 		}
 	}
 	t.Fatalf("waited for %s", what)
+}
+
+// TestShutdownReleasesCalls: Shutdown sends ReleaseComplete on live calls,
+// closes connections still waiting for their Setup, and waits for the
+// handlers.
+func TestShutdownReleasesCalls(t *testing.T) {
+	calls := make(chan *InboundCall, 1)
+	handlerDone := make(chan struct{})
+	svc, err := New(Config{Listen: "127.0.0.1:0"}, HandlerFunc(func(ctx context.Context, ic *InboundCall) {
+		defer close(handlerDone)
+		calls <- ic
+		ic.Connect(nil)
+		<-ctx.Done()
+	}), testLog())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	idle := dialRaw(t, svc.Addr()) // never sends a Setup
+	peer := dialRaw(t, svc.Addr())
+	peer.send(setupMessage(t, 3, 7, true, nil))
+	ic := recv(t, calls, "Setup")
+	if m, _ := peer.next(); m == nil || m.Type != q931.Connect {
+		t.Fatalf("got %v", m)
+	}
+	waitFor(t, func() bool { return svc.Stats().Connections == 2 }, "both connections")
+	if err := svc.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-handlerDone:
+	default:
+		t.Error("Shutdown returned before the handler")
+	}
+	m, _ := peer.next()
+	if m == nil || m.Type != q931.ReleaseComplete {
+		t.Fatalf("got %v", m)
+	}
+	if r := ic.EndReason(); r.By != ByLocal || r.Why != EndShutdown {
+		t.Errorf("end %+v", r)
+	}
+	if !idle.closedByPeer() {
+		t.Error("connection without Setup left open")
+	}
+	if _, err := svc.Dial(context.Background(), DialParams{Address: peer.c.LocalAddr().(*net.TCPAddr).AddrPort()}); err == nil {
+		t.Error("Dial after Shutdown")
+	}
 }

@@ -47,6 +47,16 @@ type InboundCall struct {
 // Setup deadline is counted from accept; once the Setup arrived, the
 // connection stays while the call does.
 func (s *Service) serveInbound(nc net.Conn) {
+	if !s.trackWaiting(nc, true) {
+		nc.Close()
+		return
+	}
+	waiting := true
+	defer func() {
+		if waiting {
+			s.trackWaiting(nc, false)
+		}
+	}()
 	fc := newFrameConn(nc, s.cfg.Limits)
 	fc.idleUntil = time.Now().Add(s.cfg.Limits.SetupTimeout)
 	for {
@@ -79,6 +89,8 @@ func (s *Service) serveInbound(nc net.Conn) {
 			continue
 		}
 		fc.idleUntil = time.Time{}
+		waiting = false
+		s.trackWaiting(nc, false)
 		if c := s.acceptSetup(fc, &m); c != nil {
 			c.readLoop()
 		} else {
@@ -252,11 +264,7 @@ func (c *InboundCall) answer(t q931.MessageType, fastStart [][]byte) error {
 		}
 	}
 	c.b.H245Address, c.b.H245 = nil, nil
-	var elems []q931.Element
-	if t == q931.Alerting {
-		elems = append(elems, q931.ProgressIndicator{Location: q931.LocationUser, Description: q931.ProgressInbandAvailable})
-	}
-	if err := c.sendLocked(t, ui, elems...); err != nil {
+	if err := c.sendLocked(t, ui); err != nil {
 		return err
 	}
 	c.state = next

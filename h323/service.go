@@ -59,6 +59,8 @@ type Service struct {
 	conns  int
 	perIP  map[netip.Addr]int
 	calls  map[*call]struct{}
+	// waiting are connections accepted that have not brought a Setup yet.
+	waiting map[net.Conn]struct{}
 	// wg: accept loop, connection readers, H.245 listeners and dialers,
 	// ring watchers. handlers: the gateway's HandleSetup goroutines.
 	wg       sync.WaitGroup
@@ -89,7 +91,7 @@ func New(cfg Config, handler Handler, log *slog.Logger) (*Service, error) {
 	}
 	return &Service{cfg: cfg, handler: handler, log: log.With("layer", "h323"), endpoint: cfg.Identity.endpointType(),
 		aliases: aliases, limiter: newRateLimiter(cfg.Limits), stop: make(chan struct{}),
-		perIP: map[netip.Addr]int{}, calls: map[*call]struct{}{}}, nil
+		perIP: map[netip.Addr]int{}, calls: map[*call]struct{}{}, waiting: map[net.Conn]struct{}{}}, nil
 }
 
 // Start listens for call signalling and serves until Shutdown or ctx ends.
@@ -205,6 +207,22 @@ func (s *Service) release(ip netip.Addr) {
 	}
 }
 
+// trackWaiting adds (or removes) a connection waiting for its Setup, for
+// Shutdown to close; false once the service is closed.
+func (s *Service) trackWaiting(c net.Conn, add bool) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !add {
+		delete(s.waiting, c)
+		return true
+	}
+	if s.closed {
+		return false
+	}
+	s.waiting[c] = struct{}{}
+	return true
+}
+
 // register adds a call within MaxCalls.
 func (s *Service) register(c *call) error {
 	s.mu.Lock()
@@ -290,6 +308,9 @@ func (s *Service) Shutdown(ctx context.Context) error {
 		calls = append(calls, c)
 	}
 	ln := s.ln
+	for c := range s.waiting {
+		c.Close()
+	}
 	s.mu.Unlock()
 	st := s.Stats()
 	s.log.Info("h323 service stopping", "calls", len(calls), "calls_total", st.Calls, "malformed", st.Malformed,

@@ -178,7 +178,7 @@ func (c *call) acceptH245(ln *net.TCPListener) {
 			nc.Close()
 			continue
 		}
-		c.runH245(nc, ln)
+		c.runH245(c.svc.tapped(nc, true), ln)
 		return
 	}
 }
@@ -205,7 +205,7 @@ func (c *call) dialH245Locked() {
 			c.mu.Unlock()
 			return
 		}
-		c.runH245(nc, nil)
+		c.runH245(c.svc.tapped(nc, false), nil)
 	})
 	if !started {
 		c.svc.release(addr.Addr())

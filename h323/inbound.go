@@ -57,7 +57,7 @@ func (s *Service) serveInbound(nc net.Conn) {
 			s.trackWaiting(nc, false)
 		}
 	}()
-	fc := newFrameConn(nc, s.cfg.Limits)
+	fc := newFrameConn(s.tapped(nc, true), s.cfg.Limits)
 	fc.idleUntil = time.Now().Add(s.cfg.Limits.SetupTimeout)
 	for {
 		p, err := fc.readFrame()

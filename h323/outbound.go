@@ -173,7 +173,7 @@ func (s *Service) Dial(ctx context.Context, p DialParams) (*OutboundCall, error)
 	var crb [2]byte
 	rand.Read(crb[:])
 	crv := binary.BigEndian.Uint16(crb[:])&0x7fff | 1
-	c := s.newCall(newFrameConn(nc, s.cfg.Limits), false, q931.NewCallReference(crv, false), id)
+	c := s.newCall(newFrameConn(s.tapped(nc, false), s.cfg.Limits), false, q931.NewCallReference(crv, false), id)
 	c.onProgress = p.OnProgress
 	oc := &OutboundCall{call: c}
 	c.out = oc

@@ -53,6 +53,9 @@ type Service struct {
 
 	ln   net.Listener
 	stop chan struct{}
+	// tap, in tests, wraps every TCP connection (accepted: we listened) to
+	// record what goes through.
+	tap func(c net.Conn, accepted bool) net.Conn
 
 	mu     sync.Mutex
 	closed bool
@@ -176,6 +179,14 @@ func (s *Service) acceptLoop(ln net.Listener) {
 			s.serveInbound(c)
 		}()
 	}
+}
+
+// tapped is c, or c wrapped by the test tap.
+func (s *Service) tapped(c net.Conn, accepted bool) net.Conn {
+	if s.tap == nil {
+		return c
+	}
+	return s.tap(c, accepted)
 }
 
 // admit counts a new connection of ip against the limits.

@@ -69,17 +69,11 @@ func fuzzSeeds(f *testing.F) {
 	}
 }
 
-// FuzzInbound feeds arbitrary octets to a live Service's call signalling
-// port; the handler answers whatever Setup arrives. No panic, no leak.
-func FuzzInbound(f *testing.F) {
-	fuzzSeeds(f)
+// startFuzzService runs a service with short timeouts for a fuzz target;
+// at the end it must hold no call nor connection, and its goroutines end.
+func startFuzzService(f *testing.F, h HandlerFunc) string {
 	before := runtime.NumGoroutine()
-	svc, err := New(Config{Listen: "127.0.0.1:0", Limits: fuzzLimits}, HandlerFunc(func(ctx context.Context, ic *InboundCall) {
-		ic.Alerting(ic.FastStart)
-		ic.Connect(nil)
-		ic.SendH245(tcs(1))
-		<-ctx.Done()
-	}), testLog())
+	svc, err := New(Config{Listen: "127.0.0.1:0", Limits: fuzzLimits}, h, testLog())
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -93,7 +87,19 @@ func FuzzInbound(f *testing.F) {
 		}
 		waitFor(f, func() bool { return runtime.NumGoroutine() <= before+2 }, "goroutines to end")
 	})
-	addr := svc.Addr().String()
+	return svc.Addr().String()
+}
+
+// FuzzInbound feeds arbitrary octets to a live Service's call signalling
+// port; the handler answers whatever Setup arrives. No panic, no leak.
+func FuzzInbound(f *testing.F) {
+	fuzzSeeds(f)
+	addr := startFuzzService(f, func(ctx context.Context, ic *InboundCall) {
+		ic.Alerting(ic.FastStart)
+		ic.Connect(nil)
+		ic.SendH245(tcs(1))
+		<-ctx.Done()
+	})
 	f.Fuzz(func(t *testing.T, data []byte) {
 		exchange(t, addr, data)
 	})
@@ -108,23 +114,11 @@ func FuzzCall(f *testing.F) {
 		b, _ := msg.Marshal()
 		f.Add(b)
 	}
-	before := runtime.NumGoroutine()
-	svc, err := New(Config{Listen: "127.0.0.1:0", Limits: fuzzLimits}, HandlerFunc(func(ctx context.Context, ic *InboundCall) {
+	addr := startFuzzService(f, func(ctx context.Context, ic *InboundCall) {
 		ic.Connect(ic.FastStart)
 		<-ctx.Done()
-	}), testLog())
-	if err != nil {
-		f.Fatal(err)
-	}
-	if err := svc.Start(context.Background()); err != nil {
-		f.Fatal(err)
-	}
-	f.Cleanup(func() {
-		svc.Close()
-		waitFor(f, func() bool { return runtime.NumGoroutine() <= before+2 }, "goroutines to end")
 	})
 	setup := frameAll(f, setupMessage(f, 1, 7, true, nil))
-	addr := svc.Addr().String()
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var buf bytes.Buffer
 		buf.Write(setup)

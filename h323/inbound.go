@@ -180,23 +180,25 @@ func (s *Service) acceptSetup(fc *frameConn, m *q931.Message) *InboundCall {
 		c.releaseWith(CauseUnavailable, nil, EndShutdown)
 		return nil
 	}
-	if !s.goTracked(func() { ic.watchRing(s.cfg.RingTimeout) }) {
+	if !s.goTracked(func() { ic.watchRing(s.cfg.RingTimeout, q931.CauseNoUserResponding) }) {
 		c.releaseWith(CauseUnavailable, nil, EndShutdown)
 		return nil
 	}
 	return ic
 }
 
-// watchRing releases a call the handler leaves unanswered.
-func (c *InboundCall) watchRing(d time.Duration) {
+// watchRing releases a call not connected within d with cause: 18 no
+// user responding for a dial-in the handler leaves unanswered, 102 (timer
+// expiry) for a dial-out nobody answers.
+func (c *call) watchRing(d time.Duration, cause q931.CauseValue) {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
 	case <-c.done:
 	case <-c.connected:
 	case <-t.C:
-		c.log.Info("h323 dial-in not answered in time")
-		c.releaseWith(q931.CauseNoUserResponding, nil, EndRingTimeout)
+		c.log.Info("h323 call not answered in time", "ring_timeout", d.String())
+		c.releaseWith(cause, nil, EndRingTimeout)
 	}
 }
 

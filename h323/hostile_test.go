@@ -3,11 +3,15 @@ package h323
 import (
 	"context"
 	"net"
+	"net/netip"
 	"runtime"
 	"testing"
 	"time"
 
+	"github.com/roomgate/roomgate/h323/h225"
+	"github.com/roomgate/roomgate/h323/h245"
 	"github.com/roomgate/roomgate/h323/q931"
+	"github.com/roomgate/roomgate/h323/tpkt"
 )
 
 // TestTCPDropEndsCall: the caller's connection closing mid-call ends the
@@ -225,5 +229,88 @@ func TestShutdownReleasesCalls(t *testing.T) {
 	}
 	if _, err := svc.Dial(context.Background(), DialParams{Address: peer.c.LocalAddr().(*net.TCPAddr).AddrPort()}); err == nil {
 		t.Error("Dial after Shutdown")
+	}
+}
+
+// TestHandlerPanic: a panicking handler releases its call (cause 41) and
+// nothing else.
+func TestHandlerPanic(t *testing.T) {
+	svc := startService(t, Config{}, HandlerFunc(func(ctx context.Context, ic *InboundCall) { panic("boom") }))
+	peer := dialRaw(t, svc.Addr())
+	peer.send(setupMessage(t, 4, 7, true, nil))
+	m, _ := peer.next()
+	if m == nil || m.Type != q931.ReleaseComplete {
+		t.Fatalf("got %v", m)
+	}
+	if c, _ := m.Cause(); c.Value != CauseInternal {
+		t.Errorf("cause %d", c.Value)
+	}
+	if svc.Stats().Panics != 1 {
+		t.Errorf("stats %+v", svc.Stats())
+	}
+}
+
+// TestH245OnlyWithThePeer: an h245Address on another host is read as the
+// peer's own IP (we connect nowhere else), and our H.245 listener takes
+// connections from the peer's IP only.
+func TestH245OnlyWithThePeer(t *testing.T) {
+	calls := make(chan *InboundCall, 1)
+	svc := startService(t, Config{}, HandlerFunc(func(ctx context.Context, ic *InboundCall) {
+		calls <- ic // not answered: nothing connects to the address
+		<-ctx.Done()
+	}))
+	// A Setup whose h245Address names another host: 198.51.100.7:1234.
+	m := setupMessage(t, 6, 7, false, nil)
+	uu, _ := m.UserUser()
+	var ui h225.H323UserInformation
+	if err := ui.Unmarshal(uu.Data); err != nil {
+		t.Fatal(err)
+	}
+	ta, _ := h225.NewTransportAddress(netip.MustParseAddrPort("198.51.100.7:1234"))
+	ui.H323UuPdu.H323MessageBody.Setup.H245Address = &ta
+	b, err := ui.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, _ = q931.NewSetup(q931.NewCallReference(6, false), b)
+	peer := dialRaw(t, svc.Addr())
+	peer.send(m)
+	ic := recv(t, calls, "Setup")
+	if ic.H245Address != netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), 1234) {
+		t.Errorf("h245Address read as %v", ic.H245Address)
+	}
+	ic.Release(q931.CauseNormalClearing)
+
+	// Our listener, offered in Connect, refuses 127.0.0.2.
+	svc2 := startService(t, Config{}, HandlerFunc(func(ctx context.Context, ic *InboundCall) {
+		calls <- ic
+		ic.Connect(nil)
+		<-ctx.Done()
+	}))
+	peer2 := dialRaw(t, svc2.Addr())
+	peer2.send(setupMessage(t, 8, 7, false, nil))
+	ic2 := recv(t, calls, "Setup")
+	cm, cui := peer2.next()
+	if cm == nil || cm.Type != q931.Connect || cui.H323UuPdu.H323MessageBody.Connect.H245Address == nil {
+		t.Fatalf("Connect without h245Address: %v", cm)
+	}
+	addr, _ := cui.H323UuPdu.H323MessageBody.Connect.H245Address.AddrPort()
+	d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.IPv4(127, 0, 0, 2)}}
+	other, err := d.Dial("tcp", addr.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	if !(&rawPeer{t: t, c: other}).closedByPeer() {
+		t.Error("H.245 connection from another host kept")
+	}
+	h := dialRaw(t, addr)
+	got := make(chan struct{}, 1)
+	ic2.SetEvents(Events{OnH245: func(*h245.MultimediaSystemControlMessage) { got <- struct{}{} }})
+	b, _ = tcs(1).Marshal()
+	tpkt.WriteFrame(h.c, b)
+	recv(t, got, "H.245 from the peer")
+	if !ic2.H245Separate() {
+		t.Error("not separate")
 	}
 }

@@ -176,7 +176,7 @@ func (c *call) onFacility(uu *h225.H323UUPDU) {
 	}
 	c.tunnelDecideLocked(uu)
 	if f.Reason.StartH245 != nil && f.H245Address != nil {
-		if ap, err := f.H245Address.AddrPort(); err == nil {
+		if ap, err := c.h245AddrOf(f.H245Address); err == nil {
 			c.peerH245 = ap
 			c.dialH245Locked()
 		}

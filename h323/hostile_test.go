@@ -314,3 +314,50 @@ func TestH245OnlyWithThePeer(t *testing.T) {
 		t.Error("not separate")
 	}
 }
+
+// TestH245Timeouts: our H.245 listener closes when nobody connects in
+// time, and an H.245 connection that starts a TPKT and stalls is cut;
+// the call itself goes on.
+func TestH245Timeouts(t *testing.T) {
+	calls := make(chan *InboundCall, 2)
+	lim := Limits{H245ConnectTimeout: 100 * time.Millisecond, ReadTimeout: 100 * time.Millisecond}
+	svc := startService(t, Config{Limits: lim}, HandlerFunc(func(ctx context.Context, ic *InboundCall) {
+		calls <- ic
+		ic.Connect(nil)
+		<-ctx.Done()
+	}))
+	h245Addr := func(p *rawPeer) netip.AddrPort {
+		m, ui := p.next()
+		if m == nil || m.Type != q931.Connect || ui.H323UuPdu.H323MessageBody.Connect.H245Address == nil {
+			t.Fatalf("Connect without h245Address: %v", m)
+		}
+		ap, _ := ui.H323UuPdu.H323MessageBody.Connect.H245Address.AddrPort()
+		return ap
+	}
+	// Nobody connects.
+	p1 := dialRaw(t, svc.Addr())
+	p1.send(setupMessage(t, 1, 7, false, nil))
+	ic1 := recv(t, calls, "Setup")
+	addr := h245Addr(p1)
+	waitFor(t, func() bool { return svc.Stats().Connections == 1 }, "the listener to close")
+	if c, err := net.Dial("tcp", addr.String()); err == nil {
+		c.Close()
+		t.Error("H.245 listener still open")
+	}
+	// A slow H.245 peer.
+	p2 := dialRaw(t, svc.Addr())
+	p2.send(setupMessage(t, 2, 7, false, nil))
+	ic2 := recv(t, calls, "Setup")
+	h := dialRaw(t, h245Addr(p2))
+	h.write([]byte{3, 0, 0, 40, 1})
+	if !h.closedByPeer() {
+		t.Error("stalled H.245 connection kept")
+	}
+	for _, ic := range []*InboundCall{ic1, ic2} {
+		select {
+		case <-ic.Done():
+			t.Errorf("call ended: %+v", ic.EndReason())
+		default:
+		}
+	}
+}

@@ -1,7 +1,9 @@
 package h323
 
 import (
+	"context"
 	"errors"
+	"log/slog"
 	"net"
 	"net/netip"
 	"time"
@@ -105,7 +107,13 @@ func (s *Service) serveInbound(nc net.Conn) {
 func (s *Service) acceptSetup(fc *frameConn, m *q931.Message) *InboundCall {
 	cr := q931.NewCallReference(m.CallRef.Value, true)
 	refuse := func(cause q931.CauseValue, why string, err error) *InboundCall {
-		s.log.Info("h323 Setup refused", "source", fc.c.RemoteAddr().String(), "why", why, "err", err, "cause", int(cause))
+		// Malformed Setups are counted (Stats.Malformed) and logged at
+		// debug: a peer can send many; a call refused for the limit is news.
+		level := slog.LevelDebug
+		if errors.Is(err, ErrLimit) {
+			level = slog.LevelInfo
+		}
+		s.log.Log(context.Background(), level, "h323 Setup refused", "source", fc.c.RemoteAddr().String(), "why", why, "err", err, "cause", int(cause))
 		if rc, e := q931.NewReleaseComplete(cr, cause, nil); e == nil {
 			if b, e := rc.Marshal(); e == nil {
 				fc.writeFrame(b)

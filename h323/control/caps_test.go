@@ -84,13 +84,13 @@ func TestChoose(t *testing.T) {
 	txOnly := h245.Capability{TransmitAudioCapability: audioCapability(media.G722, 20)}
 	g729 := h245.Capability{ReceiveAudioCapability: &h245.AudioCapability{G729: new(int64(2))}}
 	tests := []struct {
-		name      string
-		tcs       *h245.TerminalCapabilitySet
-		audio     media.Codec
-		video     bool
-		reason    string
-		h264      *media.H264Limits
-		bitrate   int
+		name    string
+		tcs     *h245.TerminalCapabilitySet
+		audio   media.Codec
+		video   bool
+		reason  string
+		h264    *media.H264Limits
+		bitrate int
 	}{
 		{"H.263 and H.261 only: audio only with a reason", tcsOf([]h245.Capability{rxAudio(media.PCMA), h263, h261}, [][]int{{0}, {1, 2}}),
 			media.PCMA, false, "only [h263VideoCapability h261VideoCapability] video, no H.264", nil, 0},

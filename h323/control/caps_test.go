@@ -55,6 +55,13 @@ func TestOwnTCSParsesAndChooses(t *testing.T) {
 	if c.Audio == nil || c.Audio.Codec != media.G722 || c.Video == nil || c.Video.Codec != media.H264 {
 		t.Fatalf("choice %+v", c)
 	}
+	p := c.Plan(rc, DefaultCaps())
+	if v, ok := p.Stream(media.RoleMain); !ok || v.H264.PacketizationMode != 1 || v.PT != DefaultH264PT || v.Direction != media.SendOnly {
+		t.Errorf("choice plan video %+v", v)
+	}
+	if a, ok := p.Stream(media.RoleAudio); !ok || a.Codec != media.G722 || a.PT != 9 || a.TelephoneEvent != DefaultTelephoneEventPT {
+		t.Errorf("choice plan audio %+v", a)
+	}
 	want := media.H264Limits{ProfileIDC: 66, LevelIDC: 40}
 	if *c.Video.H264 != want || c.Video.MaxBitrate != 3_000_000 {
 		t.Errorf("H.264 %+v at %d bit/s, want %+v at 3000000", *c.Video.H264, c.Video.MaxBitrate, want)

@@ -29,7 +29,9 @@ func (s *Session) onCommand(now time.Time, m *h245.MultimediaSystemControlMessag
 	case c.FlowControlCommand != nil:
 		s.onFlowControl(c.FlowControlCommand)
 	case c.EndSessionCommand != nil:
-		s.ended = true
+		// H.323 §8.5: answer with our own endSessionCommand, then the call
+		// releases.
+		s.End()
 		s.out.event(EndSession{})
 	case c.SendTerminalCapabilitySet != nil:
 		s.tcs.start(now, s.cfg.Caps.TerminalCapabilitySet, &s.out)

@@ -193,6 +193,24 @@ func TestLCSETransitions(t *testing.T) {
 			}},
 		{name: "idle->OLC(conflict, slave)->awaiting-accept", input: func(s *Session) { s.Handle(t0, olcAudio(20, media.PCMU, 1)) },
 			num: 20, to: "awaiting-accept", events: []string{"IncomingChannel"}},
+		{name: "established->master's OLC(other codec), slave->awaiting-release", input: func(s *Session) {
+			s.Handle(t0, olcAck(1, nil, true))
+			s.Handle(t0, olcAudio(20, media.PCMU, 1))
+			s.Drain(nil)
+			accept(s, 20)
+		}, num: 1, out: true, to: "awaiting-release", msgs: []string{"openLogicalChannelAck", "closeLogicalChannel", "openLogicalChannel"},
+			events: []string{"ChannelClosed", "PlanChanged"},
+			check: func(t *testing.T, s *Session) {
+				if c := s.byRole(media.RoleAudio, true, chAwaitingAck); c == nil || c.codec != media.PCMU {
+					t.Errorf("the slave's new audio channel %+v, want PCMU like the master's", c)
+				}
+			}},
+		{name: "established->slave's OLC(other codec), master->established", master: true, input: func(s *Session) {
+			s.Handle(t0, olcAck(1, nil, true))
+			s.Handle(t0, olcAudio(20, media.PCMU, 1))
+			s.Drain(nil)
+			accept(s, 20)
+		}, num: 1, out: true, to: "established", msgs: []string{"openLogicalChannelAck"}, events: []string{"PlanChanged"}},
 		{name: "idle->OLC(session 0)->awaiting-accept", master: true, input: func(s *Session) { s.Handle(t0, olcAudio(20, media.G722, 0)) },
 			num: 20, to: "awaiting-accept", events: []string{"IncomingChannel"},
 			check: func(t *testing.T, s *Session) {

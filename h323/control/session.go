@@ -170,7 +170,7 @@ func (s *Session) onResponse(now time.Time, r *h245.ResponseMessage) {
 	case r.TerminalCapabilitySetReject != nil:
 		s.tcs.onReject(r.TerminalCapabilitySetReject, &s.out)
 	case r.OpenLogicalChannelAck != nil:
-		s.onOLCAck(r.OpenLogicalChannelAck)
+		s.onOLCAck(now, r.OpenLogicalChannelAck)
 	case r.OpenLogicalChannelReject != nil:
 		s.onOLCReject(now, r.OpenLogicalChannelReject)
 	case r.CloseLogicalChannelAck != nil:

@@ -94,7 +94,7 @@ func (s *Session) onUserInput(u *h245.UserInputIndication) {
 }
 
 // notUnderstood returns a message of a kind this H.245 version does not
-// know (H.245 §8.? functionNotUnderstood).
+// know (indication functionNotUnderstood, H.245 §6.2.10 / Annex A).
 func (s *Session) notUnderstood(f *h245.FunctionNotUnderstood) {
 	s.out.send(h245.Indication(h245.IndicationMessage{FunctionNotUnderstood: f}))
 }

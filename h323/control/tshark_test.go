@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/roomgate/roomgate/h323/h245"
 	"github.com/roomgate/roomgate/h323/internal/asn1gen/pdutest"
 	"github.com/roomgate/roomgate/h323/tpkt"
 	"github.com/roomgate/roomgate/transcode/media"
@@ -32,6 +33,31 @@ func TestCallDissectsCleanly(t *testing.T) {
 		}
 	}
 	gw.tap, ep.tap = record(gwAddr, epAddr), record(epAddr, gwAddr)
+	// fastStart proposals and answers, each an OpenLogicalChannel, shown
+	// to tshark as H.245 requests.
+	props, err := ProposeFastStart(DefaultCaps(), ep.local)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ans, err := AnswerFastStart(props, DefaultCaps(), gw.local)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, b := range append(props, ans.OLCs...) {
+		var olc h245.OpenLogicalChannel
+		if err := olc.Unmarshal(b); err != nil {
+			t.Fatal(err)
+		}
+		pdu, err := h245.Request(h245.RequestMessage{OpenLogicalChannel: &olc}).Marshal()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i < len(props) {
+			ep.tap(pdu)
+		} else {
+			gw.tap(pdu)
+		}
+	}
 	connect(t, gw, ep)
 	now := t0.Add(time.Second)
 	_ = gw.s.RequestFastUpdate(media.RoleMain)

@@ -141,6 +141,9 @@ func (s *Session) LimitBitrate(role media.Role, bitrate int) error {
 // SendUserInput sends digits or text: each DTMF character as a signal when
 // the remote takes dtmf, else the whole string as alphanumeric.
 func (s *Session) SendUserInput(text string, duration time.Duration) {
+	if text == "" || s.ended {
+		return
+	}
 	rc := s.remote()
 	if rc.DTMF && !rc.Alphanumeric || rc.DTMF && isDTMF(text) {
 		for i := 0; i < len(text); i++ {

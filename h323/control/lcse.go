@@ -273,6 +273,13 @@ func (s *Session) onOLC(now time.Time, olc *h245.OpenLogicalChannel) {
 		reject(cause)
 		return
 	}
+	if r := olc.ForwardLogicalChannelParameters.ReplacementFor; r != nil {
+		// H.245 §8.4.1.1: the new channel replaces an open one.
+		if old := s.find(int64(*r), false); old != nil && old.role == in.role {
+			s.drop(old)
+			s.out.event(ChannelClosed{Number: old.number, Role: old.role})
+		}
+	}
 	if s.byRole(in.role, false, chAwaitingAccept, chEstablished) != nil {
 		reject(RejectDataTypeNotAvailable) // one channel per role
 		return

@@ -35,14 +35,7 @@ func TestCallDissectsCleanly(t *testing.T) {
 	gw.tap, ep.tap = record(gwAddr, epAddr), record(epAddr, gwAddr)
 	// fastStart proposals and answers, each an OpenLogicalChannel, shown
 	// to tshark as H.245 requests.
-	props, err := ProposeFastStart(DefaultCaps(), ep.local)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ans, err := AnswerFastStart(props, DefaultCaps(), gw.local)
-	if err != nil {
-		t.Fatal(err)
-	}
+	props, ans := fastStartBetween(t, ep.local, gw.local)
 	for i, b := range append(props, ans.OLCs...) {
 		var olc h245.OpenLogicalChannel
 		if err := olc.Unmarshal(b); err != nil {

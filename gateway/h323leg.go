@@ -80,8 +80,7 @@ func h323Endpoint(v h323.Vendor, has bool) call.Identity {
 	if !has {
 		return call.Identity{}
 	}
-	product := strings.TrimSpace(strings.ToValidUTF8(v.Product, ""))
-	version := strings.TrimSpace(strings.ToValidUTF8(v.Version, ""))
+	product, version := printable(v.Product), printable(v.Version)
 	ep := ParseUserAgent(product)
 	id := call.Identity{Vendor: ep.Vendor, Product: product, Version: version}
 	if id.Vendor == "" {
@@ -198,7 +197,7 @@ func (s *h323Inbound) SetEvents(e call.Events) {
 // returns once the channels carry audio (and video, if chosen).
 func (s *h323Inbound) Answer(ctx context.Context) (media.Plan, error) {
 	log := s.logger()
-	s.drv = newH245Driver(log, s.c, control.Config{Caps: s.leg.caps, Local: s.local, Quirks: h323Quirks(s.c.Vendor)},
+	s.drv = newH245Driver(log, s.c, control.Config{Caps: s.leg.caps, Local: s.local, Quirks: h245Quirks(s.c.Vendor.Product)},
 		func(reason string) { s.release(reason) })
 	s.evMu.Lock()
 	s.drv.setEvents(s.ev)
@@ -295,8 +294,13 @@ func h323EndReason(e h323.EndReason) string {
 	return s
 }
 
-// h323Quirks are the workarounds an endpoint's vendor needs (the H.245 side).
-func h323Quirks(v h323.Vendor) control.Quirks {
-	p := strings.ToLower(v.Product)
-	return control.Quirks{NoReproposeAfterConflict: strings.Contains(p, "hdx") || strings.Contains(p, "polycom")}
+// printable is s as valid UTF-8 without control characters, trimmed (vendor strings
+// come from the network and go into logs, the API and the UI).
+func printable(s string) string {
+	return strings.TrimSpace(strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f {
+			return -1
+		}
+		return r
+	}, strings.ToValidUTF8(s, "")))
 }

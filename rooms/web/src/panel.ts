@@ -5,7 +5,7 @@
 import { Participant } from 'livekit-client';
 import { h, nodes } from './dom';
 import { icon } from './icons';
-import { Ctx, byJoin, displayName, kindLabel, partMeta } from './state';
+import { Ctx, byJoin, deviceLabel, displayName, kindLabel, partMeta } from './state';
 
 export class Panel {
   readonly el = h('aside', { class: 'panel hidden', 'data-testid': 'participants-panel' });
@@ -46,10 +46,12 @@ export class Panel {
     const audio = p.isMicrophoneEnabled ? 'unmuted' : 'muted';
     const video = p.isCameraEnabled ? 'on' : 'off';
     const kind = kindLabel(meta);
+    const device = kind ? deviceLabel(meta) : '';
     const li = h('li', { 'data-testid': 'participant', 'data-identity': p.identity, 'data-audio': audio, 'data-video': video },
       h('span', { class: 'pname' }, displayName(p), p.isLocal ? ' (you)' : ''),
       isHost ? h('span', { class: 'badge host' }, 'host') : null,
       kind ? h('span', { class: 'badge kind', 'data-testid': 'p-kind', title: kind === 'SIP' ? 'SIP room system' : 'H.323 room system' }, kind) : null,
+      device ? h('span', { class: 'pdevice', 'data-testid': 'p-device' }, device) : null,
       h('span', { class: `pstate ${audio}`, 'data-testid': 'p-audio-state' },
         audio === 'muted' ? icon('micOff', 'microphone muted') : icon('mic', 'microphone on')),
       h('span', { class: `pstate video-${video}`, 'data-testid': 'p-video-state' },

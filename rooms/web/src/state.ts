@@ -21,6 +21,7 @@ export interface PartMeta {
   host?: boolean;
   vendor?: string;
   product?: string;
+  version?: string;
 }
 
 export interface UiState {
@@ -116,6 +117,18 @@ export function kindLabel(m: PartMeta): string {
   if (m.kind === 'sip') return 'SIP';
   if (m.kind === 'h323') return 'H.323';
   return '';
+}
+
+/** deviceLabel names a room system's product as it reported it, e.g.
+ * "Polycom HDX 8000 HD Release 3.1.0"; the vendor only when the product name lacks it. */
+export function deviceLabel(m: PartMeta): string {
+  const product = (m.product || '').trim();
+  const vendor = (m.vendor || '').trim();
+  const parts: string[] = [];
+  if (vendor && !product.toLowerCase().includes(vendor.toLowerCase())) parts.push(vendor);
+  if (product) parts.push(product);
+  if (m.version && m.version.trim()) parts.push(m.version.trim());
+  return parts.join(' ').slice(0, 96);
 }
 
 /** micLocked tells whether the host muted us and does not let us unmute ourselves. */

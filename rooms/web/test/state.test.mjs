@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { bundle } from './bundle.mjs';
 
-const { byJoin, kindLabel, micLocked, newState, parseJSON } = await bundle('state');
+const { byJoin, deviceLabel, kindLabel, micLocked, newState, parseJSON } = await bundle('state');
 
 const p = (identity, name, secs, metadata = '') => ({ identity, name, metadata, joinedAt: secs === undefined ? undefined : new Date(secs * 1000) });
 
@@ -51,5 +51,18 @@ test('parseJSON', async (t) => {
   ];
   for (const c of cases) {
     await t.test(c.name, () => assert.deepEqual(parseJSON(c.in), c.want));
+  }
+});
+
+test('deviceLabel', async (t) => {
+  const cases = [
+    [{ vendor: 'Polycom', product: 'Polycom HDX 8000 HD', version: 'Release 3.1.0' }, 'Polycom HDX 8000 HD Release 3.1.0'],
+    [{ vendor: 'Polycom', product: 'VSX 7000', version: '8.5' }, 'Polycom VSX 7000 8.5'],
+    [{ vendor: 'Tandberg', product: 'TANDBERG 6000 MXP' }, 'TANDBERG 6000 MXP'],
+    [{ product: 'Callgen323' }, 'Callgen323'],
+    [{}, ''],
+  ];
+  for (const [meta, want] of cases) {
+    await t.test(want || 'empty', () => assert.equal(deviceLabel(meta), want));
   }
 });

@@ -140,7 +140,7 @@ func (s *Service) newCall(sig *frameConn, inbound bool, cr q931.CallReference, i
 	c := &call{svc: s, inbound: inbound, sig: sig, cr: cr, id: hexID, ctx: ctx, cancel: cancel,
 		done: make(chan struct{}), connected: make(chan struct{}),
 		local: addrOf(sig.c.LocalAddr()), remote: addrOf(sig.c.RemoteAddr()),
-		log: s.log.With("call_id", hexID, "leg", leg)}
+		log: s.log.With("protocol_id", hexID, "leg", leg)}
 	c.b = h225.Call{CallID: id, ConferenceID: id, Endpoint: s.endpoint}
 	return c
 }

@@ -122,7 +122,7 @@ func newCall(svc *Service, callID, localTag, transport string, inbound bool) *ca
 	}
 	return &call{
 		svc: svc, callID: callID, localTag: localTag, transport: transport, inbound: inbound,
-		log:   svc.log.With("call_id", callID, "leg", leg),
+		log:   svc.log.With("protocol_id", callID, "leg", leg),
 		ackCh: make(chan *sip.Request, 4), done: make(chan struct{}),
 		ctx: ctx, cancel: cancel,
 	}

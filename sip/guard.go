@@ -145,7 +145,7 @@ func (s *Service) recoverRequest(req *sip.Request, tx sip.ServerTransaction) {
 	if h := req.CallID(); h != nil {
 		callID = h.Value()
 	}
-	s.log.Error("SIP request handler panicked", "call_id", callID, "method", string(req.Method),
+	s.log.Error("SIP request handler panicked", "protocol_id", callID, "method", string(req.Method),
 		"source", req.Source(), "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
 	if tx != nil && req.Method != sip.ACK {
 		func() {

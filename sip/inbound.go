@@ -74,7 +74,7 @@ func (s *Service) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		o, err := sdp.Parse(body)
 		if err != nil {
 			// RFC 3261 §21.4.26; the Warning says why (§20.43, 399 misc).
-			s.log.Info("INVITE with malformed SDP", "call_id", req.CallID().Value(), "err", err)
+			s.log.Info("INVITE with malformed SDP", "protocol_id", req.CallID().Value(), "err", err)
 			s.respond(tx, req, 488, "Not Acceptable Here", sdpWarning(err))
 			return
 		}
@@ -90,7 +90,7 @@ func (s *Service) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	if err := s.register(c.call); err != nil {
 		if errors.Is(err, errCallLimit) {
 			s.stats.callLimited.Add(1)
-			s.log.Debug("INVITE over calls_per_source", "call_id", c.callID, "source", c.Source.String())
+			s.log.Debug("INVITE over calls_per_source", "protocol_id", c.callID, "source", c.Source.String())
 		}
 		s.respond(tx, req, 503, "Service Unavailable", s.retryAfter())
 		c.end(EndRejected)

@@ -1,545 +1,172 @@
-// Command roomsim is a light room-system simulator for gateway benchmarks: it
-// places N SIP calls to one meeting with the gateway's own SIP stack and
-// sends G.722 audio (a pre-encoded sine tone) and, optionally, H.264 video
-// replayed from a pre-encoded Annex B file, so that the CPU spent on the
-// caller side stays small next to the gateway being measured.
+// Command roomsim simulates video room systems against a roomgate deployment:
+// SIP calls (-gw) for load and SRTP benchmarks, and H.323 calls (-h323 to call,
+// -answer to be called) in every signalling variant, with a G.722 or G.711 tone
+// and H.264 video, reporting what it received.
 //
-// Usage:
+// SIP mode places N calls to one meeting with the gateway's own SIP stack and
+// sends G.722 audio (a pre-encoded sine tone) and, optionally, H.264 video:
 //
 //	roomsim -gw 127.0.0.1:25160 -meeting 123456789 -n 10 -d 20s -video clip.h264
 //
-// The file must carry an access unit delimiter (NAL type 9) before every
-// access unit (x264 aud=1). Calls start -stagger apart; all of them are held
-// for -d after the last one started, then hung up together. roomsim prints
-// "started: N established: K" once every call has its outcome, one line per
-// call at the end and a summary "calls: N established: K"; it exits non-zero
-// if a call failed to establish.
+// The file must carry an access unit delimiter (NAL type 9) before every access
+// unit (x264 aud=1); "-video gen" sends a generated 176×144 stream instead (an
+// I_PCM IDR picture a second, skipped P pictures between). Calls start -stagger
+// apart; all of them are held for -d after the last one started, then hung up
+// together. roomsim prints "started: N established: K" once every call has its
+// outcome, one line per call at the end and a summary "calls: N established: K";
+// it exits non-zero if a call failed to establish. With -srtp the calls offer
+// RTP/SAVP with SDES keys (a=crypto, AES_CM_128_HMAC_SHA1_80 and _32), protect
+// what they send and authenticate what they receive; the summary then adds
+// "srtp: keyed K of N calls, P packets authenticated, F failed".
 //
-// With -srtp the calls offer RTP/SAVP with SDES keys (a=crypto, AES_CM_128_HMAC_SHA1_80
-// and _32), protect what they send with the suite the gateway answers and
-// authenticate what they receive; the summary then adds "srtp: keyed K of N calls,
-// P packets authenticated, F failed", and a call the gateway answers without keys
-// fails.
+// H.323 mode (h323.Service and the H.245 state machines of h323/control):
+//
+//	roomsim -h323 127.0.0.1:1720 -alias 123456789#654321 -video gen -tone 700 -d 10s
+//	roomsim -h323 127.0.0.1:1720 -dtmf "123456789#"           # through the IVR
+//	roomsim -h323 gw:1720 -alias 123456789 -faststart=false -tunnel=false -h245-early
+//	roomsim -answer 127.0.0.1:1730 -gk 127.0.0.1:1719 -register room-a   # be dialled
+//
+// -faststart, -tunnel and -h245-early choose the signalling variant;
+// -faststart-codecs none proposes only G.728 (which the gateway lacks) so that
+// fastStart is refused; -no-h245 never answers H.245; -vendor and
+// -vendor-version are the H.225.0 productId and versionId; -gk with -register
+// registers the alias with a gatekeeper so the gateway can dial it by alias.
+// -n calls are made one after the other, each held -d.
+//
+// Every mode ends with one JSON line on stdout (the last line): per call whether
+// it was established, how it ended (Q.931 cause, H.225.0 reason), the timings
+// Setup→Connect and Setup→first media, the RTP packets sent and received per
+// stream, the dominant frequency of the decoded audio and the complete H.264
+// access units received (with IDR pictures, SPS and picture size); with several
+// calls the p50/p99 of the timings.
 package main
 
 import (
-	"context"
-	"errors"
+	"encoding/json"
 	"flag"
 	"fmt"
-	"log/slog"
-	"math"
-	"math/rand/v2"
-	"net"
-	"net/netip"
 	"os"
-	"os/signal"
-	"strconv"
-	"sync"
-	"sync/atomic"
-	"syscall"
+	"slices"
 	"time"
-
-	"github.com/pion/rtp"
-
-	"github.com/roomgate/roomgate/sip"
-	"github.com/roomgate/roomgate/sip/sdp"
-	"github.com/roomgate/roomgate/transcode/audio"
-	"github.com/roomgate/roomgate/transcode/h264"
-	"github.com/roomgate/roomgate/transcode/media"
 )
 
-const (
-	ptG722 = 9
-	ptH264 = 96
-	// audioFrames is how many 20 ms G.722 frames are pre-encoded and looped
-	// (1 s: a whole number of periods for any integer tone frequency).
-	audioFrames = 50
-)
-
-type options struct {
-	gw, meeting, video, bind string
-	n, fps, rtpBase          int
-	tone                     float64
-	talkers                  int
-	srtp                     bool
-	hold, stagger            time.Duration
+// callReport is one call in the final JSON line.
+type callReport struct {
+	Established bool     `json:"established"`
+	Error       string   `json:"error,omitempty"`
+	States      []string `json:"states,omitempty"`
+	// EndBy, EndWhy, Cause and Reason say how the call ended (H.323).
+	EndBy  string `json:"end_by,omitempty"`
+	EndWhy string `json:"end_why,omitempty"`
+	Cause  int    `json:"cause,omitempty"`
+	Reason string `json:"reason,omitempty"`
+	// FastStart is "accepted", "refused" or "off"; Tunnelling and H245Separate
+	// say how H.245 went.
+	FastStart    string `json:"faststart,omitempty"`
+	Tunnelling   bool   `json:"tunnelling,omitempty"`
+	H245Separate bool   `json:"h245_separate,omitempty"`
+	// Peer* is the other side's H.225.0 vendor identifier.
+	PeerProduct string `json:"peer_product,omitempty"`
+	PeerVersion string `json:"peer_version,omitempty"`
+	// ConnectMS is Setup→Connect, FirstMediaMS Setup→first RTP packet received.
+	ConnectMS    float64 `json:"connect_ms,omitempty"`
+	FirstMediaMS float64 `json:"first_media_ms,omitempty"`
+	DigitsSent   string  `json:"digits_sent,omitempty"`
+	AudioTx      uint64  `json:"audio_tx"`
+	VideoTx      uint64  `json:"video_tx"`
+	Rx           rxStats `json:"rx"`
 }
+
+// summary is the final JSON line.
+type summary struct {
+	Mode       string       `json:"mode"`
+	Registered bool         `json:"registered,omitempty"`
+	Calls      []callReport `json:"calls"`
+	ConnectP50 float64      `json:"connect_p50_ms,omitempty"`
+	ConnectP99 float64      `json:"connect_p99_ms,omitempty"`
+	MediaP50   float64      `json:"first_media_p50_ms,omitempty"`
+	MediaP99   float64      `json:"first_media_p99_ms,omitempty"`
+}
+
+func (s *summary) print() {
+	var con, med []float64
+	for _, c := range s.Calls {
+		if c.ConnectMS > 0 {
+			con = append(con, c.ConnectMS)
+		}
+		if c.FirstMediaMS > 0 {
+			med = append(med, c.FirstMediaMS)
+		}
+	}
+	s.ConnectP50, s.ConnectP99 = percentile(con, 50), percentile(con, 99)
+	s.MediaP50, s.MediaP99 = percentile(med, 50), percentile(med, 99)
+	b, _ := json.Marshal(s)
+	fmt.Println(string(b))
+}
+
+// percentile is the nearest-rank p-th percentile of v (0 when empty).
+func percentile(v []float64, p int) float64 {
+	if len(v) == 0 {
+		return 0
+	}
+	s := slices.Clone(v)
+	slices.Sort(s)
+	i := (p*len(s) + 99) / 100
+	return s[max(i-1, 0)]
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
 func main() {
 	var o options
-	flag.StringVar(&o.gw, "gw", "127.0.0.1:25160", "gateway SIP host:port")
-	flag.StringVar(&o.meeting, "meeting", "", "meeting ID (SIP user part)")
-	flag.IntVar(&o.n, "n", 10, "number of calls")
-	flag.DurationVar(&o.hold, "d", 20*time.Second, "hold duration after the last call started")
-	flag.StringVar(&o.video, "video", "", "Annex B H.264 file to send (x264 aud=1); empty: audio only")
+	var h h323Options
+	flag.StringVar(&o.gw, "gw", "", "SIP mode: gateway SIP host:port")
+	flag.StringVar(&o.meeting, "meeting", "", "SIP mode: meeting ID (SIP user part)")
+	flag.IntVar(&o.n, "n", 1, "number of calls (SIP: at once; H.323: one after the other)")
+	flag.DurationVar(&o.hold, "d", 10*time.Second, "hold duration (SIP: after the last call started; H.323: after Connect)")
+	flag.StringVar(&o.video, "video", "", `Annex B H.264 file to send (x264 aud=1), "gen" for a generated stream; empty: audio only`)
 	flag.IntVar(&o.fps, "fps", 30, "video frame rate")
-	flag.StringVar(&o.bind, "bind", "127.0.0.1", "local IP for SIP and RTP")
-	flag.IntVar(&o.rtpBase, "rtp-base", 30000, "first local RTP port (4 per call: audio RTP/RTCP, video RTP/RTCP)")
+	flag.StringVar(&o.bind, "bind", "127.0.0.1", "local IP for signalling and RTP")
+	flag.IntVar(&o.rtpBase, "rtp-base", 0, "first local RTP port (SIP: 4 per call; 0: 30000 for SIP, any for H.323)")
 	flag.Float64Var(&o.tone, "tone", 500, "audio tone frequency in Hz")
-	flag.IntVar(&o.talkers, "talkers", -1, "calls that send the tone (the first ones); the others send room noise at about −65 dBov. -1: all")
-	flag.DurationVar(&o.stagger, "stagger", 200*time.Millisecond, "delay between call starts")
-	flag.BoolVar(&o.srtp, "srtp", false, "offer SRTP (RTP/SAVP, SDES a=crypto) and protect the media")
+	flag.IntVar(&o.talkers, "talkers", -1, "SIP: calls that send the tone (the first ones); the others send room noise at about −65 dBov. -1: all")
+	flag.DurationVar(&o.stagger, "stagger", 200*time.Millisecond, "SIP: delay between call starts")
+	flag.BoolVar(&o.srtp, "srtp", false, "SIP: offer SRTP (RTP/SAVP, SDES a=crypto) and protect the media")
+
+	flag.StringVar(&h.call, "h323", "", "H.323 mode: call the gateway at host:port (port 1720 when omitted)")
+	flag.StringVar(&h.answer, "answer", "", "H.323 mode: listen at host:port and answer calls")
+	flag.IntVar(&h.answerCalls, "answer-calls", 1, "H.323 answer mode: calls to answer before exiting")
+	flag.DurationVar(&h.ring, "ring", 0, "H.323 answer mode: alert this long before Connect")
+	flag.DurationVar(&h.wait, "wait", 60*time.Second, "H.323 answer mode: how long to wait for calls")
+	flag.StringVar(&h.alias, "alias", "", "H.323: destination alias (meeting ID, ID#HWPASS); empty: the IVR")
+	flag.StringVar(&h.dtmf, "dtmf", "", "H.323: digits sent as H.245 userInputIndication once the call has audio")
+	flag.BoolVar(&h.fastStart, "faststart", true, "H.323: propose fastStart in Setup (answer mode: accept it)")
+	flag.StringVar(&h.fastStartCodecs, "faststart-codecs", "", `H.323: "none" proposes only G.728 (refused by the gateway)`)
+	flag.BoolVar(&h.tunnel, "tunnel", true, "H.323: H.245 tunnelling")
+	flag.BoolVar(&h.h245Early, "h245-early", false, "H.323: a separate H.245 address in Setup (with -tunnel=false)")
+	flag.BoolVar(&h.noH245, "no-h245", false, "H.323: never answer H.245 (the gateway must give up)")
+	flag.StringVar(&h.codec, "codec", "G722", "H.323 audio codec: G722, PCMU or PCMA")
+	flag.StringVar(&h.vendor, "vendor", "roomsim", "H.323 productId")
+	flag.StringVar(&h.vendorVersion, "vendor-version", "1.0", "H.323 versionId")
+	flag.StringVar(&h.display, "display", "", "H.323 display name (Q.931 Display)")
+	flag.StringVar(&h.gk, "gk", "", "H.323: gatekeeper RAS address host:port to register with")
+	flag.StringVar(&h.register, "register", "", "H.323: alias to register with -gk")
 	flag.Parse()
-	if err := run(o); err != nil {
+	var err error
+	switch {
+	case h.call != "" || h.answer != "":
+		h.options = o
+		err = runH323(h)
+	case o.gw != "":
+		if o.rtpBase == 0 {
+			o.rtpBase = 30000
+		}
+		err = runSIP(o)
+	default:
+		err = fmt.Errorf("one of -gw (SIP), -h323 or -answer (H.323) is required")
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "roomsim:", err)
 		os.Exit(1)
 	}
-}
-
-func run(o options) error {
-	if o.meeting == "" {
-		return errors.New("-meeting is required")
-	}
-	if o.n < 1 || o.fps < 1 || o.fps > 120 {
-		return errors.New("-n must be ≥ 1 and -fps in 1..120")
-	}
-	bindIP, err := netip.ParseAddr(o.bind)
-	if err != nil {
-		return fmt.Errorf("-bind: %w", err)
-	}
-	audioPayloads, err := encodeTone(o.tone, 0.3)
-	if err != nil {
-		return err
-	}
-	quietPayloads, err := encodeTone(0, 0)
-	if err != nil {
-		return err
-	}
-	var frames [][][]byte
-	if o.video != "" {
-		if frames, err = loadVideo(o.video); err != nil {
-			return err
-		}
-		fmt.Printf("video: %s, %d access units\n", o.video, len(frames))
-	}
-
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	svc, err := sip.New(sip.Config{Listen: net.JoinHostPort(o.bind, "0"), UserAgent: "roomsim", RingTimeout: 15 * time.Second}, nil, log)
-	if err != nil {
-		return err
-	}
-	if err := svc.Start(ctx); err != nil {
-		return err
-	}
-	defer svc.Close()
-
-	calls := make([]*simCall, o.n)
-	var started sync.WaitGroup
-	mediaCtx, stopMedia := context.WithCancel(ctx)
-	defer stopMedia()
-	for i := range calls {
-		if i > 0 {
-			select {
-			case <-time.After(o.stagger):
-			case <-ctx.Done():
-			}
-		}
-		c := &simCall{idx: i + 1, opts: &o, bind: bindIP, audio: audioPayloads, frames: frames, done: make(chan struct{})}
-		if o.talkers >= 0 && i >= o.talkers {
-			c.audio = quietPayloads
-		}
-		calls[i] = c
-		started.Add(1)
-		go c.run(ctx, mediaCtx, svc, &started)
-	}
-	started.Wait()
-	est := 0
-	for _, c := range calls {
-		if c.established {
-			est++
-		}
-	}
-	fmt.Printf("started: %d established: %d\n", o.n, est)
-
-	select {
-	case <-time.After(o.hold):
-	case <-ctx.Done():
-	}
-	stopMedia()
-	var hung sync.WaitGroup
-	for _, c := range calls {
-		hung.Add(1)
-		go func() { defer hung.Done(); c.hangup() }()
-	}
-	hung.Wait()
-
-	for _, c := range calls {
-		fmt.Println(c.report())
-	}
-	fmt.Printf("calls: %d established: %d\n", o.n, est)
-	if o.srtp {
-		keyed, authOK, failed := 0, uint64(0), uint64(0)
-		for _, c := range calls {
-			if c.keys[0] != nil {
-				keyed++
-			}
-			for i := range c.rx {
-				authOK += c.rx[i].pkts.Load() - c.rx[i].failed.Load()
-				failed += c.rx[i].failed.Load()
-			}
-		}
-		fmt.Printf("srtp: keyed %d of %d calls, %d packets authenticated, %d failed\n", keyed, o.n, authOK, failed)
-	}
-	if est != o.n {
-		return fmt.Errorf("%d of %d calls failed to establish", o.n-est, o.n)
-	}
-	return nil
-}
-
-// encodeTone pre-encodes one second of a sine tone (amplitude amp of full scale) as
-// 20 ms G.722 frames; hz 0 gives room noise at about −65 dBov instead. The second
-// second is kept: G.722 is ADPCM, and an encoder that has already run over the same
-// loop is in the state it ends in, so the loop repeats without a glitch (a glitch
-// every second would read as a room that talks).
-func encodeTone(hz, amp float64) ([][]byte, error) {
-	enc, err := audio.NewEncoder(media.G722, audio.Config{})
-	if err != nil {
-		return nil, err
-	}
-	rate := enc.SampleRate() // 16 kHz
-	n := media.SamplesPerFrame(rate, media.FrameDuration)
-	pcm := make([][]int16, audioFrames)
-	rng := rand.New(rand.NewPCG(1, 2))
-	for f := range pcm {
-		pcm[f] = make([]int16, n)
-		for i := range pcm[f] {
-			t := float64(f*n+i) / float64(rate)
-			if hz == 0 {
-				pcm[f][i] = int16(rng.NormFloat64() * 18) // ≈ −65 dBov RMS
-				continue
-			}
-			pcm[f][i] = int16(amp * 32767 * math.Sin(2*math.Pi*hz*t))
-		}
-	}
-	out := make([][]byte, audioFrames)
-	for range 2 {
-		for f := range out {
-			if out[f], err = enc.Encode(pcm[f], nil); err != nil {
-				return nil, fmt.Errorf("g722: %w", err)
-			}
-		}
-	}
-	return out, nil
-}
-
-// loadVideo reads an Annex B file and returns the RTP payloads of each
-// access unit (packetization-mode 1), ready to replay.
-func loadVideo(path string) ([][][]byte, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	var aus [][][]byte
-	var cur [][]byte
-	for _, nal := range h264.SplitAnnexB(b) {
-		if h264.NALType(nal) == h264.NALAUD {
-			if len(cur) > 0 {
-				aus = append(aus, cur)
-			}
-			cur = nil
-			continue
-		}
-		cur = append(cur, nal)
-	}
-	if len(cur) > 0 {
-		aus = append(aus, cur)
-	}
-	if len(aus) == 0 {
-		return nil, fmt.Errorf("%s: no H.264 access units", path)
-	}
-	if !h264.IsKeyframe(aus[0]) {
-		return nil, fmt.Errorf("%s: does not start with an IDR picture", path)
-	}
-	p := &h264.Packetizer{Mode: 1, MTU: h264.DefaultMTU}
-	frames := make([][][]byte, 0, len(aus))
-	for i, au := range aus {
-		pl, err := p.Packetize(au, nil)
-		if err != nil {
-			return nil, fmt.Errorf("access unit %d: %w", i, err)
-		}
-		if len(pl) > 0 {
-			frames = append(frames, pl)
-		}
-	}
-	return frames, nil
-}
-
-// counter counts packets and bytes arriving on one socket, and with SRTP those
-// that did not authenticate.
-type counter struct{ pkts, bytes, failed atomic.Uint64 }
-
-type simCall struct {
-	idx    int
-	opts   *options
-	bind   netip.Addr
-	audio  [][]byte
-	frames [][][]byte
-
-	out         *sip.OutboundCall
-	established bool
-	err         error
-
-	socks              [4]*net.UDPConn // audio RTP, audio RTCP, video RTP, video RTCP
-	rx                 [4]counter
-	audioTx, videoTx   uint64
-	audioTxB, videoTxB uint64
-	kfReq              atomic.Uint64
-	keys               [2]*srtpStream // audio, video; nil: plain RTP
-	media              sync.WaitGroup // the drain goroutines
-	done               chan struct{}  // closed when run returns
-}
-
-func (c *simCall) video() bool { return len(c.frames) > 0 }
-
-// run places the call, reports its outcome through started, then sends
-// media until mediaCtx ends.
-func (c *simCall) run(ctx, mediaCtx context.Context, svc *sip.Service, started *sync.WaitGroup) {
-	defer close(c.done)
-	ok := false
-	defer func() {
-		if !ok {
-			started.Done()
-		}
-	}()
-	base := c.opts.rtpBase + 4*(c.idx-1)
-	for i := range c.socks {
-		if i >= 2 && !c.video() {
-			break
-		}
-		s, err := net.ListenUDP("udp", net.UDPAddrFromAddrPort(netip.AddrPortFrom(c.bind, uint16(base+i))))
-		if err != nil {
-			c.err = err
-			return
-		}
-		_ = s.SetReadBuffer(1 << 20)
-		c.socks[i] = s
-	}
-	offer := c.offer(base)
-	name := "roomsim" + strconv.Itoa(c.idx)
-	out, err := svc.Dial(ctx, sip.DialParams{
-		URI: "sip:" + c.opts.meeting + "@" + c.opts.gw, Offer: offer, FromUser: name, DisplayName: "Room " + strconv.Itoa(c.idx),
-		Events: sip.Events{OnKeyframeRequest: func() { c.kfReq.Add(1) }},
-	})
-	if err != nil {
-		c.err = err
-		return
-	}
-	c.out = out
-	wctx, cancel := context.WithTimeout(ctx, 20*time.Second)
-	defer cancel()
-	if err := out.Wait(wctx); err != nil {
-		c.err = err
-		out.Cancel()
-		return
-	}
-	res, err := sdp.ParseAnswer(offer, out.AnswerSDP())
-	if err != nil {
-		c.err = err
-		return
-	}
-	var aDst, vDst netip.AddrPort
-	if res.Audio != nil {
-		aDst = res.Audio.Remote
-	}
-	if res.Video != nil {
-		vDst = res.Video.Remote
-	}
-	if !aDst.IsValid() || (c.video() && !vDst.IsValid()) {
-		c.err = fmt.Errorf("answer lacks audio or video address (audio %v, video %v)", aDst, vDst)
-		return
-	}
-	if c.opts.srtp {
-		if err := c.keyStreams(res); err != nil {
-			c.err = err
-			return
-		}
-	}
-	c.established, ok = true, true
-	for i, s := range c.socks {
-		if s != nil {
-			var u *unprotector
-			if k := c.keys[i/2]; k != nil {
-				u = &unprotector{rtcp: i%2 == 1, ctx: k.rxRTP, out: make([]byte, 0, 1500), failed: &c.rx[i].failed}
-				if u.rtcp {
-					u.ctx = k.rxRTCP
-				}
-			}
-			c.media.Add(1)
-			go c.drain(s, &c.rx[i], u)
-		}
-	}
-	started.Done()
-	c.send(mediaCtx, aDst, vDst)
-}
-
-// keyStreams makes the SRTP contexts of the answered streams; a stream the gateway
-// answered without keys is an error.
-func (c *simCall) keyStreams(res *sdp.Result) error {
-	if res.Audio.SRTP == nil || (c.video() && res.Video.SRTP == nil) {
-		return errors.New("srtp offered but the answer keys no SRTP")
-	}
-	var err error
-	if c.keys[0], err = newSRTPStream(res.Audio.SRTP); err != nil {
-		return err
-	}
-	if c.video() {
-		if c.keys[1], err = newSRTPStream(res.Video.SRTP); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// offer is the SDP a room system would send: G.722 only and, with video,
-// H.264 Constrained Baseline 3.1 on PT 96 in packetization-mode 1 only.
-// sdp.BuildOffer always offers H.264 as PT 97 (mode 1) plus PT 98 (mode 0)
-// and adds telephone-event per Capabilities, so this offer is written by
-// hand; the answer is read with sdp.ParseAnswer.
-func (c *simCall) offer(base int) []byte {
-	ip := c.bind.String()
-	id := strconv.FormatUint(rand.Uint64()>>2, 10)
-	proto, crypto := "RTP/AVP", func() string { return "" }
-	if c.opts.srtp {
-		proto, crypto = "RTP/SAVP", cryptoLines
-	}
-	s := "v=0\r\no=roomsim " + id + " 1 IN IP4 " + ip + "\r\ns=roomsim\r\nc=IN IP4 " + ip + "\r\nt=0 0\r\n" +
-		"m=audio " + strconv.Itoa(base) + " " + proto + " 9\r\na=rtpmap:9 G722/8000\r\na=ptime:20\r\n" + crypto() + "a=sendrecv\r\n"
-	if c.video() {
-		s += "m=video " + strconv.Itoa(base+2) + " " + proto + " 96\r\nb=AS:2500\r\n" +
-			"a=rtpmap:96 H264/90000\r\na=fmtp:96 profile-level-id=42e01f;packetization-mode=1\r\n" +
-			"a=rtcp-fb:96 nack\r\na=rtcp-fb:96 nack pli\r\na=rtcp-fb:96 ccm fir\r\n" + crypto() + "a=sendrecv\r\n"
-	}
-	return []byte(s)
-}
-
-// drain counts what arrives on s; u (nil for plain RTP) authenticates each packet.
-func (c *simCall) drain(s *net.UDPConn, n *counter, u *unprotector) {
-	defer c.media.Done()
-	buf := make([]byte, 2048)
-	for {
-		k, err := s.Read(buf)
-		if err != nil {
-			if errors.Is(err, net.ErrClosed) {
-				return
-			}
-			continue
-		}
-		n.pkts.Add(1)
-		n.bytes.Add(uint64(k))
-		if u != nil {
-			u.ok(buf[:k])
-		}
-	}
-}
-
-// send paces audio every 20 ms and video every 1/fps until ctx ends.
-func (c *simCall) send(ctx context.Context, aDst, vDst netip.AddrPort) {
-	buf := make([]byte, 1500)
-	sbuf := make([]byte, 0, 1500+16) // protected packet: payload plus the auth tag
-	var sh rtp.Header                // scratch header for EncryptRTP
-	ah := rtp.Header{Version: 2, PayloadType: ptG722, SequenceNumber: uint16(rand.Uint32()), SSRC: rand.Uint32(), Timestamp: rand.Uint32()}
-	vh := rtp.Header{Version: 2, PayloadType: ptH264, SequenceNumber: uint16(rand.Uint32()), SSRC: rand.Uint32()}
-	vts0 := rand.Uint32()
-	aTick := time.NewTicker(media.FrameDuration)
-	defer aTick.Stop()
-	var vTick <-chan time.Time
-	if c.video() && vDst.IsValid() {
-		t := time.NewTicker(time.Second / time.Duration(c.opts.fps))
-		defer t.Stop()
-		vTick = t.C
-	}
-	aStep := media.G722.TimestampsPerFrame(media.FrameDuration) // 160
-	af, vf := 0, uint64(0)
-	write := func(h *rtp.Header, payload []byte, dst netip.AddrPort, sock *net.UDPConn, k *srtpStream) int {
-		n, err := h.MarshalTo(buf)
-		if err != nil {
-			return 0
-		}
-		n += copy(buf[n:], payload)
-		pkt := buf[:n]
-		if k != nil {
-			if sbuf, err = k.tx.EncryptRTP(sbuf[:0], pkt, &sh); err != nil {
-				return 0
-			}
-			pkt = sbuf
-		}
-		if _, err := sock.WriteToUDPAddrPort(pkt, dst); err != nil {
-			return 0
-		}
-		return len(pkt)
-	}
-	sendVideo := func() {
-		frame := c.frames[vf%uint64(len(c.frames))]
-		vh.Timestamp = vts0 + uint32(vf*90000/uint64(c.opts.fps))
-		for i, p := range frame {
-			vh.Marker = i == len(frame)-1
-			if n := write(&vh, p, vDst, c.socks[2], c.keys[1]); n > 0 {
-				c.videoTx++
-				c.videoTxB += uint64(n)
-			}
-			vh.SequenceNumber++
-		}
-		vf++
-	}
-	if vTick != nil {
-		sendVideo() // start with the IDR picture right away
-	}
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-aTick.C:
-			if n := write(&ah, c.audio[af%len(c.audio)], aDst, c.socks[0], c.keys[0]); n > 0 {
-				c.audioTx++
-				c.audioTxB += uint64(n)
-			}
-			af++
-			ah.SequenceNumber++
-			ah.Timestamp += aStep
-		case <-vTick:
-			sendVideo()
-		}
-	}
-}
-
-// hangup runs once media stopped: waits for the sender, sends BYE and
-// closes the sockets.
-func (c *simCall) hangup() {
-	<-c.done
-	if c.out != nil && c.established {
-		if err := c.out.Bye(""); err != nil && c.err == nil {
-			c.err = err
-		}
-	}
-	for _, s := range c.socks {
-		if s != nil {
-			s.Close()
-		}
-	}
-	c.media.Wait()
-}
-
-func (c *simCall) report() string {
-	est := "no"
-	if c.established {
-		est = "yes"
-	}
-	s := fmt.Sprintf("call %2d: established %s  audio tx %d (%d kB) rx %d (%d kB)", c.idx, est,
-		c.audioTx, c.audioTxB/1000, c.rx[0].pkts.Load(), c.rx[0].bytes.Load()/1000)
-	if c.video() {
-		s += fmt.Sprintf("  video tx %d (%d kB) rx %d (%d kB)", c.videoTx, c.videoTxB/1000,
-			c.rx[2].pkts.Load(), c.rx[2].bytes.Load()/1000)
-	}
-	s += fmt.Sprintf("  rtcp rx %d/%d  keyframe req (INFO) %d", c.rx[1].pkts.Load(), c.rx[3].pkts.Load(), c.kfReq.Load())
-	if k := c.keys[0]; k != nil {
-		s += fmt.Sprintf("  srtp %s, rx not authenticated %d/%d/%d/%d", k.suite,
-			c.rx[0].failed.Load(), c.rx[1].failed.Load(), c.rx[2].failed.Load(), c.rx[3].failed.Load())
-	}
-	if c.err != nil {
-		s += "  error: " + c.err.Error()
-	}
-	return s
 }

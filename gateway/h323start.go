@@ -6,6 +6,9 @@ import (
 	"net"
 	"net/netip"
 
+	"github.com/roomgate/roomgate/gateway/call"
+	"github.com/roomgate/roomgate/rooms/api"
+
 	"github.com/roomgate/roomgate/h323"
 	"github.com/roomgate/roomgate/h323/control"
 	"github.com/roomgate/roomgate/h323/ras"
@@ -88,3 +91,34 @@ func (l *h323Leg) close() {
 		_ = l.gk.Close()
 	}
 }
+
+// Registrations lists the built-in gatekeeper's registrations for the API.
+func (l *h323Leg) Registrations() []api.Registration {
+	if l.gk == nil {
+		return nil
+	}
+	regs := l.gk.Registrations()
+	out := make([]api.Registration, 0, len(regs))
+	for _, r := range regs {
+		ar := api.Registration{EndpointID: r.EndpointID, Type: r.Type, Registered: r.Registered, Expires: r.Expires}
+		for _, a := range r.Aliases {
+			ar.Aliases = append(ar.Aliases, a.String())
+		}
+		if len(r.CallSignal) > 0 {
+			ar.Address = r.CallSignal[0].String()
+		}
+		ep := h323Endpoint(h323.Vendor{CountryCode: r.Vendor.T35CountryCode, Extension: r.Vendor.T35Extension,
+			Manufacturer: r.Vendor.ManufacturerCode, Product: r.Vendor.Product, Version: r.Vendor.Version}, true)
+		ar.Vendor, ar.Product, ar.Version = ep.Vendor, ep.Product, ep.Version
+		out = append(out, ar)
+	}
+	return out
+}
+
+// callsWithGatekeeper is the API's call control with the gatekeeper's registrations.
+type callsWithGatekeeper struct {
+	*call.Flow
+	*h323Leg
+}
+
+var _ api.Registrations = callsWithGatekeeper{}

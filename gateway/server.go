@@ -79,8 +79,11 @@ func Start(cfg *configs.Config, m Meetings, version string, log *slog.Logger) (_
 
 // Calls is the gateway's call control as the API needs it.
 func (s *Server) Calls() api.Calls {
-	if s.flow == nil {
+	switch {
+	case s.flow == nil:
 		return noCalls{s.registry}
+	case s.h323 != nil && s.h323.gk != nil:
+		return callsWithGatekeeper{s.flow, s.h323}
 	}
 	return s.flow
 }

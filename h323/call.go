@@ -274,11 +274,11 @@ func (c *call) finish(r EndReason) {
 	c.backlog, c.pending = nil, nil
 	h := c.h245
 	c.mu.Unlock()
+	c.svc.unregister(c) // before Done: a caller that saw Done sees the count
 	c.cancel()
 	close(c.done)
 	c.sig.close()
 	h.close()
-	c.svc.unregister(c)
 	attrs := []any{"by", string(r.By), "why", string(r.Why)}
 	if r.Cause != 0 {
 		attrs = append(attrs, "cause", int(r.Cause), "cause_text", r.Cause.String())

@@ -338,3 +338,50 @@ func TestCauseReasonTables(t *testing.T) {
 		t.Error("normal clearing")
 	}
 }
+
+// TestOnePDUPerFacility: tunnelled H.245 sent before the answer rides in
+// it; afterwards each PDU gets a Facility of its own (Cisco IOS rejects
+// several), transportedInformation for v4+ peers, undefinedReason before.
+func TestOnePDUPerFacility(t *testing.T) {
+	for _, v := range []struct {
+		version uint32
+		reason  string
+	}{{3, "undefinedReason"}, {7, "transportedInformation"}} {
+		calls := make(chan *InboundCall, 1)
+		svc := startService(t, Config{}, HandlerFunc(func(ctx context.Context, ic *InboundCall) {
+			ic.SendH245(tcs(1)) // waits for the answer
+			ic.SendH245(tcs(2))
+			ic.Connect(nil)
+			calls <- ic
+			<-ctx.Done()
+		}))
+		peer := dialRaw(t, svc.Addr())
+		peer.send(setupMessage(t, 5, v.version, true, nil))
+		m, ui := peer.next()
+		if m == nil || m.Type != q931.Connect || len(ui.H323UuPdu.H245Control) != 2 {
+			t.Fatalf("v%d: Connect with the waiting PDUs: %v %+v", v.version, m, ui)
+		}
+		ic := recv(t, calls, "answered call")
+		for seq := int64(3); seq <= 5; seq++ {
+			if err := ic.SendH245(tcs(seq)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for seq := int64(3); seq <= 5; seq++ {
+			m, ui := peer.next()
+			if m == nil || m.Type != q931.Facility || ui.H323UuPdu.H323MessageBody.Facility == nil {
+				t.Fatalf("v%d: got %v", v.version, m)
+			}
+			if n := len(ui.H323UuPdu.H245Control); n != 1 {
+				t.Errorf("v%d: Facility with %d PDUs", v.version, n)
+			}
+			if r := facilityReasonName(&ui.H323UuPdu.H323MessageBody.Facility.Reason); r != v.reason {
+				t.Errorf("v%d: Facility reason %s, want %s", v.version, r, v.reason)
+			}
+			var got h245.MultimediaSystemControlMessage
+			if err := got.Unmarshal(ui.H323UuPdu.H245Control[0]); err != nil || !isTCS(&got, seq) {
+				t.Errorf("v%d: PDU %v %+v, want TCS %d", v.version, err, got, seq)
+			}
+		}
+	}
+}

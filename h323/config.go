@@ -70,7 +70,8 @@ type Limits struct {
 	// WriteTimeout bounds one write to a peer. Default 10 s.
 	WriteTimeout time.Duration `yaml:"write_timeout"`
 	// H245ConnectTimeout closes an H.245 listener nobody connected to, and
-	// bounds our connect to a peer's h245Address. Default 30 s.
+	// bounds our connect to a peer's h245Address and the wait for the first
+	// PDU on an H.245 connection. Default 30 s.
 	H245ConnectTimeout time.Duration `yaml:"h245_connect_timeout"`
 	// MaxMessageSize bounds one TPKT (header included). Default 32 KiB
 	// (a Setup with fastStart is 1–3 KiB, a TerminalCapabilitySet up to a

@@ -93,7 +93,11 @@ func (c *call) status(cause q931.CauseValue) {
 	if c.ended {
 		return
 	}
-	c.sendLocked(q931.Status, c.b.Status(), causeIE(cause), q931.CallState{State: c.state})
+	var ui *h225.H323UserInformation
+	if c.peerV == 0 || c.peerV >= 4 {
+		ui = c.b.Status() // Status-UUIE is an H.225.0 v4 addition
+	}
+	c.sendLocked(q931.Status, ui, causeIE(cause), q931.CallState{State: c.state})
 }
 
 // onReleaseComplete ends the call with the peer's cause and reason; the
@@ -172,7 +176,7 @@ func (c *call) onFacility(uu *h225.H323UUPDU) {
 	}
 	c.tunnelDecideLocked(uu)
 	if f.Reason.StartH245 != nil && f.H245Address != nil {
-		if ap, err := f.H245Address.AddrPort(); err == nil {
+		if ap, err := c.h245AddrOf(f.H245Address); err == nil {
 			c.peerH245 = ap
 			c.dialH245Locked()
 		}

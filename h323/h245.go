@@ -178,7 +178,7 @@ func (c *call) acceptH245(ln *net.TCPListener) {
 			nc.Close()
 			continue
 		}
-		c.runH245(nc, ln)
+		c.runH245(c.svc.tapped(nc, true), ln)
 		return
 	}
 }
@@ -205,7 +205,7 @@ func (c *call) dialH245Locked() {
 			c.mu.Unlock()
 			return
 		}
-		c.runH245(nc, nil)
+		c.runH245(c.svc.tapped(nc, false), nil)
 	})
 	if !started {
 		c.svc.release(addr.Addr())
@@ -234,7 +234,9 @@ func (c *call) runH245(nc net.Conn, ln net.Listener) {
 	c.flushPendingLocked()
 	c.mu.Unlock()
 
-	fc.idleUntil = time.Now().Add(c.svc.cfg.Limits.SetupTimeout)
+	// An H.245 connection nobody uses is closed: the first PDU must come
+	// within H245ConnectTimeout.
+	fc.idleUntil = time.Now().Add(c.svc.cfg.Limits.H245ConnectTimeout)
 	for {
 		p, err := fc.readFrame()
 		if err != nil {

@@ -2,11 +2,16 @@ package h323
 
 import (
 	"context"
+	"net"
+	"net/netip"
 	"runtime"
 	"testing"
 	"time"
 
+	"github.com/roomgate/roomgate/h323/h225"
+	"github.com/roomgate/roomgate/h323/h245"
 	"github.com/roomgate/roomgate/h323/q931"
+	"github.com/roomgate/roomgate/h323/tpkt"
 )
 
 // TestTCPDropEndsCall: the caller's connection closing mid-call ends the
@@ -176,4 +181,183 @@ func waitFor(t testing.TB, cond func() bool, what string) {
 		}
 	}
 	t.Fatalf("waited for %s", what)
+}
+
+// TestShutdownReleasesCalls: Shutdown sends ReleaseComplete on live calls,
+// closes connections still waiting for their Setup, and waits for the
+// handlers.
+func TestShutdownReleasesCalls(t *testing.T) {
+	calls := make(chan *InboundCall, 1)
+	handlerDone := make(chan struct{})
+	svc, err := New(Config{Listen: "127.0.0.1:0"}, HandlerFunc(func(ctx context.Context, ic *InboundCall) {
+		defer close(handlerDone)
+		calls <- ic
+		ic.Connect(nil)
+		<-ctx.Done()
+	}), testLog())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	idle := dialRaw(t, svc.Addr()) // never sends a Setup
+	peer := dialRaw(t, svc.Addr())
+	peer.send(setupMessage(t, 3, 7, true, nil))
+	ic := recv(t, calls, "Setup")
+	if m, _ := peer.next(); m == nil || m.Type != q931.Connect {
+		t.Fatalf("got %v", m)
+	}
+	waitFor(t, func() bool { return svc.Stats().Connections == 2 }, "both connections")
+	if err := svc.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-handlerDone:
+	default:
+		t.Error("Shutdown returned before the handler")
+	}
+	m, _ := peer.next()
+	if m == nil || m.Type != q931.ReleaseComplete {
+		t.Fatalf("got %v", m)
+	}
+	if r := ic.EndReason(); r.By != ByLocal || r.Why != EndShutdown {
+		t.Errorf("end %+v", r)
+	}
+	if !idle.closedByPeer() {
+		t.Error("connection without Setup left open")
+	}
+	if _, err := svc.Dial(context.Background(), DialParams{Address: peer.c.LocalAddr().(*net.TCPAddr).AddrPort()}); err == nil {
+		t.Error("Dial after Shutdown")
+	}
+}
+
+// TestHandlerPanic: a panicking handler releases its call (cause 41) and
+// nothing else.
+func TestHandlerPanic(t *testing.T) {
+	svc := startService(t, Config{}, HandlerFunc(func(ctx context.Context, ic *InboundCall) { panic("boom") }))
+	peer := dialRaw(t, svc.Addr())
+	peer.send(setupMessage(t, 4, 7, true, nil))
+	m, _ := peer.next()
+	if m == nil || m.Type != q931.ReleaseComplete {
+		t.Fatalf("got %v", m)
+	}
+	if c, _ := m.Cause(); c.Value != CauseInternal {
+		t.Errorf("cause %d", c.Value)
+	}
+	if svc.Stats().Panics != 1 {
+		t.Errorf("stats %+v", svc.Stats())
+	}
+}
+
+// TestH245OnlyWithThePeer: an h245Address on another host is read as the
+// peer's own IP (we connect nowhere else), and our H.245 listener takes
+// connections from the peer's IP only.
+func TestH245OnlyWithThePeer(t *testing.T) {
+	calls := make(chan *InboundCall, 1)
+	svc := startService(t, Config{}, HandlerFunc(func(ctx context.Context, ic *InboundCall) {
+		calls <- ic // not answered: nothing connects to the address
+		<-ctx.Done()
+	}))
+	// A Setup whose h245Address names another host: 198.51.100.7:1234.
+	m := setupMessage(t, 6, 7, false, nil)
+	uu, _ := m.UserUser()
+	var ui h225.H323UserInformation
+	if err := ui.Unmarshal(uu.Data); err != nil {
+		t.Fatal(err)
+	}
+	ta, _ := h225.NewTransportAddress(netip.MustParseAddrPort("198.51.100.7:1234"))
+	ui.H323UuPdu.H323MessageBody.Setup.H245Address = &ta
+	b, err := ui.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, _ = q931.NewSetup(q931.NewCallReference(6, false), b)
+	peer := dialRaw(t, svc.Addr())
+	peer.send(m)
+	ic := recv(t, calls, "Setup")
+	if ic.H245Address != netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), 1234) {
+		t.Errorf("h245Address read as %v", ic.H245Address)
+	}
+	ic.Release(q931.CauseNormalClearing)
+
+	// Our listener, offered in Connect, refuses 127.0.0.2.
+	svc2 := startService(t, Config{}, HandlerFunc(func(ctx context.Context, ic *InboundCall) {
+		calls <- ic
+		ic.Connect(nil)
+		<-ctx.Done()
+	}))
+	peer2 := dialRaw(t, svc2.Addr())
+	peer2.send(setupMessage(t, 8, 7, false, nil))
+	ic2 := recv(t, calls, "Setup")
+	cm, cui := peer2.next()
+	if cm == nil || cm.Type != q931.Connect || cui.H323UuPdu.H323MessageBody.Connect.H245Address == nil {
+		t.Fatalf("Connect without h245Address: %v", cm)
+	}
+	addr, _ := cui.H323UuPdu.H323MessageBody.Connect.H245Address.AddrPort()
+	d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.IPv4(127, 0, 0, 2)}}
+	other, err := d.Dial("tcp", addr.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	if !(&rawPeer{t: t, c: other}).closedByPeer() {
+		t.Error("H.245 connection from another host kept")
+	}
+	h := dialRaw(t, addr)
+	got := make(chan struct{}, 1)
+	ic2.SetEvents(Events{OnH245: func(*h245.MultimediaSystemControlMessage) { got <- struct{}{} }})
+	b, _ = tcs(1).Marshal()
+	tpkt.WriteFrame(h.c, b)
+	recv(t, got, "H.245 from the peer")
+	if !ic2.H245Separate() {
+		t.Error("not separate")
+	}
+}
+
+// TestH245Timeouts: our H.245 listener closes when nobody connects in
+// time, and an H.245 connection that starts a TPKT and stalls is cut;
+// the call itself goes on.
+func TestH245Timeouts(t *testing.T) {
+	calls := make(chan *InboundCall, 2)
+	lim := Limits{H245ConnectTimeout: 100 * time.Millisecond, ReadTimeout: 100 * time.Millisecond}
+	svc := startService(t, Config{Limits: lim}, HandlerFunc(func(ctx context.Context, ic *InboundCall) {
+		calls <- ic
+		ic.Connect(nil)
+		<-ctx.Done()
+	}))
+	h245Addr := func(p *rawPeer) netip.AddrPort {
+		m, ui := p.next()
+		if m == nil || m.Type != q931.Connect || ui.H323UuPdu.H323MessageBody.Connect.H245Address == nil {
+			t.Fatalf("Connect without h245Address: %v", m)
+		}
+		ap, _ := ui.H323UuPdu.H323MessageBody.Connect.H245Address.AddrPort()
+		return ap
+	}
+	// Nobody connects.
+	p1 := dialRaw(t, svc.Addr())
+	p1.send(setupMessage(t, 1, 7, false, nil))
+	ic1 := recv(t, calls, "Setup")
+	addr := h245Addr(p1)
+	waitFor(t, func() bool { return svc.Stats().Connections == 1 }, "the listener to close")
+	if c, err := net.Dial("tcp", addr.String()); err == nil {
+		c.Close()
+		t.Error("H.245 listener still open")
+	}
+	// A slow H.245 peer.
+	p2 := dialRaw(t, svc.Addr())
+	p2.send(setupMessage(t, 2, 7, false, nil))
+	ic2 := recv(t, calls, "Setup")
+	h := dialRaw(t, h245Addr(p2))
+	h.write([]byte{3, 0, 0, 40, 1})
+	if !h.closedByPeer() {
+		t.Error("stalled H.245 connection kept")
+	}
+	for _, ic := range []*InboundCall{ic1, ic2} {
+		select {
+		case <-ic.Done():
+			t.Errorf("call ended: %+v", ic.EndReason())
+		default:
+		}
+	}
 }

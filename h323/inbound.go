@@ -1,7 +1,9 @@
 package h323
 
 import (
+	"context"
 	"errors"
+	"log/slog"
 	"net"
 	"net/netip"
 	"time"
@@ -47,7 +49,17 @@ type InboundCall struct {
 // Setup deadline is counted from accept; once the Setup arrived, the
 // connection stays while the call does.
 func (s *Service) serveInbound(nc net.Conn) {
-	fc := newFrameConn(nc, s.cfg.Limits)
+	if !s.trackWaiting(nc, true) {
+		nc.Close()
+		return
+	}
+	waiting := true
+	defer func() {
+		if waiting {
+			s.trackWaiting(nc, false)
+		}
+	}()
+	fc := newFrameConn(s.tapped(nc, true), s.cfg.Limits)
 	fc.idleUntil = time.Now().Add(s.cfg.Limits.SetupTimeout)
 	for {
 		p, err := fc.readFrame()
@@ -79,6 +91,8 @@ func (s *Service) serveInbound(nc net.Conn) {
 			continue
 		}
 		fc.idleUntil = time.Time{}
+		waiting = false
+		s.trackWaiting(nc, false)
 		if c := s.acceptSetup(fc, &m); c != nil {
 			c.readLoop()
 		} else {
@@ -93,7 +107,13 @@ func (s *Service) serveInbound(nc net.Conn) {
 func (s *Service) acceptSetup(fc *frameConn, m *q931.Message) *InboundCall {
 	cr := q931.NewCallReference(m.CallRef.Value, true)
 	refuse := func(cause q931.CauseValue, why string, err error) *InboundCall {
-		s.log.Info("h323 Setup refused", "source", fc.c.RemoteAddr().String(), "why", why, "err", err, "cause", int(cause))
+		// Malformed Setups are counted (Stats.Malformed) and logged at
+		// debug: a peer can send many; a call refused for the limit is news.
+		level := slog.LevelDebug
+		if errors.Is(err, ErrLimit) {
+			level = slog.LevelInfo
+		}
+		s.log.Log(context.Background(), level, "h323 Setup refused", "source", fc.c.RemoteAddr().String(), "why", why, "err", err, "cause", int(cause))
 		if rc, e := q931.NewReleaseComplete(cr, cause, nil); e == nil {
 			if b, e := rc.Marshal(); e == nil {
 				fc.writeFrame(b)
@@ -168,23 +188,25 @@ func (s *Service) acceptSetup(fc *frameConn, m *q931.Message) *InboundCall {
 		c.releaseWith(CauseUnavailable, nil, EndShutdown)
 		return nil
 	}
-	if !s.goTracked(func() { ic.watchRing(s.cfg.RingTimeout) }) {
+	if !s.goTracked(func() { ic.watchRing(s.cfg.RingTimeout, q931.CauseNoUserResponding) }) {
 		c.releaseWith(CauseUnavailable, nil, EndShutdown)
 		return nil
 	}
 	return ic
 }
 
-// watchRing releases a call the handler leaves unanswered.
-func (c *InboundCall) watchRing(d time.Duration) {
+// watchRing releases a call not connected within d with cause: 18 no
+// user responding for a dial-in the handler leaves unanswered, 102 (timer
+// expiry) for a dial-out nobody answers.
+func (c *call) watchRing(d time.Duration, cause q931.CauseValue) {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
 	case <-c.done:
 	case <-c.connected:
 	case <-t.C:
-		c.log.Info("h323 dial-in not answered in time")
-		c.releaseWith(q931.CauseNoUserResponding, nil, EndRingTimeout)
+		c.log.Info("h323 call not answered in time", "ring_timeout", d.String())
+		c.releaseWith(cause, nil, EndRingTimeout)
 	}
 }
 
@@ -252,11 +274,7 @@ func (c *InboundCall) answer(t q931.MessageType, fastStart [][]byte) error {
 		}
 	}
 	c.b.H245Address, c.b.H245 = nil, nil
-	var elems []q931.Element
-	if t == q931.Alerting {
-		elems = append(elems, q931.ProgressIndicator{Location: q931.LocationUser, Description: q931.ProgressInbandAvailable})
-	}
-	if err := c.sendLocked(t, ui, elems...); err != nil {
+	if err := c.sendLocked(t, ui); err != nil {
 		return err
 	}
 	c.state = next

@@ -173,7 +173,7 @@ func (s *Service) Dial(ctx context.Context, p DialParams) (*OutboundCall, error)
 	var crb [2]byte
 	rand.Read(crb[:])
 	crv := binary.BigEndian.Uint16(crb[:])&0x7fff | 1
-	c := s.newCall(newFrameConn(nc, s.cfg.Limits), false, q931.NewCallReference(crv, false), id)
+	c := s.newCall(newFrameConn(s.tapped(nc, false), s.cfg.Limits), false, q931.NewCallReference(crv, false), id)
 	c.onProgress = p.OnProgress
 	oc := &OutboundCall{call: c}
 	c.out = oc
@@ -230,25 +230,13 @@ func (s *Service) Dial(ctx context.Context, p DialParams) (*OutboundCall, error)
 		return nil, ErrClosed
 	}
 	released = true
-	if !s.goTracked(func() { oc.watchRing(ring) }) {
+	if !s.goTracked(func() { oc.watchRing(ring, q931.CauseRecoveryOnTimerExpiry) }) {
 		oc.releaseWith(q931.CauseNormalClearing, nil, EndShutdown)
 		return nil, ErrClosed
 	}
 	c.log.Info("h323 Setup sent", "to", p.Address.String(), "dest", p.DestAliases, "fast_start", len(p.FastStart),
 		"tunnelling", p.Tunnelling, "h245_early", p.H245Early && !p.Tunnelling)
 	return oc, nil
-}
-
-func (c *OutboundCall) watchRing(d time.Duration) {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-c.done:
-	case <-c.connected:
-	case <-t.C:
-		c.log.Info("h323 dial-out not answered in time")
-		c.releaseWith(q931.CauseRecoveryOnTimerExpiry, nil, EndRingTimeout)
-	}
 }
 
 // Wait waits for the answer: nil once connected, a *CallError when the

@@ -149,7 +149,6 @@ func captureStreams(t testing.TB, path string) map[string][]byte {
 	return out
 }
 
-
 // sharedCapture is the path of a capture in ../shared/captures (present
 // in CI: the test fails without it).
 func sharedCapture(t testing.TB, name string) string {

@@ -53,12 +53,17 @@ type Service struct {
 
 	ln   net.Listener
 	stop chan struct{}
+	// tap, in tests, wraps every TCP connection (accepted: we listened) to
+	// record what goes through.
+	tap func(c net.Conn, accepted bool) net.Conn
 
 	mu     sync.Mutex
 	closed bool
 	conns  int
 	perIP  map[netip.Addr]int
 	calls  map[*call]struct{}
+	// waiting are connections accepted that have not brought a Setup yet.
+	waiting map[net.Conn]struct{}
 	// wg: accept loop, connection readers, H.245 listeners and dialers,
 	// ring watchers. handlers: the gateway's HandleSetup goroutines.
 	wg       sync.WaitGroup
@@ -89,7 +94,7 @@ func New(cfg Config, handler Handler, log *slog.Logger) (*Service, error) {
 	}
 	return &Service{cfg: cfg, handler: handler, log: log.With("layer", "h323"), endpoint: cfg.Identity.endpointType(),
 		aliases: aliases, limiter: newRateLimiter(cfg.Limits), stop: make(chan struct{}),
-		perIP: map[netip.Addr]int{}, calls: map[*call]struct{}{}}, nil
+		perIP: map[netip.Addr]int{}, calls: map[*call]struct{}{}, waiting: map[net.Conn]struct{}{}}, nil
 }
 
 // Start listens for call signalling and serves until Shutdown or ctx ends.
@@ -176,6 +181,14 @@ func (s *Service) acceptLoop(ln net.Listener) {
 	}
 }
 
+// tapped is c, or c wrapped by the test tap.
+func (s *Service) tapped(c net.Conn, accepted bool) net.Conn {
+	if s.tap == nil {
+		return c
+	}
+	return s.tap(c, accepted)
+}
+
 // admit counts a new connection of ip against the limits.
 func (s *Service) admit(ip netip.Addr) error {
 	if !s.limiter.take(ip, time.Now()) {
@@ -203,6 +216,22 @@ func (s *Service) release(ip netip.Addr) {
 	if s.perIP[ip]--; s.perIP[ip] <= 0 {
 		delete(s.perIP, ip)
 	}
+}
+
+// trackWaiting adds (or removes) a connection waiting for its Setup, for
+// Shutdown to close; false once the service is closed.
+func (s *Service) trackWaiting(c net.Conn, add bool) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !add {
+		delete(s.waiting, c)
+		return true
+	}
+	if s.closed {
+		return false
+	}
+	s.waiting[c] = struct{}{}
+	return true
 }
 
 // register adds a call within MaxCalls.
@@ -290,6 +319,9 @@ func (s *Service) Shutdown(ctx context.Context) error {
 		calls = append(calls, c)
 	}
 	ln := s.ln
+	for c := range s.waiting {
+		c.Close()
+	}
 	s.mu.Unlock()
 	st := s.Stats()
 	s.log.Info("h323 service stopping", "calls", len(calls), "calls_total", st.Calls, "malformed", st.Malformed,

@@ -55,6 +55,13 @@ func TestOwnTCSParsesAndChooses(t *testing.T) {
 	if c.Audio == nil || c.Audio.Codec != media.G722 || c.Video == nil || c.Video.Codec != media.H264 {
 		t.Fatalf("choice %+v", c)
 	}
+	p := c.Plan(rc, DefaultCaps())
+	if v, ok := p.Stream(media.RoleMain); !ok || v.H264.PacketizationMode != 1 || v.PT != DefaultH264PT || v.Direction != media.SendOnly {
+		t.Errorf("choice plan video %+v", v)
+	}
+	if a, ok := p.Stream(media.RoleAudio); !ok || a.Codec != media.G722 || a.PT != 9 || a.TelephoneEvent != DefaultTelephoneEventPT {
+		t.Errorf("choice plan audio %+v", a)
+	}
 	want := media.H264Limits{ProfileIDC: 66, LevelIDC: 40}
 	if *c.Video.H264 != want || c.Video.MaxBitrate != 3_000_000 {
 		t.Errorf("H.264 %+v at %d bit/s, want %+v at 3000000", *c.Video.H264, c.Video.MaxBitrate, want)
@@ -84,13 +91,13 @@ func TestChoose(t *testing.T) {
 	txOnly := h245.Capability{TransmitAudioCapability: audioCapability(media.G722, 20)}
 	g729 := h245.Capability{ReceiveAudioCapability: &h245.AudioCapability{G729: new(int64(2))}}
 	tests := []struct {
-		name      string
-		tcs       *h245.TerminalCapabilitySet
-		audio     media.Codec
-		video     bool
-		reason    string
-		h264      *media.H264Limits
-		bitrate   int
+		name    string
+		tcs     *h245.TerminalCapabilitySet
+		audio   media.Codec
+		video   bool
+		reason  string
+		h264    *media.H264Limits
+		bitrate int
 	}{
 		{"H.263 and H.261 only: audio only with a reason", tcsOf([]h245.Capability{rxAudio(media.PCMA), h263, h261}, [][]int{{0}, {1, 2}}),
 			media.PCMA, false, "only [h263VideoCapability h261VideoCapability] video, no H.264", nil, 0},

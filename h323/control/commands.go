@@ -29,7 +29,9 @@ func (s *Session) onCommand(now time.Time, m *h245.MultimediaSystemControlMessag
 	case c.FlowControlCommand != nil:
 		s.onFlowControl(c.FlowControlCommand)
 	case c.EndSessionCommand != nil:
-		s.ended = true
+		// H.323 §8.5: answer with our own endSessionCommand, then the call
+		// releases.
+		s.End()
 		s.out.event(EndSession{})
 	case c.SendTerminalCapabilitySet != nil:
 		s.tcs.start(now, s.cfg.Caps.TerminalCapabilitySet, &s.out)
@@ -92,7 +94,7 @@ func (s *Session) onUserInput(u *h245.UserInputIndication) {
 }
 
 // notUnderstood returns a message of a kind this H.245 version does not
-// know (H.245 §8.? functionNotUnderstood).
+// know (indication functionNotUnderstood, H.245 §6.2.10 / Annex A).
 func (s *Session) notUnderstood(f *h245.FunctionNotUnderstood) {
 	s.out.send(h245.Indication(h245.IndicationMessage{FunctionNotUnderstood: f}))
 }
@@ -139,6 +141,9 @@ func (s *Session) LimitBitrate(role media.Role, bitrate int) error {
 // SendUserInput sends digits or text: each DTMF character as a signal when
 // the remote takes dtmf, else the whole string as alphanumeric.
 func (s *Session) SendUserInput(text string, duration time.Duration) {
+	if text == "" || s.ended {
+		return
+	}
 	rc := s.remote()
 	if rc.DTMF && !rc.Alphanumeric || rc.DTMF && isDTMF(text) {
 		for i := 0; i < len(text); i++ {

@@ -101,14 +101,7 @@ func TestFastStartNothingFits(t *testing.T) {
 // H.245 procedures that follow open nothing more and keep the plan.
 func TestFastStartThenH245(t *testing.T) {
 	gw, ep := pair(t)
-	props, err := ProposeFastStart(DefaultCaps(), ep.local)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ans, err := AnswerFastStart(props, DefaultCaps(), gw.local)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, ans := fastStartBetween(t, ep.local, gw.local)
 	acc, err := AcceptedFastStart(ans.OLCs, DefaultCaps())
 	if err != nil {
 		t.Fatal(err)
@@ -136,4 +129,19 @@ func TestFastStartThenH245(t *testing.T) {
 	if len(p.Streams) != 2 {
 		t.Errorf("plan %+v", p)
 	}
+}
+
+// fastStartBetween proposes with the caller's addresses and answers with
+// the callee's, all with our default capabilities.
+func fastStartBetween(t *testing.T, caller, callee media.Local) ([][]byte, *FastStart) {
+	t.Helper()
+	props, err := ProposeFastStart(DefaultCaps(), caller)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ans, err := AnswerFastStart(props, DefaultCaps(), callee)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return props, ans
 }

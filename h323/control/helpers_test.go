@@ -25,6 +25,8 @@ type end struct {
 	sent   []string // names of the messages it sent
 	accept bool
 	mute   bool // drop everything it sends (a dead peer)
+	// tap sees the PER bytes of every message it sends.
+	tap func(pdu []byte)
 }
 
 func newEnd(name string, cfg Config) *end {
@@ -58,7 +60,7 @@ func wire(t testing.TB, now time.Time, a, b *end) {
 					continue
 				}
 				moved = true
-				to.s.Handle(now, roundTrip(t, o.Msg))
+				to.s.Handle(now, deliver(t, from, o.Msg))
 			}
 		}
 		if !moved {
@@ -66,6 +68,23 @@ func wire(t testing.TB, now time.Time, a, b *end) {
 		}
 	}
 	t.Fatal("sessions never went quiet")
+}
+
+// deliver encodes m, shows the bytes to from's tap, and decodes them.
+func deliver(t testing.TB, from *end, m *h245.MultimediaSystemControlMessage) *h245.MultimediaSystemControlMessage {
+	t.Helper()
+	b, err := m.Marshal()
+	if err != nil {
+		t.Fatalf("encode %s: %v", msgName(m), err)
+	}
+	if from.tap != nil {
+		from.tap(b)
+	}
+	var out h245.MultimediaSystemControlMessage
+	if err := out.Unmarshal(b); err != nil {
+		t.Fatalf("decode %s: %v", msgName(m), err)
+	}
+	return &out
 }
 
 func roundTrip(t testing.TB, m *h245.MultimediaSystemControlMessage) *h245.MultimediaSystemControlMessage {

@@ -206,7 +206,7 @@ func (s *Session) closeOut(now time.Time, c *channel) {
 	s.out.event(ChannelClosed{Number: c.number, Role: c.role, Outgoing: true})
 }
 
-func (s *Session) onOLCAck(a *h245.OpenLogicalChannelAck) {
+func (s *Session) onOLCAck(now time.Time, a *h245.OpenLogicalChannelAck) {
 	c := s.find(int64(a.ForwardLogicalChannelNumber), true)
 	if c == nil || c.state != chAwaitingAck {
 		return // late or unknown: H.245 C.4 ignores it
@@ -233,6 +233,7 @@ func (s *Session) onOLCAck(a *h245.OpenLogicalChannelAck) {
 		c.session = *p.SessionID
 	}
 	c.state, c.deadline = chEstablished, time.Time{}
+	s.realign(now, c.role)
 }
 
 func (s *Session) onOLCReject(now time.Time, r *h245.OpenLogicalChannelReject) {
@@ -271,6 +272,13 @@ func (s *Session) onOLC(now time.Time, olc *h245.OpenLogicalChannel) {
 	if !ok {
 		reject(cause)
 		return
+	}
+	if r := olc.ForwardLogicalChannelParameters.ReplacementFor; r != nil {
+		// H.245 §8.4.1.1: the new channel replaces an open one.
+		if old := s.find(int64(*r), false); old != nil && old.role == in.role {
+			s.drop(old)
+			s.out.event(ChannelClosed{Number: old.number, Role: old.role})
+		}
 	}
 	if s.byRole(in.role, false, chAwaitingAccept, chEstablished) != nil {
 		reject(RejectDataTypeNotAvailable) // one channel per role
@@ -381,8 +389,11 @@ func (s *Session) RejectChannel(now time.Time, number int64, cause RejectCause) 
 }
 
 // realign makes our channel of role use the codec the remote sends, when
-// a conflict asked for it (reopen) or ours differs and the remote can
-// receive its own codec: one codec per session, as the plan has it.
+// a conflict asked for it (reopen), or when we are slave and ours differs
+// from the master's, and the remote can receive its own codec: one codec
+// per session, as the plan has it. The master keeps its codec (a remote
+// that does not follow it leaves the session asymmetric; the plan then
+// names what we send, IncomingChannel what we receive).
 func (s *Session) realign(now time.Time, role media.Role) {
 	in := s.byRole(role, false, chEstablished, chAwaitingAccept)
 	if in == nil || s.held {
@@ -403,6 +414,9 @@ func (s *Session) realign(now time.Time, role media.Role) {
 	if mine != nil {
 		if mine.state == chAwaitingAck {
 			return // settled when the Ack or Reject comes
+		}
+		if s.isMaster() && !s.reopen[roleIndex(role)] {
+			return // the slave follows the master, not the other way round
 		}
 		s.closeOut(now, mine)
 	}

@@ -163,6 +163,25 @@ func TestLCSETransitions(t *testing.T) {
 			s.Drain(nil)
 			_ = s.RejectChannel(t0, 20, RejectInsufficientBandwidth)
 		}, num: 20, to: "released", msgs: []string{"openLogicalChannelReject"}},
+		{name: "established->OLC(replacementFor)->awaiting-accept", input: func(s *Session) {
+			s.Handle(t0, olcAudio(20, media.G722, 1))
+			accept(s, 20)
+			s.Drain(nil)
+			m := olcAudio(21, media.G722, 1)
+			m.Request.OpenLogicalChannel.ForwardLogicalChannelParameters.ReplacementFor = new(h245.LogicalChannelNumber(20))
+			s.Handle(t0, m)
+		}, num: 21, to: "awaiting-accept", events: []string{"ChannelClosed", "IncomingChannel", "PlanChanged"},
+			check: func(t *testing.T, s *Session) {
+				if s.find(20, false) != nil {
+					t.Error("the replaced channel stays")
+				}
+			}},
+		{name: "established->OLC(same role)->rejected", input: func(s *Session) {
+			s.Handle(t0, olcAudio(20, media.G722, 1))
+			accept(s, 20)
+			s.Drain(nil)
+			s.Handle(t0, olcAudio(21, media.PCMU, 1))
+		}, num: 21, to: "released", msgs: []string{"openLogicalChannelReject"}},
 		{name: "idle->OLC(H.263)->released", input: func(s *Session) { s.Handle(t0, h263()) },
 			num: 20, to: "released", msgs: []string{"openLogicalChannelReject"}},
 		{name: "idle->OLC(bidirectional)->released", input: func(s *Session) { s.Handle(t0, bidir()) },
@@ -193,6 +212,24 @@ func TestLCSETransitions(t *testing.T) {
 			}},
 		{name: "idle->OLC(conflict, slave)->awaiting-accept", input: func(s *Session) { s.Handle(t0, olcAudio(20, media.PCMU, 1)) },
 			num: 20, to: "awaiting-accept", events: []string{"IncomingChannel"}},
+		{name: "established->master's OLC(other codec), slave->awaiting-release", input: func(s *Session) {
+			s.Handle(t0, olcAck(1, nil, true))
+			s.Handle(t0, olcAudio(20, media.PCMU, 1))
+			s.Drain(nil)
+			accept(s, 20)
+		}, num: 1, out: true, to: "awaiting-release", msgs: []string{"openLogicalChannelAck", "closeLogicalChannel", "openLogicalChannel"},
+			events: []string{"ChannelClosed", "PlanChanged"},
+			check: func(t *testing.T, s *Session) {
+				if c := s.byRole(media.RoleAudio, true, chAwaitingAck); c == nil || c.codec != media.PCMU {
+					t.Errorf("the slave's new audio channel %+v, want PCMU like the master's", c)
+				}
+			}},
+		{name: "established->slave's OLC(other codec), master->established", master: true, input: func(s *Session) {
+			s.Handle(t0, olcAck(1, nil, true))
+			s.Handle(t0, olcAudio(20, media.PCMU, 1))
+			s.Drain(nil)
+			accept(s, 20)
+		}, num: 1, out: true, to: "established", msgs: []string{"openLogicalChannelAck"}, events: []string{"PlanChanged"}},
 		{name: "idle->OLC(session 0)->awaiting-accept", master: true, input: func(s *Session) { s.Handle(t0, olcAudio(20, media.G722, 0)) },
 			num: 20, to: "awaiting-accept", events: []string{"IncomingChannel"},
 			check: func(t *testing.T, s *Session) {

@@ -3,6 +3,7 @@ package control
 import (
 	"encoding/json"
 	"strings"
+	"testing"
 
 	"github.com/roomgate/roomgate/h323/h245"
 )
@@ -24,4 +25,13 @@ func jsonName(m *h245.MultimediaSystemControlMessage) (string, error) {
 		}
 	}
 	return strings.TrimSpace(string(b)), nil
+}
+
+func decoded(t testing.TB, pdu []byte) *h245.MultimediaSystemControlMessage {
+	t.Helper()
+	var m h245.MultimediaSystemControlMessage
+	if err := m.Unmarshal(pdu); err != nil {
+		t.Fatal(err)
+	}
+	return &m
 }

@@ -76,8 +76,8 @@ func planOf(chans []*channel, held bool, te uint8, pli bool) media.Plan {
 // emitPlan sends PlanChanged when the plan differs from the last one sent.
 func (s *Session) emitPlan() {
 	p := s.Plan()
-	if s.planSent && equalPlans(p, s.plan) {
-		return
+	if s.planSent && equalPlans(p, s.plan) || !s.planSent && len(p.Streams) == 0 {
+		return // unchanged, or nothing agreed yet
 	}
 	s.plan, s.planSent = p, true
 	s.out.event(PlanChanged{Plan: p})

@@ -353,3 +353,28 @@ func videoReason(rc *RemoteCaps, local *LocalCaps) string {
 	}
 	return fmt.Sprintf("the remote offers only %v video, no H.264: audio only", names)
 }
+
+// Plan expresses the choice as send-only streams without addresses (those
+// come with the channels' Acks; Session.Plan has them): codec, payload
+// type, the remote decoder's H.264 limits with the packetization mode it
+// takes, its maximum bitrate and RFC 2833 payload type.
+func (c Choice) Plan(rc *RemoteCaps, local *LocalCaps) media.Plan {
+	var p media.Plan
+	if c.Audio != nil {
+		p.Streams = append(p.Streams, media.Stream{Role: media.RoleAudio, Codec: c.Audio.Codec, PT: staticPT(c.Audio.Codec),
+			TelephoneEvent: c.TelephoneEvent, Direction: media.SendOnly})
+	}
+	if c.Video != nil && c.Video.H264 != nil {
+		l := *c.Video.H264
+		if rc.PacketizationMode1 {
+			l.PacketizationMode = 1
+		}
+		st := media.Stream{Role: media.RoleMain, Codec: media.H264, PT: local.H264PT, H264: &l,
+			MaxBitrate: c.Video.MaxBitrate, Keyframe: media.KeyframeSignalling, Direction: media.SendOnly}
+		if rc.RTCPVideoControl {
+			st.Keyframe |= media.KeyframePLI
+		}
+		p.Streams = append(p.Streams, st)
+	}
+	return p
+}

@@ -8,8 +8,10 @@ import (
 	"github.com/roomgate/roomgate/transcode/media"
 )
 
-// Session is the H.245 side of one call: the signalling entities above,
-// combined. It is not safe for concurrent use; its owner serialises calls.
+// Session is the H.245 side of one call: CESE, MSDSE, LCSE, round-trip
+// liveness and the commands, combined. It is not safe for concurrent use;
+// its owner (the call's goroutine) serialises calls, and sends what Drain
+// returns in order.
 type Session struct {
 	cfg    Config
 	out    outbox
@@ -170,7 +172,7 @@ func (s *Session) onResponse(now time.Time, r *h245.ResponseMessage) {
 	case r.TerminalCapabilitySetReject != nil:
 		s.tcs.onReject(r.TerminalCapabilitySetReject, &s.out)
 	case r.OpenLogicalChannelAck != nil:
-		s.onOLCAck(r.OpenLogicalChannelAck)
+		s.onOLCAck(now, r.OpenLogicalChannelAck)
 	case r.OpenLogicalChannelReject != nil:
 		s.onOLCReject(now, r.OpenLogicalChannelReject)
 	case r.CloseLogicalChannelAck != nil:

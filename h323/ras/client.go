@@ -236,7 +236,7 @@ func (c *Client) shutdown() {
 		c.mu.Unlock()
 		if registered {
 			seq := c.nextSeq()
-			_, err := c.exchange(seq, ep.UnregistrationRequest(seq), c.timeout(shortTimeout))
+			_, err := c.request(context.Background(), nil, seq, ep.UnregistrationRequest(seq), c.timeout(shortTimeout), 1)
 			c.log.Info("H.323 unregistered from gatekeeper", "err", err)
 		}
 		c.mu.Lock()
@@ -244,34 +244,6 @@ func (c *Client) shutdown() {
 		c.mu.Unlock()
 		c.conn.Close()
 	})
-}
-
-// exchange is a single-try request that ignores c.stop (Close's URQ).
-func (c *Client) exchange(seq int64, m *h225.RasMessage, timeout time.Duration) (*h225.RasMessage, error) {
-	b, err := m.Marshal()
-	if err != nil {
-		return nil, err
-	}
-	ch := make(chan *h225.RasMessage, 4)
-	c.mu.Lock()
-	c.pending[seq] = ch
-	c.mu.Unlock()
-	defer func() {
-		c.mu.Lock()
-		delete(c.pending, seq)
-		c.mu.Unlock()
-	}()
-	if _, err := c.conn.WriteToUDPAddrPort(b, c.gkAddr); err != nil {
-		return nil, err
-	}
-	t := c.cfg.Clock.NewTimer(timeout)
-	defer t.Stop()
-	select {
-	case ans := <-ch:
-		return ans, nil
-	case <-t.C():
-		return nil, ErrTimeout
-	}
 }
 
 func (c *Client) timeout(def time.Duration) time.Duration {

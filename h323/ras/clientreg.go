@@ -87,7 +87,7 @@ func (c *Client) register() error {
 		if gkID != "" {
 			grq.GatekeeperRequest.GatekeeperIdentifier = ptr(h225.GatekeeperIdentifier(gkID))
 		}
-		ans, err := c.request(ctx, seq, grq, c.timeout(longTimeout), c.cfg.Tries)
+		ans, err := c.request(ctx, c.stop, seq, grq, c.timeout(longTimeout), c.cfg.Tries)
 		switch {
 		case err != nil:
 			return fmt.Errorf("GRQ: %w", err)
@@ -112,7 +112,7 @@ func (c *Client) register() error {
 	if gkID != "" {
 		rrq.GatekeeperIdentifier = ptr(h225.GatekeeperIdentifier(gkID))
 	}
-	ans, err := c.request(ctx, seq, m, c.timeout(shortTimeout), c.cfg.Tries)
+	ans, err := c.request(ctx, c.stop, seq, m, c.timeout(shortTimeout), c.cfg.Tries)
 	switch {
 	case err != nil:
 		return fmt.Errorf("RRQ: %w", err)
@@ -157,7 +157,7 @@ func (c *Client) keepalive() error {
 	if st.GatekeeperID != "" {
 		m.RegistrationRequest.GatekeeperIdentifier = ptr(h225.GatekeeperIdentifier(st.GatekeeperID))
 	}
-	ans, err := c.request(context.Background(), seq, m, c.timeout(shortTimeout), c.cfg.Tries)
+	ans, err := c.request(context.Background(), c.stop, seq, m, c.timeout(shortTimeout), c.cfg.Tries)
 	switch {
 	case err != nil:
 		return fmt.Errorf("keepalive RRQ: %w", err)
@@ -189,7 +189,7 @@ func (c *Client) Locate(ctx context.Context, alias string) (netip.AddrPort, erro
 	if gkID != "" {
 		m.LocationRequest.GatekeeperIdentifier = ptr(h225.GatekeeperIdentifier(gkID))
 	}
-	ans, err := c.request(ctx, seq, m, c.timeout(longTimeout), c.cfg.Tries)
+	ans, err := c.request(ctx, c.stop, seq, m, c.timeout(longTimeout), c.cfg.Tries)
 	switch {
 	case err != nil:
 		return netip.AddrPort{}, fmt.Errorf("LRQ %s: %w", alias, err)
@@ -248,7 +248,7 @@ func (c *Client) Admit(ctx context.Context, a Admission) (netip.AddrPort, error)
 		}
 		m.AdmissionRequest.DestCallSignalAddress = &t
 	}
-	ans, err := c.request(ctx, seq, m, c.timeout(longTimeout), c.cfg.Tries)
+	ans, err := c.request(ctx, c.stop, seq, m, c.timeout(longTimeout), c.cfg.Tries)
 	switch {
 	case err != nil:
 		return netip.AddrPort{}, fmt.Errorf("ARQ: %w", err)
@@ -270,7 +270,7 @@ func (c *Client) Disengage(ctx context.Context, a Admission) error {
 		return ErrNotRegistered
 	}
 	seq := c.nextSeq()
-	ans, err := c.request(ctx, seq, ep.DisengageRequest(seq, a.CRV, a.Call, a.Answer), c.timeout(shortTimeout), c.cfg.Tries)
+	ans, err := c.request(ctx, c.stop, seq, ep.DisengageRequest(seq, a.CRV, a.Call, a.Answer), c.timeout(shortTimeout), c.cfg.Tries)
 	switch {
 	case err != nil:
 		return fmt.Errorf("DRQ: %w", err)

@@ -109,9 +109,9 @@ func (c *Client) nextSeq() int64 {
 }
 
 // request sends m (built for seq) up to tries times, waiting timeout for
-// each, and returns the answer. A RequestInProgress extends the wait by
-// its delay (H.225.0 §7.17).
-func (c *Client) request(ctx context.Context, seq int64, m *h225.RasMessage, timeout time.Duration, tries int) (*h225.RasMessage, error) {
+// each, and returns the answer; it gives up when ctx ends or stop closes.
+// A RequestInProgress extends the wait by its delay (H.225.0 §7.17).
+func (c *Client) request(ctx context.Context, stop <-chan struct{}, seq int64, m *h225.RasMessage, timeout time.Duration, tries int) (*h225.RasMessage, error) {
 	b, err := m.Marshal()
 	if err != nil {
 		return nil, fmt.Errorf("ras: encode: %w", err)
@@ -140,7 +140,7 @@ func (c *Client) request(ctx context.Context, seq int64, m *h225.RasMessage, tim
 		case <-ctx.Done():
 			t.Stop()
 			return nil, ctx.Err()
-		case <-c.stop:
+		case <-stop:
 			t.Stop()
 			return nil, errClosed
 		case ans := <-ch:

@@ -46,6 +46,17 @@
 //     source gets the same answer from a bounded cache, without being
 //     processed again.
 //
+// # What it tells
+//
+// Registrations and Lookup show the live registrations (expired ones are
+// gone as soon as their time is up); OnChange hears of every registration,
+// update, keepalive refresh, unregistration and expiry; Stats counts
+// datagrams by fate. It logs at Info each registration, update,
+// unregistration, expiry and duplicate-alias refusal (endpoint ID,
+// aliases, addresses, vendor); at Warn a source that starts being rate
+// limited (once per block period), a full registry and an answer dropped
+// by the amplification check; at Debug undecodable datagrams.
+//
 // # Client
 //
 // Client registers the gateway with an external gatekeeper (H.323 §7.2):

@@ -134,6 +134,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /api/v1/meetings/{id}/dialout", s.handleDialOut)
 	mux.HandleFunc("GET /api/v1/calls/{call_id}", s.handleGetCall)
 	mux.HandleFunc("DELETE /api/v1/calls/{call_id}", s.handleHangupCall)
+	mux.HandleFunc("GET /api/v1/h323/registrations", s.handleRegistrations)
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, errorf(http.StatusNotFound, "not_found", "no such endpoint: %s %s", r.Method, r.URL.Path))
 	})

@@ -117,9 +117,9 @@ func generateVideo(w, h, groups, gop int) [][][]byte {
 	var aus [][][]byte
 	for g := range groups {
 		s := &rbsp{}
-		s.ue(0)             // first_mb_in_slice
-		s.ue(7)             // slice_type: I (all slices of the picture)
-		s.ue(0)             // pic_parameter_set_id
+		s.ue(0) // first_mb_in_slice
+		s.ue(7) // slice_type: I (all slices of the picture)
+		s.ue(0) // pic_parameter_set_id
 		s.u(genLog2MaxFrameNum, 0)
 		s.ue(uint32(g % 2)) // idr_pic_id: consecutive IDRs differ
 		s.u(1, 0)           // no_output_of_prior_pics_flag

@@ -247,8 +247,7 @@ func (s *h323Sim) proposals(local media.Local) ([][]byte, error) {
 }
 
 // dial places one call and holds it -d.
-func (s *h323Sim) dial(ctx context.Context) callReport {
-	var r callReport
+func (s *h323Sim) dial(ctx context.Context) (r callReport) {
 	fail := func(err error) callReport { r.Error = err.Error(); return r }
 	addr := s.o.call
 	if _, _, err := net.SplitHostPort(addr); err != nil {

@@ -75,7 +75,7 @@ type rxStats struct {
 	H264Frames    int  `json:"h264_frames"`
 	H264Keyframes int  `json:"h264_keyframes"`
 	H264SPS       bool `json:"h264_sps"`
-	// Width × Height from the SPS (0 without).
+	// Width × Height: the largest picture an SPS announced (0 without).
 	Width  int `json:"width,omitempty"`
 	Height int `json:"height,omitempty"`
 }
@@ -188,7 +188,8 @@ func (r *receiver) videoPacket(p *rtp.Packet) {
 				continue
 			}
 			r.st.H264SPS = true
-			if sps, err := h264.ParseSPS(n); err == nil {
+			// The largest picture seen (a gateway may send a small placeholder first).
+			if sps, err := h264.ParseSPS(n); err == nil && sps.Width*sps.Height > r.st.Width*r.st.Height {
 				r.st.Width, r.st.Height = sps.Width, sps.Height
 			}
 		}

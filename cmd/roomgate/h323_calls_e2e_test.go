@@ -90,7 +90,7 @@ func TestE2EH323DialOut(t *testing.T) {
 		if st, body := g.do("DELETE", "/api/v1/calls/"+callID, hostKey, nil); st != 204 {
 			t.Errorf("DELETE call: %d %v", st, body)
 		}
-		g.waitCallState(t, hostKey, callID, 10*time.Second, "ended", "cancelled", "canceled")
+		g.waitCallState(t, hostKey, callID, 10*time.Second, "ended", "cancelled", "canceled", "failed")
 		rc := room.call(20 * time.Second)
 		t.Logf("cancelled room: %+v", rc)
 		if rc.Established || rc.EndBy != "remote" {
@@ -110,7 +110,7 @@ func TestE2EH323Failures(t *testing.T) {
 	id, _, _ := g.meeting(t, map[string]any{"topic": "H.323 failures"})
 
 	t.Run("unknown-meeting", func(t *testing.T) {
-		room := startSim(t, "unknown", "-h323", g.h323Addr(), "-alias", "999999999", "-d", "1s")
+		room := startSim(t, "unknown", "-h323", g.h323Addr(), "-alias", "99999999999", "-d", "1s")
 		rc := room.call(20 * time.Second)
 		t.Logf("unknown meeting: %+v", rc)
 		if rc.Established || rc.Cause == 0 || rc.EndBy != "remote" {

@@ -340,6 +340,7 @@ func (s *h323Sim) dial(ctx context.Context) (r callReport) {
 	case <-time.After(s.o.hold):
 	case <-out.Done():
 	case <-sess.ended:
+		graceRelease(out.Done())
 	case <-ctx.Done():
 	}
 	r.H245Separate = out.H245Separate()
@@ -421,6 +422,7 @@ func (s *h323Sim) handleSetup(ctx context.Context, c *h323.InboundCall) {
 	case <-time.After(s.o.hold):
 	case <-c.Done():
 	case <-sess.ended:
+		graceRelease(c.Done())
 	case <-ctx.Done():
 	}
 	r.H245Separate = c.H245Separate()
@@ -430,4 +432,14 @@ func (s *h323Sim) handleSetup(ctx context.Context, c *h323.InboundCall) {
 	_ = c.Release(q931.CauseNormalClearing)
 	<-c.Done()
 	r.States = append(r.States, "released")
+}
+
+// graceRelease waits a little for the peer's ReleaseComplete after its
+// endSessionCommand (H.323 §8.5: the side that ends the session clears the call),
+// so that the report says who ended it.
+func graceRelease(done <-chan struct{}) {
+	select {
+	case <-done:
+	case <-time.After(2 * time.Second):
+	}
 }

@@ -21,6 +21,7 @@ web: $(WEB)/node_modules/.package-lock.json
 
 build: web
 	$(GO) build -ldflags "-s -w $(LDFLAGS)" -o $(BIN) ./cmd/roomgate
+	$(GO) build -o bin/roomsim ./cmd/roomsim
 
 ## Builds everything and runs the gateway on the default configuration.
 run: build

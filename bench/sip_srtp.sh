@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Gateway CPU per audio call with SRTP vs. plain RTP in the same run (issue 11: SRTP within
 # 15 % of plain RTP). One gateway with sip.srtp: optional (SRTP when offered, plain RTP
-# otherwise); RUNS times N bench/roomsim calls plain and N with -srtp (RTP/SAVP with SDES
+# otherwise); RUNS times N cmd/roomsim calls plain and N with -srtp (RTP/SAVP with SDES
 # keys, AES_CM_128_HMAC_SHA1_80 answered; roomsim protects what it sends and authenticates
 # what it receives), each held HOLD_S s. The order alternates (odd runs plain first, even
 # runs SRTP first) so that drift in the machine's load does not favour one side. G.722
@@ -16,13 +16,13 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd); repo=$(cd "$here/.." && pwd)
 if [ -z "${IN_NETNS:-}" ]; then
   dir=$(mktemp -d)
-  (cd "$repo" && go build -o "$dir/roomsim" ./bench/roomsim) || { rm -rf "$dir"; exit 1; }
+  (cd "$repo" && go build -o "$dir/roomsim" ./cmd/roomsim) || { rm -rf "$dir"; exit 1; }
   exec unshare -n env IN_NETNS=1 BENCH_DIR="$dir" bash -c 'ip link set lo up && ip link add rgv0 type veth peer name rgv1 && ip addr add 10.203.0.1/32 dev rgv0 && ip link set rgv0 up && ip link set rgv1 up && exec "$0" "$@"' "$0" "$@"
 fi
 N=${1:-10}; HOLD=${2:-20}; RUNS=${3:-3}; TALKERS=${TALKERS:-1}; PROFILE=${PROFILE:-}
 BIN=${ROOMGATE_BIN:-$repo/bin/roomgate}
 dir=${BENCH_DIR:-$(mktemp -d)}; SIM=$dir/roomsim; RG=; SP=
-[ -x "$SIM" ] || (cd "$repo" && go build -o "$SIM" ./bench/roomsim)
+[ -x "$SIM" ] || (cd "$repo" && go build -o "$SIM" ./cmd/roomsim)
 trap '[ -z "$SP" ] || kill $SP 2>/dev/null; [ -z "$RG" ] || kill $RG 2>/dev/null; [ -n "${KEEP:-}" ] || rm -rf "$dir"' EXIT
 . "$here/lib.sh"
 PPROF=127.0.0.1:26160

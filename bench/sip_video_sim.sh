@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Gateway CPU per SIP call with N light simulated room systems (bench/roomsim): each
+# Gateway CPU per SIP call with N light simulated room systems (cmd/roomsim): each
 # sends G.722 audio (pre-encoded tone) and 1280x720 30 fps H.264 (~1.8 Mbit/s,
 # Constrained Baseline) replayed from a pre-encoded clip, compared with the same N
 # calls audio-only. Unlike bench/sip_video.sh (baresip encoding x264 itself) the
@@ -25,13 +25,13 @@ if [ -z "${IN_NETNS:-}" ]; then
     mv "$CLIP.tmp" "$CLIP"
   fi
   dir=$(mktemp -d)
-  (cd "$repo" && go build -o "$dir/roomsim" ./bench/roomsim) || { rm -rf "$dir"; exit 1; }
+  (cd "$repo" && go build -o "$dir/roomsim" ./cmd/roomsim) || { rm -rf "$dir"; exit 1; }
   exec unshare -n env IN_NETNS=1 ROOMSIM_CLIP="$CLIP" BENCH_DIR="$dir" bash -c 'ip link set lo up && ip link add rgv0 type veth peer name rgv1 && ip addr add 10.203.0.1/32 dev rgv0 && ip link set rgv0 up && ip link set rgv1 up && exec "$0" "$@"' "$0" "$@"
 fi
 N=${1:-10}; HOLD=${2:-20}; STAGGER_MS=200; TALKERS=${TALKERS:--1}
 BIN=${ROOMGATE_BIN:-$repo/bin/roomgate}
 dir=${BENCH_DIR:-$(mktemp -d)}; SIM=$dir/roomsim; RG=; SP=
-[ -x "$SIM" ] || (cd "$repo" && go build -o "$SIM" ./bench/roomsim)
+[ -x "$SIM" ] || (cd "$repo" && go build -o "$SIM" ./cmd/roomsim)
 trap '[ -z "$SP" ] || kill $SP 2>/dev/null; [ -z "$RG" ] || kill $RG 2>/dev/null; [ -n "${KEEP:-}" ] || rm -rf "$dir"' EXIT
 . "$here/lib.sh"
 start_gateway 28280 28380 25260 23000 23998 'log: {level: warn}'

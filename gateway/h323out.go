@@ -151,12 +151,14 @@ func (s *h323Outbound) Wait(ctx context.Context) (media.Plan, error) {
 // release ends the call from our side, once (see h323Inbound.release).
 func (s *h323Outbound) release(reason string) {
 	s.endOnce.Do(func() {
-		cause := q931.CauseNormalClearing
-		if reason != "" {
-			s.drv.log.Info("H.245 ended the call", "reason", reason)
-			cause = q931.CauseTemporaryFailure
+		if reason == "" {
+			// A hang-up before Connect is a cancel (the registry then says cancelled,
+			// not declined); after Connect, Cancel releases with normal clearing.
+			_ = s.out.Cancel()
+			return
 		}
-		_ = s.out.Release(cause)
+		s.drv.log.Info("H.245 ended the call", "reason", reason)
+		_ = s.out.Release(q931.CauseTemporaryFailure)
 	})
 }
 

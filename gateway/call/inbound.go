@@ -65,7 +65,7 @@ func (f *Flow) Inbound(ctx context.Context, leg Inbound) {
 		return
 	}
 	join := api.RoomSystemJoin{MeetingID: target.MeetingID, PIN: target.PIN, Kind: info.Protocol,
-		Name: displayName(info.Caller, info.Endpoint), Vendor: info.Endpoint.Vendor, Product: info.Endpoint.Product,
+		Name: displayName(info.Caller, info.Endpoint), Vendor: info.Endpoint.Vendor, Product: info.Endpoint.Product, Version: info.Endpoint.Version,
 		Source: info.Source.Addr(), Codecs: plan.Codecs()}
 	// Admission before answering, when no IVR is needed and the media is known:
 	// refusals become the protocol's codes. (Media agreed after the answer, as for an

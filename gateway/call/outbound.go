@@ -110,7 +110,7 @@ func (f *Flow) runDialOut(ctx context.Context, cancel context.CancelFunc, log *s
 	ep := out.Endpoint()
 	joinCtx, cancelJoin := context.WithTimeout(callCtx, 30*time.Second)
 	adm, err := f.Meetings.AdmitInvited(joinCtx, api.RoomSystemJoin{MeetingID: meetingID, Kind: protocol, Name: name,
-		Vendor: ep.Vendor, Product: ep.Product, Source: out.Peer().Addr(), Codecs: plan.Codecs()})
+		Vendor: ep.Vendor, Product: ep.Product, Version: ep.Version, Source: out.Peer().Addr(), Codecs: plan.Codecs()})
 	if err == nil {
 		err = m.Join(joinCtx, adm, meetingID)
 	}

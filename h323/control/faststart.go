@@ -243,6 +243,15 @@ func ProposeFastStart(caps *LocalCaps, local media.Local) ([][]byte, error) {
 		if err != nil {
 			return err
 		}
+		if role != media.RoleAudio {
+			// H.241 §8.3: without mediaPacketization an H.264 channel is single NAL
+			// unit mode, and an IDR picture larger than the MTU cannot be sent in
+			// it; we take and send non-interleaved mode (both directions copy this).
+			o := h245.ObjectIdentifier(slices.Clone(oidNonInterleaved))
+			olc.ForwardLogicalChannelParameters.MultiplexParameters.H2250LogicalChannelParameters.MediaPacketization =
+				&h245.H2250LogicalChannelParametersMediaPacketization{RtpPayloadType: &h245.RTPPayloadType{
+					PayloadDescriptor: h245.RTPPayloadTypePayloadDescriptor{Oid: &o}, PayloadType: &pt}}
+		}
 		b, err := olc.Marshal()
 		if err != nil {
 			return err

@@ -145,3 +145,30 @@ func fastStartBetween(t *testing.T, caller, callee media.Local) ([][]byte, *Fast
 	}
 	return props, ans
 }
+
+// The caller's H.264 proposals say non-interleaved mode (H.241 §8.3: without
+// mediaPacketization a channel is single NAL unit mode, where an IDR picture larger
+// than the MTU cannot go), so both the callee's and the caller's plans send
+// packetization-mode 1.
+func TestFastStartH264NonInterleaved(t *testing.T) {
+	caps := DefaultCaps()
+	props, err := ProposeFastStart(caps, localAt("10.0.0.1", 5000))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs, err := AnswerFastStart(props, caps, localAt("10.0.0.2", 6000))
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, ok := fs.Plan.Stream(media.RoleMain)
+	if !ok || v.H264 == nil || v.H264.PacketizationMode != 1 {
+		t.Fatalf("callee's video stream %+v, want H.264 in packetization-mode 1", v)
+	}
+	acc, err := AcceptedFastStart(fs.OLCs, caps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, ok := acc.Plan.Stream(media.RoleMain); !ok || v.H264 == nil || v.H264.PacketizationMode != 1 {
+		t.Fatalf("caller's video stream %+v, want H.264 in packetization-mode 1", v)
+	}
+}

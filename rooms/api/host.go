@@ -21,13 +21,14 @@ type Participant struct {
 	ScreenSharing bool     `json:"screen_sharing"`
 	Vendor        string   `json:"vendor,omitempty"`
 	Product       string   `json:"product,omitempty"`
+	Version       string   `json:"version,omitempty"`
 	Codecs        []string `json:"codecs"`
 }
 
 func toParticipant(p *livekit.ParticipantInfo, host string) Participant {
 	pm := metaOf(p)
 	out := Participant{Identity: p.Identity, Name: p.Name, Kind: pm.Kind, Host: p.Identity == host,
-		Vendor: pm.Vendor, Product: pm.Product, AudioMuted: true, VideoMuted: true, Codecs: []string{}}
+		Vendor: pm.Vendor, Product: pm.Product, Version: pm.Version, AudioMuted: true, VideoMuted: true, Codecs: []string{}}
 	for _, t := range p.Tracks {
 		switch t.Source {
 		case livekit.TrackSource_MICROPHONE:

@@ -37,6 +37,7 @@ type participantMeta struct {
 	Host    bool   `json:"host"`
 	Vendor  string `json:"vendor,omitempty"`
 	Product string `json:"product,omitempty"`
+	Version string `json:"version,omitempty"`
 	// Codecs are a room system's negotiated codecs (e.g. G722, H264).
 	Codecs []string `json:"codecs,omitempty"`
 }

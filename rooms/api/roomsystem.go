@@ -35,6 +35,7 @@ type RoomSystemJoin struct {
 	Name      string // display name
 	Vendor    string
 	Product   string
+	Version   string // the endpoint's software version (H.225.0 versionId, User-Agent)
 	Codecs    []string
 	Source    netip.Addr
 }
@@ -134,7 +135,7 @@ func (s *Server) JoinRoomSystem(ctx context.Context, j RoomSystemJoin) (RoomSyst
 
 func (s *Server) admitRoomSystem(ctx context.Context, m directory.Meeting, j RoomSystemJoin) (RoomSystemAdmission, error) {
 	identity := j.Kind + "-" + secretfile.Random(6)
-	meta, _ := json.Marshal(participantMeta{Kind: j.Kind, Vendor: j.Vendor, Product: j.Product, Codecs: j.Codecs})
+	meta, _ := json.Marshal(participantMeta{Kind: j.Kind, Vendor: j.Vendor, Product: j.Product, Version: j.Version, Codecs: j.Codecs})
 	tok, err := s.Core.Token(coreGrant(m, identity, cleanName(j.Name), string(meta), false, false))
 	if err != nil {
 		return RoomSystemAdmission{}, fmt.Errorf("mint token: %w", err)

@@ -1,31 +1,8 @@
-// Command roomsim is a light room-system simulator for gateway benchmarks: it
-// places N SIP calls to one meeting with the gateway's own SIP stack and
-// sends G.722 audio (a pre-encoded sine tone) and, optionally, H.264 video
-// replayed from a pre-encoded Annex B file, so that the CPU spent on the
-// caller side stays small next to the gateway being measured.
-//
-// Usage:
-//
-//	roomsim -gw 127.0.0.1:25160 -meeting 123456789 -n 10 -d 20s -video clip.h264
-//
-// The file must carry an access unit delimiter (NAL type 9) before every
-// access unit (x264 aud=1). Calls start -stagger apart; all of them are held
-// for -d after the last one started, then hung up together. roomsim prints
-// "started: N established: K" once every call has its outcome, one line per
-// call at the end and a summary "calls: N established: K"; it exits non-zero
-// if a call failed to establish.
-//
-// With -srtp the calls offer RTP/SAVP with SDES keys (a=crypto, AES_CM_128_HMAC_SHA1_80
-// and _32), protect what they send with the suite the gateway answers and
-// authenticate what they receive; the summary then adds "srtp: keyed K of N calls,
-// P packets authenticated, F failed", and a call the gateway answers without keys
-// fails.
 package main
 
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"log/slog"
 	"math"
@@ -45,7 +22,6 @@ import (
 	"github.com/roomgate/roomgate/sip"
 	"github.com/roomgate/roomgate/sip/sdp"
 	"github.com/roomgate/roomgate/transcode/audio"
-	"github.com/roomgate/roomgate/transcode/h264"
 	"github.com/roomgate/roomgate/transcode/media"
 )
 
@@ -66,28 +42,8 @@ type options struct {
 	hold, stagger            time.Duration
 }
 
-func main() {
-	var o options
-	flag.StringVar(&o.gw, "gw", "127.0.0.1:25160", "gateway SIP host:port")
-	flag.StringVar(&o.meeting, "meeting", "", "meeting ID (SIP user part)")
-	flag.IntVar(&o.n, "n", 10, "number of calls")
-	flag.DurationVar(&o.hold, "d", 20*time.Second, "hold duration after the last call started")
-	flag.StringVar(&o.video, "video", "", "Annex B H.264 file to send (x264 aud=1); empty: audio only")
-	flag.IntVar(&o.fps, "fps", 30, "video frame rate")
-	flag.StringVar(&o.bind, "bind", "127.0.0.1", "local IP for SIP and RTP")
-	flag.IntVar(&o.rtpBase, "rtp-base", 30000, "first local RTP port (4 per call: audio RTP/RTCP, video RTP/RTCP)")
-	flag.Float64Var(&o.tone, "tone", 500, "audio tone frequency in Hz")
-	flag.IntVar(&o.talkers, "talkers", -1, "calls that send the tone (the first ones); the others send room noise at about −65 dBov. -1: all")
-	flag.DurationVar(&o.stagger, "stagger", 200*time.Millisecond, "delay between call starts")
-	flag.BoolVar(&o.srtp, "srtp", false, "offer SRTP (RTP/SAVP, SDES a=crypto) and protect the media")
-	flag.Parse()
-	if err := run(o); err != nil {
-		fmt.Fprintln(os.Stderr, "roomsim:", err)
-		os.Exit(1)
-	}
-}
-
-func run(o options) error {
+// runSIP places o.n SIP calls to the meeting (the -gw mode).
+func runSIP(o options) error {
 	if o.meeting == "" {
 		return errors.New("-meeting is required")
 	}
@@ -98,17 +54,17 @@ func run(o options) error {
 	if err != nil {
 		return fmt.Errorf("-bind: %w", err)
 	}
-	audioPayloads, err := encodeTone(o.tone, 0.3)
+	audioPayloads, err := encodeTone(media.G722, o.tone, 0.3)
 	if err != nil {
 		return err
 	}
-	quietPayloads, err := encodeTone(0, 0)
+	quietPayloads, err := encodeTone(media.G722, 0, 0)
 	if err != nil {
 		return err
 	}
 	var frames [][][]byte
 	if o.video != "" {
-		if frames, err = loadVideo(o.video); err != nil {
+		if frames, err = videoFrames(o.video, o.fps); err != nil {
 			return err
 		}
 		fmt.Printf("video: %s, %d access units\n", o.video, len(frames))
@@ -137,7 +93,7 @@ func run(o options) error {
 			case <-ctx.Done():
 			}
 		}
-		c := &simCall{idx: i + 1, opts: &o, bind: bindIP, audio: audioPayloads, frames: frames, done: make(chan struct{})}
+		c := &simCall{idx: i + 1, opts: &o, recv: newReceiver(), bind: bindIP, audio: audioPayloads, frames: frames, done: make(chan struct{})}
 		if o.talkers >= 0 && i >= o.talkers {
 			c.audio = quietPayloads
 		}
@@ -170,6 +126,17 @@ func run(o options) error {
 		fmt.Println(c.report())
 	}
 	fmt.Printf("calls: %d established: %d\n", o.n, est)
+	sum := summary{Mode: "sip", Calls: make([]callReport, len(calls))}
+	for i, c := range calls {
+		r := callReport{Established: c.established, AudioTx: c.audioTx, VideoTx: c.videoTx, Rx: c.recv.report()}
+		r.Rx.AudioPackets, r.Rx.VideoPackets = c.rx[0].pkts.Load(), c.rx[2].pkts.Load()
+		r.Rx.RTCPPackets = c.rx[1].pkts.Load() + c.rx[3].pkts.Load()
+		if c.err != nil {
+			r.Error = c.err.Error()
+		}
+		sum.Calls[i] = r
+	}
+	sum.print()
 	if o.srtp {
 		keyed, authOK, failed := 0, uint64(0), uint64(0)
 		for _, c := range calls {
@@ -190,16 +157,16 @@ func run(o options) error {
 }
 
 // encodeTone pre-encodes one second of a sine tone (amplitude amp of full scale) as
-// 20 ms G.722 frames; hz 0 gives room noise at about −65 dBov instead. The second
+// 20 ms frames of codec c (G.722, G.711); hz 0 gives room noise at about −65 dBov instead. The second
 // second is kept: G.722 is ADPCM, and an encoder that has already run over the same
 // loop is in the state it ends in, so the loop repeats without a glitch (a glitch
 // every second would read as a room that talks).
-func encodeTone(hz, amp float64) ([][]byte, error) {
-	enc, err := audio.NewEncoder(media.G722, audio.Config{})
+func encodeTone(c media.Codec, hz, amp float64) ([][]byte, error) {
+	enc, err := audio.NewEncoder(c, audio.Config{})
 	if err != nil {
 		return nil, err
 	}
-	rate := enc.SampleRate() // 16 kHz
+	rate := enc.SampleRate() // 16 kHz for G.722
 	n := media.SamplesPerFrame(rate, media.FrameDuration)
 	pcm := make([][]int16, audioFrames)
 	rng := rand.New(rand.NewPCG(1, 2))
@@ -218,53 +185,11 @@ func encodeTone(hz, amp float64) ([][]byte, error) {
 	for range 2 {
 		for f := range out {
 			if out[f], err = enc.Encode(pcm[f], nil); err != nil {
-				return nil, fmt.Errorf("g722: %w", err)
+				return nil, fmt.Errorf("%s: %w", c, err)
 			}
 		}
 	}
 	return out, nil
-}
-
-// loadVideo reads an Annex B file and returns the RTP payloads of each
-// access unit (packetization-mode 1), ready to replay.
-func loadVideo(path string) ([][][]byte, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	var aus [][][]byte
-	var cur [][]byte
-	for _, nal := range h264.SplitAnnexB(b) {
-		if h264.NALType(nal) == h264.NALAUD {
-			if len(cur) > 0 {
-				aus = append(aus, cur)
-			}
-			cur = nil
-			continue
-		}
-		cur = append(cur, nal)
-	}
-	if len(cur) > 0 {
-		aus = append(aus, cur)
-	}
-	if len(aus) == 0 {
-		return nil, fmt.Errorf("%s: no H.264 access units", path)
-	}
-	if !h264.IsKeyframe(aus[0]) {
-		return nil, fmt.Errorf("%s: does not start with an IDR picture", path)
-	}
-	p := &h264.Packetizer{Mode: 1, MTU: h264.DefaultMTU}
-	frames := make([][][]byte, 0, len(aus))
-	for i, au := range aus {
-		pl, err := p.Packetize(au, nil)
-		if err != nil {
-			return nil, fmt.Errorf("access unit %d: %w", i, err)
-		}
-		if len(pl) > 0 {
-			frames = append(frames, pl)
-		}
-	}
-	return frames, nil
 }
 
 // counter counts packets and bytes arriving on one socket, and with SRTP those
@@ -289,6 +214,7 @@ type simCall struct {
 	kfReq              atomic.Uint64
 	keys               [2]*srtpStream // audio, video; nil: plain RTP
 	media              sync.WaitGroup // the drain goroutines
+	recv               *receiver      // analyses the plain RTP received
 	done               chan struct{}  // closed when run returns
 }
 
@@ -368,7 +294,7 @@ func (c *simCall) run(ctx, mediaCtx context.Context, svc *sip.Service, started *
 				}
 			}
 			c.media.Add(1)
-			go c.drain(s, &c.rx[i], u)
+			go c.drain(s, &c.rx[i], u, [4]string{"audio", "rtcp", "video", "rtcp"}[i])
 		}
 	}
 	started.Done()
@@ -416,9 +342,10 @@ func (c *simCall) offer(base int) []byte {
 }
 
 // drain counts what arrives on s; u (nil for plain RTP) authenticates each packet.
-func (c *simCall) drain(s *net.UDPConn, n *counter, u *unprotector) {
+func (c *simCall) drain(s *net.UDPConn, n *counter, u *unprotector, kind string) {
 	defer c.media.Done()
 	buf := make([]byte, 2048)
+	var h rtp.Packet
 	for {
 		k, err := s.Read(buf)
 		if err != nil {
@@ -431,6 +358,8 @@ func (c *simCall) drain(s *net.UDPConn, n *counter, u *unprotector) {
 		n.bytes.Add(uint64(k))
 		if u != nil {
 			u.ok(buf[:k])
+		} else {
+			c.recv.handle(kind, buf[:k], &h)
 		}
 	}
 }

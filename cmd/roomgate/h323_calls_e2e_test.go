@@ -100,7 +100,10 @@ func TestE2EH323DialOut(t *testing.T) {
 	sipRoom.cmd.Process.Signal(syscall.SIGTERM)
 }
 
-// TestE2EH323Failures: Setup to an unknown meeting is refused with a cause; a room
+// TestE2EH323Failures: a locked meeting refuses the Setup with cause 21 and
+// destinationRejection; a well-formed ID of no meeting is answered like a protected
+// meeting (dialling IDs enumerates nothing, as over SIP) and released with a cause
+// once the IVR's three password tries are used up; a room
 // system whose TCP connection drops mid-call (process killed) leaves the meeting; a
 // room that never answers H.245 is released after h323.media_timeout; a room that
 // sends ReleaseComplete leaves, and the gateway's ReleaseComplete (participant
@@ -109,12 +112,26 @@ func TestE2EH323Failures(t *testing.T) {
 	g := startH323Gateway(t, "  media_timeout: 3s\n", 0, 0)
 	id, _, _ := g.meeting(t, map[string]any{"topic": "H.323 failures"})
 
-	t.Run("unknown-meeting", func(t *testing.T) {
-		room := startSim(t, "unknown", "-h323", g.h323Addr(), "-alias", "99999999999", "-d", "1s")
+	t.Run("locked-meeting", func(t *testing.T) {
+		locked, _, host := g.meeting(t, map[string]any{"topic": "H.323 locked"})
+		if st, body := g.do("PATCH", "/api/v1/meetings/"+locked, host, map[string]any{"settings": map[string]any{"locked": true}}); st != 200 {
+			t.Fatalf("lock: %d %v", st, body)
+		}
+		room := startSim(t, "locked", "-h323", g.h323Addr(), "-alias", locked, "-d", "1s")
 		rc := room.call(20 * time.Second)
+		t.Logf("locked meeting: %+v", rc)
+		if rc.Established || rc.Cause != 21 || rc.Reason != "destinationRejection" || rc.EndBy != "remote" {
+			t.Errorf("Setup to a locked meeting: established %v, cause %d %q by %q; want ReleaseComplete cause 21 destinationRejection before Connect",
+				rc.Established, rc.Cause, rc.Reason, rc.EndBy)
+		}
+	})
+	t.Run("unknown-meeting", func(t *testing.T) {
+		room := startSim(t, "unknown", "-h323", g.h323Addr(), "-alias", "99999999999", "-dtmf", "111111#222222#333333#", "-d", "60s")
+		rc := room.call(60 * time.Second)
 		t.Logf("unknown meeting: %+v", rc)
-		if rc.Established || rc.Cause == 0 || rc.EndBy != "remote" {
-			t.Errorf("Setup to an unknown meeting: established %v, cause %d by %q; want ReleaseComplete with a cause", rc.Established, rc.Cause, rc.EndBy)
+		if !rc.Established || rc.Cause == 0 || rc.EndBy != "remote" {
+			t.Errorf("Setup to an unknown meeting: established %v, cause %d by %q; want answered into the IVR, then released by the gateway with a cause after three wrong passwords",
+				rc.Established, rc.Cause, rc.EndBy)
 		}
 	})
 	t.Run("tcp-drop", func(t *testing.T) {

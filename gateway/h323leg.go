@@ -238,12 +238,12 @@ func (s *h323Inbound) Answer(ctx context.Context) (media.Plan, error) {
 // endSessionCommand, else the failure's reason with temporary failure.
 func (s *h323Inbound) release(reason string) {
 	s.endMu.Do(func() {
-		cause := q931.CauseNormalClearing
-		if reason != "" {
-			s.logger().Info("H.245 ended the call", "reason", reason)
-			cause = q931.CauseTemporaryFailure
+		if reason == "" {
+			_ = s.c.Release(q931.CauseNormalClearing)
+			return
 		}
-		_ = s.c.Release(cause)
+		s.logger().Info("H.245 ended the call", "reason", reason)
+		_ = s.c.ReleaseWithReason(h245Failure())
 	})
 }
 
@@ -303,4 +303,12 @@ func printable(s string) string {
 		}
 		return r
 	}, strings.ToValidUTF8(s, "")))
+}
+
+// h245Failure is the cause and reason of a call the H.245 session failed (timers,
+// no channels, unanswered round trips): temporary failure, reason undefined (H.225.0
+// Table 5 would derive adaptiveBusy from the cause, which tells the room system to
+// call again later for the wrong reason).
+func h245Failure() (q931.CauseValue, *h225.ReleaseCompleteReason) {
+	return q931.CauseTemporaryFailure, &h225.ReleaseCompleteReason{UndefinedReason: &struct{}{}}
 }

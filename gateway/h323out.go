@@ -12,7 +12,6 @@ import (
 	"github.com/roomgate/roomgate/gateway/call"
 	"github.com/roomgate/roomgate/h323"
 	"github.com/roomgate/roomgate/h323/control"
-	"github.com/roomgate/roomgate/h323/q931"
 	"github.com/roomgate/roomgate/transcode/media"
 )
 
@@ -158,7 +157,7 @@ func (s *h323Outbound) release(reason string) {
 			return
 		}
 		s.drv.log.Info("H.245 ended the call", "reason", reason)
-		_ = s.out.Release(q931.CauseTemporaryFailure)
+		_ = s.out.ReleaseWithReason(h245Failure())
 	})
 }
 

@@ -3,72 +3,9 @@ package h264
 import (
 	"errors"
 	"testing"
+
+	"github.com/roomgate/roomgate/transcode/h264/synth"
 )
-
-// bitWriter builds RBSPs for tests, independent of the reader under test.
-type bitWriter struct {
-	b []byte
-	n int
-}
-
-func (w *bitWriter) bit(v uint32) {
-	if w.n%8 == 0 {
-		w.b = append(w.b, 0)
-	}
-	if v&1 == 1 {
-		w.b[len(w.b)-1] |= 0x80 >> (w.n % 8)
-	}
-	w.n++
-}
-
-func (w *bitWriter) bits(v uint32, n int) {
-	for i := n - 1; i >= 0; i-- {
-		w.bit(v >> i)
-	}
-}
-
-func (w *bitWriter) ue(v uint32) {
-	x := uint64(v) + 1
-	l := 0
-	for t := x; t > 1; t >>= 1 {
-		l++
-	}
-	w.bits(0, l)
-	for i := l; i >= 0; i-- {
-		w.bit(uint32(x >> i))
-	}
-}
-
-func (w *bitWriter) se(v int32) {
-	if v > 0 {
-		w.ue(uint32(2*v - 1))
-	} else {
-		w.ue(uint32(-2 * v))
-	}
-}
-
-// nal adds rbsp_trailing_bits, emulation prevention and the NAL header.
-func (w *bitWriter) nal(hdr byte) []byte {
-	w.bit(1)
-	for w.n%8 != 0 {
-		w.bit(0)
-	}
-	out := []byte{hdr}
-	zeros := 0
-	for _, b := range w.b {
-		if zeros >= 2 && b <= 3 {
-			out = append(out, 3)
-			zeros = 0
-		}
-		out = append(out, b)
-		if b == 0 {
-			zeros++
-		} else {
-			zeros = 0
-		}
-	}
-	return out
-}
 
 type spsSpec struct {
 	profile, constraints, level byte
@@ -82,70 +19,70 @@ type spsSpec struct {
 }
 
 func buildSPS(s spsSpec) []byte {
-	w := &bitWriter{}
-	w.bits(uint32(s.profile), 8)
-	w.bits(uint32(s.constraints), 8)
-	w.bits(uint32(s.level), 8)
-	w.ue(0) // sps id
+	w := &synth.RBSP{}
+	w.U(8, uint32(s.profile))
+	w.U(8, uint32(s.constraints))
+	w.U(8, uint32(s.level))
+	w.UE(0) // sps id
 	if hasChromaInfo(s.profile) {
-		w.ue(s.chroma)
+		w.UE(s.chroma)
 		if s.chroma == 3 {
-			w.bit(0)
+			w.U(1, 0)
 		}
-		w.ue(0)
-		w.ue(0)
-		w.bit(0)
+		w.UE(0)
+		w.UE(0)
+		w.U(1, 0)
 		if s.scaling {
-			w.bit(1)
+			w.U(1, 1)
 			for i := 0; i < 8; i++ {
-				w.bit(1) // list present
+				w.U(1, 1) // list present
 				size := 16
 				if i >= 6 {
 					size = 64
 				}
 				for j := 0; j < size; j++ {
-					w.se(int32(j%5) - 2)
+					w.SE(int32(j%5) - 2)
 				}
 			}
 		} else {
-			w.bit(0)
+			w.U(1, 0)
 		}
 	}
-	w.ue(0) // log2_max_frame_num_minus4
-	w.ue(s.pocType)
+	w.UE(0) // log2_max_frame_num_minus4
+	w.UE(s.pocType)
 	switch s.pocType {
 	case 0:
-		w.ue(2)
+		w.UE(2)
 	case 1:
-		w.bit(0)
-		w.se(-3)
-		w.se(1)
-		w.ue(uint32(len(s.pocCycle)))
+		w.U(1, 0)
+		w.SE(-3)
+		w.SE(1)
+		w.UE(uint32(len(s.pocCycle)))
 		for _, v := range s.pocCycle {
-			w.se(v)
+			w.SE(v)
 		}
 	}
-	w.ue(1) // max_num_ref_frames
-	w.bit(0)
-	w.ue(s.wMBs - 1)
-	w.ue(s.hUnits - 1)
+	w.UE(1) // max_num_ref_frames
+	w.U(1, 0)
+	w.UE(s.wMBs - 1)
+	w.UE(s.hUnits - 1)
 	if s.frameMBsOnly {
-		w.bit(1)
+		w.U(1, 1)
 	} else {
-		w.bit(0)
-		w.bit(1)
+		w.U(1, 0)
+		w.U(1, 1)
 	}
-	w.bit(1) // direct_8x8_inference_flag
+	w.U(1, 1) // direct_8x8_inference_flag
 	if s.crop != [4]uint32{} {
-		w.bit(1)
+		w.U(1, 1)
 		for _, c := range s.crop {
-			w.ue(c)
+			w.UE(c)
 		}
 	} else {
-		w.bit(0)
+		w.U(1, 0)
 	}
-	w.bit(0) // vui_parameters_present_flag
-	return w.nal(0x67)
+	w.U(1, 0) // vui_parameters_present_flag
+	return w.NAL(0x67)
 }
 
 func TestParseSPS(t *testing.T) {

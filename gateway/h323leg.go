@@ -215,7 +215,6 @@ func (s *h323Inbound) Answer(ctx context.Context) (media.Plan, error) {
 	var olcs [][]byte
 	if s.fs != nil {
 		olcs = s.fs.OLCs
-		s.drv.answered = true
 	}
 	if err := s.c.Connect(olcs); err != nil {
 		return media.Plan{}, err
@@ -255,7 +254,7 @@ func (s *h323Inbound) Reject(r call.Refusal, _ string) error {
 // HangUp ends the H.245 session (endSessionCommand) and the call.
 func (s *h323Inbound) HangUp(string) error {
 	if s.drv != nil {
-		s.drv.do(func(time.Time) { s.drv.sess.End() })
+		s.drv.do(func(_ time.Time, sess *control.Session) { sess.End() })
 	}
 	s.release("")
 	return nil
@@ -265,7 +264,7 @@ func (s *h323Inbound) RequestKeyframe(context.Context) error {
 	if s.drv == nil {
 		return nil
 	}
-	s.drv.do(func(time.Time) { _ = s.drv.sess.RequestFastUpdate(media.RoleMain) })
+	s.drv.do(func(_ time.Time, sess *control.Session) { _ = sess.RequestFastUpdate(media.RoleMain) })
 	return nil
 }
 

@@ -131,7 +131,6 @@ func (s *h323Outbound) Wait(ctx context.Context) (media.Plan, error) {
 		}
 	}
 	if fs != nil {
-		s.drv.answered = true
 	}
 	s.drv.start(fs)
 	if fs != nil {
@@ -163,13 +162,13 @@ func (s *h323Outbound) release(reason string) {
 
 // HangUp ends the H.245 session (endSessionCommand) and the call.
 func (s *h323Outbound) HangUp(string) error {
-	s.drv.do(func(time.Time) { s.drv.sess.End() })
+	s.drv.do(func(_ time.Time, sess *control.Session) { sess.End() })
 	s.release("")
 	return nil
 }
 
 func (s *h323Outbound) RequestKeyframe(context.Context) error {
-	s.drv.do(func(time.Time) { _ = s.drv.sess.RequestFastUpdate(media.RoleMain) })
+	s.drv.do(func(_ time.Time, sess *control.Session) { _ = sess.RequestFastUpdate(media.RoleMain) })
 	return nil
 }
 

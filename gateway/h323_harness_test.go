@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -55,6 +56,7 @@ type fakeMeetings struct {
 	ended   map[string]chan struct{}
 	invited chan struct{} // AdmitInvited blocks until this closes (or ctx ends)
 	tickets int
+	taps    atomic.Int32 // MeetingTap calls: none on the paths tested
 }
 
 var _ Meetings = (*fakeMeetings)(nil)
@@ -142,6 +144,7 @@ func (f *fakeMeetings) lastJoin() (api.RoomSystemJoin, int) {
 // MeetingTap and Rooms are never reached on the paths these tests take: a call is
 // admitted only through the waiting room, which never admits.
 func (f *fakeMeetings) MeetingTap(context.Context, string) (string, string, error) {
+	f.taps.Add(1)
 	return "", "", api.ErrMeetingNotFound
 }
 func (f *fakeMeetings) Rooms() bridge.Remover { return nil }
@@ -219,6 +222,9 @@ func (g *testGateway) settled(t testing.TB, base int) {
 	for {
 		inUse, active, n := g.portsInUse(), g.h323.svc.Stats().Active, runtime.NumGoroutine()
 		if inUse == 0 && active == 0 && n <= base {
+			if k := g.meet.taps.Load(); k != 0 {
+				t.Errorf("%d meeting taps asked for: a call was joined to a meeting", k)
+			}
 			return
 		}
 		if time.Now().After(deadline) {
@@ -289,7 +295,8 @@ func (p *sigPeer) next() (*q931.Message, *h225.H323UserInformation) {
 }
 
 // expect reads messages until one of type want, failing on anything but
-// Facility/Progress/Notify/Status on the way.
+// Facility/Progress/Notify/Status (and CallProceeding before a ReleaseComplete)
+// on the way.
 func (p *sigPeer) expect(want q931.MessageType) (*q931.Message, *h225.H323UserInformation) {
 	p.t.Helper()
 	for {
@@ -303,6 +310,10 @@ func (p *sigPeer) expect(want q931.MessageType) (*q931.Message, *h225.H323UserIn
 		switch m.Type {
 		case q931.Facility, q931.Progress, q931.Notify, q931.Status:
 			continue
+		case q931.CallProceeding:
+			if want == q931.ReleaseComplete {
+				continue // a refusal after the Setup was taken in hand
+			}
 		}
 		cause, _ := m.Cause()
 		p.t.Fatalf("got %v (cause %d), want %v", m.Type, cause.Value, want)

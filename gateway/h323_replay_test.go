@@ -180,6 +180,80 @@ func exchangeRTP(t testing.TB, c *net.UDPConn, to netip.AddrPort, n int) ([]rtp.
 	return got, from
 }
 
+// dialIn is a dial-in played with Callgen323's bytes up to running media.
+type dialIn struct {
+	peer       *sigPeer
+	h245To     netip.AddrPort // the h245Address of the gateway's Connect
+	hc         net.Conn       // the separate H.245 connection
+	hs         *h245Session
+	rtpC       *net.UDPConn
+	gwRTP      netip.AddrPort // where the gateway receives the peer's audio
+	peerChan   h245.LogicalChannelNumber
+	answers    []*h225.H323UserInformation // CallProceeding, Alerting, Connect
+	answerRefs []q931.CallReference
+}
+
+// answerCallgen sends Callgen323's Setup to dest and reads the gateway's
+// CallProceeding, Alerting and Connect.
+func answerCallgen(t testing.TB, g *testGateway, frames map[string][][]byte, dest string) *dialIn {
+	t.Helper()
+	d := &dialIn{peer: dialSig(t, g.addr())}
+	d.peer.send(callerSetup(t, frames, dest, g.addr(), d.peer.c.LocalAddr().(*net.TCPAddr).AddrPort()))
+	for _, want := range []q931.MessageType{q931.CallProceeding, q931.Alerting, q931.Connect} {
+		m, ui := d.peer.expect(want)
+		if ui == nil {
+			t.Fatalf("%v without user information", want)
+		}
+		d.answers, d.answerRefs = append(d.answers, ui), append(d.answerRefs, m.CallRef)
+		if c := ui.H323UuPdu.H323MessageBody.Connect; c != nil {
+			if len(c.FastStart) != 0 || c.H245Address == nil {
+				t.Fatalf("Connect: fastStart %d, h245Address %v", len(c.FastStart), c.H245Address)
+			}
+			var err error
+			if d.h245To, err = c.H245Address.AddrPort(); err != nil || d.h245To.Addr() != g.addr().Addr() {
+				t.Fatalf("Connect h245Address %v %v", d.h245To, err)
+			}
+		}
+	}
+	return d
+}
+
+// openMedia plays Callgen323's H.245 on the h245Address: its real TCS and MSD
+// byte for byte, then Acks and its OLC rewritten, until both audio channels are
+// open.
+func (d *dialIn) openMedia(t testing.TB, frames map[string][][]byte) {
+	t.Helper()
+	hc, err := net.Dial("tcp", d.h245To.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { hc.Close() })
+	d.hc = hc
+	d.rtpC = udpPeer(t)
+	rtcpC := udpPeer(t)
+	d.hs = &h245Session{t: t, p: &h245Peer{t: t, c: hc}, caps: h245Frames(t, frames[capCallerH245]), rtp: udpAddr(d.rtpC), rtcp: udpAddr(rtcpC)}
+	raw := frames[capCallerH245]
+	for _, i := range []int{0, 1} {
+		if n := pduName(d.hs.caps[i]); n != []string{"terminalCapabilitySet", "masterSlaveDetermination"}[i] {
+			t.Fatalf("capture H.245 %d is %s", i, n)
+		}
+		if err := tpkt.WriteFrame(hc, raw[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for d.hs.gwAck == nil || !d.hs.gwOLCAcked {
+		if !d.hs.step() {
+			t.Fatalf("H.245 ended; the gateway sent %v", d.hs.seen)
+		}
+		if d.hs.acked && d.peerChan == 0 {
+			d.peerChan = d.hs.sendOLC()
+		}
+	}
+	if d.gwRTP, err = mediaAddr(d.hs.gwAck); err != nil {
+		t.Fatalf("the gateway's OLC Ack: %v", err)
+	}
+}
+
 // TestH323ReplayCallgen323DialIn replays the calling side of the capture's call
 // (Callgen323/OpenH323: H.225.0 v4, no fastStart, no tunnelling, separate H.245)
 // against the gateway: its real Setup, then its real TCS and MSD and its
@@ -189,61 +263,20 @@ func TestH323ReplayCallgen323DialIn(t *testing.T) {
 	g := startH323Gateway(t, nil)
 	base := runtime.NumGoroutine()
 
-	peer := dialSig(t, g.addr())
-	setup := callerSetup(t, frames, meetOpen, g.addr(), peer.c.LocalAddr().(*net.TCPAddr).AddrPort())
-	peer.send(setup)
-	var h245To netip.AddrPort
-	for _, want := range []q931.MessageType{q931.CallProceeding, q931.Alerting, q931.Connect} {
-		m, ui := peer.expect(want)
-		if !m.CallRef.Flag || m.CallRef.Value != 0x77f4 {
-			t.Errorf("%v: call reference %+v, want 0x77f4 from the destination side", want, m.CallRef)
-		}
-		if ui == nil {
-			t.Fatalf("%v without user information", want)
+	d := answerCallgen(t, g, frames, meetOpen)
+	for i, ui := range d.answers {
+		if r := d.answerRefs[i]; !r.Flag || r.Value != 0x77f4 {
+			t.Errorf("answer %d: call reference %+v, want 0x77f4 from the destination side", i, r)
 		}
 		if tun := ui.H323UuPdu.H245Tunnelling; tun != nil && *tun {
-			t.Errorf("%v: h245Tunnelling true to a caller that does not tunnel", want)
-		}
-		if c := ui.H323UuPdu.H323MessageBody.Connect; c != nil {
-			if len(c.FastStart) != 0 || c.H245Address == nil {
-				t.Fatalf("Connect: fastStart %d, h245Address %v", len(c.FastStart), c.H245Address)
-			}
-			var err error
-			if h245To, err = c.H245Address.AddrPort(); err != nil || h245To.Addr() != g.addr().Addr() {
-				t.Fatalf("Connect h245Address %v %v", h245To, err)
-			}
+			t.Errorf("answer %d: h245Tunnelling true to a caller that does not tunnel", i)
 		}
 	}
 	if j, n := g.meet.lastJoin(); n != 1 || j.MeetingID != meetOpen || j.Kind != "h323" || j.Product != "Callgen323 pogacsam" {
 		t.Errorf("admission %d: %+v", n, j)
 	}
-
-	hc, err := net.Dial("tcp", h245To.String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer hc.Close()
-	rtpC, rtcpC := udpPeer(t), udpPeer(t)
-	hs := &h245Session{t: t, p: &h245Peer{t: t, c: hc}, caps: h245Frames(t, frames[capCallerH245]), rtp: udpAddr(rtpC), rtcp: udpAddr(rtcpC)}
-	// Callgen323's TCS and MSD go out as captured, byte for byte.
-	raw := frames[capCallerH245]
-	for _, i := range []int{0, 1} {
-		if n := pduName(hs.caps[i]); n != []string{"terminalCapabilitySet", "masterSlaveDetermination"}[i] {
-			t.Fatalf("capture H.245 %d is %s", i, n)
-		}
-		if err := tpkt.WriteFrame(hc, raw[i]); err != nil {
-			t.Fatal(err)
-		}
-	}
-	var peerChannel h245.LogicalChannelNumber
-	for hs.gwAck == nil || !hs.gwOLCAcked {
-		if !hs.step() {
-			t.Fatalf("H.245 ended; the gateway sent %v", hs.seen)
-		}
-		if hs.acked && peerChannel == 0 {
-			peerChannel = hs.sendOLC()
-		}
-	}
+	d.openMedia(t, frames)
+	hs := d.hs
 	for _, want := range []string{"terminalCapabilitySet", "masterSlaveDetermination", "terminalCapabilitySetAck", "masterSlaveDeterminationAck", "openLogicalChannel", "openLogicalChannelAck"} {
 		if !slices.Contains(hs.seen, want) {
 			t.Errorf("the gateway sent %v, lacks %s", hs.seen, want)
@@ -255,20 +288,19 @@ func TestH323ReplayCallgen323DialIn(t *testing.T) {
 	if dt := hs.gwOLC.ForwardLogicalChannelParameters.DataType; dt.AudioData == nil || dt.AudioData.G711Alaw64k == nil {
 		t.Errorf("the gateway's channel: %+v, want G.711 A-law (all Callgen323 offers)", dt)
 	}
-	if hs.gwAck.ForwardLogicalChannelNumber != peerChannel {
-		t.Errorf("the gateway acked channel %d, want %d", hs.gwAck.ForwardLogicalChannelNumber, peerChannel)
+	if hs.gwAck.ForwardLogicalChannelNumber != d.peerChan {
+		t.Errorf("the gateway acked channel %d, want %d", hs.gwAck.ForwardLogicalChannelNumber, d.peerChan)
 	}
-	gwRTP, err := mediaAddr(hs.gwAck)
-	if err != nil || gwRTP.Addr() != netip.MustParseAddr("127.0.0.1") ||
-		int(gwRTP.Port()) < h323PortBase || int(gwRTP.Port()) > h323PortBase+399 {
-		t.Fatalf("the gateway's RTP address %v (%v), want 127.0.0.1 in %d–%d", gwRTP, err, h323PortBase, h323PortBase+399)
+	gwRTP := d.gwRTP
+	if gwRTP.Addr() != netip.MustParseAddr("127.0.0.1") || int(gwRTP.Port()) < h323PortBase || int(gwRTP.Port()) > h323PortBase+399 {
+		t.Fatalf("the gateway's RTP address %v, want 127.0.0.1 in %d–%d", gwRTP, h323PortBase, h323PortBase+399)
 	}
 	if g.portsInUse() != 2 {
 		t.Errorf("%d port pairs in use, want the call's two (audio, main video)", g.portsInUse())
 	}
 
 	// The waiting-room prompt comes back as A-law from the port the gateway receives on.
-	pkts, from := exchangeRTP(t, rtpC, gwRTP, 5)
+	pkts, from := exchangeRTP(t, d.rtpC, gwRTP, 5)
 	if from != gwRTP || pkts[0].PayloadType != 8 || len(pkts[0].Payload) == 0 {
 		t.Errorf("gateway RTP from %v, PT %d, %d octets; want from %v, PT 8", from, pkts[0].PayloadType, len(pkts[0].Payload), gwRTP)
 	}
@@ -277,10 +309,10 @@ func TestH323ReplayCallgen323DialIn(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	peer.send(rc)
-	if !peer.closed() {
+	d.peer.send(rc)
+	if !d.peer.closed() {
 		t.Error("the gateway kept the call signalling connection after ReleaseComplete")
 	}
-	hc.Close()
+	d.hc.Close()
 	g.settled(t, base)
 }

@@ -2,11 +2,13 @@ package gateway
 
 import (
 	"encoding/binary"
+	"errors"
 	"io"
 	"net"
 	"net/netip"
 	"reflect"
 	"runtime"
+	"runtime/pprof"
 	"strings"
 	"sync"
 	"testing"
@@ -182,7 +184,18 @@ func playFuzzCall(t *testing.T, g *testGateway, frames map[string][][]byte, sink
 		break
 	}
 	readers.Go(func() { _, _ = io.Copy(io.Discard, conn) })
-	write := func(c net.Conn, b []byte) { _, _ = c.Write(b) } // the gateway may have hung up: not an error
+	// The gateway may have hung up (a write error is no failure), but it must go on
+	// reading while the call lasts: a write that blocks for 10 s is.
+	write := func(c net.Conn, b []byte) {
+		_ = c.SetWriteDeadline(time.Now().Add(10 * time.Second))
+		_, err := c.Write(b)
+		var ne net.Error
+		if errors.As(err, &ne) && ne.Timeout() {
+			var dump strings.Builder
+			_ = pprof.Lookup("goroutine").WriteTo(&dump, 1)
+			t.Fatalf("the gateway stopped reading %v\n%s", c.RemoteAddr(), dump.String())
+		}
+	}
 	frame := func(b []byte) []byte {
 		out := make([]byte, 4, 4+len(b))
 		out[0], out[3] = 3, 0

@@ -1,0 +1,195 @@
+package gateway
+
+import (
+	"context"
+	"net"
+	"net/netip"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/roomgate/roomgate/configs"
+	"github.com/roomgate/roomgate/h323"
+	"github.com/roomgate/roomgate/h323/control"
+	"github.com/roomgate/roomgate/h323/h245"
+	"github.com/roomgate/roomgate/h323/q931"
+	"github.com/roomgate/roomgate/transcode/media"
+)
+
+// h323Caller is a room system made of this repository's own H.323 stack:
+// h323.Service for the call signalling, an h323/control Session for H.245, and
+// a UDP socket that notes the gateway's first RTP packet.
+type h323Caller struct {
+	svc   *h323.Service
+	local media.Local
+	rtp   *net.UDPConn
+	first chan struct{} // a packet arrived on rtp (buffered, one at a time)
+	done  chan struct{}
+}
+
+func newH323Caller(tb testing.TB) *h323Caller {
+	tb.Helper()
+	svc, err := h323.New(h323.Config{Listen: "127.0.0.1:0", Limits: h323.Limits{MessagesPerSecond: 1e6, Burst: 1e6}},
+		h323.HandlerFunc(func(context.Context, *h323.InboundCall) {}), nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if err := svc.Start(context.Background()); err != nil {
+		tb.Fatal(err)
+	}
+	rtpC, vC := udpPeer(tb), udpPeer(tb)
+	c := &h323Caller{svc: svc, rtp: rtpC, first: make(chan struct{}, 1), done: make(chan struct{}),
+		local: media.Local{Addr: netip.MustParseAddr("127.0.0.1"),
+			Ports: map[media.Role]int{media.RoleAudio: int(udpAddr(rtpC).Port()), media.RoleMain: int(udpAddr(vC).Port())}}}
+	go func() {
+		defer close(c.done)
+		buf := make([]byte, 1500)
+		for {
+			if _, _, err := rtpC.ReadFromUDPAddrPort(buf); err != nil {
+				return
+			}
+			select {
+			case c.first <- struct{}{}:
+			default:
+			}
+		}
+	}()
+	tb.Cleanup(func() { _ = svc.Close(); rtpC.Close(); <-c.done })
+	return c
+}
+
+// callTimes are the moments of one call, from the Setup.
+type callTimes struct {
+	connect, media time.Duration // media: the gateway's first RTP (0 with fastStart)
+}
+
+// dial places one call to the gateway's meeting and releases it: with fastStart
+// (tunnelling, channels in Setup/Connect) it ends once connected; with separate
+// H.245 (no fastStart, no tunnelling) it runs TCS, MSD and both OLCs and ends at
+// the gateway's first RTP packet.
+func (c *h323Caller) dial(tb testing.TB, g *testGateway, fastStart bool) callTimes {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	p := h323.DialParams{Address: g.addr(), DestAliases: []h323.Alias{{Kind: h323.AliasDialedDigits, Value: meetOpen}}, Tunnelling: fastStart}
+	if fastStart {
+		var err error
+		if p.FastStart, err = control.ProposeFastStart(control.DefaultCaps(), c.local); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	select { // a packet of the previous call
+	case <-c.first:
+	default:
+	}
+	in := make(chan *h245.MultimediaSystemControlMessage, 256)
+	start := time.Now()
+	out, err := c.svc.Dial(ctx, p)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	out.SetEvents(h323.Events{OnH245: func(m *h245.MultimediaSystemControlMessage) {
+		select {
+		case in <- m:
+		default:
+		}
+	}})
+	if err := out.Wait(ctx); err != nil {
+		tb.Fatal(err)
+	}
+	var ts callTimes
+	ts.connect = time.Since(start)
+	if fastStart {
+		if len(out.FastStartAccepted()) == 0 {
+			tb.Fatal("fastStart not accepted")
+		}
+	} else {
+		sess := control.New(control.Config{Local: c.local, TerminalType: 50, RTDInterval: -1})
+		sess.Start(time.Now())
+		flush := func() {
+			for _, o := range sess.Drain(nil) {
+				if o.Msg != nil {
+					_ = out.SendH245(o.Msg)
+				}
+				if ev, ok := o.Event.(control.IncomingChannel); ok {
+					_ = sess.AcceptChannel(time.Now(), ev.Number, c.local.RTP(ev.Role), c.local.RTCP(ev.Role))
+				}
+			}
+		}
+		flush()
+	loop:
+		for {
+			select {
+			case m := <-in:
+				sess.Handle(time.Now(), m)
+				flush()
+			case <-c.first:
+				ts.media = time.Since(start)
+				break loop
+			case <-out.Done():
+				tb.Fatalf("call ended before media: %+v", out.EndReason())
+			case <-ctx.Done():
+				tb.Fatal("no RTP from the gateway")
+			}
+		}
+	}
+	_ = out.Release(q931.CauseNormalClearing)
+	<-out.Done()
+	// The whole dial-in: until the gateway freed the call.
+	for g.h323.svc.Stats().Active != 0 || g.portsInUse() != 0 {
+		if ctx.Err() != nil {
+			tb.Fatal("the gateway did not free the call")
+		}
+		time.Sleep(100 * time.Microsecond)
+	}
+	return ts
+}
+
+func benchGateway(tb testing.TB) *testGateway {
+	return startH323Gateway(tb, func(c *configs.Config) {
+		c.H323.Limits.MessagesPerSecond, c.H323.Limits.Burst = 1e6, 1e6
+		c.H323.Limits.ConnectionsPerSource = 1024
+	})
+}
+
+// BenchmarkH323DialIn is the signalling cost of one whole dial-in on loopback,
+// Setup to ReleaseComplete and the call freed, caller and gateway together.
+func BenchmarkH323DialIn(b *testing.B) {
+	for _, v := range []struct {
+		name      string
+		fastStart bool
+	}{{"faststart", true}, {"separate-h245", false}} {
+		b.Run(v.name, func(b *testing.B) {
+			g := benchGateway(b)
+			c := newH323Caller(b)
+			b.ReportAllocs()
+			for b.Loop() {
+				c.dial(b, g, v.fastStart)
+			}
+		})
+	}
+}
+
+// TestH323DialInLatency logs p50/p99 of Setup→Connect (fastStart) and Setup→first
+// RTP (separate H.245) over 100 calls each; no timed assertion (the numbers go to
+// the closing note), only that every call worked.
+func TestH323DialInLatency(t *testing.T) {
+	if testing.Short() {
+		t.Skip("100 calls each way")
+	}
+	g := benchGateway(t)
+	c := newH323Caller(t)
+	var connect, firstRTP []time.Duration
+	for range 100 {
+		connect = append(connect, c.dial(t, g, true).connect)
+	}
+	for range 100 {
+		firstRTP = append(firstRTP, c.dial(t, g, false).media)
+	}
+	pct := func(d []time.Duration, p int) time.Duration {
+		s := slices.Clone(d)
+		slices.Sort(s)
+		return s[(len(s)-1)*p/100]
+	}
+	t.Logf("Setup→Connect (fastStart), 100 calls: p50 %v p99 %v", pct(connect, 50), pct(connect, 99))
+	t.Logf("Setup→first RTP (separate H.245), 100 calls: p50 %v p99 %v", pct(firstRTP, 50), pct(firstRTP, 99))
+}

@@ -9,11 +9,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/roomgate/roomgate/h323/control"
 	"github.com/roomgate/roomgate/h323/h225"
 	"github.com/roomgate/roomgate/h323/h245"
 	"github.com/roomgate/roomgate/h323/q931"
 	"github.com/roomgate/roomgate/h323/tpkt"
 	"github.com/roomgate/roomgate/rooms/api"
+	"github.com/roomgate/roomgate/transcode/media"
 )
 
 // calleeAnswer is the 310i's real answer i (0 CallProceeding, 1 Alerting, 2
@@ -35,8 +37,11 @@ func calleeAnswer(t testing.TB, frames map[string][][]byte, i int, setup *q931.M
 		if body.Connect.H245Address == nil {
 			t.Fatal("capture: the 310i's Connect has no h245Address")
 		}
-		a := h225.MustTransportAddress(h245At)
-		body.Connect.H245Address = &a
+		body.Connect.H245Address = nil
+		if h245At.IsValid() {
+			a := h225.MustTransportAddress(h245At)
+			body.Connect.H245Address = &a
+		}
 	default:
 		t.Fatalf("capture: callee message %d is %v", i, m.Type)
 	}
@@ -206,4 +211,68 @@ func TestH323DialOutCancelWhileAlerting(t *testing.T) {
 		t.Errorf("after the host's cancel: %+v, want reason cancelled (not declined by the room system)", got)
 	}
 	g.settled(t, base)
+}
+
+// TestH323DialOutFastStartAnswer: the room system answers the dial-out's
+// fastStart proposals in the 310i's Connect (rewritten: our fastStart answer, no
+// h245Address, no tunnelling): media runs both ways with no H.245 at all.
+func TestH323DialOutFastStartAnswer(t *testing.T) {
+	frames := captureFrames(t, captureName)
+	g := startH323Gateway(t, nil)
+	base := runtime.NumGoroutine()
+	sigLn := listenTCP(t)
+	ci, err := g.Calls().DialOut(context.Background(), meetOpen, api.DialRequest{Protocol: "h323", Address: sigLn.Addr().String()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	peer := &sigPeer{t: t, c: accept(t, sigLn)}
+	setup, sui := peer.expect(q931.Setup)
+	rtpC, vC := udpPeer(t), udpPeer(t)
+	local := media.Local{Addr: netip.MustParseAddr("127.0.0.1"),
+		Ports: map[media.Role]int{media.RoleAudio: int(udpAddr(rtpC).Port()), media.RoleMain: int(udpAddr(vC).Port())}}
+	fs, err := control.AnswerFastStart(sui.H323UuPdu.H323MessageBody.Setup.FastStart, control.DefaultCaps(), local)
+	if err != nil {
+		t.Fatalf("the gateway's fastStart proposals: %v", err)
+	}
+	conn := calleeAnswer(t, frames, 2, setup, sui, netip.AddrPort{})
+	_, ui := q931Frame(t, mustUU(t, conn))
+	ui.H323UuPdu.H323MessageBody.Connect.FastStart = fs.OLCs
+	ui.H323UuPdu.H323MessageBody.Connect.H245Address = nil
+	setUUIE(t, conn, ui)
+	peer.send(conn)
+
+	a, ok := fs.Plan.Stream(media.RoleAudio)
+	if !ok || !a.Remote.IsValid() {
+		t.Fatalf("fastStart plan %+v", fs.Plan)
+	}
+	waitJoin(t, g, 1)
+	if j, _ := g.meet.lastJoin(); j.MeetingID != meetOpen || len(j.Codecs) == 0 {
+		t.Errorf("admission %+v", j)
+	}
+	pkts, from := exchangeRTP(t, rtpC, a.Remote, 3)
+	if from != a.Remote || pkts[0].PayloadType != a.PT {
+		t.Errorf("gateway RTP from %v PT %d, want from %v PT %d", from, pkts[0].PayloadType, a.Remote, a.PT)
+	}
+	rc, err := q931.NewReleaseComplete(q931.NewCallReference(setup.CallRef.Value, true), q931.CauseNormalClearing, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	peer.send(rc)
+	if !peer.closed() {
+		t.Error("the gateway kept the connection after ReleaseComplete")
+	}
+	if got := waitState(t, g, ci.ID, api.CallEnded); got.Reason == "" {
+		t.Errorf("ended without a reason: %+v", got)
+	}
+	g.settled(t, base)
+}
+
+// mustUU re-encodes a message (to decode it again with its user information).
+func mustUU(t testing.TB, m *q931.Message) []byte {
+	t.Helper()
+	b, err := m.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

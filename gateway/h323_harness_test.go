@@ -254,14 +254,32 @@ func dialSig(t testing.TB, addr netip.AddrPort) *sigPeer {
 	return &sigPeer{t: t, c: c}
 }
 
-func (p *sigPeer) send(m *q931.Message) {
-	p.t.Helper()
+func (p *sigPeer) send(m *q931.Message) { sendFrame(p.t, p.c, m) }
+
+// sendFrame writes one message in a TPKT.
+func sendFrame(t testing.TB, c net.Conn, m interface{ Marshal() ([]byte, error) }) {
+	t.Helper()
 	b, err := m.Marshal()
 	if err != nil {
-		p.t.Fatal(err)
+		t.Fatal(err)
 	}
-	if err := tpkt.WriteFrame(p.c, b); err != nil {
-		p.t.Fatal(err)
+	if err := tpkt.WriteFrame(c, b); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// readFrame reads the next non-empty TPKT (an empty one is a keepalive); nil at
+// EOF or after 10 s.
+func readFrame(c net.Conn) []byte {
+	_ = c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	for {
+		b, err := tpkt.ReadFrame(c, 0)
+		if err != nil {
+			return nil
+		}
+		if len(b) > 0 {
+			return b
+		}
 	}
 }
 
@@ -269,29 +287,23 @@ func (p *sigPeer) send(m *q931.Message) {
 // once the gateway closed the connection or nothing came for 10 s).
 func (p *sigPeer) next() (*q931.Message, *h225.H323UserInformation) {
 	p.t.Helper()
-	_ = p.c.SetReadDeadline(time.Now().Add(10 * time.Second))
-	for {
-		b, err := tpkt.ReadFrame(p.c, 0)
-		if err != nil {
-			return nil, nil
-		}
-		if len(b) == 0 {
-			continue // an empty TPKT is a keepalive
-		}
-		var m q931.Message
-		if _, err := m.Unmarshal(b); err != nil {
-			p.t.Fatalf("the gateway's Q.931 does not decode: %v", err)
-		}
-		uu, err := m.UserUser()
-		if err != nil {
-			return &m, nil
-		}
-		var ui h225.H323UserInformation
-		if err := ui.Unmarshal(uu.Data); err != nil {
-			p.t.Fatalf("the gateway's user-user information does not decode: %v", err)
-		}
-		return &m, &ui
+	b := readFrame(p.c)
+	if b == nil {
+		return nil, nil
 	}
+	var m q931.Message
+	if _, err := m.Unmarshal(b); err != nil {
+		p.t.Fatalf("the gateway's Q.931 does not decode: %v", err)
+	}
+	uu, err := m.UserUser()
+	if err != nil {
+		return &m, nil
+	}
+	var ui h225.H323UserInformation
+	if err := ui.Unmarshal(uu.Data); err != nil {
+		p.t.Fatalf("the gateway's user-user information does not decode: %v", err)
+	}
+	return &m, &ui
 }
 
 // expect reads messages until one of type want, failing on anything but
@@ -320,6 +332,20 @@ func (p *sigPeer) expect(want q931.MessageType) (*q931.Message, *h225.H323UserIn
 	}
 }
 
+// expectRelease reads up to the gateway's ReleaseComplete, checks its cause and
+// that the gateway then closes the connection; it returns the user information.
+func (p *sigPeer) expectRelease(cause q931.CauseValue) *h225.H323UserInformation {
+	p.t.Helper()
+	m, ui := p.expect(q931.ReleaseComplete)
+	if c, err := m.Cause(); err != nil || c.Value != cause {
+		p.t.Errorf("ReleaseComplete cause %+v %v, want %d", c, err, cause)
+	}
+	if !p.closed() {
+		p.t.Error("the gateway kept the connection after ReleaseComplete")
+	}
+	return ui
+}
+
 // closed reports whether the gateway closed the connection within 10 s.
 func (p *sigPeer) closed() bool {
 	_ = p.c.SetReadDeadline(time.Now().Add(10 * time.Second))
@@ -334,35 +360,20 @@ type h245Peer struct {
 	c net.Conn
 }
 
-func (p *h245Peer) send(m *h245.MultimediaSystemControlMessage) {
-	p.t.Helper()
-	b, err := m.Marshal()
-	if err != nil {
-		p.t.Fatal(err)
-	}
-	if err := tpkt.WriteFrame(p.c, b); err != nil {
-		p.t.Fatal(err)
-	}
-}
+func (p *h245Peer) send(m *h245.MultimediaSystemControlMessage) { sendFrame(p.t, p.c, m) }
 
 // next reads the gateway's next H.245 PDU (nil at EOF or after 10 s).
 func (p *h245Peer) next() *h245.MultimediaSystemControlMessage {
 	p.t.Helper()
-	_ = p.c.SetReadDeadline(time.Now().Add(10 * time.Second))
-	for {
-		b, err := tpkt.ReadFrame(p.c, 0)
-		if err != nil {
-			return nil
-		}
-		if len(b) == 0 {
-			continue
-		}
-		m := new(h245.MultimediaSystemControlMessage)
-		if err := m.Unmarshal(b); err != nil {
-			p.t.Fatalf("the gateway's H.245 does not decode: %v", err)
-		}
-		return m
+	b := readFrame(p.c)
+	if b == nil {
+		return nil
 	}
+	m := new(h245.MultimediaSystemControlMessage)
+	if err := m.Unmarshal(b); err != nil {
+		p.t.Fatalf("the gateway's H.245 does not decode: %v", err)
+	}
+	return m
 }
 
 // pduName names an H.245 PDU by its alternative ("terminalCapabilitySetAck").

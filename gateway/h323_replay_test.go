@@ -136,6 +136,44 @@ func (h *h245Session) sendOLC() h245.LogicalChannelNumber {
 	return o.ForwardLogicalChannelNumber
 }
 
+// play sends the capture side's first two PDUs (its TCS and MSD) byte for byte,
+// then answers the gateway (step) and opens the capture side's channel once the
+// capability exchange and master/slave determination are through, until both
+// audio channels are open. It returns the peer's channel number.
+func (h *h245Session) play(raw [][]byte) h245.LogicalChannelNumber {
+	t := h.t
+	t.Helper()
+	for i, want := range []string{"terminalCapabilitySet", "masterSlaveDetermination"} {
+		if n := pduName(h.caps[i]); n != want {
+			t.Fatalf("capture H.245 %d is %s, want %s", i, n, want)
+		}
+		if err := tpkt.WriteFrame(h.p.c, raw[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var ch h245.LogicalChannelNumber
+	for h.gwAck == nil || !h.gwOLCAcked {
+		if !h.step() {
+			t.Fatalf("H.245 ended; the gateway sent %v", h.seen)
+		}
+		if h.acked && ch == 0 {
+			ch = h.sendOLC()
+		}
+	}
+	for _, want := range []string{"terminalCapabilitySet", "masterSlaveDetermination", "terminalCapabilitySetAck", "masterSlaveDeterminationAck", "openLogicalChannel", "openLogicalChannelAck"} {
+		if !slices.Contains(h.seen, want) {
+			t.Errorf("the gateway sent %v, lacks %s", h.seen, want)
+		}
+	}
+	if dt := h.gwOLC.ForwardLogicalChannelParameters.DataType; dt.AudioData == nil || dt.AudioData.G711Alaw64k == nil {
+		t.Errorf("the gateway's channel: %+v, want G.711 A-law (all the capture's sides offer)", dt)
+	}
+	if h.gwAck.ForwardLogicalChannelNumber != ch {
+		t.Errorf("the gateway acked channel %d, want %d", h.gwAck.ForwardLogicalChannelNumber, ch)
+	}
+	return ch
+}
+
 // mediaAddr is the RTP address of an OLC Ack.
 func mediaAddr(a *h245.OpenLogicalChannelAck) (netip.AddrPort, error) {
 	if a.ForwardMultiplexAckParameters == nil || a.ForwardMultiplexAckParameters.H2250LogicalChannelAckParameters == nil ||
@@ -232,23 +270,7 @@ func (d *dialIn) openMedia(t testing.TB, frames map[string][][]byte) {
 	d.rtpC = udpPeer(t)
 	rtcpC := udpPeer(t)
 	d.hs = &h245Session{t: t, p: &h245Peer{t: t, c: hc}, caps: h245Frames(t, frames[capCallerH245]), rtp: udpAddr(d.rtpC), rtcp: udpAddr(rtcpC)}
-	raw := frames[capCallerH245]
-	for _, i := range []int{0, 1} {
-		if n := pduName(d.hs.caps[i]); n != []string{"terminalCapabilitySet", "masterSlaveDetermination"}[i] {
-			t.Fatalf("capture H.245 %d is %s", i, n)
-		}
-		if err := tpkt.WriteFrame(hc, raw[i]); err != nil {
-			t.Fatal(err)
-		}
-	}
-	for d.hs.gwAck == nil || !d.hs.gwOLCAcked {
-		if !d.hs.step() {
-			t.Fatalf("H.245 ended; the gateway sent %v", d.hs.seen)
-		}
-		if d.hs.acked && d.peerChan == 0 {
-			d.peerChan = d.hs.sendOLC()
-		}
-	}
+	d.peerChan = d.hs.play(frames[capCallerH245])
 	if d.gwRTP, err = mediaAddr(d.hs.gwAck); err != nil {
 		t.Fatalf("the gateway's OLC Ack: %v", err)
 	}
@@ -276,20 +298,8 @@ func TestH323ReplayCallgen323DialIn(t *testing.T) {
 		t.Errorf("admission %d: %+v", n, j)
 	}
 	d.openMedia(t, frames)
-	hs := d.hs
-	for _, want := range []string{"terminalCapabilitySet", "masterSlaveDetermination", "terminalCapabilitySetAck", "masterSlaveDeterminationAck", "openLogicalChannel", "openLogicalChannelAck"} {
-		if !slices.Contains(hs.seen, want) {
-			t.Errorf("the gateway sent %v, lacks %s", hs.seen, want)
-		}
-	}
-	if !hs.weAreSlave {
+	if !d.hs.weAreSlave {
 		t.Error("the gateway (an MCU) did not make Callgen323 (a terminal) slave")
-	}
-	if dt := hs.gwOLC.ForwardLogicalChannelParameters.DataType; dt.AudioData == nil || dt.AudioData.G711Alaw64k == nil {
-		t.Errorf("the gateway's channel: %+v, want G.711 A-law (all Callgen323 offers)", dt)
-	}
-	if hs.gwAck.ForwardLogicalChannelNumber != d.peerChan {
-		t.Errorf("the gateway acked channel %d, want %d", hs.gwAck.ForwardLogicalChannelNumber, d.peerChan)
 	}
 	gwRTP := d.gwRTP
 	if gwRTP.Addr() != netip.MustParseAddr("127.0.0.1") || int(gwRTP.Port()) < h323PortBase || int(gwRTP.Port()) > h323PortBase+399 {
@@ -305,14 +315,6 @@ func TestH323ReplayCallgen323DialIn(t *testing.T) {
 		t.Errorf("gateway RTP from %v, PT %d, %d octets; want from %v, PT 8", from, pkts[0].PayloadType, len(pkts[0].Payload), gwRTP)
 	}
 
-	rc, err := q931.NewReleaseComplete(q931.NewCallReference(0x77f4, false), q931.CauseNormalClearing, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	d.peer.send(rc)
-	if !d.peer.closed() {
-		t.Error("the gateway kept the call signalling connection after ReleaseComplete")
-	}
-	d.hc.Close()
+	releaseFromPeer(t, d)
 	g.settled(t, base)
 }

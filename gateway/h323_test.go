@@ -80,20 +80,13 @@ func TestH323DialInRefused(t *testing.T) {
 			base := runtime.NumGoroutine()
 			peer := dialSig(t, g.addr())
 			peer.send(callerSetup(t, frames, tc.dest, g.addr(), peer.c.LocalAddr().(*net.TCPAddr).AddrPort()))
-			m, ui := peer.expect(q931.ReleaseComplete)
-			c, err := m.Cause()
-			if err != nil || c.Value != tc.cause {
-				t.Errorf("cause %+v %v, want %d", c, err, tc.cause)
-			}
+			ui := peer.expectRelease(tc.cause)
 			var rc *h225.ReleaseCompleteUUIE
 			if ui != nil {
 				rc = ui.H323UuPdu.H323MessageBody.ReleaseComplete
 			}
 			if rc == nil || rc.Reason == nil || reasonName(rc.Reason) != tc.reason {
 				t.Errorf("ReleaseComplete UUIE %+v, want reason %s", rc, tc.reason)
-			}
-			if !peer.closed() {
-				t.Error("connection kept after ReleaseComplete")
 			}
 			g.settled(t, base)
 		})
@@ -174,13 +167,7 @@ func TestH323DialInNoH245Answer(t *testing.T) {
 	g := startH323Gateway(t, nil)
 	base := runtime.NumGoroutine()
 	d := answerCallgen(t, g, frames, meetOpen)
-	m, _ := d.peer.expect(q931.ReleaseComplete)
-	if c, err := m.Cause(); err != nil || c.Value != q931.CauseTemporaryFailure {
-		t.Errorf("cause %+v %v, want temporary failure (41)", c, err)
-	}
-	if !d.peer.closed() {
-		t.Error("connection kept after ReleaseComplete")
-	}
+	d.peer.expectRelease(q931.CauseTemporaryFailure)
 	g.settled(t, base)
 }
 
@@ -204,13 +191,7 @@ func TestH323DialInMeetingEnds(t *testing.T) {
 			break
 		}
 	}
-	m, _ := d.peer.expect(q931.ReleaseComplete)
-	if c, err := m.Cause(); err != nil || c.Value != q931.CauseNormalClearing {
-		t.Errorf("cause %+v %v, want normal clearing (16)", c, err)
-	}
-	if !d.peer.closed() {
-		t.Error("connection kept after ReleaseComplete")
-	}
+	d.peer.expectRelease(q931.CauseNormalClearing)
 	d.hc.Close()
 	g.settled(t, base)
 }

@@ -31,6 +31,7 @@ import (
 	"github.com/roomgate/roomgate/h323/q931"
 	"github.com/roomgate/roomgate/h323/tpkt"
 	"github.com/roomgate/roomgate/rooms/api"
+	"github.com/roomgate/roomgate/sip/siptest"
 )
 
 // The H.323 leg tested in-process: a gateway.Server with SIP off and H.323 on
@@ -149,29 +150,11 @@ func (f *fakeMeetings) MeetingTap(context.Context, string) (string, string, erro
 }
 func (f *fakeMeetings) Rooms() bridge.Remover { return nil }
 
-// syncBuffer is a log sink the test prints when it fails.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // testGateway is a running gateway with the H.323 leg only.
 type testGateway struct {
 	*Server
 	meet *fakeMeetings
-	logs *syncBuffer
+	logs *siptest.Buffer
 }
 
 // h323PortBase is the media range of these tests: high, away from the default
@@ -192,7 +175,7 @@ func startH323Gateway(t testing.TB, mut func(*configs.Config)) *testGateway {
 	if mut != nil {
 		mut(cfg)
 	}
-	logs := &syncBuffer{}
+	logs := &siptest.Buffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	meet := newFakeMeetings()
 	s, err := Start(cfg, meet, "test", log)

@@ -220,6 +220,9 @@ func exchangeRTP(t testing.TB, c *net.UDPConn, to netip.AddrPort, n int) ([]rtp.
 
 // dialIn is a dial-in played with Callgen323's bytes up to running media.
 type dialIn struct {
+	g          *testGateway
+	base       int // goroutines before the call
+	frames     map[string][][]byte
 	peer       *sigPeer
 	h245To     netip.AddrPort // the h245Address of the gateway's Connect
 	hc         net.Conn       // the separate H.245 connection
@@ -229,6 +232,18 @@ type dialIn struct {
 	peerChan   h245.LogicalChannelNumber
 	answers    []*h225.H323UserInformation // CallProceeding, Alerting, Connect
 	answerRefs []q931.CallReference
+}
+
+// startDialIn starts a gateway and calls dest with Callgen323's Setup
+// (answerCallgen).
+func startDialIn(t testing.TB, dest string) *dialIn {
+	t.Helper()
+	frames := captureFrames(t, captureName)
+	g := startH323Gateway(t, nil)
+	base := runtime.NumGoroutine()
+	d := answerCallgen(t, g, frames, dest)
+	d.g, d.base, d.frames = g, base, frames
+	return d
 }
 
 // answerCallgen sends Callgen323's Setup to dest and reads the gateway's
@@ -259,7 +274,8 @@ func answerCallgen(t testing.TB, g *testGateway, frames map[string][][]byte, des
 // openMedia plays Callgen323's H.245 on the h245Address: its real TCS and MSD
 // byte for byte, then Acks and its OLC rewritten, until both audio channels are
 // open.
-func (d *dialIn) openMedia(t testing.TB, frames map[string][][]byte) {
+func (d *dialIn) openMedia(t testing.TB) {
+	frames := d.frames
 	t.Helper()
 	hc, err := net.Dial("tcp", d.h245To.String())
 	if err != nil {
@@ -281,11 +297,8 @@ func (d *dialIn) openMedia(t testing.TB, frames map[string][][]byte) {
 // against the gateway: its real Setup, then its real TCS and MSD and its
 // OpenLogicalChannel, with addresses and the dialled meeting rewritten.
 func TestH323ReplayCallgen323DialIn(t *testing.T) {
-	frames := captureFrames(t, captureName)
-	g := startH323Gateway(t, nil)
-	base := runtime.NumGoroutine()
-
-	d := answerCallgen(t, g, frames, meetOpen)
+	d := startDialIn(t, meetOpen)
+	g := d.g
 	for i, ui := range d.answers {
 		if r := d.answerRefs[i]; !r.Flag || r.Value != 0x77f4 {
 			t.Errorf("answer %d: call reference %+v, want 0x77f4 from the destination side", i, r)
@@ -297,7 +310,7 @@ func TestH323ReplayCallgen323DialIn(t *testing.T) {
 	if j, n := g.meet.lastJoin(); n != 1 || j.MeetingID != meetOpen || j.Kind != "h323" || j.Product != "Callgen323 pogacsam" {
 		t.Errorf("admission %d: %+v", n, j)
 	}
-	d.openMedia(t, frames)
+	d.openMedia(t)
 	if !d.hs.weAreSlave {
 		t.Error("the gateway (an MCU) did not make Callgen323 (a terminal) slave")
 	}
@@ -316,5 +329,5 @@ func TestH323ReplayCallgen323DialIn(t *testing.T) {
 	}
 
 	releaseFromPeer(t, d)
-	g.settled(t, base)
+	g.settled(t, d.base)
 }

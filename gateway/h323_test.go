@@ -97,12 +97,9 @@ func TestH323DialInRefused(t *testing.T) {
 // answered into the IVR, which asks for the password; the right one typed as
 // H.245 userInputIndication admits it.
 func TestH323DialInWrongPasswordGoesToIVR(t *testing.T) {
-	frames := captureFrames(t, captureName)
-	g := startH323Gateway(t, nil)
-	base := runtime.NumGoroutine()
-	d := answerCallgen(t, g, frames, meetPassword+"#000000")
-	d.openMedia(t, frames)
-	if _, n := g.meet.lastJoin(); n != 0 {
+	d := startDialIn(t, meetPassword+"#000000")
+	d.openMedia(t)
+	if _, n := d.g.meet.lastJoin(); n != 0 {
 		t.Fatalf("%d admissions before the password", n)
 	}
 	// The IVR's prompt plays.
@@ -111,12 +108,12 @@ func TestH323DialInWrongPasswordGoesToIVR(t *testing.T) {
 	}
 	pin := meetPIN + "#"
 	d.hs.p.send(&h245.MultimediaSystemControlMessage{Indication: &h245.IndicationMessage{UserInput: &h245.UserInputIndication{Alphanumeric: &pin}}})
-	waitJoin(t, g, 1)
-	if j, _ := g.meet.lastJoin(); j.MeetingID != meetPassword || j.PIN != meetPIN {
+	waitJoin(t, d.g, 1)
+	if j, _ := d.g.meet.lastJoin(); j.MeetingID != meetPassword || j.PIN != meetPIN {
 		t.Errorf("admission after the IVR %+v", j)
 	}
 	releaseFromPeer(t, d)
-	g.settled(t, base)
+	d.g.settled(t, d.base)
 }
 
 // waitJoin waits for the n-th admission request.
@@ -149,38 +146,29 @@ func releaseFromPeer(t testing.TB, d *dialIn) {
 // The room system's TCP connection drops mid-call (no ReleaseComplete): the call
 // ends, its ports and goroutines are freed.
 func TestH323DialInTCPDrop(t *testing.T) {
-	frames := captureFrames(t, captureName)
-	g := startH323Gateway(t, nil)
-	base := runtime.NumGoroutine()
-	d := answerCallgen(t, g, frames, meetOpen)
-	d.openMedia(t, frames)
+	d := startDialIn(t, meetOpen)
+	d.openMedia(t)
 	exchangeRTP(t, d.rtpC, d.gwRTP, 2)
 	d.peer.c.Close()
 	d.hc.Close()
-	g.settled(t, base)
+	d.g.settled(t, d.base)
 }
 
 // An answered call without fastStart whose peer never opens H.245 ends after
 // h323.media_timeout (2 s here) with a cause.
 func TestH323DialInNoH245Answer(t *testing.T) {
-	frames := captureFrames(t, captureName)
-	g := startH323Gateway(t, nil)
-	base := runtime.NumGoroutine()
-	d := answerCallgen(t, g, frames, meetOpen)
+	d := startDialIn(t, meetOpen)
 	d.peer.expectRelease(q931.CauseTemporaryFailure)
-	g.settled(t, base)
+	d.g.settled(t, d.base)
 }
 
 // The meeting ends while the call waits in its waiting room: the gateway ends
 // the H.245 session (endSessionCommand) and releases the call, normal clearing.
 func TestH323DialInMeetingEnds(t *testing.T) {
-	frames := captureFrames(t, captureName)
-	g := startH323Gateway(t, nil)
-	base := runtime.NumGoroutine()
-	d := answerCallgen(t, g, frames, meetOpen)
-	d.openMedia(t, frames)
+	d := startDialIn(t, meetOpen)
+	d.openMedia(t)
 	exchangeRTP(t, d.rtpC, d.gwRTP, 2)
-	g.meet.end(meetOpen)
+	d.g.meet.end(meetOpen)
 	for {
 		m := d.hs.p.next()
 		if m == nil {
@@ -193,5 +181,5 @@ func TestH323DialInMeetingEnds(t *testing.T) {
 	}
 	d.peer.expectRelease(q931.CauseNormalClearing)
 	d.hc.Close()
-	g.settled(t, base)
+	d.g.settled(t, d.base)
 }

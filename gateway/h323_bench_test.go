@@ -4,7 +4,9 @@ import (
 	"context"
 	"net"
 	"net/netip"
+	"runtime"
 	"slices"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -135,14 +137,19 @@ func (c *h323Caller) dial(tb testing.TB, g *testGateway, fastStart bool) callTim
 	}
 	_ = out.Release(q931.CauseNormalClearing)
 	<-out.Done()
-	// The whole dial-in: until the gateway freed the call.
+	return ts
+}
+
+// waitFree waits until the gateway freed every call (the whole dial-in ends
+// there).
+func waitFree(tb testing.TB, g *testGateway) {
+	deadline := time.Now().Add(10 * time.Second)
 	for g.h323.svc.Stats().Active != 0 || g.portsInUse() != 0 {
-		if ctx.Err() != nil {
+		if time.Now().After(deadline) {
 			tb.Fatal("the gateway did not free the call")
 		}
 		time.Sleep(100 * time.Microsecond)
 	}
-	return ts
 }
 
 func benchGateway(tb testing.TB) *testGateway {
@@ -166,6 +173,7 @@ func BenchmarkH323DialIn(b *testing.B) {
 			cpu0 := processCPU()
 			for b.Loop() {
 				c.dial(b, g, v.fastStart)
+				waitFree(b, g)
 			}
 			// Wall time per call is mostly waiting (the audio clock's 20 ms frames);
 			// the process's CPU time per call is the cost.
@@ -186,9 +194,11 @@ func TestH323DialInLatency(t *testing.T) {
 	var connect, firstRTP []time.Duration
 	for range 100 {
 		connect = append(connect, c.dial(t, g, true).connect)
+		waitFree(t, g)
 	}
 	for range 100 {
 		firstRTP = append(firstRTP, c.dial(t, g, false).media)
+		waitFree(t, g)
 	}
 	pct := func(d []time.Duration, p int) time.Duration {
 		s := slices.Clone(d)
@@ -197,6 +207,44 @@ func TestH323DialInLatency(t *testing.T) {
 	}
 	t.Logf("Setup→Connect (fastStart), 100 calls: p50 %v p99 %v", pct(connect, 50), pct(connect, 99))
 	t.Logf("Setup→first RTP (separate H.245), 100 calls: p50 %v p99 %v", pct(firstRTP, 50), pct(firstRTP, 99))
+}
+
+// Calls in parallel, half fastStart, half separate H.245, each caller its own
+// h323.Service: all of them reach media, and afterwards nothing is left.
+func TestH323DialInConcurrent(t *testing.T) {
+	g := benchGateway(t)
+	const n = 16
+	callers := make([]*h323Caller, n)
+	for i := range callers {
+		callers[i] = newH323Caller(t)
+	}
+	base := runtime.NumGoroutine()
+	var wg sync.WaitGroup
+	for i, c := range callers {
+		wg.Go(func() {
+			for range 3 {
+				c.dial(goTB{t}, g, i%2 == 0)
+			}
+		})
+	}
+	wg.Wait()
+	g.settled(t, base)
+}
+
+// goTB is a test's TB for a goroutine of its own: Fatal fails the test and ends
+// that goroutine (FailNow belongs to the test's goroutine).
+type goTB struct{ testing.TB }
+
+func (g goTB) Fatal(args ...any) {
+	g.Helper()
+	g.Error(args...)
+	runtime.Goexit()
+}
+
+func (g goTB) Fatalf(format string, args ...any) {
+	g.Helper()
+	g.Errorf(format, args...)
+	runtime.Goexit()
 }
 
 // processCPU is the CPU time (user and system) this process used so far.

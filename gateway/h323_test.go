@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/roomgate/roomgate/gateway/call"
+	"github.com/roomgate/roomgate/h323"
 	"github.com/roomgate/roomgate/h323/h225"
 	"github.com/roomgate/roomgate/h323/h245"
 	"github.com/roomgate/roomgate/h323/q931"
@@ -35,32 +36,13 @@ func TestH323Cause(t *testing.T) {
 			c, r := h323Cause(tc.r)
 			name := ""
 			if r != nil {
-				name = reasonName(r)
+				name = h323.ReasonName(r)
 			}
 			if c != tc.cause || name != tc.reason {
 				t.Errorf("h323Cause(%v) = %d %q, want %d %q", tc.r, c, name, tc.cause, tc.reason)
 			}
 		})
 	}
-}
-
-// reasonName names the alternative of a ReleaseCompleteReason.
-func reasonName(r *h225.ReleaseCompleteReason) string {
-	switch {
-	case r.CalledPartyNotRegistered != nil:
-		return "calledPartyNotRegistered"
-	case r.DestinationRejection != nil:
-		return "destinationRejection"
-	case r.SecurityDenied != nil:
-		return "securityDenied"
-	case r.GatewayResources != nil:
-		return "gatewayResources"
-	case r.AdaptiveBusy != nil:
-		return "adaptiveBusy"
-	case r.UnreachableDestination != nil:
-		return "unreachableDestination"
-	}
-	return "other"
 }
 
 // A Setup the flow refuses gets CallProceeding then ReleaseComplete with the
@@ -85,7 +67,7 @@ func TestH323DialInRefused(t *testing.T) {
 			if ui != nil {
 				rc = ui.H323UuPdu.H323MessageBody.ReleaseComplete
 			}
-			if rc == nil || rc.Reason == nil || reasonName(rc.Reason) != tc.reason {
+			if rc == nil || rc.Reason == nil || h323.ReasonName(rc.Reason) != tc.reason {
 				t.Errorf("ReleaseComplete UUIE %+v, want reason %s", rc, tc.reason)
 			}
 			g.settled(t, base)

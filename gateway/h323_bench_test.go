@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"net/netip"
 	"runtime"
@@ -28,6 +29,8 @@ type h323Caller struct {
 	rtp   *net.UDPConn
 	first chan struct{} // a packet arrived on rtp (buffered, one at a time)
 	done  chan struct{}
+	// noVideoAck leaves the gateway's video channel unanswered.
+	noVideoAck bool
 }
 
 func newH323Caller(tb testing.TB) *h323Caller {
@@ -108,12 +111,17 @@ func (c *h323Caller) dial(tb testing.TB, g *testGateway, fastStart bool) callTim
 	} else {
 		sess := control.New(control.Config{Local: c.local, TerminalType: 50, RTDInterval: -1})
 		sess.Start(time.Now())
+		var trace []string // what the caller's H.245 did, for a failure
 		flush := func() {
 			for _, o := range sess.Drain(nil) {
 				if o.Msg != nil {
+					trace = append(trace, "sent "+pduName(o.Msg))
 					_ = out.SendH245(o.Msg)
 				}
-				if ev, ok := o.Event.(control.IncomingChannel); ok {
+				if o.Event != nil {
+					trace = append(trace, fmt.Sprintf("event %T", o.Event))
+				}
+				if ev, ok := o.Event.(control.IncomingChannel); ok && !(c.noVideoAck && ev.Role == media.RoleMain) {
 					_ = sess.AcceptChannel(time.Now(), ev.Number, c.local.RTP(ev.Role), c.local.RTCP(ev.Role))
 				}
 			}
@@ -123,13 +131,14 @@ func (c *h323Caller) dial(tb testing.TB, g *testGateway, fastStart bool) callTim
 		for {
 			select {
 			case m := <-in:
+				trace = append(trace, "got "+pduName(m))
 				sess.Handle(time.Now(), m)
 				flush()
 			case <-c.first:
 				ts.media = time.Since(start)
 				break loop
 			case <-out.Done():
-				tb.Fatalf("call ended before media: %+v", out.EndReason())
+				tb.Fatalf("call ended before media: %+v; the caller's H.245: %v", out.EndReason(), trace)
 			case <-ctx.Done():
 				tb.Fatal("no RTP from the gateway")
 			}
@@ -228,6 +237,20 @@ func TestH323DialInConcurrent(t *testing.T) {
 		})
 	}
 	wg.Wait()
+	g.settled(t, base)
+}
+
+// A room system that takes audio but never answers the gateway's video channel
+// still gets its audio call once h323.media_timeout has passed (the wait for
+// video ends there), not a release for "no media channels".
+func TestH323DialInVideoNeverAcked(t *testing.T) {
+	g := benchGateway(t)
+	c := newH323Caller(t)
+	c.noVideoAck = true
+	base := runtime.NumGoroutine()
+	if ts := c.dial(t, g, false); ts.media <= 0 {
+		t.Errorf("no media: %+v", ts)
+	}
 	g.settled(t, base)
 }
 

@@ -161,8 +161,13 @@ func waitFree(tb testing.TB, g *testGateway) {
 	}
 }
 
-func benchGateway(tb testing.TB) *testGateway {
+// benchGateway is a gateway without rate limits for many calls from one
+// address; mediaWait is h323.media_timeout (0: the tests' 2 s).
+func benchGateway(tb testing.TB, mediaWait time.Duration) *testGateway {
 	return startH323Gateway(tb, func(c *configs.Config) {
+		if mediaWait > 0 {
+			c.H323.MediaTimeout = mediaWait
+		}
 		c.H323.Limits.MessagesPerSecond, c.H323.Limits.Burst = 1e6, 1e6
 		c.H323.Limits.ConnectionsPerSource = 1024
 	})
@@ -176,7 +181,7 @@ func BenchmarkH323DialIn(b *testing.B) {
 		fastStart bool
 	}{{"faststart", true}, {"separate-h245", false}} {
 		b.Run(v.name, func(b *testing.B) {
-			g := benchGateway(b)
+			g := benchGateway(b, 30*time.Second)
 			c := newH323Caller(b)
 			b.ReportAllocs()
 			cpu0 := processCPU()
@@ -198,7 +203,7 @@ func TestH323DialInLatency(t *testing.T) {
 	if testing.Short() {
 		t.Skip("100 calls each way")
 	}
-	g := benchGateway(t)
+	g := benchGateway(t, 30*time.Second)
 	c := newH323Caller(t)
 	var connect, firstRTP []time.Duration
 	for range 100 {
@@ -221,7 +226,7 @@ func TestH323DialInLatency(t *testing.T) {
 // Calls in parallel, half fastStart, half separate H.245, each caller its own
 // h323.Service: all of them reach media, and afterwards nothing is left.
 func TestH323DialInConcurrent(t *testing.T) {
-	g := benchGateway(t)
+	g := benchGateway(t, 30*time.Second) // a loaded machine may take a while
 	const n = 16
 	callers := make([]*h323Caller, n)
 	for i := range callers {
@@ -244,7 +249,7 @@ func TestH323DialInConcurrent(t *testing.T) {
 // still gets its audio call once h323.media_timeout has passed (the wait for
 // video ends there), not a release for "no media channels".
 func TestH323DialInVideoNeverAcked(t *testing.T) {
-	g := benchGateway(t)
+	g := benchGateway(t, 0)
 	c := newH323Caller(t)
 	c.noVideoAck = true
 	base := runtime.NumGoroutine()

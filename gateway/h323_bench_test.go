@@ -27,7 +27,7 @@ type h323Caller struct {
 	svc   *h323.Service
 	local media.Local
 	rtp   *net.UDPConn
-	first chan struct{} // a packet arrived on rtp (buffered, one at a time)
+	first chan netip.AddrPort // where a packet on rtp came from (buffered, one at a time)
 	done  chan struct{}
 	// noVideoAck leaves the gateway's video channel unanswered.
 	noVideoAck bool
@@ -44,18 +44,19 @@ func newH323Caller(tb testing.TB) *h323Caller {
 		tb.Fatal(err)
 	}
 	rtpC, vC := udpPeer(tb), udpPeer(tb)
-	c := &h323Caller{svc: svc, rtp: rtpC, first: make(chan struct{}, 1), done: make(chan struct{}),
+	c := &h323Caller{svc: svc, rtp: rtpC, first: make(chan netip.AddrPort, 1), done: make(chan struct{}),
 		local: media.Local{Addr: netip.MustParseAddr("127.0.0.1"),
 			Ports: map[media.Role]int{media.RoleAudio: int(udpAddr(rtpC).Port()), media.RoleMain: int(udpAddr(vC).Port())}}}
 	go func() {
 		defer close(c.done)
 		buf := make([]byte, 1500)
 		for {
-			if _, _, err := rtpC.ReadFromUDPAddrPort(buf); err != nil {
+			_, src, err := rtpC.ReadFromUDPAddrPort(buf)
+			if err != nil {
 				return
 			}
 			select {
-			case c.first <- struct{}{}:
+			case c.first <- src:
 			default:
 			}
 		}
@@ -69,14 +70,24 @@ type callTimes struct {
 	connect, media time.Duration // media: the gateway's first RTP (0 with fastStart)
 }
 
+// How the caller signals its media.
+type callMode int
+
+const (
+	modeFastStart callMode = iota // fastStart and tunnelling
+	modeSeparate                  // no fastStart, no tunnelling: H.245 on its own connection
+	modeTunnelled                 // no fastStart, H.245 tunnelled in Q.931
+)
+
 // dial places one call to the gateway's meeting and releases it: with fastStart
 // (tunnelling, channels in Setup/Connect) it ends once connected; with separate
 // H.245 (no fastStart, no tunnelling) it runs TCS, MSD and both OLCs and ends at
 // the gateway's first RTP packet.
-func (c *h323Caller) dial(tb testing.TB, g *testGateway, fastStart bool) callTimes {
+func (c *h323Caller) dial(tb testing.TB, g *testGateway, mode callMode) callTimes {
+	fastStart := mode == modeFastStart
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	p := h323.DialParams{Address: g.addr(), DestAliases: []h323.Alias{{Kind: h323.AliasDialedDigits, Value: meetOpen}}, Tunnelling: fastStart}
+	p := h323.DialParams{Address: g.addr(), DestAliases: []h323.Alias{{Kind: h323.AliasDialedDigits, Value: meetOpen}}, Tunnelling: mode != modeSeparate}
 	if fastStart {
 		var err error
 		if p.FastStart, err = control.ProposeFastStart(control.DefaultCaps(), c.local); err != nil {
@@ -111,7 +122,8 @@ func (c *h323Caller) dial(tb testing.TB, g *testGateway, fastStart bool) callTim
 	} else {
 		sess := control.New(control.Config{Local: c.local, TerminalType: 50, RTDInterval: -1})
 		sess.Start(time.Now())
-		var trace []string // what the caller's H.245 did, for a failure
+		var trace []string    // what the caller's H.245 did, for a failure
+		var gw netip.AddrPort // the gateway's audio port (symmetric RTP: its source too)
 		flush := func() {
 			for _, o := range sess.Drain(nil) {
 				if o.Msg != nil {
@@ -120,6 +132,11 @@ func (c *h323Caller) dial(tb testing.TB, g *testGateway, fastStart bool) callTim
 				}
 				if o.Event != nil {
 					trace = append(trace, fmt.Sprintf("event %T", o.Event))
+				}
+				if pc, ok := o.Event.(control.PlanChanged); ok {
+					if a, ok := pc.Plan.Stream(media.RoleAudio); ok && a.Remote.IsValid() {
+						gw = a.Remote
+					}
 				}
 				if ev, ok := o.Event.(control.IncomingChannel); ok && !(c.noVideoAck && ev.Role == media.RoleMain) {
 					_ = sess.AcceptChannel(time.Now(), ev.Number, c.local.RTP(ev.Role), c.local.RTCP(ev.Role))
@@ -134,8 +151,14 @@ func (c *h323Caller) dial(tb testing.TB, g *testGateway, fastStart bool) callTim
 				trace = append(trace, "got "+pduName(m))
 				sess.Handle(time.Now(), m)
 				flush()
-			case <-c.first:
+			case src := <-c.first:
+				if src != gw {
+					continue // the previous call's gateway side, not yet freed
+				}
 				ts.media = time.Since(start)
+				if out.H245Separate() != (mode == modeSeparate) || out.Tunnelling() != (mode == modeTunnelled) {
+					tb.Fatalf("H.245 separate %v, tunnelling %v in mode %d", out.H245Separate(), out.Tunnelling(), mode)
+				}
 				break loop
 			case <-out.Done():
 				tb.Fatalf("call ended before media: %+v; the caller's H.245: %v", out.EndReason(), trace)
@@ -178,15 +201,15 @@ func benchGateway(tb testing.TB, mediaWait time.Duration) *testGateway {
 func BenchmarkH323DialIn(b *testing.B) {
 	for _, v := range []struct {
 		name      string
-		fastStart bool
-	}{{"faststart", true}, {"separate-h245", false}} {
+		mode callMode
+	}{{"faststart", modeFastStart}, {"separate-h245", modeSeparate}, {"tunnelled-h245", modeTunnelled}} {
 		b.Run(v.name, func(b *testing.B) {
 			g := benchGateway(b, 30*time.Second)
 			c := newH323Caller(b)
 			b.ReportAllocs()
 			cpu0 := processCPU()
 			for b.Loop() {
-				c.dial(b, g, v.fastStart)
+				c.dial(b, g, v.mode)
 				waitFree(b, g)
 			}
 			// Wall time per call is mostly waiting (the audio clock's 20 ms frames);
@@ -207,11 +230,11 @@ func TestH323DialInLatency(t *testing.T) {
 	c := newH323Caller(t)
 	var connect, firstRTP []time.Duration
 	for range 100 {
-		connect = append(connect, c.dial(t, g, true).connect)
+		connect = append(connect, c.dial(t, g, modeFastStart).connect)
 		waitFree(t, g)
 	}
 	for range 100 {
-		firstRTP = append(firstRTP, c.dial(t, g, false).media)
+		firstRTP = append(firstRTP, c.dial(t, g, modeSeparate).media)
 		waitFree(t, g)
 	}
 	pct := func(d []time.Duration, p int) time.Duration {
@@ -223,7 +246,7 @@ func TestH323DialInLatency(t *testing.T) {
 	t.Logf("Setup→first RTP (separate H.245), 100 calls: p50 %v p99 %v", pct(firstRTP, 50), pct(firstRTP, 99))
 }
 
-// Calls in parallel, half fastStart, half separate H.245, each caller its own
+// Calls in parallel, fastStart, separate and tunnelled H.245 at once, each caller its own
 // h323.Service: all of them reach media, and afterwards nothing is left.
 func TestH323DialInConcurrent(t *testing.T) {
 	g := benchGateway(t, 30*time.Second) // a loaded machine may take a while
@@ -237,7 +260,7 @@ func TestH323DialInConcurrent(t *testing.T) {
 	for i, c := range callers {
 		wg.Go(func() {
 			for range 3 {
-				c.dial(goTB{t}, g, i%2 == 0)
+				c.dial(goTB{t}, g, callMode(i%3))
 			}
 		})
 	}
@@ -253,7 +276,7 @@ func TestH323DialInVideoNeverAcked(t *testing.T) {
 	c := newH323Caller(t)
 	c.noVideoAck = true
 	base := runtime.NumGoroutine()
-	if ts := c.dial(t, g, false); ts.media <= 0 {
+	if ts := c.dial(t, g, modeSeparate); ts.media <= 0 {
 		t.Errorf("no media: %+v", ts)
 	}
 	g.settled(t, base)

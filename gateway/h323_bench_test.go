@@ -200,7 +200,7 @@ func benchGateway(tb testing.TB, mediaWait time.Duration) *testGateway {
 // Setup to ReleaseComplete and the call freed, caller and gateway together.
 func BenchmarkH323DialIn(b *testing.B) {
 	for _, v := range []struct {
-		name      string
+		name string
 		mode callMode
 	}{{"faststart", modeFastStart}, {"separate-h245", modeSeparate}, {"tunnelled-h245", modeTunnelled}} {
 		b.Run(v.name, func(b *testing.B) {

@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"sync"
 	"time"
@@ -147,7 +148,8 @@ func (d *h245Driver) fail(reason string) {
 
 // waitPlan waits until the channels give a plan with audio both ways, and video too
 // when the capability exchange chose it (or settle after the audio is there), or
-// the call ends or ctx does.
+// the call ends or ctx does. When ctx's deadline passes with the audio there, the
+// call goes on without video: a late video channel does not cost the call.
 func (d *h245Driver) waitPlan(ctx context.Context, settle time.Duration) (media.Plan, bool) {
 	var audioAt time.Time
 	var last media.Plan
@@ -156,6 +158,13 @@ func (d *h245Driver) waitPlan(ctx context.Context, settle time.Duration) (media.
 	for {
 		select {
 		case <-ctx.Done():
+			if a, ok := last.Stream(media.RoleAudio); ok && a.Remote.IsValid() && errors.Is(ctx.Err(), context.DeadlineExceeded) {
+				d.log.Info("H.245: video channel not open in time, the call goes on with audio")
+				d.mu.Lock()
+				d.answered = true
+				d.mu.Unlock()
+				return last, true
+			}
 			return last, false
 		case <-d.conn.Done():
 			return last, false

@@ -6,36 +6,7 @@ import (
 
 	"github.com/roomgate/roomgate/gateway/call"
 	"github.com/roomgate/roomgate/h323"
-	"github.com/roomgate/roomgate/h323/q931"
 )
-
-// Every neutral refusal has its Q.931 cause and H.225.0 ReleaseCompleteReason.
-func TestH323Cause(t *testing.T) {
-	cases := []struct {
-		r      call.Refusal
-		cause  q931.CauseValue
-		reason string // ASN.1 name; "" when the cause says it all
-	}{
-		{call.NotFound, 1, "calledPartyNotRegistered"},
-		{call.Locked, 21, "destinationRejection"},
-		{call.NotAdmitted, 21, "destinationRejection"},
-		{call.WrongPassword, 21, "securityDenied"},
-		{call.RateLimited, 21, "securityDenied"},
-		{call.NoMediaPorts, 47, "gatewayResources"},
-		{call.NotAcceptable, 88, ""},
-		{call.Busy, 17, "adaptiveBusy"},
-		{call.Unavailable, 41, "unreachableDestination"},
-		{call.Internal, 41, ""},
-	}
-	for _, tc := range cases {
-		t.Run(tc.r.String(), func(t *testing.T) {
-			cause, reason := h323Cause(tc.r)
-			if cause != tc.cause || h323.ReasonName(reason) != tc.reason {
-				t.Errorf("h323Cause(%v) = %d %q, want %d %q", tc.r, cause, h323.ReasonName(reason), tc.cause, tc.reason)
-			}
-		})
-	}
-}
 
 // An H.323 endpoint is named from its productId and versionId, the vendor from the
 // product name or the T.35 codes.

@@ -160,7 +160,9 @@ func (s *h323Outbound) release(reason string) {
 	})
 }
 
-// HangUp ends the H.245 session (endSessionCommand) and the call.
+// HangUp ends the H.245 session (endSessionCommand) and the call: released with
+// normal clearing once connected, cancelled before (the dial-out then ends
+// cancelled, not declined by the room system).
 func (s *h323Outbound) HangUp(string) error {
 	s.drv.do(func(_ time.Time, sess *control.Session) { sess.End() })
 	s.release("")

@@ -27,6 +27,9 @@ type roomCall struct {
 	alloc *ports.Allocator
 	pairs []ports.Pair
 	clock *frameClock // the gateway's audio clock
+	// startMu orders start and update: an H.323 call's H.245 may change the plan
+	// (OnPlan → update) while the flow is still starting its streams.
+	startMu sync.Mutex
 
 	// srtp is each stream's keying (nil: plain RTP), as started or re-keyed (srtpMu).
 	srtpMu               sync.Mutex
@@ -110,6 +113,8 @@ func quarantine(d time.Duration) time.Duration {
 // starts the media goroutines. requestKeyframe asks the room system for a keyframe
 // through its signalling, when the plan says it takes that and not RTCP FIR or PLI.
 func (rc *roomCall) start(plan media.Plan, opt mediaOptions, onDigit func(byte), requestKeyframe func()) error {
+	rc.startMu.Lock()
+	defer rc.startMu.Unlock()
 	a, ok := plan.Stream(media.RoleAudio)
 	if !ok {
 		return fmt.Errorf("no audio stream negotiated")
@@ -283,6 +288,8 @@ func (rc *roomCall) mediaEnded() string {
 // session was made for one): such a plan is refused and nothing changes. A room system
 // that sends with a new key of its own gets its stream re-keyed.
 func (rc *roomCall) update(plan media.Plan) error {
+	rc.startMu.Lock()
+	defer rc.startMu.Unlock()
 	a, hasAudio := plan.Stream(media.RoleAudio)
 	v, hasVideo := plan.Stream(media.RoleMain)
 	if err := rc.rekey(a, hasAudio, v, hasVideo); err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"net/netip"
+	"sync"
 
 	"github.com/roomgate/roomgate/gateway/bridge"
 	"github.com/roomgate/roomgate/gateway/call"
@@ -21,6 +22,31 @@ type mediaFactory struct {
 	opt   mediaOptions
 	rooms bridge.Remover // the meeting core, to leave meetings
 	taps  *tapRegistry   // one hidden subscriber per meeting, shared by its calls
+
+	// prompts are the IVR prompts as the audio path plays them (48 kHz), decoded
+	// and resampled once: every call in a waiting room plays one.
+	promptMu sync.Mutex
+	prompts  map[ivr.Prompt][]int16
+}
+
+// prompt is p at the meeting rate; nil when it cannot be decoded. Callers must not
+// change the samples.
+func (f *mediaFactory) prompt(p ivr.Prompt) []int16 {
+	f.promptMu.Lock()
+	defer f.promptMu.Unlock()
+	if pcm, ok := f.prompts[p]; ok {
+		return pcm
+	}
+	s, err := ivr.Samples(p)
+	if err != nil {
+		return nil
+	}
+	if f.prompts == nil {
+		f.prompts = map[ivr.Prompt][]int16{}
+	}
+	pcm := promptPCM(s)
+	f.prompts[p] = pcm
+	return pcm
 }
 
 // new allocates a call's ports (call.NewMedia).
@@ -56,9 +82,7 @@ func (m *callMedia) Play(prompts ...ivr.Prompt) {
 	}
 	var pcm []int16
 	for _, p := range prompts {
-		if s, err := ivr.Samples(p); err == nil {
-			pcm = append(pcm, promptPCM(s)...)
-		}
+		pcm = append(pcm, m.f.prompt(p)...)
 	}
 	m.apath.play(pcm)
 }

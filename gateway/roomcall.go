@@ -142,6 +142,7 @@ func (rc *roomCall) start(plan media.Plan, opt mediaOptions, onDigit func(byte),
 	if a.Hold {
 		rc.audio.SetMediaTimeout(-1)
 	}
+	rc.audio.SetSending(sends(a))
 	if rc.apath, err = newAudioPath(rc.log, rc.audio, a.Codec, a.PT, a.TelephoneEvent, onDigit); err != nil {
 		return err
 	}
@@ -160,6 +161,7 @@ func (rc *roomCall) start(plan media.Plan, opt mediaOptions, onDigit func(byte),
 		if err != nil {
 			return err
 		}
+		rc.video.SetSending(sends(v))
 		var lim media.H264Limits
 		if v.H264 != nil {
 			lim = *v.H264
@@ -304,12 +306,20 @@ func (rc *roomCall) update(plan media.Plan) error {
 		} else {
 			rc.audio.SetMediaTimeout(0)
 		}
+		rc.audio.SetSending(sends(a))
 	}
-	if hasVideo && rc.video != nil && v.Remote.IsValid() && v.Remote.Port() != 0 {
-		rc.video.SetRemote(v.Remote, v.RemoteRTCP)
+	if hasVideo && rc.video != nil {
+		if v.Remote.IsValid() && v.Remote.Port() != 0 {
+			rc.video.SetRemote(v.Remote, v.RemoteRTCP)
+		}
+		rc.video.SetSending(sends(v))
 	}
 	return nil
 }
+
+// sends reports whether the gateway sends on a stream: not while the room system
+// holds it (it must not receive media: RFC 3264 §8.4, H.323 §8.4.6).
+func sends(s media.Stream) bool { return !s.Hold && s.Direction.Sends() }
 
 // rekey checks a re-negotiation's keying against the call's and re-keys the streams
 // whose remote key changed.

@@ -142,8 +142,12 @@ func (f *Flow) Inbound(ctx context.Context, leg Inbound) {
 	}
 	if adm.Ticket != "" {
 		log.Info("waiting room")
-		playAndWait(callCtx, m, ivr.Waiting)
-		if adm, err = f.Meetings.WaitAdmission(callCtx, join.MeetingID, adm.Ticket); err != nil {
+		// The prompt plays while the call waits: an admission (or the meeting's end)
+		// is acted on at once, not after the prompt.
+		m.Play(ivr.Waiting)
+		adm, err = f.Meetings.WaitAdmission(callCtx, join.MeetingID, adm.Ticket)
+		m.Silence()
+		if err != nil {
 			log.Info("not admitted", "reason", err.Error())
 			hangUpAfterMedia(log, m, leg, "not admitted")
 			return

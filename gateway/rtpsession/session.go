@@ -155,6 +155,7 @@ type Session struct {
 	sentSince     bool // RTP sent since the previous report: send SR
 	lastSentTS    uint32
 	lastSentTime  time.Time
+	paused        bool // SetSending(false): WriteRTP sends nothing
 	closed        bool
 	rtpBuf        []byte             // WriteRTP's marshal buffer, under mu
 	readBuf       []byte             // ReadRTP's and DrainRTP's, used by their one caller
@@ -299,6 +300,15 @@ func (s *Session) SetMediaTimeout(d time.Duration) {
 	}
 }
 
+// SetSending turns sending RTP on or off: off while the peer holds the stream (SDP
+// sendonly/inactive from the peer, an empty H.245 capability set), where it must not
+// receive media; WriteRTP then sends nothing. RTCP goes on.
+func (s *Session) SetSending(on bool) {
+	s.mu.Lock()
+	s.paused = !on
+	s.mu.Unlock()
+}
+
 // LastPacket is when the last RTP packet arrived (zero if none yet).
 func (s *Session) LastPacket() time.Time {
 	s.mu.Lock()
@@ -421,6 +431,10 @@ func (s *Session) WriteRTP(pkt *rtp.Packet) error {
 	if s.closed {
 		s.mu.Unlock()
 		return ErrClosed
+	}
+	if s.paused {
+		s.mu.Unlock()
+		return nil
 	}
 	dst := s.remote
 	if !dst.IsValid() {

@@ -229,3 +229,27 @@ func TestSetRemote(t *testing.T) {
 	}
 	readRTCP(t, next.rtcp)
 }
+
+// While the peer holds the stream, nothing is sent; sending resumes with it.
+func TestSetSending(t *testing.T) {
+	h := newHarness(t, nil)
+	pkt := func(seq uint16) *rtp.Packet {
+		return &rtp.Packet{Header: rtp.Header{Version: 2, SequenceNumber: seq, Timestamp: 160}, Payload: []byte{1}}
+	}
+	h.s.SetSending(false)
+	if err := h.s.WriteRTP(pkt(1)); err != nil {
+		t.Fatal(err)
+	}
+	h.p.rtp.SetReadDeadline(time.Now().Add(100 * time.Millisecond))
+	if _, _, err := h.p.rtp.ReadFromUDPAddrPort(make([]byte, 1500)); err == nil {
+		t.Fatal("a held stream sent RTP")
+	}
+	h.s.SetSending(true)
+	if err := h.s.WriteRTP(pkt(2)); err != nil {
+		t.Fatal(err)
+	}
+	got := &rtp.Packet{}
+	if err := got.Unmarshal(readPacket(t, h.p.rtp)); err != nil || got.SequenceNumber != 2 {
+		t.Fatalf("after resume: %v %v", got, err)
+	}
+}

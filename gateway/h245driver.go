@@ -3,6 +3,7 @@ package gateway
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"sync"
 	"time"
@@ -144,6 +145,24 @@ func (d *h245Driver) fail(reason string) {
 	if first && d.onFailure != nil {
 		d.onFailure(reason)
 	}
+}
+
+// answerPlan starts the session of an answered call and returns the plan its media
+// starts with: fastStart's at once, else the channels' once H.245 opened them; when
+// they do not open within wait, release ends the call.
+func (d *h245Driver) answerPlan(ctx context.Context, fs *control.FastStart, wait time.Duration, release func(reason string)) (media.Plan, error) {
+	d.start(fs)
+	if fs != nil {
+		return fs.Plan, nil
+	}
+	wctx, cancel := context.WithTimeout(ctx, wait)
+	defer cancel()
+	plan, ok := d.waitPlan(wctx, h323VideoSettle)
+	if !ok {
+		release("no media channels within " + wait.String())
+		return media.Plan{}, fmt.Errorf("H.245: no audio channel within %s", wait)
+	}
+	return plan, nil
 }
 
 // waitPlan waits until the channels give a plan with audio both ways, and video too

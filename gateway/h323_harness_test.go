@@ -1,7 +1,6 @@
 package gateway
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -9,7 +8,6 @@ import (
 	"net"
 	"net/netip"
 	"os"
-	"path/filepath"
 	"reflect"
 	"runtime"
 	"runtime/pprof"
@@ -20,12 +18,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/gopacket"
-	"github.com/google/gopacket/layers"
-	"github.com/google/gopacket/pcapgo"
-
 	"github.com/roomgate/roomgate/configs"
 	"github.com/roomgate/roomgate/gateway/bridge"
+	"github.com/roomgate/roomgate/h323/capture"
 	"github.com/roomgate/roomgate/h323/h225"
 	"github.com/roomgate/roomgate/h323/h245"
 	"github.com/roomgate/roomgate/h323/q931"
@@ -395,63 +390,19 @@ const (
 )
 
 // captureFrames returns the TPKT payloads of each direction of the TCP flows in a
-// capture of ../shared/captures, keyed "src>dst", in order (retransmissions
-// dropped). The capture is present in CI: the test fails without it.
+// capture of ../shared/captures, keyed "src>dst", in order (h323/capture). The
+// capture is present in CI: the test fails without it.
 func captureFrames(t testing.TB, name string) map[string][][]byte {
 	t.Helper()
-	dir, _ := os.Getwd()
-	for ; ; dir = filepath.Dir(dir) {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		if filepath.Dir(dir) == dir {
-			t.Fatal("no go.mod above the test")
-		}
-	}
-	f, err := os.Open(filepath.Join(dir, "..", "shared", "captures", name))
-	if err != nil {
-		t.Fatalf("capture: %v (the shared captures are next to the repository)", err)
-	}
-	defer f.Close()
-	r, err := pcapgo.NewReader(f)
+	path, err := capture.Shared(name)
 	if err != nil {
 		t.Fatal(err)
 	}
-	streams := map[string][]byte{}
-	seen := map[string]map[uint32]bool{}
-	for {
-		data, _, err := r.ReadPacketData()
-		if err != nil {
-			break
-		}
-		pkt := gopacket.NewPacket(data, r.LinkType(), gopacket.Default)
-		ipl, _ := pkt.Layer(layers.LayerTypeIPv4).(*layers.IPv4)
-		tcp, _ := pkt.Layer(layers.LayerTypeTCP).(*layers.TCP)
-		if ipl == nil || tcp == nil || len(tcp.Payload) == 0 {
-			continue
-		}
-		key := net.JoinHostPort(ipl.SrcIP.String(), strconv.Itoa(int(tcp.SrcPort))) + ">" +
-			net.JoinHostPort(ipl.DstIP.String(), strconv.Itoa(int(tcp.DstPort)))
-		if seen[key] == nil {
-			seen[key] = map[uint32]bool{}
-		}
-		if seen[key][tcp.Seq] {
-			continue
-		}
-		seen[key][tcp.Seq] = true
-		streams[key] = append(streams[key], tcp.Payload...)
+	frames, err := capture.Frames(path)
+	if err != nil {
+		t.Fatalf("%v (the shared captures are next to the repository)", err)
 	}
-	out := map[string][][]byte{}
-	for k, s := range streams {
-		for rd := bytes.NewReader(s); rd.Len() > 0; {
-			p, err := tpkt.ReadFrame(rd, 0)
-			if err != nil {
-				break // a flow cut short by the capture
-			}
-			out[k] = append(out[k], p)
-		}
-	}
-	return out
+	return frames
 }
 
 // q931Frame decodes a capture's Q.931 message and its H.225.0 user information.

@@ -219,18 +219,7 @@ func (s *h323Inbound) Answer(ctx context.Context) (media.Plan, error) {
 	if err := s.c.Connect(olcs); err != nil {
 		return media.Plan{}, err
 	}
-	s.drv.start(s.fs)
-	if s.fs != nil {
-		return s.fs.Plan, nil
-	}
-	wait, cancel := context.WithTimeout(ctx, s.leg.mediaWait)
-	defer cancel()
-	plan, ok := s.drv.waitPlan(wait, h323VideoSettle)
-	if !ok {
-		s.release("no media channels within " + s.leg.mediaWait.String())
-		return media.Plan{}, fmt.Errorf("H.245: no audio channel within %s", s.leg.mediaWait)
-	}
-	return plan, nil
+	return s.drv.answerPlan(ctx, s.fs, s.leg.mediaWait, s.release)
 }
 
 // release ends the call from our side, once: normal clearing after

@@ -132,18 +132,7 @@ func (s *h323Outbound) Wait(ctx context.Context) (media.Plan, error) {
 	}
 	if fs != nil {
 	}
-	s.drv.start(fs)
-	if fs != nil {
-		return fs.Plan, nil
-	}
-	wait, cancel := context.WithTimeout(ctx, s.leg.mediaWait)
-	defer cancel()
-	plan, ok := s.drv.waitPlan(wait, h323VideoSettle)
-	if !ok {
-		s.release("no media channels within " + s.leg.mediaWait.String())
-		return media.Plan{}, fmt.Errorf("H.245: no audio channel within %s", s.leg.mediaWait)
-	}
-	return plan, nil
+	return s.drv.answerPlan(ctx, fs, s.leg.mediaWait, s.release)
 }
 
 // release ends the call from our side, once (see h323Inbound.release).

@@ -4,16 +4,10 @@ import (
 	"io"
 	"net"
 	"net/netip"
-	"os"
-	"path/filepath"
-	"strconv"
 	"testing"
 	"time"
 
-	"github.com/google/gopacket"
-	"github.com/google/gopacket/layers"
-	"github.com/google/gopacket/pcapgo"
-
+	"github.com/roomgate/roomgate/h323/capture"
 	"github.com/roomgate/roomgate/h323/h225"
 	"github.com/roomgate/roomgate/h323/q931"
 	"github.com/roomgate/roomgate/h323/tpkt"
@@ -109,57 +103,24 @@ func setupMessage(t testing.TB, crv uint16, version uint32, tunnelling bool, fas
 	return m
 }
 
-// captureStreams returns the TCP payload octets of each direction of the
-// flows in a capture, keyed "src>dst", in capture order (retransmissions,
-// same sequence number, dropped).
+// captureStreams returns the TCP payload octets of each direction of the flows
+// in a capture, keyed "src>dst" (h323/capture).
 func captureStreams(t testing.TB, path string) map[string][]byte {
 	t.Helper()
-	f, err := os.Open(path)
+	s, err := capture.Streams(path)
 	if err != nil {
-		t.Fatalf("capture: %v (the shared captures are next to the repository)", err)
+		t.Fatalf("%v (the shared captures are next to the repository)", err)
 	}
-	defer f.Close()
-	r, err := pcapgo.NewReader(f)
+	return s
+}
+
+// sharedCapture is the path of a capture in ../shared/captures (present in CI:
+// the test fails without it).
+func sharedCapture(t testing.TB, name string) string {
+	t.Helper()
+	p, err := capture.Shared(name)
 	if err != nil {
 		t.Fatal(err)
 	}
-	out := map[string][]byte{}
-	seen := map[string]map[uint32]bool{}
-	for {
-		data, _, err := r.ReadPacketData()
-		if err != nil {
-			break
-		}
-		pkt := gopacket.NewPacket(data, r.LinkType(), gopacket.Default)
-		ipl, _ := pkt.Layer(layers.LayerTypeIPv4).(*layers.IPv4)
-		tcp, _ := pkt.Layer(layers.LayerTypeTCP).(*layers.TCP)
-		if ipl == nil || tcp == nil || len(tcp.Payload) == 0 {
-			continue
-		}
-		key := net.JoinHostPort(ipl.SrcIP.String(), strconv.Itoa(int(tcp.SrcPort))) + ">" + net.JoinHostPort(ipl.DstIP.String(), strconv.Itoa(int(tcp.DstPort)))
-		if seen[key] == nil {
-			seen[key] = map[uint32]bool{}
-		}
-		if seen[key][tcp.Seq] {
-			continue
-		}
-		seen[key][tcp.Seq] = true
-		out[key] = append(out[key], tcp.Payload...)
-	}
-	return out
-}
-
-// sharedCapture is the path of a capture in ../shared/captures (present
-// in CI: the test fails without it).
-func sharedCapture(t testing.TB, name string) string {
-	t.Helper()
-	dir, _ := os.Getwd()
-	for d := dir; ; d = filepath.Dir(d) {
-		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
-			return filepath.Join(d, "..", "shared", "captures", name)
-		}
-		if filepath.Dir(d) == d {
-			t.Fatal("no go.mod above the test")
-		}
-	}
+	return p
 }

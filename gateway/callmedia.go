@@ -76,6 +76,8 @@ func (m *callMedia) Update(plan media.Plan) error { return m.update(plan) }
 
 func (m *callMedia) KeyframeFromRoom() { m.vpathKeyframe() }
 
+func (m *callMedia) LimitVideo(bitrate int) { m.limitVideo(bitrate) }
+
 func (m *callMedia) Play(prompts ...ivr.Prompt) {
 	if m.apath == nil {
 		return

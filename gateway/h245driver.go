@@ -124,6 +124,9 @@ func (d *h245Driver) event(now time.Time, ev control.Event) {
 		d.log.Info("H.245: the room system resumed the call")
 	case control.FlowControl:
 		d.log.Debug("H.245: flow control", "role", string(ev.Role), "bitrate", ev.Bitrate)
+		if ev.Role == media.RoleMain && e.OnVideoLimit != nil {
+			e.OnVideoLimit(ev.Bitrate)
+		}
 	case control.ChannelRejected:
 		d.log.Info("H.245: channel rejected", "role", string(ev.Role), "cause", ev.Cause)
 	case control.MasterSlave:

@@ -44,6 +44,10 @@ type roomCall struct {
 	tap    *meetingTap // the meeting as the call hears and sees it
 	taps   *tapRegistry
 	vlimit bridge.VideoLimit // what the room system's video decoder takes (the plan's)
+	// flowLimit is the video bitrate the room system asked for (H.245
+	// flowControlCommand), 0: none (flowMu).
+	flowMu    sync.Mutex
+	flowLimit int
 	// stopAudio takes the audio path off the audio clock.
 	stopAudio func()
 	wg        sync.WaitGroup
@@ -224,7 +228,9 @@ func (rc *roomCall) join(ctx context.Context, adm api.RoomSystemAdmission, rooms
 		tap.unexpect(adm.Identity)
 		tap.expect(id)
 	}
+	rc.flowMu.Lock() // limitVideo reads the tap from the signalling's goroutine
 	rc.br, rc.self, rc.tap, rc.taps = br, br.Identity(), tap, taps
+	rc.flowMu.Unlock()
 	rc.apath.attach(br, tap, rc.self)
 	if adm.MuteOnEntry {
 		rc.apath.setMuted(true)
@@ -250,7 +256,26 @@ func (rc *roomCall) remoteVideo(identity, source string, pkt *rtp.Packet) {
 }
 
 func (rc *roomCall) videoLimit() (bridge.VideoLimit, bool) {
-	return rc.vlimit, rc.vpath != nil
+	rc.flowMu.Lock()
+	flow := rc.flowLimit
+	rc.flowMu.Unlock()
+	return rc.vlimit.Tighter(bridge.VideoLimit{MaxBitrate: flow}), rc.vpath != nil
+}
+
+// limitVideo applies the room system's request for at most bitrate bit/s of video
+// (0 lifts it): the meeting's tap then takes a simulcast layer within it.
+func (rc *roomCall) limitVideo(bitrate int) {
+	rc.flowMu.Lock()
+	changed := rc.flowLimit != bitrate
+	rc.flowLimit = bitrate
+	tap := rc.tap
+	rc.flowMu.Unlock()
+	if changed {
+		rc.log.Info("room system limits its video", "bitrate", bitrate)
+		if tap != nil {
+			tap.limitsChanged()
+		}
+	}
 }
 
 func (rc *roomCall) activeSpeakers(ids []string) {

@@ -154,6 +154,13 @@ func (t *meetingTap) applyVideoLimit(ls []tapListener) {
 	}
 }
 
+// limitsChanged applies a call's new video limit.
+func (t *meetingTap) limitsChanged() {
+	t.addMu.Lock()
+	defer t.addMu.Unlock()
+	t.applyVideoLimit(*t.listeners.Load())
+}
+
 // remove detaches a call.
 func (t *meetingTap) remove(l tapListener) {
 	t.unexpect(l.tapIdentity())

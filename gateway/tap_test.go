@@ -449,3 +449,22 @@ func TestVideoSwitchesOnTheNextKeyframe(t *testing.T) {
 		t.Errorf("tap told %q, want %q", kf.shown, want)
 	}
 }
+
+// A room system's flow control lowers the video layer the tap takes for the meeting's
+// room systems, and lifting it restores it.
+func TestTapFlowControlLimit(t *testing.T) {
+	tap := newTestTap()
+	rc := &roomCall{log: slog.New(slog.DiscardHandler), vlimit: bridge.VideoLimit{MaxFS: 8160, MaxBitrate: 3_000_000}, vpath: &videoPath{}, tap: tap}
+	tap.add(rc)
+	if tap.limit.MaxBitrate != 3_000_000 {
+		t.Fatalf("limit %+v", tap.limit)
+	}
+	rc.limitVideo(384_000)
+	if tap.limit.MaxBitrate != 384_000 || tap.limit.MaxFS != 8160 {
+		t.Errorf("after flow control: %+v", tap.limit)
+	}
+	rc.limitVideo(0)
+	if tap.limit.MaxBitrate != 3_000_000 {
+		t.Errorf("after lifting it: %+v", tap.limit)
+	}
+}

@@ -102,6 +102,7 @@ func (m *fakeMedia) Start(p media.Plan, _ netip.AddrPort, _ func(byte), _ func()
 }
 func (m *fakeMedia) Update(media.Plan) error { return nil }
 func (m *fakeMedia) KeyframeFromRoom()       {}
+func (m *fakeMedia) LimitVideo(int)          {}
 func (m *fakeMedia) Play(ps ...ivr.Prompt) {
 	m.mu.Lock()
 	m.played = append(m.played, ps...)

@@ -92,7 +92,7 @@ func (f *Flow) Inbound(ctx context.Context, leg Inbound) {
 		default:
 		}
 	}
-	leg.SetEvents(Events{OnDigit: onDigit, OnKeyframeRequest: m.KeyframeFromRoom, OnPlan: m.Update, Log: log})
+	leg.SetEvents(Events{OnDigit: onDigit, OnKeyframeRequest: m.KeyframeFromRoom, OnVideoLimit: m.LimitVideo, OnPlan: m.Update, Log: log})
 	answered, err := leg.Answer(ctx)
 	if err != nil {
 		log.Warn("call not established", "err", err)

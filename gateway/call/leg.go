@@ -36,6 +36,9 @@ type Events struct {
 	// OnKeyframeRequest is the room system asking for a keyframe in the
 	// signalling.
 	OnKeyframeRequest func()
+	// OnVideoLimit is the room system asking for at most bitrate bit/s of video
+	// (0: no limit).
+	OnVideoLimit func(bitrate int)
 	// OnPlan is a re-negotiation (hold, resume, new address, a channel opened
 	// or closed); an error refuses it.
 	OnPlan func(media.Plan) error

@@ -24,6 +24,9 @@ type Media interface {
 	Update(plan media.Plan) error
 	// KeyframeFromRoom forwards a room system's keyframe request to the meeting.
 	KeyframeFromRoom()
+	// LimitVideo is the room system asking for at most bitrate bit/s of video (H.245
+	// flowControlCommand; 0 lifts the limit).
+	LimitVideo(bitrate int)
 	// Play plays prompts one after the other to the room system (replacing what
 	// plays); Silence stops them; Playing reports whether one still plays.
 	Play(prompts ...ivr.Prompt)

@@ -94,7 +94,7 @@ func (f *Flow) runDialOut(ctx context.Context, cancel context.CancelFunc, log *s
 	defer f.Registry.Update(id, func(ci *api.CallInfo) {
 		ci.State, ci.Status, ci.Reason = api.CallEnded, out.AnswerCode(), out.EndReason()
 	})
-	out.SetEvents(Events{OnKeyframeRequest: m.KeyframeFromRoom, OnPlan: m.Update, Log: log})
+	out.SetEvents(Events{OnKeyframeRequest: m.KeyframeFromRoom, OnVideoLimit: m.LimitVideo, OnPlan: m.Update, Log: log})
 	callCtx, stop := untilDone(ctx, out)
 	defer stop()
 	m.OnEnded(stop)

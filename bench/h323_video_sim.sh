@@ -12,9 +12,9 @@
 # starting 4 s after the last call joined; per call = (gateway − idle) / N. A run
 # counts only when every call was established and received audio and H.264.
 # (The callers' shape matters on a small machine: with the N SIP calls from one
-# roomsim, as bench/sip_video_sim.sh makes them, the SIP calls measured ~10 % cheaper
-# than N H.323 roomsims; one process per call for both, and audio only, measured
-# equal.)
+# roomsim, as bench/sip_video_sim.sh makes them, SIP measured ~10 % cheaper per call
+# than N H.323 roomsims; with one process per call for both, H.323/SIP was 0.99 and
+# 1.05 in two 5-run sets, and 1.00 audio only.)
 # VIDEO=none: audio only (to tell the audio path's share of a difference from video's).
 # PROFILE=DIR: CPU profiles (pprof) of the gateway over the last run's windows.
 # Usage: [VIDEO=none] [PROFILE=dir] bench/h323_video_sim.sh [N=10] [HOLD_S=20] [RUNS=3]   (after make build)

@@ -1,4 +1,22 @@
-# Shared by the SIP benchmarks (source it).
+# Shared by the SIP and H.323 benchmarks (source it).
+
+# make_clip FILE makes the 10 s 1280x720 30 fps H.264 clip (Constrained Baseline,
+# ~1.8 Mbit/s, an access unit delimiter before every access unit) that roomsim
+# replays, unless FILE exists; installs ffmpeg (apt-get) when missing and root.
+make_clip() {
+  [ ! -s "$1" ] || return 0
+  if ! command -v ffmpeg >/dev/null; then
+    echo "ffmpeg is needed to make the H.264 clip: apt-get install -y ffmpeg" >&2
+    [ "$(id -u)" = 0 ] || exit 1
+    DEBIAN_FRONTEND=noninteractive apt-get install -y ffmpeg >/dev/null
+  fi
+  ffmpeg -hide_banner -loglevel error -y -f lavfi -i testsrc2=size=1280x720:rate=30 -t 10 \
+    -c:v libx264 -preset veryfast -tune zerolatency -profile:v baseline -level 3.1 \
+    -x264-params aud=1:sliced-threads=0:keyint=60 -b:v 1800k -maxrate 2000k -bufsize 2000k \
+    -pix_fmt yuv420p -bsf:v h264_mp4toannexb -f h264 "$1.tmp"
+  mv "$1.tmp" "$1"
+}
+
 # start_gateway HTTP_PORT CORE_PORT SIP_PORT MEDIA_MIN MEDIA_MAX [EXTRA_YAML] starts
 # $BIN with SIP on, its files in $dir (the meeting core on CORE_PORT, RTC UDP/TCP on
 # CORE_PORT+2/+1), waits until it is healthy and creates a meeting. Sets RG (pid),

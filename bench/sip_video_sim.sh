@@ -12,18 +12,8 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd); repo=$(cd "$here/.." && pwd)
 CLIP=${ROOMSIM_CLIP:-/tmp/roomsim-720p.h264}
 if [ -z "${IN_NETNS:-}" ]; then
-  if [ ! -s "$CLIP" ]; then
-    if ! command -v ffmpeg >/dev/null; then
-      echo "ffmpeg is needed to make the H.264 clip: apt-get install -y ffmpeg" >&2
-      [ "$(id -u)" = 0 ] || exit 1
-      DEBIAN_FRONTEND=noninteractive apt-get install -y ffmpeg >/dev/null
-    fi
-    ffmpeg -hide_banner -loglevel error -y -f lavfi -i testsrc2=size=1280x720:rate=30 -t 10 \
-      -c:v libx264 -preset veryfast -tune zerolatency -profile:v baseline -level 3.1 \
-      -x264-params aud=1:sliced-threads=0:keyint=60 -b:v 1800k -maxrate 2000k -bufsize 2000k \
-      -pix_fmt yuv420p -bsf:v h264_mp4toannexb -f h264 "$CLIP.tmp"
-    mv "$CLIP.tmp" "$CLIP"
-  fi
+  . "$here/lib.sh"
+  make_clip "$CLIP"
   dir=$(mktemp -d)
   (cd "$repo" && go build -o "$dir/roomsim" ./cmd/roomsim) || { rm -rf "$dir"; exit 1; }
   exec unshare -n env IN_NETNS=1 ROOMSIM_CLIP="$CLIP" BENCH_DIR="$dir" bash -c 'ip link set lo up && ip link add rgv0 type veth peer name rgv1 && ip addr add 10.203.0.1/32 dev rgv0 && ip link set rgv0 up && ip link set rgv1 up && exec "$0" "$@"' "$0" "$@"

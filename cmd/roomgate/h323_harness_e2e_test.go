@@ -49,8 +49,12 @@ func startH323Gateway(t *testing.T, extraH323 string, h323Port, rasPort int) *h3
 			}
 		}
 	})
+	hg := &h323GW{sipGW: g, H323Port: h323Port, RASPort: rasPort}
+	// Every H.323 test call is captured (call signalling, separate H.245, RAS, SIP,
+	// RTP) and dissected by tshark at the end: no malformed packet, no expert error.
+	g.capture = h323Capture(t, hg, dir, g.SIPPort)
 	g.proc = start(t, dir)
-	return &h323GW{sipGW: g, H323Port: h323Port, RASPort: rasPort}
+	return hg
 }
 
 func (g *h323GW) h323Addr() string { return fmt.Sprintf("127.0.0.1:%d", g.H323Port) }

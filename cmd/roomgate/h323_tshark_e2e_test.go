@@ -249,17 +249,28 @@ func tsharkFields(t *testing.T, file string, extra []string, filter string, fiel
 // startH323Capture captures, on lo, the gateway's H.323 call signalling and RAS ports,
 // every other TCP connection but the web's and the meeting core's (separate H.245,
 // dial-out signalling) and its RTP media range.
-func startH323Capture(t *testing.T, g *h323GW) *capture {
+func startH323Capture(t *testing.T, g *h323GW) *capture { return h323Capture(t, g, g.dir, 0) }
+
+// h323Capture starts the capture of an H.323 gateway whose config is in dir (sipPort,
+// when not 0, adds its SIP port, decoded as SIP by the check at the end).
+func h323Capture(t *testing.T, g *h323GW, dir string, sipPort int) *capture {
 	t.Helper()
-	cfg, err := os.ReadFile(filepath.Join(g.dir, "roomgate.yaml"))
+	cfg, err := os.ReadFile(filepath.Join(dir, "roomgate.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	filter := fmt.Sprintf("tcp port %d or udp port %d or udp portrange %d-%d or (tcp", g.H323Port, g.RASPort, g.MediaMin, g.MediaMax)
 	for _, m := range regexp.MustCompile(`(?m)^\s*(?:listen: 127\.0\.0\.1:|port: |rtc_tcp_port: )(\d+)\s*$`).FindAllStringSubmatch(string(cfg), -1) {
-		filter += " and not port " + m[1]
+		if m[1] != fmt.Sprint(sipPort) {
+			filter += " and not port " + m[1]
+		}
 	}
-	c := startCapture(t, filter+")", 0)
+	filter += ")"
+	if sipPort > 0 {
+		filter += fmt.Sprintf(" or port %d", sipPort)
+	}
+	c := startCapture(t, filter, sipPort)
+	c.sipOptional = true
 	t.Cleanup(func() {
 		if t.Failed() {
 			keepArtifacts(t, c.file, strings.ReplaceAll(t.Name(), "/", "_")+".pcapng")

@@ -211,6 +211,9 @@ type capture struct {
 	sipPort int
 	cmd     *exec.Cmd
 	stopped bool
+	// sipOptional: a test that may make no SIP call (H.323 tests capture the
+	// gateway's SIP port too) does not need SIP in the capture.
+	sipOptional bool
 }
 
 // startCapture runs dumpcap on lo with filter for the rest of the test; at cleanup
@@ -235,7 +238,7 @@ func startCapture(t *testing.T, filter string, sipPort int) *capture {
 	}
 	t.Cleanup(func() {
 		c.stop()
-		checkCapture(t, c.file, sipPort)
+		checkCapture(t, c.file, sipPort, !c.sipOptional)
 	})
 	return c
 }
@@ -275,7 +278,7 @@ func tsharkArgs(file string, sipPort int, more ...string) []string {
 	return append(args, more...)
 }
 
-func checkCapture(t *testing.T, file string, sipPort int) {
+func checkCapture(t *testing.T, file string, sipPort int, wantSIP bool) {
 	t.Helper()
 	out, err := exec.Command("tshark", tsharkArgs(file, sipPort, "-T", "fields", "-e", "frame.protocols")...).Output()
 	if err != nil {
@@ -307,7 +310,7 @@ func checkCapture(t *testing.T, file string, sipPort int) {
 		_ = copyFile(file, keep)
 		t.Errorf("tshark reports malformed/erroneous packets (capture kept at %s):\n%s", keep, s)
 	}
-	if counts["sip"] == 0 && sipPort > 0 {
+	if counts["sip"] == 0 && sipPort > 0 && wantSIP {
 		t.Errorf("capture holds no SIP packet: the capture filter or the gateway's SIP port is wrong")
 	}
 }

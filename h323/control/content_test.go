@@ -442,3 +442,39 @@ func TestContentOpenedNeverPresented(t *testing.T) {
 		t.Errorf("content stream %+v %v: the channel is there, presenting is not", st, ok)
 	}
 }
+
+// TestContentRevoke: the meeting's host stops the endpoint's share: the
+// gateway asks for the token back; an endpoint that refuses is asked to
+// close its content channel.
+func TestContentRevoke(t *testing.T) {
+	for _, refuse := range []bool{false, true} {
+		t.Run(map[bool]string{false: "given back", true: "refused"}[refuse], func(t *testing.T) {
+			gw, ep := pair(t)
+			connect(t, gw, ep)
+			_ = ep.s.RequestToken(t0)
+			wire(t, t0, gw, ep)
+			if gw.s.Token() != TokenRemote {
+				t.Fatalf("gateway holder %d", gw.s.Token())
+			}
+			gw.events, ep.events = nil, nil
+			ep.deny = refuse
+			if err := gw.s.RevokeToken(t0); err != nil {
+				t.Fatal(err)
+			}
+			wire(t, t0, gw, ep)
+			r, ok := has[TokenResponse](gw.events)
+			if !ok || !r.Revoke || r.Granted == refuse {
+				t.Errorf("gateway's revoke response %+v %v", r, ok)
+			}
+			if _, ok := has[TokenReleased](gw.events); !ok {
+				t.Error("no TokenReleased at the gateway")
+			}
+			if gw.s.Token() != TokenNone || ep.s.Token() != TokenNone {
+				t.Errorf("holders after revoke: gateway %d endpoint %d", gw.s.Token(), ep.s.Token())
+			}
+			if ep.s.outContent() != 0 || gw.s.byRole(media.RoleContent, false, chEstablished) != nil {
+				t.Error("the endpoint's content channel is still open")
+			}
+		})
+	}
+}

@@ -26,7 +26,7 @@ import (
 //	asked      -DenyToken->          idle|ours  (response reject)
 //	remote     -release->            idle       (TokenReleased)
 //	remote     -RevokeToken->        revoking   (presentationTokenRequest)
-//	revoking   -response ack->       idle       (TokenReleased)
+//	revoking   -response ack->       idle       (release, TokenReleased)
 //	ours       -ReleaseToken->       idle       (presentationTokenRelease, CLC)
 //
 // Simultaneous requests (ours opening or requesting, the remote's
@@ -130,8 +130,9 @@ func (s *Session) ReleaseToken(now time.Time) error {
 
 // RevokeToken takes the token back from a presenting remote (the meeting's
 // host stopped its share): presentationTokenRequest to the owner (H.239
-// §7.4). Its answer ends the presentation (TokenReleased); a refusal
-// makes us ask it to close its content channel instead.
+// §7.4). Its acknowledge ends the presentation (TokenReleased) and we
+// release the token we got; a refusal makes us ask it to close its
+// content channel instead.
 func (s *Session) RevokeToken(now time.Time) error {
 	if s.tok.state != tokRemote {
 		return fmt.Errorf("%w: %s", errNoToken, s.tok.state)
@@ -339,11 +340,14 @@ func (s *Session) onTokenResponse(now time.Time, m h239.Message) {
 	}
 }
 
-// revoked ends a RevokeToken: acknowledged, or refused or unanswered (we
-// then ask the remote to close its content channel).
+// revoked ends a RevokeToken: acknowledged (the token is ours now; we
+// release it at once, so that both sides see it free), or refused or
+// unanswered (we then ask the remote to close its content channel).
 func (s *Session) revoked(ack bool) {
 	reason := "revoked"
-	if !ack {
+	if ack {
+		s.sendToken(h239.PresentationTokenRelease, s.tok.channel)
+	} else {
 		reason = "revoke refused: content channel close requested"
 		_ = s.RequestChannelClose(media.RoleContent)
 	}
@@ -378,7 +382,9 @@ func (s *Session) tokenChannel(c *channel, accepted bool) {
 		s.tokenLost("content channel refused or closed")
 	case !c.out && accepted && s.tok.state == tokGranting:
 		s.granted()
-	case !c.out && !accepted:
+	case !c.out && !accepted && s.tok.state != tokRevoking:
+		// While revoking, the answer settles it (the remote closes its
+		// channel as it gives the token back).
 		s.remoteStopped("content channel closed")
 	}
 }

@@ -219,7 +219,7 @@ func TestTokenTransitions(t *testing.T) {
 		{name: "remote->RevokeToken->revoking", setup: remote, input: func(t *testing.T, s *Session) { _ = s.RevokeToken(t0) },
 			to: "revoking", holder: TokenRemote, msgs: []string{"presentationTokenRequest"}},
 		{name: "revoking->response(ack)->idle", setup: revoking, input: func(t *testing.T, s *Session) { s.Handle(t0, tok(t, resp(true))) },
-			to: "idle", events: []string{"TokenReleased", "TokenResponse"}},
+			to: "idle", msgs: []string{"presentationTokenRelease"}, events: []string{"TokenReleased", "TokenResponse"}},
 		{name: "revoking->response(reject)->idle", setup: revoking, input: func(t *testing.T, s *Session) { s.Handle(t0, tok(t, resp(false))) },
 			to: "idle", msgs: []string{"requestChannelClose"}, events: []string{"TokenReleased", "TokenResponse"}},
 		{name: "revoking->T103->idle", setup: revoking, input: func(t *testing.T, s *Session) {

@@ -395,6 +395,9 @@ func (s *Session) tickToken(now time.Time) {
 	}
 	switch s.tok.state {
 	case tokRequesting:
+		// A late acknowledge must not leave the remote thinking we
+		// present: the release follows it.
+		s.sendToken(h239.PresentationTokenRelease, s.outContent())
 		s.closeContent(now)
 		s.tokenLost(fmt.Sprintf("no presentationTokenResponse within T103 (%s)", s.cfg.T103))
 	case tokRevoking:

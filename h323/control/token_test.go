@@ -151,7 +151,7 @@ func TestTokenTransitions(t *testing.T) {
 			s.Handle(d, olcAck(2, nil, true))
 			s.Drain(nil)
 			s.Tick(d)
-		}, to: "idle", msgs: []string{"closeLogicalChannel"}, events: []string{"ChannelClosed", "TokenResponse", "PlanChanged"}},
+		}, to: "idle", msgs: []string{"presentationTokenRelease", "closeLogicalChannel"}, events: []string{"ChannelClosed", "TokenResponse", "PlanChanged"}},
 		{name: "requesting->request(lower sym)->requesting", setup: requesting, sym: 50, input: func(t *testing.T, s *Session) { s.Handle(t0, tok(t, req(49))) },
 			to: "requesting", msgs: []string{"presentationTokenResponse(reject)"}},
 		{name: "requesting->request(higher sym)->asked", setup: requesting, sym: 50, input: func(t *testing.T, s *Session) { s.Handle(t0, tok(t, req(51))) },

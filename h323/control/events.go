@@ -116,7 +116,10 @@ type TokenReleased struct{ Reason string }
 
 // TokenResponse answers our RequestToken (Revoke false: Granted means we
 // present toward the remote now) or RevokeToken (Revoke true: Granted means
-// the remote gave the token back). Reason says why when not granted.
+// the remote gave the token back). Granted false without Revoke also comes
+// when we lose a token we held or asked for (our content channel refused
+// or closed, an empty capability set, a simultaneous request that won).
+// Reason says why when not granted.
 type TokenResponse struct {
 	Granted, Revoke bool
 	Reason          string

@@ -69,7 +69,7 @@ type token struct {
 	deadline time.Time // the answer to our request (T103)
 }
 
-var errNoToken = errors.New("control: no presentation token request in that state")
+var errTokenState = errors.New("control: not possible in this presentation token state")
 
 // Token reports who holds the presentation token.
 func (s *Session) Token() TokenHolder {
@@ -96,7 +96,7 @@ func (s *Session) RequestToken(now time.Time) error {
 	case tokOpening, tokRequesting, tokOurs:
 		return nil
 	case tokAsked, tokGranting, tokRevoking:
-		return fmt.Errorf("%w: %s", errNoToken, s.tok.state)
+		return fmt.Errorf("%w: %s", errTokenState, s.tok.state)
 	}
 	if s.ended {
 		return errors.New("control: session ended")
@@ -117,7 +117,7 @@ func (s *Session) ReleaseToken(now time.Time) error {
 		s.sendToken(h239.PresentationTokenRelease, s.outContent())
 	case tokOpening:
 	default:
-		return fmt.Errorf("%w: %s", errNoToken, s.tok.state)
+		return fmt.Errorf("%w: %s", errTokenState, s.tok.state)
 	}
 	s.closeContent(now)
 	s.tok.state, s.tok.deadline = tokIdle, time.Time{}
@@ -135,7 +135,7 @@ func (s *Session) ReleaseToken(now time.Time) error {
 // content channel instead.
 func (s *Session) RevokeToken(now time.Time) error {
 	if s.tok.state != tokRemote {
-		return fmt.Errorf("%w: %s", errNoToken, s.tok.state)
+		return fmt.Errorf("%w: %s", errTokenState, s.tok.state)
 	}
 	s.tok.state, s.tok.sym = tokRevoking, int64(s.cfg.Rand.Uint32()%127)+1
 	s.tok.deadline = now.Add(s.cfg.T103)
@@ -149,7 +149,7 @@ func (s *Session) RevokeToken(now time.Time) error {
 // acknowledged). If we presented, our content channel closes.
 func (s *Session) GrantToken(now time.Time) error {
 	if s.tok.state != tokAsked {
-		return fmt.Errorf("%w: %s", errNoToken, s.tok.state)
+		return fmt.Errorf("%w: %s", errTokenState, s.tok.state)
 	}
 	if s.tok.back == tokOurs {
 		s.closeContent(now)
@@ -166,7 +166,7 @@ func (s *Session) GrantToken(now time.Time) error {
 // DenyToken answers the remote's TokenRequested with reject.
 func (s *Session) DenyToken(now time.Time) error {
 	if s.tok.state != tokAsked {
-		return fmt.Errorf("%w: %s", errNoToken, s.tok.state)
+		return fmt.Errorf("%w: %s", errTokenState, s.tok.state)
 	}
 	s.respondToken(false)
 	s.tok.state = s.tok.back

@@ -23,7 +23,13 @@ func TestAnswers(t *testing.T) {
 		{"maintenanceLoopRequest->reject", h245.Request(h245.RequestMessage{MaintenanceLoopRequest: &h245.MaintenanceLoopRequest{
 			Type: h245.MaintenanceLoopRequestType{SystemLoop: &struct{}{}}}}), []string{"maintenanceLoopReject"}},
 		{"genericRequest->functionNotSupported", h245.Request(h245.RequestMessage{GenericRequest: &h245.GenericMessage{
-			MessageIdentifier: h245.StandardIdentifier(0, 0, 8, 239, 2)}}), []string{"functionNotSupported"}},
+			MessageIdentifier: h245.StandardIdentifier(0, 0, 8, 241, 0, 0, 1)}}), []string{"functionNotSupported"}},
+		{"genericRequest(H.239 without subMessage)->functionNotUnderstood", h245.Request(h245.RequestMessage{GenericRequest: &h245.GenericMessage{
+			MessageIdentifier: h245.StandardIdentifier(0, 0, 8, 239, 2)}}), []string{"functionNotUnderstood"}},
+		{"genericRequest(flowControlReleaseRequest)->response", h245.Request(h245.RequestMessage{GenericRequest: &h245.GenericMessage{
+			MessageIdentifier: h245.StandardIdentifier(0, 0, 8, 239, 2), SubMessageIdentifier: new(int64(1)),
+			MessageContent: []h245.GenericParameter{h245.ParamUnsignedMin(42, 3), h245.ParamUnsigned32Min(41, 5000)}}}),
+			[]string{"genericResponse"}},
 		{"unknown request->functionNotUnderstood", h245.Request(h245.RequestMessage{UnknownAlternative: &per.RawExtension{Index: 40, Data: []byte{0}}}),
 			[]string{"functionNotUnderstood"}},
 		{"unknown command->functionNotUnderstood", h245.Command(h245.CommandMessage{UnknownAlternative: &per.RawExtension{Index: 40, Data: []byte{0}}}),

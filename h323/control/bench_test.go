@@ -72,3 +72,27 @@ func BenchmarkExchangeNoPER(b *testing.B) {
 		exchange(b, false)
 	}
 }
+
+// BenchmarkTokenRound: the gateway takes the presentation token toward a
+// connected endpoint and gives it back: content OLC and Ack, request,
+// grant, indicateOwner, release, CLC and Ack, through PER, both sides'
+// work.
+func BenchmarkTokenRound(b *testing.B) {
+	gw, ep := pair(b)
+	connect(b, gw, ep)
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := gw.s.RequestToken(t0); err != nil {
+			b.Fatal(err)
+		}
+		wire(b, t0, gw, ep)
+		if gw.s.Token() != TokenLocal {
+			b.Fatal("token not granted")
+		}
+		if err := gw.s.ReleaseToken(t0); err != nil {
+			b.Fatal(err)
+		}
+		wire(b, t0, gw, ep)
+		gw.events, ep.events, gw.sent, ep.sent = gw.events[:0], ep.events[:0], gw.sent[:0], ep.sent[:0]
+	}
+}

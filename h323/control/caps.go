@@ -38,7 +38,11 @@ type LocalCaps struct {
 	Audio []media.Codec
 	// H264 is our H.264 decoder capability (nil: no video).
 	H264 *h245.H264Capability
-	// H264PT is the dynamic payload type of our H.264 channels.
+	// Content is our H.239 presentation decoder capability (H.264; nil: no
+	// H.239, no content channels).
+	Content *h245.H264Capability
+	// H264PT is the dynamic payload type of our H.264 channels (people
+	// video and content).
 	H264PT uint8
 	// TelephoneEventPT is the RFC 2833 payload type we receive DTMF on
 	// (0: no receiveRTPAudioTelephonyEventCapability).
@@ -51,12 +55,14 @@ type LocalCaps struct {
 // DefaultCaps returns G.722, G.711 µ-law and A-law, and H.264 Baseline up to
 // 1080p30 at 3 Mbit/s: level 4 (8192 macroblocks a frame, 245760 a second,
 // Table A-1) covers 1920×1088 at 30 fps without custom parameters, and
-// maxBitRate 30000 (×100 bit/s) caps the rate.
+// maxBitRate 30000 (×100 bit/s) caps the rate; H.239 content as
+// DefaultContent describes.
 func DefaultCaps() *LocalCaps {
 	return &LocalCaps{
 		Audio: []media.Codec{media.G722, media.PCMU, media.PCMA},
 		H264: &h245.H264Capability{Profile: h245.H264ProfileBaseline, Level: h245.H264Level4,
 			MaxBitRate: 30000},
+		Content:          DefaultContent(),
 		H264PT:           DefaultH264PT,
 		TelephoneEventPT: DefaultTelephoneEventPT,
 		AudioFrames:      20,
@@ -114,9 +120,10 @@ func staticPT(c media.Codec) uint8 {
 
 // TerminalCapabilitySet builds our capability set with sequence number seq:
 // one receive capability per audio codec (alternatives of one another), the
-// H.264 capability, user input (basicString, dtmf) and RFC 2833, in one
-// simultaneous capability descriptor, with the H.225.0 multiplex capability
-// announcing both H.264 packetization modes.
+// H.264 capability, the H.239 content capability and control capability,
+// user input (basicString, dtmf) and RFC 2833, in one simultaneous
+// capability descriptor, with the H.225.0 multiplex capability announcing
+// both H.264 packetization modes.
 func (c *LocalCaps) TerminalCapabilitySet(seq int64) *h245.MultimediaSystemControlMessage {
 	var caps []h245.Capability
 	var sim [][]int
@@ -135,6 +142,7 @@ func (c *LocalCaps) TerminalCapabilitySet(seq int64) *h245.MultimediaSystemContr
 		sim = append(sim, []int{len(caps)})
 		caps = append(caps, h245.Capability{ReceiveVideoCapability: &v})
 	}
+	caps, sim = contentCapabilities(c, caps, sim)
 	for _, ui := range []h245.UserInputCapability{{BasicString: &struct{}{}}, {Dtmf: &struct{}{}}} {
 		sim = append(sim, []int{len(caps)})
 		caps = append(caps, h245.Capability{ReceiveAndTransmitUserInputCapability: &ui})

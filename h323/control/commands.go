@@ -37,6 +37,7 @@ func (s *Session) onCommand(now time.Time, m *h245.MultimediaSystemControlMessag
 		s.tcs.start(now, s.cfg.Caps.TerminalCapabilitySet, &s.out)
 	case c.UnknownAlternative != nil:
 		s.notUnderstood(&h245.FunctionNotUnderstood{Command: c})
+	case c.GenericCommand != nil && s.onGeneric(now, m):
 	case c.NonStandard != nil:
 		// Vendor extensions: ignored.
 	default:
@@ -59,8 +60,10 @@ func (s *Session) onFlowControl(f *h245.FlowControlCommand) {
 	s.out.event(ev)
 }
 
-func (s *Session) onIndication(i *h245.IndicationMessage) {
+func (s *Session) onIndication(now time.Time, i *h245.IndicationMessage) {
 	switch {
+	case i.GenericIndication != nil:
+		s.onGeneric(now, &h245.MultimediaSystemControlMessage{Indication: i})
 	case i.UserInput != nil:
 		s.onUserInput(i.UserInput)
 	case i.MasterSlaveDeterminationRelease != nil:

@@ -17,6 +17,16 @@
 //   - Commands and indications: videoFastUpdatePicture, flowControlCommand,
 //     userInputIndication, RoundTripDelay (answered, and sent as liveness),
 //     endSessionCommand, FunctionNotUnderstood / FunctionNotSupported.
+//   - H.239 dual video (H.239 §7–8): the control capability and the
+//     presentation role around H.264 in our TCS, the remote's parsed
+//     (KindContent, RemoteCaps.H239, Choice.Content); content channels
+//     both ways in the session the endpoint proposes or assigns (3 when
+//     nobody says; Huawei 10, Tandberg 32+); the presentation token as a
+//     state machine (token.go): RequestToken / ReleaseToken / RevokeToken
+//     for the call, TokenRequested answered with GrantToken / DenyToken,
+//     TokenOwner / TokenReleased / TokenResponse as events,
+//     symmetryBreaking on simultaneous requests, a grant held until the
+//     remote's content channel is acknowledged (Polycom).
 //   - Capabilities: our TCS (G.711, G.722, H.264 per H.241, user input,
 //     RFC 2833), the remote's parsed into a neutral list and a choice, and
 //     fastStart (H.323 §8.1.7) for callee and caller; all of it expressed

@@ -99,6 +99,32 @@ type EndSession struct{}
 // RoundTrip: a RoundTripDelayResponse arrived after RTT.
 type RoundTrip struct{ RTT time.Duration }
 
+// TokenRequested: the remote asks for the H.239 presentation token to
+// present on its content channel Channel (presentationTokenRequest). The
+// call answers with Session.GrantToken or Session.DenyToken.
+type TokenRequested struct{ Channel int64 }
+
+// TokenOwner: the remote holds the presentation token and presents; sent
+// when our grant went out (after the Ack of its content channel, if that
+// was still waiting).
+type TokenOwner struct{ Channel int64 }
+
+// TokenReleased: the remote no longer presents: it released the token,
+// gave it back on RevokeToken, closed its content channel, or the session
+// ended. Reason says which.
+type TokenReleased struct{ Reason string }
+
+// TokenResponse answers our RequestToken (Revoke false: Granted means we
+// present toward the remote now) or RevokeToken (Revoke true: Granted means
+// the remote gave the token back). Granted false without Revoke also comes
+// when we lose a token we held or asked for (our content channel refused
+// or closed, an empty capability set, a simultaneous request that won).
+// Reason says why when not granted.
+type TokenResponse struct {
+	Granted, Revoke bool
+	Reason          string
+}
+
 func (Hold) event()            {}
 func (Resume) event()          {}
 func (Failure) event()         {}
@@ -113,6 +139,10 @@ func (FlowControl) event()     {}
 func (UserInput) event()       {}
 func (EndSession) event()      {}
 func (RoundTrip) event()       {}
+func (TokenRequested) event()  {}
+func (TokenOwner) event()      {}
+func (TokenReleased) event()   {}
+func (TokenResponse) event()   {}
 
 // maxQueued bounds the outputs waiting for Drain: a peer cannot make a
 // session that is never drained grow without limit. What does not fit is

@@ -31,7 +31,7 @@ func Example() {
 	next, _ := s.NextDeadline()
 	fmt.Println("tick in", next.Sub(now))
 	// Output:
-	// send terminalCapabilitySet with 7 capabilities
+	// send terminalCapabilitySet with 9 capabilities
 	// send masterSlaveDetermination as terminal type 190
 	// tick in 10s
 }

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/roomgate/roomgate/h323/h239"
 	"github.com/roomgate/roomgate/h323/h245"
 	"github.com/roomgate/roomgate/h323/internal/asn1gen/pdutest"
 	"github.com/roomgate/roomgate/transcode/media"
@@ -67,8 +68,42 @@ func remoteScript(tb testing.TB) [][]byte {
 	return script
 }
 
+// contentScript is what a simulated room system sends while it presents,
+// is asked for the token back and presents again, captured from a
+// back-to-back run: capability sets with H.239, content OLCs and Acks, the
+// token messages.
+func contentScript(tb testing.TB) [][]byte {
+	gw, ep := pair(tb)
+	var script [][]byte
+	ep.tap = func(b []byte) { script = append(script, b) }
+	connect(tb, gw, ep)
+	for _, step := range []func(){
+		func() { _ = ep.s.RequestToken(t0) },
+		func() { _ = gw.s.RevokeToken(t0) },
+		func() { _ = gw.s.RequestToken(t0) },
+		func() { _ = ep.s.RequestToken(t0) },
+		func() { _ = ep.s.ReleaseToken(t0) },
+	} {
+		step()
+		wire(tb, t0, gw, ep)
+	}
+	for k := h239.FlowControlReleaseRequest; k <= h239.PresentationTokenIndicateOwner; k++ {
+		m, err := h239.Message{Kind: k, ChannelID: 1, SymmetryBreaking: 64, Acknowledge: true}.MultimediaSystemControlMessage()
+		if err != nil {
+			tb.Fatal(err)
+		}
+		b, err := m.Marshal()
+		if err != nil {
+			tb.Fatal(err)
+		}
+		script = append(script, b)
+	}
+	return script
+}
+
 func FuzzSession(f *testing.F) {
 	f.Add(frames(remoteScript(f)...))
+	f.Add(frames(contentScript(f)...))
 	var capture [][]byte
 	for _, s := range pdutest.Seeds(f, pdutest.H245) {
 		capture = append(capture, s)
@@ -98,9 +133,19 @@ func FuzzSession(f *testing.F) {
 				} else if ok && ctl&4 != 0 {
 					_ = s.RejectChannel(now, ic.Number, RejectUnspecified)
 				}
+				if _, ok := o.Event.(TokenRequested); ok && ctl&2 != 0 {
+					_ = s.GrantToken(now)
+				} else if ok && ctl&4 != 0 {
+					_ = s.DenyToken(now)
+				}
 			}
 			if len(s.chans) > maxChannels {
 				t.Fatalf("%d channels", len(s.chans))
+			}
+			// Presenting toward the remote means a content channel to
+			// present on.
+			if s.Token() == TokenLocal && s.byRole(media.RoleContent, true, chEstablished) == nil {
+				t.Fatalf("token held without a content channel (state %s)", s.tok.state)
 			}
 		}
 		check(2)
@@ -122,6 +167,16 @@ func FuzzSession(f *testing.F) {
 				continue
 			}
 			s.Handle(now, &m)
+			check(ctl)
+			// The call's token actions, at times the input picks.
+			switch ctl >> 3 {
+			case 29:
+				_ = s.RequestToken(now)
+			case 30:
+				_ = s.ReleaseToken(now)
+			case 31:
+				_ = s.RevokeToken(now)
+			}
 			check(ctl)
 			_ = s.Plan()
 			_, _ = s.NextDeadline()

@@ -12,7 +12,7 @@ import (
 var t0 = time.Date(2026, 12, 7, 6, 0, 0, 0, time.UTC)
 
 func localAt(ip string, base int) media.Local {
-	return media.Local{Addr: netip.MustParseAddr(ip), Ports: map[media.Role]int{media.RoleAudio: base, media.RoleMain: base + 2}}
+	return media.Local{Addr: netip.MustParseAddr(ip), Ports: map[media.Role]int{media.RoleAudio: base, media.RoleMain: base + 2, media.RoleContent: base + 4}}
 }
 
 // end is one side of a back-to-back test: a Session, the events it gave
@@ -27,6 +27,12 @@ type end struct {
 	mute   bool // drop everything it sends (a dead peer)
 	// tap sees the PER bytes of every message it sends.
 	tap func(pdu []byte)
+	// deny answers the remote's token requests with DenyToken instead of
+	// GrantToken; hold leaves them to the test.
+	deny, holdToken bool
+	// rewrite changes what it sends after PER decoding (a vendor's
+	// session IDs, say).
+	rewrite func(m *h245.MultimediaSystemControlMessage)
 }
 
 func newEnd(name string, cfg Config) *end {
@@ -47,12 +53,7 @@ func wire(t testing.TB, now time.Time, a, b *end) {
 			for _, o := range from.s.Drain(nil) {
 				if o.Event != nil {
 					from.events = append(from.events, o.Event)
-					if ic, ok := o.Event.(IncomingChannel); ok && from.accept {
-						if err := from.s.AcceptChannel(now, ic.Number, from.local.RTP(ic.Role), from.local.RTCP(ic.Role)); err != nil {
-							t.Fatalf("%s: accept %d: %v", from.name, ic.Number, err)
-						}
-						moved = true
-					}
+					moved = from.react(t, now, o.Event) || moved
 					continue
 				}
 				from.sent = append(from.sent, msgName(o.Msg))
@@ -70,6 +71,35 @@ func wire(t testing.TB, now time.Time, a, b *end) {
 	t.Fatal("sessions never went quiet")
 }
 
+// react does what an end does by itself on an event: accept a channel,
+// answer a token request.
+func (e *end) react(t testing.TB, now time.Time, ev Event) bool {
+	t.Helper()
+	switch x := ev.(type) {
+	case IncomingChannel:
+		if !e.accept {
+			return false
+		}
+		if err := e.s.AcceptChannel(now, x.Number, e.local.RTP(x.Role), e.local.RTCP(x.Role)); err != nil {
+			t.Fatalf("%s: accept %d: %v", e.name, x.Number, err)
+		}
+		return true
+	case TokenRequested:
+		if e.holdToken {
+			return false
+		}
+		answer := e.s.GrantToken
+		if e.deny {
+			answer = e.s.DenyToken
+		}
+		if err := answer(now); err != nil {
+			t.Fatalf("%s: answer token request: %v", e.name, err)
+		}
+		return true
+	}
+	return false
+}
+
 // deliver encodes m, shows the bytes to from's tap, and decodes them.
 func deliver(t testing.TB, from *end, m *h245.MultimediaSystemControlMessage) *h245.MultimediaSystemControlMessage {
 	t.Helper()
@@ -83,6 +113,9 @@ func deliver(t testing.TB, from *end, m *h245.MultimediaSystemControlMessage) *h
 	var out h245.MultimediaSystemControlMessage
 	if err := out.Unmarshal(b); err != nil {
 		t.Fatalf("decode %s: %v", msgName(m), err)
+	}
+	if from.rewrite != nil {
+		from.rewrite(&out)
 	}
 	return &out
 }

@@ -47,10 +47,13 @@ type channel struct {
 }
 
 // sessionOf is the H.225.0 RTP session of a role (H.323 §8.1.7.3: 1
-// audio, 2 video).
+// audio, 2 video; content: 3, Session.contentSession picks the real one).
 func sessionOf(r media.Role) int64 {
-	if r == media.RoleAudio {
+	switch r {
+	case media.RoleAudio:
 		return 1
+	case media.RoleContent:
+		return 3
 	}
 	return 2
 }
@@ -139,6 +142,9 @@ func (s *Session) openOut(now time.Time, role media.Role, rc *RemoteCap) {
 	s.nextLCN++
 	ch := &channel{number: s.nextLCN, out: true, state: chAwaitingAck, role: role, codec: rc.Codec,
 		session: sessionOf(role), bitrate: rc.MaxBitrate}
+	if role == media.RoleContent {
+		ch.session = s.contentSession(nil)
+	}
 	spec := h245.Channel{Number: ch.number, SessionID: ch.session, RTCP: s.cfg.Local.RTCP(role)}
 	var mode int
 	if role == media.RoleAudio {
@@ -150,7 +156,14 @@ func (s *Session) openOut(now time.Time, role media.Role, rc *RemoteCap) {
 		spec.DataType = h245.DataType{AudioData: audioCapability(rc.Codec, ch.frames)}
 		spec.Audio = true
 	} else {
-		send := *s.cfg.Caps.H264
+		base := s.cfg.Caps.H264
+		if role == media.RoleContent {
+			base = s.cfg.Caps.Content
+		}
+		if base == nil {
+			return
+		}
+		send := *base
 		if rc.H264 != nil {
 			if l, err := H241Level(levelOf(rc.H264)); err == nil && l < send.Level {
 				send.Level = l
@@ -168,6 +181,9 @@ func (s *Session) openOut(now time.Time, role media.Role, rc *RemoteCap) {
 		ch.pt = s.cfg.Caps.H264PT
 		spec.PayloadType = int64(ch.pt)
 		spec.DataType = h245.DataType{VideoData: new(send.VideoCapability())}
+		if role == media.RoleContent {
+			spec.DataType = contentDataType(send)
+		}
 	}
 	olc, err := spec.OpenLogicalChannel()
 	if err != nil {
@@ -225,6 +241,7 @@ func (s *Session) onOLCAck(now time.Time, a *h245.OpenLogicalChannelAck) {
 		s.out.send(h245.NewCloseLogicalChannel(c.number))
 		s.drop(c)
 		s.out.event(ChannelRejected{Number: c.number, Role: c.role, Cause: "unusable OpenLogicalChannelAck: " + err.Error()})
+		s.tokenChannel(c, false)
 		return
 	}
 	// Tandberg opens with session 0 and assigns 32+ in its Ack: whatever
@@ -244,6 +261,7 @@ func (s *Session) onOLCReject(now time.Time, r *h245.OpenLogicalChannelReject) {
 	s.drop(c)
 	cause := olcCauseName(&r.Cause)
 	s.out.event(ChannelRejected{Number: c.number, Role: c.role, Cause: cause})
+	s.tokenChannel(c, false)
 	if r.Cause.MasterSlaveConflict != nil && !s.isMaster() {
 		// The master keeps its channel; ours follows it (H.245 §8.4.1.3).
 		s.reopen[roleIndex(c.role)] = true
@@ -333,6 +351,10 @@ func (s *Session) parseIncoming(olc *h245.OpenLogicalChannel) (*channel, RejectC
 		if mp := p.MediaPacketization; mp != nil && mp.RtpPayloadType != nil && mp.RtpPayloadType.PayloadDescriptor.Oid != nil {
 			c.h264.PacketizationMode, _ = packetizationMode(*mp.RtpPayloadType.PayloadDescriptor.Oid)
 		}
+	case dt.VideoData != nil && dt.VideoData.ExtendedVideoCapability != nil:
+		if cause, ok := s.parseContentOLC(c, dt.VideoData); !ok {
+			return nil, cause, false
+		}
 	case dt.NullData != nil:
 		return nil, RejectUnspecified, false
 	default:
@@ -348,6 +370,9 @@ func (s *Session) parseIncoming(olc *h245.OpenLogicalChannel) (*channel, RejectC
 	}
 	if c.session == 0 { // the opener asks the master to assign one
 		c.session = sessionOf(c.role)
+		if c.role == media.RoleContent {
+			c.session = s.contentSession(c)
+		}
 	}
 	if p.MediaControlChannel != nil {
 		if a, err := p.MediaControlChannel.AddrPort(); err == nil {
@@ -370,6 +395,7 @@ func (s *Session) AcceptChannel(now time.Time, number int64, rtp, rtcp netip.Add
 	}
 	c.state = chEstablished
 	s.out.send(ack)
+	s.tokenChannel(c, true) // a grant held for this Ack follows it
 	s.realign(now, c.role)
 	s.after(now)
 	return nil
@@ -384,6 +410,7 @@ func (s *Session) RejectChannel(now time.Time, number int64, cause RejectCause) 
 	s.drop(c)
 	s.out.send(h245.Response(h245.ResponseMessage{OpenLogicalChannelReject: &h245.OpenLogicalChannelReject{
 		ForwardLogicalChannelNumber: h245.LogicalChannelNumber(number), Cause: cause.cause()}}))
+	s.tokenChannel(c, false)
 	s.after(now)
 	return nil
 }
@@ -430,9 +457,12 @@ func (s *Session) receivable(role media.Role, codec media.Codec) *RemoteCap {
 	if ch := s.chosen(role); ch != nil && ch.Codec == codec {
 		return ch
 	}
-	kind := KindAudio
-	if role != media.RoleAudio {
-		kind = KindVideo
+	kind := KindVideo
+	switch role {
+	case media.RoleAudio:
+		kind = KindAudio
+	case media.RoleContent:
+		kind = KindContent
 	}
 	rc := s.remote()
 	for i := range rc.Caps {
@@ -450,6 +480,7 @@ func (s *Session) onCLC(clc *h245.CloseLogicalChannel) {
 	if c := s.find(int64(num), false); c != nil {
 		s.drop(c)
 		s.out.event(ChannelClosed{Number: c.number, Role: c.role})
+		s.tokenChannel(c, false)
 	}
 }
 
@@ -472,6 +503,7 @@ func (s *Session) onRCC(now time.Time, r *h245.RequestChannelClose) {
 	s.out.send(h245.Response(h245.ResponseMessage{RequestChannelCloseAck: &h245.RequestChannelCloseAck{
 		ForwardLogicalChannelNumber: r.ForwardLogicalChannelNumber}}))
 	s.closeOut(now, c)
+	s.tokenChannel(c, false)
 }
 
 // CloseChannel closes our channel of role.
@@ -506,7 +538,14 @@ func (s *Session) tickChannels(now time.Time) {
 		case chAwaitingAck:
 			s.out.send(h245.NewCloseLogicalChannel(c.number))
 			s.drop(c)
-			s.out.event(Failure{Reason: fmt.Sprintf("logical channel %d (%s): no OpenLogicalChannelAck within T103 (%s)", c.number, c.role, s.cfg.T103)})
+			reason := fmt.Sprintf("no OpenLogicalChannelAck within T103 (%s)", s.cfg.T103)
+			if c.role == media.RoleContent {
+				// Content is extra: the call goes on without it.
+				s.out.event(ChannelRejected{Number: c.number, Role: c.role, Cause: reason})
+				s.tokenChannel(c, false)
+				continue
+			}
+			s.out.event(Failure{Reason: fmt.Sprintf("logical channel %d (%s): %s", c.number, c.role, reason)})
 		case chAwaitingRelease:
 			s.drop(c) // H.245 C.4: released anyway
 		}

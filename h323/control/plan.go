@@ -30,7 +30,7 @@ func planOf(chans []*channel, held bool, te uint8, pli bool) media.Plan {
 		}
 		return nil
 	}
-	for _, role := range []media.Role{media.RoleAudio, media.RoleMain} {
+	for _, role := range []media.Role{media.RoleAudio, media.RoleMain, media.RoleContent} {
 		out := established(role, true)
 		in := established(role, false)
 		if out == nil && in == nil {

@@ -3,6 +3,7 @@ package control
 import (
 	"fmt"
 
+	"github.com/roomgate/roomgate/h323/h239"
 	"github.com/roomgate/roomgate/h323/h245"
 	"github.com/roomgate/roomgate/transcode/h264"
 	"github.com/roomgate/roomgate/transcode/media"
@@ -30,6 +31,9 @@ const (
 	KindVideo
 	KindUserInput
 	KindTelephoneEvent
+	// KindContent is an H.239 extendedVideoCapability; Codec is set for
+	// the presentation role around H.264.
+	KindContent
 )
 
 // RemoteCap is one entry of the remote's capability table.
@@ -66,6 +70,9 @@ type RemoteCaps struct {
 	// RTCPVideoControl: rtcpVideoControlCapability (the remote answers
 	// RTCP picture loss / full intra requests).
 	RTCPVideoControl bool
+	// H239: the H.239 control capability (genericControlCapability
+	// 0.0.8.239.1.1): the remote takes the presentation token messages.
+	H239 bool
 }
 
 // TCSError is why a capability set is rejected, with the H.245 cause.
@@ -170,11 +177,18 @@ func parseCapability(rc *RemoteCaps, entry int64, c *h245.Capability) RemoteCap 
 		if pt := c.ReceiveRTPAudioTelephonyEventCapability.DynamicRTPPayloadType; pt >= 96 && pt <= 127 {
 			rc.TelephoneEvent = uint8(pt)
 		}
+	case c.GenericControlCapability != nil:
+		if h239.IsControlCapability(c) {
+			rc.H239, rcap.Name = true, "h239ControlCapability"
+		}
 	}
 	switch {
 	case audio != nil:
 		rcap.Kind = KindAudio
 		rcap.Codec, rcap.Frames, rcap.Name = audioCodec(audio)
+	case video != nil && video.ExtendedVideoCapability != nil:
+		rcap.Kind = KindVideo
+		parseExtendedVideo(&rcap, video)
 	case video != nil:
 		rcap.Kind = KindVideo
 		parseVideo(&rcap, video)
@@ -255,6 +269,11 @@ type Choice struct {
 	TelephoneEvent uint8
 	// VideoReason says why there is no video (empty when there is).
 	VideoReason string
+	// Content is the remote's H.239 presentation capability our content
+	// channel is sent to (nil: no content toward it; ContentReason says
+	// why). Content runs together with audio and people video.
+	Content       *RemoteCap
+	ContentReason string
 }
 
 // Choose picks, within one simultaneous capability descriptor, the audio
@@ -303,6 +322,7 @@ func Choose(rc *RemoteCaps, local *LocalCaps) Choice {
 	if best.Video == nil {
 		best.VideoReason = videoReason(rc, local)
 	}
+	best.Content, best.ContentReason = chooseContent(rc, local)
 	return best
 }
 

@@ -22,7 +22,7 @@ type Session struct {
 	chans  []*channel
 
 	nextLCN int64
-	reopen  [2]bool // per role index: our channel must follow the remote's
+	reopen  [3]bool // per role index: our channel must follow the remote's
 	held    bool
 	opened  bool // our channels were opened for the current capabilities
 	started bool
@@ -31,6 +31,8 @@ type Session struct {
 
 	plan     media.Plan
 	planSent bool
+
+	tok token // H.239 presentation token
 }
 
 // New returns a session; Start begins the procedures.
@@ -87,8 +89,11 @@ func (s *Session) Held() bool { return s.held }
 func (s *Session) isMaster() bool { return s.msd.done && s.msd.status == msdMaster }
 
 func roleIndex(r media.Role) int {
-	if r == media.RoleAudio {
+	switch r {
+	case media.RoleAudio:
 		return 0
+	case media.RoleContent:
+		return 2
 	}
 	return 1
 }
@@ -97,8 +102,11 @@ func (s *Session) chosen(r media.Role) *RemoteCap {
 	if s.choice == nil {
 		return nil
 	}
-	if r == media.RoleAudio {
+	switch r {
+	case media.RoleAudio:
 		return s.choice.Audio
+	case media.RoleContent:
+		return s.choice.Content
 	}
 	return s.choice.Video
 }
@@ -123,7 +131,7 @@ func (s *Session) Handle(now time.Time, m *h245.MultimediaSystemControlMessage) 
 	case m.Command != nil:
 		s.onCommand(now, m)
 	case m.Indication != nil:
-		s.onIndication(m.Indication)
+		s.onIndication(now, m.Indication)
 	}
 	s.after(now)
 }
@@ -156,6 +164,7 @@ func (s *Session) onRequest(now time.Time, m *h245.MultimediaSystemControlMessag
 			Cause: h245.MaintenanceLoopRejectCause{CanNotPerformLoop: &struct{}{}}}}))
 	case r.UnknownAlternative != nil:
 		s.notUnderstood(&h245.FunctionNotUnderstood{Request: r})
+	case r.GenericRequest != nil && s.onGeneric(now, m):
 	default:
 		s.notSupported(m)
 	}
@@ -179,6 +188,8 @@ func (s *Session) onResponse(now time.Time, r *h245.ResponseMessage) {
 		s.onCLCAck(r.CloseLogicalChannelAck)
 	case r.RoundTripDelayResponse != nil:
 		s.onRTDResponse(now, r.RoundTripDelayResponse)
+	case r.GenericResponse != nil:
+		s.onGeneric(now, &h245.MultimediaSystemControlMessage{Response: r})
 	}
 	// RequestChannelCloseAck/Reject: the remote's CLC (or its absence)
 	// tells the rest. Responses we never asked for are ignored.
@@ -191,6 +202,7 @@ func (s *Session) onTCS(now time.Time, t *h245.TerminalCapabilitySet) {
 		// H.323 §8.4.6: close what we send, forget the master/slave
 		// result; both run again after the next set.
 		s.held = true
+		s.tokenLost("the remote paused the call (empty capability set)")
 		for _, c := range s.chans {
 			if c.out {
 				s.closeOut(now, c)
@@ -226,6 +238,7 @@ func (s *Session) after(now time.Time) {
 			}
 		}
 	}
+	s.tokenAfter(now)
 	s.emitPlan()
 }
 
@@ -238,6 +251,7 @@ func (s *Session) Tick(now time.Time) {
 	s.tcs.tick(now, &s.out)
 	s.tickChannels(now)
 	s.tickRTD(now)
+	s.tickToken(now)
 	s.after(now)
 }
 
@@ -260,6 +274,7 @@ func (s *Session) NextDeadline() (t time.Time, ok bool) {
 	for _, c := range s.chans {
 		add(c.deadline)
 	}
+	add(s.tok.deadline)
 	if s.rtd.pending {
 		add(s.rtd.deadline)
 	} else {
@@ -286,6 +301,7 @@ func (s *Session) End() {
 		return
 	}
 	s.out.send(h245.Command(h245.CommandMessage{EndSessionCommand: &h245.EndSessionCommand{Disconnect: &struct{}{}}}))
+	s.remoteStopped("session ended")
 	s.ended = true
 }
 

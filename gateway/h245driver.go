@@ -129,6 +129,11 @@ func (d *h245Driver) event(now time.Time, ev control.Event) {
 		}
 	case control.ChannelRejected:
 		d.log.Info("H.245: channel rejected", "role", string(ev.Role), "cause", ev.Cause)
+	case control.TokenRequested:
+		// No content path to the meeting yet (issue 13): refuse, so the room system
+		// hears an answer instead of waiting for one.
+		d.log.Info("H.239: presentation token refused (content not supported yet)")
+		_ = d.r.Session().DenyToken(now)
 	case control.MasterSlave:
 		d.log.Debug("H.245: master/slave determined", "master", ev.Master)
 	}

@@ -6,7 +6,7 @@
 // with the R and F bits and the fragment fields), every primitive of RFC 8855
 // §5.3 and every attribute of §5.2, grouped attributes nested. Unknown
 // attributes are kept as raw bytes; the server answers unknown mandatory ones
-// with Error 4 (§13.1). Decoders bound what they read: lengths are checked
+// with Error 4 (§13.8). Decoders bound what they read: lengths are checked
 // against the remaining input before anything is sliced, grouped attributes
 // nest at most MaxDepth deep, and transports cap a message at
 // Config.MaxMessageSize.

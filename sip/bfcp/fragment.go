@@ -6,7 +6,7 @@ import (
 
 // Fragments splits the encoded message m into version 2 fragments whose
 // payload holds at most maxPayload octets (rounded down to a 4-octet
-// multiple), for a path MTU smaller than the message (RFC 8855 §6.2.3). A
+// multiple), for a path MTU smaller than the message (RFC 8855 §6.2). A
 // message that fits is returned whole.
 func Fragments(m *Message, maxPayload int) ([][]byte, error) {
 	whole, err := m.Marshal()
@@ -34,7 +34,7 @@ func Fragments(m *Message, maxPayload int) ([][]byte, error) {
 	return out, nil
 }
 
-// Reassembler joins the fragments of version 2 messages (RFC 8855 §6.2.3).
+// Reassembler joins the fragments of version 2 messages (RFC 8855 §6.2).
 // It holds at most MaxPending incomplete messages, each for at most Timeout;
 // the zero value uses 4 and 10 s. Not safe for concurrent use.
 type Reassembler struct {

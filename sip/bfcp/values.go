@@ -182,7 +182,7 @@ func FindAll(attrs []Attribute, t AttrType) []*Attribute {
 
 // UnknownMandatory returns the types of the attributes in attrs, nested ones
 // included, that are not defined by RFC 8855 but carry the M bit: a receiver
-// answers those with Error 4 (§13.1).
+// answers those with Error 4 (§13.8).
 func UnknownMandatory(attrs []Attribute) []AttrType {
 	var out []AttrType
 	for i := range attrs {

@@ -147,18 +147,21 @@ func (c *Client) isClosed() bool {
 // deliver routes m to the transaction waiting for it or, for a
 // notification, acknowledges it (UDP) and queues it.
 func (c *Client) deliver(m *Message) {
-	notification := m.Primitive == FloorRequestStatus || m.Primitive == FloorStatus
+	// A notification is a request from the server: R clear in version 2,
+	// Transaction ID 0 in version 1 (RFC 8855 §8).
+	notification := (m.Primitive == FloorRequestStatus || m.Primitive == FloorStatus) &&
+		((m.Version == Version2 && !m.Responder) || (m.Version == Version1 && m.TransactionID == 0))
 	c.mu.Lock()
-	ch, waiting := c.pending[m.TransactionID]
-	if waiting && m.TransactionID != 0 && (m.Responder || !c.dgram || m.Version == Version1) {
-		delete(c.pending, m.TransactionID)
-		c.mu.Unlock()
-		ch <- m
-		return
-	}
 	if !notification {
+		ch, waiting := c.pending[m.TransactionID]
+		if waiting {
+			delete(c.pending, m.TransactionID)
+		}
 		c.mu.Unlock()
-		return
+		if waiting {
+			ch <- m
+		}
+		return // else a late duplicate response
 	}
 	dup := false
 	if c.dgram && m.TransactionID != 0 {

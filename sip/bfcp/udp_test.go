@@ -1,0 +1,234 @@
+package bfcp
+
+import (
+	"net"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"testing/synctest"
+	"time"
+)
+
+// lossyRelay forwards datagrams between a client and the server on
+// 127.0.0.1 and drops every other datagram in each direction.
+type lossyRelay struct {
+	pc      net.PacketConn
+	server  net.Addr
+	mu      sync.Mutex
+	client  net.Addr
+	n       [2]int
+	dropped atomic.Int64
+}
+
+func (r *lossyRelay) run() {
+	buf := make([]byte, 65536)
+	for {
+		n, from, err := r.pc.ReadFrom(buf)
+		if err != nil {
+			return
+		}
+		r.mu.Lock()
+		dir, to := 0, r.server
+		if from.String() == r.server.String() {
+			dir, to = 1, r.client
+		} else {
+			r.client = from
+		}
+		r.n[dir]++
+		drop := r.n[dir]%2 == 1 // the first, third, … datagram of each direction
+		r.mu.Unlock()
+		if drop || to == nil {
+			r.dropped.Add(1)
+			continue
+		}
+		_, _ = r.pc.WriteTo(buf[:n], to)
+	}
+}
+
+// TestUDPLossyRelayRecovers runs a floor request's whole life over UDP
+// through a relay that loses every other datagram: retransmissions (client
+// requests, server notifications) recover, and duplicates are answered from
+// the response cache, so Floors sees each request once.
+func TestUDPLossyRelayRecovers(t *testing.T) {
+	f := newFloors(pending)
+	events := make(chan FloorEvent, 16)
+	cfg := testConfig(f, events)
+	cfg.T1 = 20 * time.Millisecond
+	cfg.MaxRetransmits = 6
+	srv := newServer(t, cfg)
+	spc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.ServeUDP(spc); err != nil {
+		t.Fatal(err)
+	}
+	rpc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	relay := &lossyRelay{pc: rpc, server: spc.LocalAddr()}
+	done := make(chan struct{})
+	go func() { relay.run(); close(done) }()
+	defer func() { rpc.Close(); <-done }()
+
+	c, err := net.Dial("udp", rpc.LocalAddr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cl := NewClient(c, ClientConfig{ConferenceID: testConf, UserID: testUser, T1: 20 * time.Millisecond, MaxRetransmits: 6})
+	defer cl.Close()
+	e := &env{srv: srv, cl: cl, floors: f, events: events}
+
+	if _, _, err := cl.Hello(guard(t)); err != nil {
+		t.Fatal(err)
+	}
+	r, err := cl.RequestFloor(guard(t), testFloor)
+	if err != nil || r.Status != StatusPending {
+		t.Fatalf("%+v %v", r, err)
+	}
+	if err := srv.Grant(r.ID); err != nil {
+		t.Fatal(err)
+	}
+	m := e.note(t)
+	if n := noteStatus(t, m); n.Status != StatusGranted || m.TransactionID == 0 || m.Version != Version2 {
+		t.Fatalf("%+v %v", n, m)
+	}
+	got, err := cl.Release(guard(t), r.ID)
+	if err != nil || got.Status != StatusReleased {
+		t.Fatalf("%+v %v", got, err)
+	}
+	if err := cl.Goodbye(guard(t)); err != nil {
+		t.Fatal(err)
+	}
+	f.mu.Lock()
+	asked := len(f.asked)
+	f.mu.Unlock()
+	if asked != 1 {
+		t.Fatalf("Floors.Request called %d times: a retransmitted FloorRequest was processed twice", asked)
+	}
+	if relay.dropped.Load() < 4 {
+		t.Fatalf("relay dropped %d datagrams", relay.dropped.Load())
+	}
+	select { // the Grant notification went out once however often it was resent
+	case m := <-cl.Notifications():
+		if m.Primitive == FloorRequestStatus && noteStatus(t, m).Status == StatusGranted {
+			t.Fatal("Granted notification delivered twice")
+		}
+	default:
+	}
+}
+
+// TestUDPRetransmitScheduleAndDeadPeer checks RFC 8855 §6.2 timing in a
+// synctest bubble: a notification nobody acknowledges is sent at 0, T1, 3T1,
+// 7T1, 15T1 (T1 doubling, 4 retransmissions) and the peer is then dead: its
+// granted floor is released.
+func TestUDPRetransmitScheduleAndDeadPeer(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var mn memNet
+		f := newFloors(pending)
+		srv, err := NewServer(Config{ConferenceID: testConf, FloorIDs: []uint16{testFloor}, Floors: f})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer srv.Close()
+		spc := mn.listen("server", "")
+		srv.ServeUDP(spc)
+		cc := mn.listen("client", "server")
+		start := time.Now()
+		var mu sync.Mutex
+		var sends []time.Duration
+		spc.drop = func(b []byte) bool {
+			if b[1] == byte(FloorRequestStatus) && b[0]&0x10 == 0 { // a notification, not the response
+				mu.Lock()
+				sends = append(sends, time.Since(start))
+				mu.Unlock()
+			}
+			return false
+		}
+		// A raw client: request, then never acknowledge anything.
+		req := Message{Header: Header{Version: Version2, Primitive: FloorRequest, ConferenceID: testConf,
+			TransactionID: 1, UserID: testUser}, Attributes: []Attribute{NewUint16(FloorID, testFloor)}}
+		b, _ := req.Marshal()
+		cc.Write(b)
+		buf := make([]byte, 1500)
+		n, _ := cc.Read(buf)
+		var resp Message
+		if _, err := resp.Unmarshal(buf[:n]); err != nil || !resp.Responder {
+			t.Fatalf("%v %v", resp, err)
+		}
+		a, _ := resp.Find(FloorRequestInformation)
+		id := ParseRequestInfo(a).ID
+		start = time.Now()
+		if err := srv.Grant(id); err != nil {
+			t.Fatal(err)
+		}
+		rel := <-f.released
+		if rel.ID != id || rel.Status != StatusReleased {
+			t.Fatalf("Released(%+v)", rel)
+		}
+		t1 := 500 * time.Millisecond
+		want := []time.Duration{0, t1, 3 * t1, 7 * t1, 15 * t1}
+		mu.Lock()
+		defer mu.Unlock()
+		if len(sends) != len(want) {
+			t.Fatalf("notification sent at %v, want %v", sends, want)
+		}
+		for i := range want {
+			if sends[i] != want[i] {
+				t.Fatalf("notification sent at %v, want %v", sends, want)
+			}
+		}
+		if dead := time.Since(start); dead != 31*t1 {
+			t.Fatalf("peer declared dead after %v, want %v", dead, 31*t1)
+		}
+	})
+}
+
+// TestUDPAckStopsRetransmission: an acknowledged notification is not sent
+// again, and a duplicate request gets the cached response.
+func TestUDPAckStopsRetransmission(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var mn memNet
+		f := newFloors(pending)
+		srv, _ := NewServer(Config{ConferenceID: testConf, FloorIDs: []uint16{testFloor}, Floors: f})
+		defer srv.Close()
+		spc := mn.listen("server", "")
+		srv.ServeUDP(spc)
+		var notes atomic.Int64
+		spc.drop = func(b []byte) bool {
+			if b[1] == byte(FloorRequestStatus) && b[0]&0x10 == 0 {
+				notes.Add(1)
+			}
+			return false
+		}
+		cc := mn.listen("client", "server")
+		cl := NewClient(cc, ClientConfig{ConferenceID: testConf, UserID: testUser})
+		defer cl.Close()
+		r, err := cl.RequestFloor(t.Context(), testFloor)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Duplicate of the FloorRequest (the client's transaction 1) within
+		// ResponseLinger: answered from the cache, not decided again.
+		dup := Message{Header: Header{Version: Version2, Primitive: FloorRequest, ConferenceID: testConf,
+			TransactionID: 1, UserID: testUser}, Attributes: []Attribute{NewUint16(FloorID, testFloor)}}
+		b, _ := dup.Marshal()
+		cc.Write(b)
+		time.Sleep(time.Second)
+		synctest.Wait()
+		f.mu.Lock()
+		asked := len(f.asked)
+		f.mu.Unlock()
+		if asked != 1 {
+			t.Fatalf("Floors.Request called %d times: duplicate FloorRequest decided again", asked)
+		}
+		srv.Grant(r.ID)
+		<-cl.Notifications()
+		time.Sleep(time.Minute)
+		synctest.Wait()
+		if notes.Load() != 1 {
+			t.Fatalf("notification sent %d times despite the Ack", notes.Load())
+		}
+	})
+}

@@ -173,7 +173,7 @@ func (s *Server) dropPeer(p *peer, reason string) []Request {
 		p.udp.drop(p)
 		delete(s.peers, p)
 	} else {
-		p.tcp.close(reason == "goodbye")
+		p.tcp.close(reason == "goodbye" || p.tcp.closing.Load())
 	}
 	return rel
 }

@@ -32,6 +32,9 @@ func (l *tcpLink) enqueue(b []byte) {
 // first (GoodbyeAck).
 func (l *tcpLink) close(graceful bool) {
 	if graceful {
+		if l.closing.Load() {
+			return
+		}
 		select {
 		case l.out <- nil:
 			l.closing.Store(true)

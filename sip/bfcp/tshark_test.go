@@ -8,7 +8,9 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/google/gopacket"
@@ -69,10 +71,6 @@ func writePcap(t *testing.T, path string, msgs [][]byte, udp []bool) {
 // laid out exactly like version 1's, are dissected with the version bits
 // patched to 1; the fragment fields (wireshark 4.2+) cannot be checked here.
 func TestTshark(t *testing.T) {
-	tshark, err := exec.LookPath("tshark")
-	if err != nil {
-		t.Skip("tshark not installed (make test installs it)")
-	}
 	var msgs [][]byte
 	var overUDP []bool
 	var prims []string
@@ -92,10 +90,19 @@ func TestTshark(t *testing.T) {
 			prims = append(prims, fmt.Sprintf("v%d %s", c.v, m.Primitive))
 		}
 	}
-	path := filepath.Join(t.TempDir(), "bfcp.pcap")
-	if p := os.Getenv("BFCP_PCAP"); p != "" {
-		path = p
+	tsharkCheck(t, msgs, overUDP, prims)
+}
+
+// tsharkCheck writes msgs to a pcap and has tshark dissect it: every packet
+// must be BFCP with the primitive its label ends with, not malformed, with
+// no expert warning or error.
+func tsharkCheck(t *testing.T, msgs [][]byte, overUDP []bool, prims []string) {
+	t.Helper()
+	tshark, err := exec.LookPath("tshark")
+	if err != nil {
+		t.Skip("tshark not installed (make test installs it)")
 	}
+	path := filepath.Join(t.TempDir(), "bfcp.pcap")
 	writePcap(t, path, msgs, overUDP)
 	out, err := exec.Command(tshark, "-n", "-r", path, "-d", "udp.port==5070,bfcp", "-d", "tcp.port==5070,bfcp",
 		"-T", "fields", "-e", "bfcp.primitive", "-e", "_ws.malformed", "-e", "_ws.expert.severity").CombinedOutput()
@@ -140,4 +147,65 @@ func TestTshark(t *testing.T) {
 func atoi(s string) int {
 	n, _ := strconv.Atoi(s)
 	return n
+}
+
+// TestTsharkServerSession has tshark dissect every datagram of a session
+// between the Server and a Client, both directions, in versions 1 and 2:
+// the messages the server builds itself (HelloAck's lists, FloorStatus,
+// FloorRequestStatus notifications, UserStatus, Errors) and the Acks.
+func TestTsharkServerSession(t *testing.T) {
+	var msgs [][]byte
+	var overUDP []bool
+	var prims []string
+	for _, v := range []uint8{Version1, Version2} {
+		var mu sync.Mutex
+		record := func(b []byte) bool {
+			mu.Lock()
+			defer mu.Unlock()
+			b = append([]byte(nil), b...)
+			ver := b[0] >> 5
+			b[0] = Version1<<5 | b[0]&0x1f // tshark 4.0 knows version 1 only
+			msgs, overUDP = append(msgs, b), append(overUDP, true)
+			prims = append(prims, fmt.Sprintf("v%d %s", ver, Primitive(b[1])))
+			return false
+		}
+		synctest.Test(t, func(t *testing.T) {
+			var mn memNet
+			srv, _ := NewServer(Config{ConferenceID: testConf, FloorIDs: []uint16{testFloor, 2}, Floors: newFloors(pending)})
+			defer srv.Close()
+			spc := mn.listen("server", "")
+			spc.drop = record
+			srv.ServeUDP(spc)
+			cc := mn.listen("client", "server")
+			cc.drop = record
+			cl := NewClient(cc, ClientConfig{ConferenceID: testConf, UserID: testUser, Version: v})
+			defer cl.Close()
+			ctx := t.Context()
+			cl.Hello(ctx)
+			cl.QueryFloors(ctx, testFloor, 2)
+			r, _ := cl.RequestFloor(ctx, testFloor, 2)
+			srv.Grant(r.ID)
+			cl.QueryRequest(ctx, r.ID)
+			cl.Do(ctx, UserQuery)
+			cl.Release(ctx, r.ID)
+			cl.RequestFloor(ctx, 99)
+			cl.Do(ctx, ChairAction)
+			cl.Do(ctx, FloorRequest, NewUint16(FloorID, testFloor), Attribute{Type: 99, Mandatory: true})
+			time.Sleep(time.Second) // notifications and Acks
+			cl.Goodbye(ctx)
+		})
+	}
+	seen := map[Primitive]bool{}
+	for _, b := range msgs {
+		seen[Primitive(b[1])] = true
+	}
+	for _, p := range []Primitive{Hello, HelloAck, FloorQuery, FloorStatus, FloorRequest, FloorRequestStatus,
+		FloorRequestStatusAck, FloorStatusAck, FloorRequestQuery, UserQuery, UserStatus, FloorRelease, Error,
+		ChairAction, Goodbye, GoodbyeAck} {
+		if !seen[p] {
+			t.Errorf("session sent no %s", p)
+		}
+	}
+	t.Logf("%d datagrams", len(msgs))
+	tsharkCheck(t, msgs, overUDP, prims)
 }

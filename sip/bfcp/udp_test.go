@@ -232,3 +232,49 @@ func TestUDPAckStopsRetransmission(t *testing.T) {
 		}
 	})
 }
+
+// TestUDPFragmentedRequest: a FloorRequest split into fragments (F bit,
+// RFC 8855 §6.2), sent out of order, is reassembled and answered; one that
+// would exceed MaxMessageSize is refused with Error 13.
+func TestUDPFragmentedRequest(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var mn memNet
+		cfg := baseConfig()
+		cfg.MaxMessageSize = 256
+		srv, _ := NewServer(cfg)
+		defer srv.Close()
+		srv.ServeUDP(mn.listen("server", ""))
+		cc := mn.listen("client", "server")
+		req := Message{Header: Header{Version: Version2, Primitive: FloorRequest, ConferenceID: testConf,
+			TransactionID: 9, UserID: testUser}, Attributes: []Attribute{NewUint16(FloorID, testFloor),
+			NewText(ParticipantProvidedInfo, "a long enough participant provided info to need three fragments")}}
+		frags, err := Fragments(&req, 32)
+		if err != nil || len(frags) < 3 {
+			t.Fatalf("%d %v", len(frags), err)
+		}
+		for i := len(frags) - 1; i >= 0; i-- {
+			cc.Write(frags[i])
+		}
+		buf := make([]byte, 1500)
+		n, _ := cc.Read(buf)
+		var resp Message
+		if _, err := resp.Unmarshal(buf[:n]); err != nil || resp.Primitive != FloorRequestStatus || resp.TransactionID != 9 {
+			t.Fatalf("%v %v", resp, err)
+		}
+		a, _ := resp.Find(FloorRequestInformation)
+		if r := ParseRequestInfo(a); r.Status != StatusGranted || r.Info != "a long enough participant provided info to need three fragments" {
+			t.Fatalf("%+v", r)
+		}
+		big := Message{Header: Header{Version: Version2, Primitive: FloorRequest, ConferenceID: testConf,
+			TransactionID: 10, UserID: testUser, Fragment: true, PayloadLength: 1000}, FragmentData: make([]byte, 8)}
+		b, _ := big.Marshal()
+		cc.Write(b)
+		n, _ = cc.Read(buf)
+		if _, err := resp.Unmarshal(buf[:n]); err != nil || resp.Primitive != Error || resp.TransactionID != 10 {
+			t.Fatalf("%v %v", resp, err)
+		}
+		if a, _ := resp.Find(ErrorCodeAttr); a.Value[0] != byte(ErrIncorrectLength) {
+			t.Fatalf("%+v", resp.Attributes)
+		}
+	})
+}

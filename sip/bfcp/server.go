@@ -94,6 +94,7 @@ type Server struct {
 	closed    bool
 	done      chan struct{}
 	peers     map[*peer]struct{}
+	links     map[*tcpLink]struct{} // TCP connections whose writer runs
 	requests  map[uint16]*request
 	nextReqID uint16
 	closers   []io.Closer
@@ -115,7 +116,7 @@ func NewServer(cfg Config) (*Server, error) {
 	}
 	cfg.defaults()
 	return &Server{cfg: cfg, log: cfg.Logger, done: make(chan struct{}),
-		peers: map[*peer]struct{}{}, requests: map[uint16]*request{}}, nil
+		peers: map[*peer]struct{}{}, links: map[*tcpLink]struct{}{}, requests: map[uint16]*request{}}, nil
 }
 
 // Serve accepts BFCP over TCP on ln (the gateway answered a=setup:passive)
@@ -128,10 +129,19 @@ func (s *Server) Serve(ln net.Listener) error {
 		for {
 			c, err := ln.Accept()
 			if err != nil {
-				if !s.isClosed() {
-					s.log.Warn("bfcp: accept", "err", err)
+				if s.isClosed() {
+					return
 				}
-				return
+				s.log.Warn("bfcp: accept", "err", err)
+				if errors.Is(err, net.ErrClosed) {
+					return
+				}
+				select { // out of descriptors or the like: breathe
+				case <-s.done:
+					return
+				case <-time.After(100 * time.Millisecond):
+				}
+				continue
 			}
 			s.adoptTCP(c)
 		}
@@ -182,9 +192,10 @@ func (s *Server) Close() error {
 		p.idle = nil
 		if p.udp != nil {
 			p.udp.drop(p)
-		} else {
-			p.tcp.close(false)
 		}
+	}
+	for l := range s.links {
+		l.close(false)
 	}
 	s.mu.Unlock()
 	for _, c := range closers {

@@ -57,12 +57,16 @@ func (s *Server) adoptTCP(c net.Conn) {
 	p := newPeer(s, c.RemoteAddr())
 	p.tcp = &tcpLink{c: c, out: make(chan []byte, tcpQueue), quit: closeOnce{ch: make(chan struct{})}}
 	s.peers[p] = struct{}{}
+	s.links[p.tcp] = struct{}{}
 	p.armIdle(s.cfg.HandshakeTimeout, "no BFCP message")
 	s.wg.Add(2)
 	s.mu.Unlock()
 	go func() {
 		defer s.wg.Done()
 		s.writeTCP(p.tcp)
+		s.mu.Lock()
+		delete(s.links, p.tcp)
+		s.mu.Unlock()
 	}()
 	go func() {
 		defer s.wg.Done()

@@ -34,6 +34,7 @@ func (s *Server) handle(p *peer, m *Message) {
 		s.mu.Unlock()
 		return
 	}
+	p.armIdle(s.cfg.IdleTimeout, "idle") // a valid message: the handshake is over
 	if isAck(m) {
 		if p.udp != nil {
 			p.udp.ack(m.TransactionID)
@@ -47,7 +48,7 @@ func (s *Server) handle(p *peer, m *Message) {
 		s.mu.Unlock()
 		return
 	}
-	if p.udp != nil && p.udp.resend(m.TransactionID, p.addr) {
+	if p.udp != nil && m.TransactionID != 0 && p.udp.resend(m.TransactionID, p.addr) {
 		s.mu.Unlock()
 		return
 	}
@@ -56,7 +57,6 @@ func (s *Server) handle(p *peer, m *Message) {
 		p.user = m.UserID
 	}
 	p.version = m.Version
-	p.armIdle(s.cfg.IdleTimeout, "idle")
 	if m.ConferenceID != s.cfg.ConferenceID {
 		p.respondError(m, ErrConferenceNotFound, "", nil)
 		s.mu.Unlock()

@@ -87,7 +87,7 @@ func (p *peer) respond(req *Message, prim Primitive, attrs []Attribute) {
 		p.s.log.Error("bfcp: encode response", "primitive", prim, "err", err)
 		return
 	}
-	if p.udp != nil {
+	if p.udp != nil && req.TransactionID != 0 { // 0 cannot tell retransmissions apart
 		p.udp.cache(req.TransactionID, b)
 	}
 	p.send(b)

@@ -278,3 +278,45 @@ func TestUDPFragmentedRequest(t *testing.T) {
 		}
 	})
 }
+
+// TestUDPVersion1Peer: an RFC 4582-style peer speaking version 1 over UDP
+// gets version 1 answers and notifications with Transaction ID 0, which it
+// cannot acknowledge, so they are sent once and the peer is not declared
+// dead for missing Acks.
+func TestUDPVersion1Peer(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var mn memNet
+		f := newFloors(pending)
+		srv, _ := NewServer(Config{ConferenceID: testConf, FloorIDs: []uint16{testFloor}, Floors: f})
+		defer srv.Close()
+		spc := mn.listen("server", "")
+		var notes atomic.Int64
+		spc.drop = func(b []byte) bool {
+			if b[1] == byte(FloorRequestStatus) && b[8] == 0 && b[9] == 0 {
+				notes.Add(1)
+			}
+			return false
+		}
+		srv.ServeUDP(spc)
+		cc := mn.listen("client", "server")
+		cl := NewClient(cc, ClientConfig{ConferenceID: testConf, UserID: testUser, Version: Version1})
+		defer cl.Close()
+		r, err := cl.RequestFloor(t.Context(), testFloor)
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv.Grant(r.ID)
+		m := <-cl.Notifications()
+		if m.Version != Version1 || m.TransactionID != 0 || noteStatus(t, m).Status != StatusGranted {
+			t.Fatalf("%v", m)
+		}
+		time.Sleep(time.Minute)
+		synctest.Wait()
+		if notes.Load() != 1 {
+			t.Fatalf("version 1 notification sent %d times", notes.Load())
+		}
+		if got := srv.Requests(); len(got) != 1 || got[0].Status != StatusGranted {
+			t.Fatalf("requests %+v: peer dropped", got)
+		}
+	})
+}

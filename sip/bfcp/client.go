@@ -38,6 +38,7 @@ type Client struct {
 	closed  bool
 
 	notes chan *Message
+	ended chan struct{} // closed when the reader stops: transactions fail
 	wg    sync.WaitGroup
 }
 
@@ -71,7 +72,7 @@ func NewClient(c net.Conn, cfg ClientConfig) *Client {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	cl := &Client{cfg: cfg, conn: c, dgram: dgram, pending: map[uint16]chan *Message{},
-		seen: map[uint16]bool{}, notes: make(chan *Message, 64)}
+		seen: map[uint16]bool{}, notes: make(chan *Message, 64), ended: make(chan struct{})}
 	cl.wg.Go(cl.read)
 	return cl
 }
@@ -92,6 +93,7 @@ func (c *Client) Close() error {
 }
 
 func (c *Client) read() {
+	defer close(c.ended)
 	defer close(c.notes)
 	if c.dgram {
 		buf := make([]byte, 65536)
@@ -230,30 +232,44 @@ func (c *Client) Do(ctx context.Context, prim Primitive, attrs ...Attribute) (*M
 			t = time.NewTimer(wait)
 			timeout = t.C
 		}
+		var resp *Message
 		select {
-		case resp := <-ch:
-			stop(t)
-			if resp.Primitive == Error {
-				se := &ServerError{}
-				if a, ok := resp.Find(ErrorCodeAttr); ok {
-					se.Code, _, _ = a.ErrorCode()
-				}
-				if a, ok := resp.Find(ErrorInfo); ok {
-					se.Info = string(a.Value)
-				}
-				return resp, se
-			}
-			return resp, nil
+		case resp = <-ch:
 		case <-ctx.Done():
 			stop(t)
 			return nil, ctx.Err()
+		case <-c.ended:
+			select { // the response may have come just before the end
+			case resp = <-ch:
+			default:
+				stop(t)
+				return nil, errClosed
+			}
 		case <-timeout:
 			if tries >= c.cfg.MaxRetransmits {
 				return nil, errTimeout
 			}
 			wait *= 2
+			continue
 		}
+		stop(t)
+		return c.result(resp)
 	}
+}
+
+// result turns an Error response into a *ServerError.
+func (c *Client) result(resp *Message) (*Message, error) {
+	if resp.Primitive != Error {
+		return resp, nil
+	}
+	se := &ServerError{}
+	if a, ok := resp.Find(ErrorCodeAttr); ok {
+		se.Code, _, _ = a.ErrorCode()
+	}
+	if a, ok := resp.Find(ErrorInfo); ok {
+		se.Info = string(a.Value)
+	}
+	return resp, se
 }
 
 func stop(t *time.Timer) {

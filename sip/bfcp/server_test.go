@@ -284,3 +284,23 @@ func TestServerDialsPassiveRoomSystem(t *testing.T) {
 		t.Fatalf("%+v %v", r, err)
 	}
 }
+
+// TestClientFailsWhenServerCloses: Close releases nothing to Floors, ends
+// the connections, and a client transaction fails instead of hanging.
+func TestClientFailsWhenServerCloses(t *testing.T) {
+	e := tcpEnv(t, grant)
+	if _, err := e.cl.RequestFloor(guard(t), testFloor); err != nil {
+		t.Fatal(err)
+	}
+	e.srv.Close()
+	for range e.cl.Notifications() {
+	}
+	if _, _, err := e.cl.Hello(guard(t)); err == nil {
+		t.Fatal("Hello succeeded on a closed server")
+	}
+	select {
+	case r := <-e.floors.released:
+		t.Fatalf("Floors.Released(%+v) on Close", r)
+	default:
+	}
+}

@@ -12,7 +12,7 @@ import (
 // messages by their Payload Length and a writer goroutine draining a
 // bounded queue, so a peer that stops reading never blocks the server.
 type tcpLink struct {
-	c    net.Conn
+	c       net.Conn
 	out     chan []byte // nil entry: close after what is queued
 	quit    closeOnce
 	closing atomic.Bool // the nil entry is queued

@@ -27,8 +27,8 @@ type Floors interface {
 
 // FloorEvent reports a floor request changing state.
 type FloorEvent struct {
-	Request Request // Request.Status is the new state
-	Prev    RequestStatus
+	Request Request       // Request.Status is the new state
+	Prev    RequestStatus // 0 for a request just made
 }
 
 // Config configures a Server. Zero fields take the defaults named.
@@ -39,7 +39,9 @@ type Config struct {
 	// OnFloorChange, if set, is called for every state change, in order,
 	// never with the server's locks held.
 	OnFloorChange func(FloorEvent)
-	Logger        *slog.Logger
+	// Logger gets the server's lines; give it the call's attributes
+	// (call_id, leg). Nil discards.
+	Logger *slog.Logger
 
 	MaxConns         int           // TCP connections plus UDP peers: 4
 	MaxRequests      int           // outstanding floor requests per connection: 2

@@ -100,7 +100,9 @@ func (c *Client) read() {
 		for {
 			n, err := c.conn.Read(buf)
 			if err != nil {
-				if c.isClosed() || !isTemporary(err) {
+				// ICMP port unreachable surfaces here as ECONNREFUSED on a
+				// connected socket: the server may not be up yet.
+				if c.isClosed() || errors.Is(err, net.ErrClosed) {
 					return
 				}
 				continue
@@ -133,11 +135,6 @@ func (c *Client) read() {
 		}
 		c.deliver(&m)
 	}
-}
-
-func isTemporary(err error) bool {
-	var ne net.Error
-	return errors.As(err, &ne) && ne.Timeout()
 }
 
 func (c *Client) isClosed() bool {

@@ -1,6 +1,7 @@
 package bfcp
 
 import (
+	"errors"
 	"net"
 	"time"
 )
@@ -46,14 +47,11 @@ func (u *udpTransport) read() {
 	for {
 		n, addr, err := u.pc.ReadFrom(buf)
 		if err != nil {
-			if u.s.isClosed() {
+			if u.s.isClosed() || errors.Is(err, net.ErrClosed) {
 				return
 			}
-			if ne, ok := err.(net.Error); ok && ne.Timeout() {
-				continue
-			}
-			u.s.log.Warn("bfcp: udp read", "err", err)
-			return
+			u.s.log.Debug("bfcp: udp read", "err", err) // ICMP errors and the like
+			continue
 		}
 		u.datagram(append([]byte(nil), buf[:n]...), addr)
 	}

@@ -195,12 +195,9 @@ func TestMaxConns(t *testing.T) {
 // peer and gets at most rate-limited Errors; MaxConns bounds UDP peers.
 func TestUDPPeerLimitAndGarbage(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		var mn memNet
 		cfg := baseConfig()
 		cfg.MaxConns = 1
-		srv, _ := NewServer(cfg)
-		defer srv.Close()
-		srv.ServeUDP(mn.listen("server", ""))
+		srv, mn, _ := memServer(t, cfg)
 		junk := mn.listen("junk", "server")
 		for range 100 {
 			junk.Write([]byte{0x40, 1, 0, 9, 0, 0, 0, 77, 0, 1, 0, 5}) // payload promised, absent

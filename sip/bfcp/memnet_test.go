@@ -4,6 +4,7 @@ import (
 	"net"
 	"os"
 	"sync"
+	"testing"
 	"time"
 )
 
@@ -89,3 +90,20 @@ func (c *memConn) RemoteAddr() net.Addr             { return c.remote }
 func (c *memConn) SetDeadline(time.Time) error      { return os.ErrNoDeadline }
 func (c *memConn) SetReadDeadline(time.Time) error  { return os.ErrNoDeadline }
 func (c *memConn) SetWriteDeadline(time.Time) error { return os.ErrNoDeadline }
+
+// memServer serves UDP on an in-memory network inside a synctest bubble;
+// the server closes when the test ends.
+func memServer(t *testing.T, cfg Config) (*Server, *memNet, *memConn) {
+	t.Helper()
+	mn := &memNet{}
+	srv, err := NewServer(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = srv.Close() })
+	spc := mn.listen("server", "")
+	if err := srv.ServeUDP(spc); err != nil {
+		t.Fatal(err)
+	}
+	return srv, mn, spc
+}

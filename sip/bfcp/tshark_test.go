@@ -170,12 +170,8 @@ func TestTsharkServerSession(t *testing.T) {
 			return false
 		}
 		synctest.Test(t, func(t *testing.T) {
-			var mn memNet
-			srv, _ := NewServer(Config{ConferenceID: testConf, FloorIDs: []uint16{testFloor, 2}, Floors: newFloors(pending)})
-			defer srv.Close()
-			spc := mn.listen("server", "")
+			srv, mn, spc := memServer(t, Config{ConferenceID: testConf, FloorIDs: []uint16{testFloor, 2}, Floors: newFloors(pending)})
 			spc.drop = record
-			srv.ServeUDP(spc)
 			cc := mn.listen("client", "server")
 			cc.drop = record
 			cl := NewClient(cc, ClientConfig{ConferenceID: testConf, UserID: testUser, Version: v})

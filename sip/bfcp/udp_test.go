@@ -125,15 +125,8 @@ func TestUDPLossyRelayRecovers(t *testing.T) {
 // granted floor is released.
 func TestUDPRetransmitScheduleAndDeadPeer(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		var mn memNet
 		f := newFloors(pending)
-		srv, err := NewServer(Config{ConferenceID: testConf, FloorIDs: []uint16{testFloor}, Floors: f})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer srv.Close()
-		spc := mn.listen("server", "")
-		srv.ServeUDP(spc)
+		srv, mn, spc := memServer(t, Config{ConferenceID: testConf, FloorIDs: []uint16{testFloor}, Floors: f})
 		cc := mn.listen("client", "server")
 		start := time.Now()
 		var mu sync.Mutex
@@ -189,12 +182,8 @@ func TestUDPRetransmitScheduleAndDeadPeer(t *testing.T) {
 // again, and a duplicate request gets the cached response.
 func TestUDPAckStopsRetransmission(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		var mn memNet
 		f := newFloors(pending)
-		srv, _ := NewServer(Config{ConferenceID: testConf, FloorIDs: []uint16{testFloor}, Floors: f})
-		defer srv.Close()
-		spc := mn.listen("server", "")
-		srv.ServeUDP(spc)
+		srv, mn, spc := memServer(t, Config{ConferenceID: testConf, FloorIDs: []uint16{testFloor}, Floors: f})
 		var notes atomic.Int64
 		spc.drop = func(b []byte) bool {
 			if b[1] == byte(FloorRequestStatus) && b[0]&0x10 == 0 {
@@ -238,12 +227,9 @@ func TestUDPAckStopsRetransmission(t *testing.T) {
 // would exceed MaxMessageSize is refused with Error 13.
 func TestUDPFragmentedRequest(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		var mn memNet
 		cfg := baseConfig()
 		cfg.MaxMessageSize = 256
-		srv, _ := NewServer(cfg)
-		defer srv.Close()
-		srv.ServeUDP(mn.listen("server", ""))
+		_, mn, _ := memServer(t, cfg)
 		cc := mn.listen("client", "server")
 		req := Message{Header: Header{Version: Version2, Primitive: FloorRequest, ConferenceID: testConf,
 			TransactionID: 9, UserID: testUser}, Attributes: []Attribute{NewUint16(FloorID, testFloor),
@@ -285,11 +271,8 @@ func TestUDPFragmentedRequest(t *testing.T) {
 // dead for missing Acks.
 func TestUDPVersion1Peer(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		var mn memNet
 		f := newFloors(pending)
-		srv, _ := NewServer(Config{ConferenceID: testConf, FloorIDs: []uint16{testFloor}, Floors: f})
-		defer srv.Close()
-		spc := mn.listen("server", "")
+		srv, mn, spc := memServer(t, Config{ConferenceID: testConf, FloorIDs: []uint16{testFloor}, Floors: f})
 		var notes atomic.Int64
 		spc.drop = func(b []byte) bool {
 			if b[1] == byte(FloorRequestStatus) && b[8] == 0 && b[9] == 0 {
@@ -297,7 +280,6 @@ func TestUDPVersion1Peer(t *testing.T) {
 			}
 			return false
 		}
-		srv.ServeUDP(spc)
 		cc := mn.listen("client", "server")
 		cl := NewClient(cc, ClientConfig{ConferenceID: testConf, UserID: testUser, Version: Version1})
 		defer cl.Close()

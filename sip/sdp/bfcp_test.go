@@ -9,12 +9,8 @@ import (
 	"github.com/roomgate/roomgate/transcode/media"
 )
 
-// bfcpOffer is audio, main video, a BFCP line with the given protocol and
-// attributes (none when proto is empty), and a content line with the given
-// attributes (none when content is empty).
-func bfcpOffer(proto, bfcpAttrs, content string) []byte {
-	var b strings.Builder
-	b.WriteString(`v=0
+// roomHead is a room system's session with audio and main video.
+const roomHead = `v=0
 o=rs 1 1 IN IP4 198.51.100.5
 s=-
 c=IN IP4 198.51.100.5
@@ -23,8 +19,14 @@ m=audio 5000 RTP/AVP 9
 m=video 5002 RTP/AVP 97
 a=rtpmap:97 H264/90000
 a=fmtp:97 profile-level-id=42e01f;packetization-mode=1
-a=content:main
-`)
+`
+
+// bfcpOffer is audio, main video, a BFCP line with the given protocol and
+// attributes (none when proto is empty), and a content line with the given
+// attributes (none when content is empty).
+func bfcpOffer(proto, bfcpAttrs, content string) []byte {
+	var b strings.Builder
+	b.WriteString(roomHead)
 	if proto != "" {
 		b.WriteString("m=application 5004 " + proto + " *\n" + bfcpAttrs + "\n")
 	}
@@ -271,16 +273,7 @@ func TestBuildOfferContentParseAnswer(t *testing.T) {
 		t.Errorf("offered content %+v", cm)
 	}
 	answer := func(bfcp, contentPort string) []byte {
-		return crlf(`v=0
-o=rs 1 1 IN IP4 198.51.100.5
-s=-
-c=IN IP4 198.51.100.5
-t=0 0
-m=audio 5000 RTP/AVP 9
-m=video 5002 RTP/AVP 97
-a=rtpmap:97 H264/90000
-a=fmtp:97 profile-level-id=42e01f;packetization-mode=1
-m=application 5004 TCP/BFCP *
+		return crlf(roomHead + `m=application 5004 TCP/BFCP *
 ` + bfcp + `
 m=video ` + contentPort + ` RTP/AVP 97
 a=rtpmap:97 H264/90000

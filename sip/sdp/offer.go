@@ -207,18 +207,12 @@ func ParseAnswer(offer, answer []byte) (*Result, error) {
 			a.SRTP = keys
 			res.Audio = a
 		case m.Kind == KindVideo && o.Slides() && res.Content == nil:
-			v := chooseVideo(m, ans, H264Caps{MaxLevel: 255})
+			v := answeredVideo(o, m, ans, dir, keys)
 			if v == nil {
 				res.Rejected = append(res.Rejected, i)
 				continue
 			}
-			v.Direction = dir
-			v.Stream.fill(m)
-			v.SRTP = keys
 			v.Label = o.Label
-			if oc, ok := o.Codec(v.Codec.PT); ok {
-				v.Answered = ParseH264(oc.Fmtp)
-			}
 			res.Content = v
 		case o.IsBFCP() && m.IsBFCP() && res.BFCP == nil:
 			b := answeredBFCP(o, m)
@@ -228,16 +222,10 @@ func ParseAnswer(offer, answer []byte) (*Result, error) {
 			}
 			res.BFCP = b
 		case m.Kind == KindVideo && !o.Slides() && res.Video == nil:
-			v := chooseVideo(m, ans, H264Caps{MaxLevel: 255})
+			v := answeredVideo(o, m, ans, dir, keys)
 			if v == nil {
 				res.Rejected = append(res.Rejected, i)
 				continue
-			}
-			v.Direction = dir
-			v.Stream.fill(m)
-			v.SRTP = keys
-			if oc, ok := o.Codec(v.Codec.PT); ok {
-				v.Answered = ParseH264(oc.Fmtp)
 			}
 			res.Video = v
 		default:
@@ -254,6 +242,22 @@ func ParseAnswer(offer, answer []byte) (*Result, error) {
 		res.BFCP = nil
 	}
 	return res, nil
+}
+
+// answeredVideo is the H.264 stream the answer m accepted on our offered
+// line o: what the remote side sends, and what we said we receive.
+func answeredVideo(o, m *Media, ans *Session, dir Direction, keys *SRTP) *VideoStream {
+	v := chooseVideo(m, ans, H264Caps{MaxLevel: 255})
+	if v == nil {
+		return nil
+	}
+	v.Direction = dir
+	v.Stream.fill(m)
+	v.SRTP = keys
+	if oc, ok := o.Codec(v.Codec.PT); ok {
+		v.Answered = ParseH264(oc.Fmtp)
+	}
+	return v
 }
 
 // answeredBFCP reads the answer to our BFCP offer o: the answerer must be

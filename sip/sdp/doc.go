@@ -25,9 +25,8 @@
 // a=confid, a=userid, a=floorid naming our content label (mstrm, or the
 // legacy m-stream the offer used), a=setup/a=connection (RFC 4145) and
 // a=bfcpver. SDP stays pure: the caller opens the sockets. H.224 far-end
-// camera control is recognised and rejected. SRTP
-// (RTP/SAVP) streams are rejected; a=crypto on RTP/AVP lines (best-effort
-// SRTP, as Tandberg/Cisco send it) is ignored.
+// camera control is recognised and rejected. SRTP keyed by SDES (RFC 4568)
+// follows Capabilities.SRTP (see SRTPMode), the content line like the others.
 //
 // Errors for unusable input are typed (*SyntaxError, *NegotiationError) and
 // report the SIP status a signalling layer should answer with (488).

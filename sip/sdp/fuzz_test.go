@@ -74,3 +74,17 @@ func BenchmarkNegotiateTandberg(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkNegotiateTandbergContent answers the same INVITE accepting its
+// content line and UDP BFCP.
+func BenchmarkNegotiateTandbergContent(b *testing.B) {
+	offer := sipBody(sharedCapture(b, "logstash-filter-sip__tandberg257_TE4.1.1_invite.sip"))
+	caps := DefaultCapabilities()
+	b.ReportAllocs()
+	for b.Loop() {
+		r, err := Negotiate(offer, caps, corpusLocal)
+		if err != nil || r.BFCP == nil {
+			b.Fatal(err)
+		}
+	}
+}

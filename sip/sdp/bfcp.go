@@ -107,9 +107,9 @@ type BFCP struct {
 	// connection; else a new one is made (RFC 4145 §5).
 	Existing bool
 	// Version is the BFCP version agreed through a=bfcpver (RFC 8856 §7);
-	// 0 when the offer did not announce versions: RFC 4582 endpoints use 1
-	// (Tandberg TE and TC do, over UDP too), so answer the version the
-	// client's first message carries.
+	// 0 when the offer did not announce versions (RFC 4582-era endpoints,
+	// e.g. the Tandberg TE4.1.1 capture offers UDP/BFCP without a=bfcpver):
+	// answer the version the client's first message carries.
 	Version int
 	// FloorCtrl is our role (s-only); RemoteFloorCtrl the room system's
 	// a=floorctrl as given ("c-only", "c-s", or empty: client by default).

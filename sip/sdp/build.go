@@ -47,8 +47,12 @@ func rejectedMedia(m *Media) *psdp.MediaDescription {
 	if proto == "" {
 		proto = "RTP/AVP"
 	}
+	kind := m.Kind
+	if kind == "" {
+		kind = KindApplication // an m-line without even a media type
+	}
 	return &psdp.MediaDescription{MediaName: psdp.MediaName{
-		Media:   m.Kind,
+		Media:   kind,
 		Port:    psdp.RangedPort{Value: 0},
 		Protos:  strings.Split(proto, "/"),
 		Formats: append([]string(nil), formats...),
@@ -121,5 +125,46 @@ func videoMedia(proto string, port int, v *VideoStream, caps H264Caps, content s
 		md.Attributes = append(md.Attributes, psdp.NewAttribute("content", content))
 	}
 	md.Attributes = append(md.Attributes, psdp.NewPropertyAttribute(string(v.Direction)))
+	return md
+}
+
+// bfcpMedia writes our BFCP m-line as floor control server (RFC 8856 §5–§7):
+// in an answer the chosen version and setup; in an offer every version we
+// speak and actpass.
+func bfcpMedia(b *BFCP, port int, keyword, fingerprint string, offer bool) *psdp.MediaDescription {
+	md := &psdp.MediaDescription{MediaName: psdp.MediaName{
+		Media:   KindApplication,
+		Port:    psdp.RangedPort{Value: port},
+		Protos:  strings.Split(string(b.Proto), "/"),
+		Formats: []string{"*"},
+	}}
+	if keyword == "" {
+		keyword = "mstrm"
+	}
+	md.Attributes = append(md.Attributes,
+		psdp.NewAttribute("floorctrl", FloorCtrlServer),
+		psdp.NewAttribute("confid", strconv.FormatUint(uint64(b.ConfID), 10)),
+		psdp.NewAttribute("userid", strconv.Itoa(int(b.UserID))),
+		psdp.NewAttribute("floorid", strconv.Itoa(int(b.FloorID))+" "+keyword+":"+b.ContentLabel))
+	if b.Setup != "" {
+		conn := "new"
+		if b.Existing {
+			conn = "existing"
+		}
+		md.Attributes = append(md.Attributes,
+			psdp.NewAttribute("setup", string(b.Setup)),
+			psdp.NewAttribute("connection", conn))
+	}
+	switch {
+	case offer && b.Proto.UDP():
+		md.Attributes = append(md.Attributes, psdp.NewAttribute("bfcpver", "2")) // RFC 8855 §6.2: UDP is version 2
+	case offer:
+		md.Attributes = append(md.Attributes, psdp.NewAttribute("bfcpver", "1 2"))
+	case b.Version > 0:
+		md.Attributes = append(md.Attributes, psdp.NewAttribute("bfcpver", strconv.Itoa(b.Version)))
+	}
+	if b.Proto.Secure() && fingerprint != "" {
+		md.Attributes = append(md.Attributes, psdp.NewAttribute("fingerprint", fingerprint))
+	}
 	return md
 }

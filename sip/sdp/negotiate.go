@@ -56,9 +56,17 @@ type Local struct {
 	// Direction limits what we do, e.g. SendOnly to put the remote on hold;
 	// empty means sendrecv.
 	Direction Direction
-	// AudioKey and VideoKey are the SRTP master keys (key || salt) to answer with
-	// again in a re-negotiation; nil: fresh ones.
-	AudioKey, VideoKey []byte
+	// AudioKey, VideoKey and ContentKey are the SRTP master keys (key || salt)
+	// to answer with again in a re-negotiation; nil: fresh ones.
+	AudioKey, VideoKey, ContentKey []byte
+	// ContentPort is where we receive the content video (a=content:slides,
+	// RFC 4796); 0 refuses content, and with it BFCP.
+	ContentPort int
+	// BFCPPort is our BFCP port (RFC 8856): the TCP port we listen on or
+	// connect from, the UDP port we receive on; 0 refuses BFCP.
+	BFCPPort int
+	// BFCP is how we answer and offer floor control.
+	BFCP BFCPConfig
 }
 
 // Stream is a negotiated RTP stream.
@@ -90,6 +98,9 @@ type AudioStream struct {
 // VideoStream is the negotiated main video.
 type VideoStream struct {
 	Stream
+	// Label is the stream's a=label in our SDP (RFC 4574): the content
+	// stream's, which the BFCP floor names; empty on the main video.
+	Label string
 	// Remote parameters: what the endpoint can receive (size our encoder).
 	H264 H264Params
 	// Answered parameters: what we said we receive.
@@ -111,13 +122,23 @@ type Result struct {
 	Remote *Session
 	Audio  *AudioStream
 	Video  *VideoStream
+	// Content is the dual-stream content video (RFC 4796 slides), nil when
+	// none was agreed.
+	Content *VideoStream
+	// BFCP is the floor control stream for Content (RFC 8856); nil when the
+	// room system offered none (an active content stream then means it
+	// presents) or we refused it.
+	BFCP *BFCP
 	// Rejected lists the m-line indexes answered with port 0.
 	Rejected []int
 }
 
 // Negotiate answers an offer (RFC 3264 §6). Every offered m-line appears in
-// the answer in the same order; the first usable audio line and the first
-// usable main-video line are accepted, all others are rejected with port 0.
+// the answer in the same order; the first usable audio line, the first
+// usable main-video line, and, when local gives the ports, the first usable
+// content video line (a=content:slides or named by a BFCP floor) and the
+// BFCP line controlling it are accepted; all others, including m-lines we
+// cannot read, are rejected with port 0.
 func Negotiate(offer []byte, caps Capabilities, local Local) (*Result, error) {
 	remote, err := Parse(offer)
 	if err != nil {
@@ -130,9 +151,31 @@ func Negotiate(offer []byte, caps Capabilities, local Local) (*Result, error) {
 func NegotiateSession(remote *Session, caps Capabilities, local Local) (*Result, error) {
 	res := &Result{Remote: remote}
 	ans := newDescription(local)
+	labels := floorLabels(remote)
+	content := chooseContent(remote, caps, local, labels)
+	var bfcp *BFCP
+	if content != nil {
+		for i := range remote.Media {
+			if m := &remote.Media[i]; m.IsBFCP() {
+				if bfcp = acceptBFCP(m, local.BFCP, local.BFCPPort, content.Label); bfcp != nil {
+					break
+				}
+			}
+		}
+	}
 	for i := range remote.Media {
 		m := &remote.Media[i]
 		switch {
+		case content != nil && i == content.Index:
+			res.Content = content
+			md := videoMedia(m.Proto, local.ContentPort, content, *caps.Video, "slides")
+			md.Attributes = append(md.Attributes, psdp.NewAttribute("label", content.Label))
+			ans.MediaDescriptions = append(ans.MediaDescriptions, withCrypto(md, content.SRTP))
+			continue
+		case bfcp != nil && i == bfcp.Index:
+			res.BFCP = bfcp
+			ans.MediaDescriptions = append(ans.MediaDescriptions, bfcpMedia(bfcp, local.BFCPPort, m.floorKeyword, local.BFCP.Fingerprint, false))
+			continue
 		case res.Audio == nil && acceptableRTP(m, KindAudio, caps.SRTP):
 			if a := chooseAudio(m, caps); a != nil {
 				a.Direction = m.Direction.Reverse().intersect(orSendRecv(local.Direction))
@@ -142,7 +185,7 @@ func NegotiateSession(remote *Session, caps Capabilities, local Local) (*Result,
 				ans.MediaDescriptions = append(ans.MediaDescriptions, withCrypto(audioMedia(m.Proto, local.AudioPort, a, m.Ptime), a.SRTP))
 				continue
 			}
-		case res.Video == nil && caps.Video != nil && acceptableRTP(m, KindVideo, caps.SRTP) && !m.Slides():
+		case res.Video == nil && caps.Video != nil && acceptableRTP(m, KindVideo, caps.SRTP) && !isContent(m, labels):
 			if v := chooseVideo(m, remote, *caps.Video); v != nil {
 				v.Direction = m.Direction.Reverse().intersect(orSendRecv(local.Direction))
 				v.Stream.fill(m)
@@ -167,6 +210,36 @@ func NegotiateSession(remote *Session, caps Capabilities, local Local) (*Result,
 	}
 	res.SDP = b
 	return res, nil
+}
+
+// defaultContentLabel labels our content stream when the offer gave it none.
+const defaultContentLabel = "3"
+
+// chooseContent picks the content video line we accept: the first usable
+// one, with limits as for the main video.
+func chooseContent(remote *Session, caps Capabilities, local Local, labels []string) *VideoStream {
+	if caps.Video == nil || local.ContentPort <= 0 {
+		return nil
+	}
+	for i := range remote.Media {
+		m := &remote.Media[i]
+		if !isContent(m, labels) || !acceptableRTP(m, KindVideo, caps.SRTP) {
+			continue
+		}
+		v := chooseVideo(m, remote, *caps.Video)
+		if v == nil {
+			continue
+		}
+		v.Direction = m.Direction.Reverse().intersect(orSendRecv(local.Direction))
+		v.Stream.fill(m)
+		v.SRTP = answerSRTP(m, caps.SRTP, local.ContentKey)
+		v.Label = defaultContentLabel
+		if isToken(m.Label) {
+			v.Label = m.Label
+		}
+		return v
+	}
+	return nil
 }
 
 func orSendRecv(d Direction) Direction {

@@ -342,7 +342,9 @@ func TestNegotiateErrors(t *testing.T) {
 	}{
 		{"garbage", []byte("hello world"), true},
 		{"missing_version", crlf("o=x 1 1 IN IP4 1.2.3.4\ns=-\nt=0 0\n"), true},
-		{"bad_port", crlf("v=0\no=x 1 1 IN IP4 1.2.3.4\ns=-\nt=0 0\nm=audio 99999999 RTP/AVP 0\n"), true},
+		// An unreadable port rejects the m-line, not the body (RFC 3264 §6);
+		// with no other stream nothing is left in common.
+		{"bad_port_only_line", crlf("v=0\no=x 1 1 IN IP4 1.2.3.4\ns=-\nt=0 0\nm=audio 99999999 RTP/AVP 0\n"), false},
 		{"too_large", bytes.Repeat([]byte("a"), MaxSize+1), true},
 		{"no_common_codec", crlf("v=0\no=x 1 1 IN IP4 1.2.3.4\ns=-\nc=IN IP4 1.2.3.4\nt=0 0\nm=audio 5000 RTP/AVP 18\n"), false},
 		{"only_bfcp", crlf("v=0\no=x 1 1 IN IP4 1.2.3.4\ns=-\nc=IN IP4 1.2.3.4\nt=0 0\nm=application 5000 UDP/BFCP *\n"), false},

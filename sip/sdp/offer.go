@@ -1,6 +1,7 @@
 package sdp
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 
@@ -61,37 +62,78 @@ func BuildOffer(caps Capabilities, local Local) ([]byte, error) {
 	d.MediaDescriptions = append(d.MediaDescriptions, audio)
 
 	if v := caps.Video; v != nil {
-		video := &psdp.MediaDescription{MediaName: psdp.MediaName{
-			Media: KindVideo, Port: psdp.RangedPort{Value: local.VideoPort}, Protos: proto,
-			Formats: []string{strconv.Itoa(ptH264Mode1), strconv.Itoa(ptH264Mode0)},
-		}}
-		if v.BitrateKbps > 0 {
-			video.Bandwidth = append(video.Bandwidth,
-				psdp.Bandwidth{Type: "AS", Bandwidth: uint64(v.BitrateKbps)},
-				psdp.Bandwidth{Type: "TIAS", Bandwidth: uint64(v.BitrateKbps) * 1000})
-		}
-		for _, mode := range []int{1, 0} {
-			pt := uint8(ptH264Mode1)
-			if mode == 0 {
-				pt = ptH264Mode0
+		d.MediaDescriptions = append(d.MediaDescriptions, offerVideo(*v, local.VideoPort, proto, dir, "main", "", keyed))
+		if local.ContentPort > 0 {
+			if p, ok := offerBFCPProto(local); ok {
+				b := offeredBFCP(local, p)
+				d.MediaDescriptions = append(d.MediaDescriptions, bfcpMedia(b, local.BFCPPort, "", local.BFCP.Fingerprint, true))
 			}
-			p := offerH264(*v, mode)
-			video.Attributes = append(video.Attributes,
-				rtpmap(Codec{PT: pt, Name: "H264", ClockRate: 90000}),
-				fmtp(pt, p.String()))
+			d.MediaDescriptions = append(d.MediaDescriptions, offerVideo(*v, local.ContentPort, proto, dir, "slides", defaultContentLabel, keyed))
 		}
-		video.Attributes = append(video.Attributes,
-			psdp.NewAttribute("rtcp-fb", "* nack"),
-			psdp.NewAttribute("rtcp-fb", "* nack pli"),
-			psdp.NewAttribute("rtcp-fb", "* ccm fir"),
-			psdp.NewAttribute("content", "main"),
-			psdp.NewPropertyAttribute(string(dir)))
-		if keyed {
-			video.Attributes = appendCryptos(video.Attributes)
-		}
-		d.MediaDescriptions = append(d.MediaDescriptions, video)
 	}
 	return d.Marshal()
+}
+
+// offerVideo is an H.264 m-line offering packetization modes 1 and 0.
+func offerVideo(v H264Caps, port int, proto []string, dir Direction, content, label string, keyed bool) *psdp.MediaDescription {
+	video := &psdp.MediaDescription{MediaName: psdp.MediaName{
+		Media: KindVideo, Port: psdp.RangedPort{Value: port}, Protos: proto,
+		Formats: []string{strconv.Itoa(ptH264Mode1), strconv.Itoa(ptH264Mode0)},
+	}}
+	if v.BitrateKbps > 0 {
+		video.Bandwidth = append(video.Bandwidth,
+			psdp.Bandwidth{Type: "AS", Bandwidth: uint64(v.BitrateKbps)},
+			psdp.Bandwidth{Type: "TIAS", Bandwidth: uint64(v.BitrateKbps) * 1000})
+	}
+	for _, mode := range []int{1, 0} {
+		pt := uint8(ptH264Mode1)
+		if mode == 0 {
+			pt = ptH264Mode0
+		}
+		video.Attributes = append(video.Attributes,
+			rtpmap(Codec{PT: pt, Name: "H264", ClockRate: 90000}),
+			fmtp(pt, offerH264(v, mode).String()))
+	}
+	video.Attributes = append(video.Attributes,
+		psdp.NewAttribute("rtcp-fb", "* nack"),
+		psdp.NewAttribute("rtcp-fb", "* nack pli"),
+		psdp.NewAttribute("rtcp-fb", "* ccm fir"),
+		psdp.NewAttribute("content", content))
+	if label != "" {
+		video.Attributes = append(video.Attributes, psdp.NewAttribute("label", label))
+	}
+	video.Attributes = append(video.Attributes, psdp.NewPropertyAttribute(string(dir)))
+	if keyed {
+		video.Attributes = appendCryptos(video.Attributes)
+	}
+	return video
+}
+
+// offerBFCPProto is the first configured BFCP transport we can offer.
+func offerBFCPProto(local Local) (BFCPProto, bool) {
+	if local.BFCPPort <= 0 {
+		return "", false
+	}
+	for _, p := range local.BFCP.transports() {
+		if local.BFCP.accepts(p) {
+			return p, true
+		}
+	}
+	return "", false
+}
+
+// offeredBFCP is the floor control we offer: server, ids from the config
+// (else 1), TCP with actpass (RFC 4145 §4.1) so the answerer picks.
+func offeredBFCP(local Local, p BFCPProto) *BFCP {
+	b := &BFCP{Proto: p, FloorCtrl: FloorCtrlServer, ConfID: local.BFCP.ConfID, UserID: local.BFCP.UserID,
+		FloorID: local.BFCP.FloorID, ContentLabel: defaultContentLabel}
+	b.ConfID = max(b.ConfID, 1)
+	b.UserID = max(b.UserID, 1)
+	b.FloorID = max(b.FloorID, 1)
+	if !p.UDP() || p.Secure() {
+		b.Setup = SetupActPass
+	}
+	return b
 }
 
 // appendCryptos adds our offered a=crypto lines (RFC 4568 §6.1).
@@ -164,17 +206,26 @@ func ParseAnswer(offer, answer []byte) (*Result, error) {
 			a.Stream.fill(m)
 			a.SRTP = keys
 			res.Audio = a
-		case m.Kind == KindVideo && res.Video == nil:
-			v := chooseVideo(m, ans, H264Caps{MaxLevel: 255})
+		case m.Kind == KindVideo && o.Slides() && res.Content == nil:
+			v := answeredVideo(o, m, ans, dir, keys)
 			if v == nil {
 				res.Rejected = append(res.Rejected, i)
 				continue
 			}
-			v.Direction = dir
-			v.Stream.fill(m)
-			v.SRTP = keys
-			if oc, ok := o.Codec(v.Codec.PT); ok {
-				v.Answered = ParseH264(oc.Fmtp)
+			v.Label = o.Label
+			res.Content = v
+		case o.IsBFCP() && m.IsBFCP() && res.BFCP == nil:
+			b := answeredBFCP(o, m)
+			if b == nil {
+				res.Rejected = append(res.Rejected, i)
+				continue
+			}
+			res.BFCP = b
+		case m.Kind == KindVideo && !o.Slides() && res.Video == nil:
+			v := answeredVideo(o, m, ans, dir, keys)
+			if v == nil {
+				res.Rejected = append(res.Rejected, i)
+				continue
 			}
 			res.Video = v
 		default:
@@ -184,7 +235,69 @@ func ParseAnswer(offer, answer []byte) (*Result, error) {
 	if res.Audio == nil && res.Video == nil {
 		return nil, &NegotiationError{Reason: "answer accepted no audio or video"}
 	}
+	if res.Content == nil && res.BFCP != nil {
+		// Floor control for content the answer refused is of no use.
+		res.Rejected = append(res.Rejected, res.BFCP.Index)
+		slices.Sort(res.Rejected)
+		res.BFCP = nil
+	}
 	return res, nil
+}
+
+// answeredVideo is the H.264 stream the answer m accepted on our offered
+// line o: what the remote side sends, and what we said we receive.
+func answeredVideo(o, m *Media, ans *Session, dir Direction, keys *SRTP) *VideoStream {
+	v := chooseVideo(m, ans, H264Caps{MaxLevel: 255})
+	if v == nil {
+		return nil
+	}
+	v.Direction = dir
+	v.Stream.fill(m)
+	v.SRTP = keys
+	if oc, ok := o.Codec(v.Codec.PT); ok {
+		v.Answered = ParseH264(oc.Fmtp)
+	}
+	return v
+}
+
+// answeredBFCP reads the answer to our BFCP offer o: the answerer must be
+// the client (RFC 8856 §5), on the transport we offered; our TCP role is
+// the opposite of its a=setup (absent in an answer means passive, RFC 4145
+// §4.1).
+func answeredBFCP(o, m *Media) *BFCP {
+	if m.Proto != o.Proto || m.Malformed || (m.FloorCtrl != "" && m.FloorCtrl != FloorCtrlClient && m.FloorCtrl != FloorCtrlClientServer) {
+		return nil
+	}
+	b := &BFCP{
+		Index: m.Index, Proto: BFCPProto(m.Proto), Remote: m.RTPAddr(),
+		FloorCtrl: FloorCtrlServer, RemoteFloorCtrl: m.FloorCtrl,
+		ConfID: o.ConfID, UserID: o.UserID, RemoteFloors: m.Floors, RemoteFingerprint: m.Fingerprint,
+	}
+	if len(o.Floors) > 0 {
+		b.FloorID = o.Floors[0].ID
+		if len(o.Floors[0].Labels) > 0 {
+			b.ContentLabel = o.Floors[0].Labels[0]
+		}
+	}
+	if v, ok := bfcpVersion(m.BFCPVersions); ok {
+		b.Version = v
+	} else {
+		return nil
+	}
+	if o.Setup != "" {
+		switch m.Setup {
+		case SetupActive:
+			b.Setup = SetupPassive
+		case SetupHoldConn:
+			b.Setup = SetupHoldConn
+		case SetupActPass:
+			return nil // not a valid answer (RFC 4145 §4.1)
+		default:
+			b.Setup = SetupActive
+		}
+		b.Existing = m.Connection == "existing"
+	}
+	return b
 }
 
 func answeredAudio(m *Media) *AudioStream {

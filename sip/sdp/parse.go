@@ -5,8 +5,6 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
-
-	psdp "github.com/pion/sdp/v3"
 )
 
 // Limits that keep a hostile body from costing more than a real one.
@@ -30,14 +28,16 @@ var staticPayloads = map[uint8]Codec{
 	34: {PT: 34, Name: "H263", ClockRate: 90000},
 }
 
-// Parse decodes an SDP body. Syntax problems are reported as *SyntaxError.
+// Parse decodes an SDP body. Only a body that is not SDP at all, or that
+// gives an active stream an address we cannot use, is a *SyntaxError: m-lines
+// we cannot read are kept, marked Malformed, to be answered with port 0.
 func Parse(b []byte) (*Session, error) {
-	desc, err := unmarshal(b)
+	t, err := readText(b)
 	if err != nil {
 		return nil, err
 	}
-	s := fromPion(desc)
-	if err := checkAddresses(desc, s); err != nil {
+	s := fromText(t)
+	if err := checkAddresses(t, s); err != nil {
 		return nil, err
 	}
 	return s, nil
@@ -46,116 +46,97 @@ func Parse(b []byte) (*Session, error) {
 // checkAddresses refuses an active stream whose connection address we
 // could not send to (RFC 4566 §5.7): not an IP literal of the declared
 // family (c=IN IP4 999.1.1.1), or multicast. A hold address (0.0.0.0,
-// RFC 3264 §8.4) and a stream without c= (reported by negotiation) pass.
-func checkAddresses(d *psdp.SessionDescription, s *Session) error {
-	check := func(c *psdp.ConnectionInformation) error {
-		if c == nil || c.Address == nil {
+// RFC 3264 §8.4), a stream without c= (reported by negotiation) and
+// streams we do not understand (answered with port 0 anyway) pass.
+func checkAddresses(t *textSession, s *Session) error {
+	check := func(c *textConn) error {
+		if c == nil {
 			return nil
 		}
-		a, err := netip.ParseAddr(c.Address.Address)
+		a, err := netip.ParseAddr(c.addr)
 		switch {
 		case err != nil:
-			return &SyntaxError{Err: fmt.Errorf("%w %q", errBadAddress, c.Address.Address)}
-		case (c.AddressType == "IP4") != a.Is4() && !(c.AddressType == "IP6" && a.Is4In6()):
-			return &SyntaxError{Err: fmt.Errorf("%w %q for %s", errBadAddress, c.Address.Address, c.AddressType)}
+			return &SyntaxError{Err: fmt.Errorf("%w %q", errBadAddress, c.addr)}
+		case (c.addrType == "IP4") != a.Is4() && !(c.addrType == "IP6" && a.Is4In6()):
+			return &SyntaxError{Err: fmt.Errorf("%w %q for %s", errBadAddress, c.addr, c.addrType)}
 		case a.IsMulticast():
-			return &SyntaxError{Err: fmt.Errorf("%w %q (multicast)", errBadAddress, c.Address.Address)}
+			return &SyntaxError{Err: fmt.Errorf("%w %q (multicast)", errBadAddress, c.addr)}
 		}
 		return nil
 	}
 	active := false
-	for i, md := range d.MediaDescriptions {
-		if s.Media[i].Port == 0 {
+	for i := range t.media {
+		m := &s.Media[i]
+		if m.Port == 0 || m.Malformed || !(m.IsRTP() || m.IsBFCP()) {
 			continue
 		}
 		active = true
-		if err := check(md.ConnectionInformation); err != nil {
+		if err := check(t.media[i].conn); err != nil {
 			return err
 		}
 	}
 	if active {
-		return check(d.ConnectionInformation)
+		return check(t.conn)
 	}
 	return nil
 }
 
-func unmarshal(b []byte) (*psdp.SessionDescription, error) {
-	if len(b) > MaxSize {
-		return nil, &SyntaxError{Err: errTooLarge}
-	}
-	var desc psdp.SessionDescription
-	if err := desc.UnmarshalString(string(b)); err != nil {
-		return nil, &SyntaxError{Err: err}
-	}
-	if len(desc.MediaDescriptions) > MaxMedia {
-		return nil, &SyntaxError{Err: errTooManyMedia}
-	}
-	return &desc, nil
-}
-
-func fromPion(d *psdp.SessionDescription) *Session {
-	s := &Session{
-		Origin: Origin{
-			Username:  d.Origin.Username,
-			SessionID: d.Origin.SessionID,
-			Version:   d.Origin.SessionVersion,
-			Address:   d.Origin.UnicastAddress,
-		},
-		ConnAddr: connAddr(d.ConnectionInformation),
-	}
-	s.BandwidthAS, s.BandwidthTIAS = bandwidth(d.Bandwidth)
+func fromText(t *textSession) *Session {
+	s := &Session{Origin: t.origin, ConnAddr: connAddr(t.conn)}
+	s.BandwidthAS, s.BandwidthTIAS = bandwidth(t.bandwidth)
 	sessDir := SendRecv
-	for _, a := range d.Attributes {
-		if dir, ok := parseDirection(a.Key); ok {
+	for _, a := range t.attrs {
+		if dir, ok := parseDirection(a.key); ok {
 			sessDir = dir
 		}
 	}
-	s.Media = make([]Media, 0, len(d.MediaDescriptions))
-	for i, md := range d.MediaDescriptions {
-		s.Media = append(s.Media, mediaFromPion(i, md, s.ConnAddr, sessDir))
+	s.Media = make([]Media, 0, len(t.media))
+	for i := range t.media {
+		s.Media = append(s.Media, mediaFromText(i, &t.media[i], s.ConnAddr, sessDir))
 	}
 	return s
 }
 
-func connAddr(c *psdp.ConnectionInformation) string {
-	if c == nil || c.Address == nil {
+func connAddr(c *textConn) string {
+	if c == nil {
 		return ""
 	}
-	return c.Address.Address
+	return c.addr
 }
 
-func bandwidth(bws []psdp.Bandwidth) (as, tias int) {
+func bandwidth(bws []textBandwidth) (as, tias int) {
 	for _, b := range bws {
-		v := int(min(b.Bandwidth, 1<<31-1))
-		switch strings.ToUpper(b.Type) {
+		switch strings.ToUpper(b.typ) {
 		case "AS":
-			as = v
+			as = b.value
 		case "TIAS":
-			tias = v
+			tias = b.value
 		}
 	}
 	return as, tias
 }
 
-func mediaFromPion(i int, md *psdp.MediaDescription, sessConn string, sessDir Direction) Media {
+func mediaFromText(i int, md *textMedia, sessConn string, sessDir Direction) Media {
 	m := Media{
 		Index:     i,
-		Kind:      md.MediaName.Media,
-		Port:      md.MediaName.Port.Value,
-		Proto:     strings.Join(md.MediaName.Protos, "/"),
-		Formats:   append([]string(nil), md.MediaName.Formats...),
-		ConnAddr:  connAddr(md.ConnectionInformation),
+		Kind:      md.kind,
+		Port:      md.port,
+		PortCount: md.portCount,
+		Malformed: md.malformed,
+		Proto:     md.proto,
+		Formats:   append([]string(nil), md.formats...),
+		ConnAddr:  connAddr(md.conn),
 		Direction: sessDir,
 	}
 	if m.ConnAddr == "" {
 		m.ConnAddr = sessConn
 	}
-	m.BandwidthAS, m.BandwidthTIAS = bandwidth(md.Bandwidth)
+	m.BandwidthAS, m.BandwidthTIAS = bandwidth(md.bandwidth)
 	if m.IsRTP() {
 		for _, f := range m.Formats {
 			pt, err := strconv.ParseUint(f, 10, 7)
-			if err != nil {
-				continue // not an RTP payload type: ignored, never accepted
+			if err != nil || m.codecRef(uint8(pt)) != nil {
+				continue // not an RTP payload type, or listed twice: ignored
 			}
 			c := staticPayloads[uint8(pt)]
 			c.PT = uint8(pt)
@@ -163,18 +144,18 @@ func mediaFromPion(i int, md *psdp.MediaDescription, sessConn string, sessDir Di
 		}
 	}
 	var fbAll []string
-	for _, a := range md.Attributes {
-		switch a.Key {
+	for _, a := range md.attrs {
+		switch a.key {
 		case "rtpmap":
-			m.applyRtpmap(a.Value)
+			m.applyRtpmap(a.value)
 		case "fmtp":
-			if pt, rest, ok := ptPrefix(a.Value); ok {
+			if pt, rest, ok := ptPrefix(a.value); ok {
 				if c := m.codecRef(pt); c != nil {
 					c.Fmtp = strings.TrimSpace(rest)
 				}
 			}
 		case "rtcp-fb":
-			pt, rest, _ := strings.Cut(a.Value, " ")
+			pt, rest, _ := strings.Cut(a.value, " ")
 			rest = strings.Join(strings.Fields(rest), " ")
 			if rest == "" {
 				continue
@@ -187,25 +168,25 @@ func mediaFromPion(i int, md *psdp.MediaDescription, sessConn string, sessDir Di
 				}
 			}
 		case "ptime":
-			m.Ptime = atoiBounded(a.Value, 1000)
+			m.Ptime = atoiBounded(a.value, 1000)
 		case "maxptime":
-			m.MaxPtime = atoiBounded(a.Value, 1000)
+			m.MaxPtime = atoiBounded(a.value, 1000)
 		case "rtcp":
-			m.applyRTCP(a.Value)
+			m.applyRTCP(a.value)
 		case "content":
-			m.Content = strings.TrimSpace(a.Value)
+			m.Content = strings.TrimSpace(a.value)
 		case "label":
-			m.Label = strings.TrimSpace(a.Value)
+			m.Label = strings.TrimSpace(a.value)
 		case "crypto":
 			m.Crypto = true
-			if c, ok := parseCrypto(a.Value); ok && len(m.Cryptos) < maxCryptos {
+			if c, ok := parseCrypto(a.value); ok && len(m.Cryptos) < maxCryptos {
 				m.Cryptos = append(m.Cryptos, c)
 			}
-		case "floorctrl":
-			m.FloorCtrl = strings.TrimSpace(a.Value)
 		default:
-			if dir, ok := parseDirection(a.Key); ok {
+			if dir, ok := parseDirection(a.key); ok {
 				m.Direction = dir
+			} else {
+				m.applyBFCP(a.key, a.value)
 			}
 		}
 	}

@@ -89,11 +89,17 @@ type Session struct {
 // Media is one m-line with its attributes resolved: the connection
 // address and direction fall back to the session level.
 type Media struct {
-	Index   int
-	Kind    string
-	Port    int
-	Proto   string
-	Formats []string
+	Index int
+	Kind  string
+	Port  int
+	// PortCount is the m-line's "/<number of ports>" (RFC 4566 §5.14), 0
+	// when absent; only the first port is used.
+	PortCount int
+	// Malformed reports an m-line we could not read (a port of "*", missing
+	// fields); Port is then 0 and the line is answered as rejected.
+	Malformed bool
+	Proto     string
+	Formats   []string
 	// ConnAddr is the effective c= address (media level, else session level).
 	ConnAddr string
 	// RTCPPort and RTCPAddr come from a=rtcp (RFC 3605); RTCPPort is 0 when
@@ -115,8 +121,25 @@ type Media struct {
 	// Codecs lists the RTP payload formats in offered order; empty for
 	// non-RTP streams.
 	Codecs []Codec
-	// Floor control (BFCP, RFC 4583) attributes, kept for the content leg.
-	FloorCtrl string
+	// Floor control attributes of a BFCP m-line (RFC 8856 §5–§7).
+	FloorCtrl string // "c-only", "s-only", "c-s", or empty
+	ConfID    uint32 // a=confid; valid if HasConfID
+	HasConfID bool
+	UserID    uint16 // a=userid; valid if HasUserID
+	HasUserID bool
+	// Floors are the a=floorid lines with the labels of the streams each
+	// floor controls (mstrm:, legacy m-stream: / mstream:).
+	Floors []Floor
+	// Setup and Connection are RFC 4145 a=setup / a=connection; empty when absent.
+	Setup      Setup
+	Connection string
+	// BFCPVersions is a=bfcpver (RFC 8856 §7); nil when absent.
+	BFCPVersions []int
+	// Fingerprint is the RFC 4572 a=fingerprint value ("sha-256 AB:…").
+	Fingerprint string
+	// floorKeyword is how the a=floorid lines named streams ("mstrm",
+	// legacy "m-stream"), to answer in the same words.
+	floorKeyword string
 }
 
 // Codec is one RTP payload format with its rtpmap, fmtp and rtcp-fb lines.

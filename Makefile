@@ -60,7 +60,8 @@ test-e2e: build
 FUZZ_TARGETS := h323/per:FuzzDecoderMixed h323/q931:FuzzMessage h323/tpkt:FuzzUnmarshal \
 	h323/h225:FuzzH323UserInformation h323/h225:FuzzRasMessage h323/h245:FuzzMultimediaSystemControlMessage \
 	sip/sdp:FuzzNegotiate sip:FuzzServiceUDP sip:FuzzServiceTCP transcode/h264:FuzzDepacketizer transcode/dtmf:FuzzReceiver gateway/rtpsession:FuzzHandleRTCP \
-	gateway/rtpsession:FuzzDatagram h323:FuzzInbound h323:FuzzCall h323/ras:FuzzGatekeeper h323/control:FuzzSession
+	gateway/rtpsession:FuzzDatagram h323:FuzzInbound h323:FuzzCall h323/ras:FuzzGatekeeper h323/control:FuzzSession \
+	sip/bfcp:FuzzMessage sip/bfcp:FuzzServerStream
 FUZZTIME ?= 20000x
 test-fuzz fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do pkg=$${t%%:*}; fn=$${t##*:}; \

@@ -27,6 +27,21 @@ type mediaFactory struct {
 	// and resampled once: every call in a waiting room plays one.
 	promptMu sync.Mutex
 	prompts  map[ivr.Prompt][]int16
+
+	// contents are the calls' content sides by content RTP port: the SIP leg serves
+	// BFCP with the one of the ports it answers with.
+	contentMu sync.Mutex
+	contents  map[int]*contentPath
+}
+
+// contentAt is the content side of the call that receives at local (nil: none).
+func (f *mediaFactory) contentAt(local media.Local) *contentPath {
+	if f == nil {
+		return nil
+	}
+	f.contentMu.Lock()
+	defer f.contentMu.Unlock()
+	return f.contents[local.Ports[media.RoleContent]]
 }
 
 // prompt is p at the meeting rate; nil when it cannot be decoded. Callers must not
@@ -55,6 +70,12 @@ func (f *mediaFactory) new(log *slog.Logger) (call.Media, error) {
 	if err != nil {
 		return nil, err
 	}
+	f.contentMu.Lock()
+	if f.contents == nil {
+		f.contents = map[int]*contentPath{}
+	}
+	f.contents[rc.pairs[2].RTPPort] = rc.content
+	f.contentMu.Unlock()
 	return &callMedia{roomCall: rc, f: f}, nil
 }
 
@@ -103,7 +124,14 @@ func (m *callMedia) Join(ctx context.Context, adm api.RoomSystemAdmission, meeti
 
 func (m *callMedia) OnEnded(f func()) { m.ended = f }
 func (m *callMedia) Ended() string    { return m.mediaEnded() }
-func (m *callMedia) Close()           { m.close() }
+func (m *callMedia) Close() {
+	m.f.contentMu.Lock()
+	if m.f.contents[m.pairs[2].RTPPort] == m.content {
+		delete(m.f.contents, m.pairs[2].RTPPort)
+	}
+	m.f.contentMu.Unlock()
+	m.close()
+}
 
 // vpathKeyframe forwards a room system's keyframe request (SIP INFO
 // picture_fast_update, H.245 videoFastUpdatePicture) to the meeting.

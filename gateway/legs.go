@@ -54,7 +54,7 @@ func (s *Server) startCalls() error {
 		if err != nil {
 			return nil, err
 		}
-		return bridge.Join(ctx, bridge.Params{URL: url, Token: token, NoAudio: true, NoVideo: true, Subscribe: hooks.subscribe, OnCamera: hooks.camera,
+		return bridge.Join(ctx, bridge.Params{URL: url, Token: token, NoAudio: true, NoVideo: true, Subscribe: hooks.subscribe, OnCamera: hooks.camera, OnScreenShare: hooks.screenShare,
 			Rooms: s.meetings.Rooms(), Log: s.log.With("component", "tap", "meeting", meetingID)})
 	})
 	mf := &mediaFactory{ports: alloc, clock: s.clock, addr: adv, rooms: s.meetings.Rooms(), taps: s.taps,
@@ -74,7 +74,7 @@ func (s *Server) startSIP(ctx context.Context) error {
 	if caps.SRTP, err = sdp.ParseSRTPMode(cfg.SIP.SRTP); err != nil {
 		return fmt.Errorf("sip.srtp: %w", err)
 	}
-	leg := &sipLeg{log: s.log.With("component", "sip"), flow: s.flow, caps: caps}
+	leg := &sipLeg{log: s.log.With("component", "sip"), flow: s.flow, caps: caps, media: s.media}
 	adv := s.media.addr
 	lim := cfg.SIP.Limits
 	scfg := sip.Config{Listen: cfg.SIP.Listen, PublicIP: cfg.NAT.PublicIP, UserAgent: "roomgate/" + s.version,

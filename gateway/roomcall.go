@@ -35,15 +35,17 @@ type roomCall struct {
 	srtpMu               sync.Mutex
 	audioSRTP, videoSRTP *media.SRTP
 
-	audio  *rtpsession.Session
-	video  *rtpsession.Session
-	apath  *audioPath
-	vpath  *videoPath
-	br     *bridge.Bridge
-	self   string      // br's identity
-	tap    *meetingTap // the meeting as the call hears and sees it
-	taps   *tapRegistry
-	vlimit bridge.VideoLimit // what the room system's video decoder takes (the plan's)
+	audio *rtpsession.Session
+	video *rtpsession.Session
+	apath *audioPath
+	vpath *videoPath
+	// content is the second video stream (slides) and its floor control.
+	content *contentPath
+	br      *bridge.Bridge
+	self    string      // br's identity
+	tap     *meetingTap // the meeting as the call hears and sees it
+	taps    *tapRegistry
+	vlimit  bridge.VideoLimit // what the room system's video decoder takes (the plan's)
 	// flowLimit is the video bitrate the room system asked for (H.245
 	// flowControlCommand), 0: none (flowMu).
 	flowMu    sync.Mutex
@@ -63,19 +65,29 @@ type roomCall struct {
 	endWhy    string
 }
 
-// mediaPorts allocates the RTP/RTCP pairs of a call: audio and main video.
+// allocMedia allocates the RTP/RTCP pairs of a call: audio, main video and content
+// (with its BFCP port).
 func allocMedia(log *slog.Logger, alloc *ports.Allocator, clock *frameClock) (*roomCall, error) {
-	pairs, err := alloc.Allocate(2)
+	pairs, err := alloc.Allocate(3)
 	if err != nil {
 		return nil, err
 	}
-	return &roomCall{log: log, alloc: alloc, pairs: pairs, clock: clock}, nil
+	return &roomCall{log: log, alloc: alloc, pairs: pairs, clock: clock, content: newContentPath(log, pairs[2])}, nil
 }
 
+// roleBFCP is the BFCP port in a media.Local's Ports (TCP and UDP, same number): the
+// SIP leg answers floor control on it.
+const roleBFCP media.Role = "bfcp"
+
 // mediaLocal is where the call receives its media, advertised at addr: one RTP port
-// per role (RTCP on the next).
+// per role (RTCP on the next), and the BFCP port.
 func (rc *roomCall) mediaLocal(addr netip.Addr) media.Local {
-	return media.Local{Addr: addr, Ports: map[media.Role]int{media.RoleAudio: rc.pairs[0].RTPPort, media.RoleMain: rc.pairs[1].RTPPort}}
+	l := media.Local{Addr: addr, Ports: map[media.Role]int{media.RoleAudio: rc.pairs[0].RTPPort, media.RoleMain: rc.pairs[1].RTPPort,
+		media.RoleContent: rc.pairs[2].RTPPort}}
+	if rc.content != nil && rc.content.bfcpPort != 0 {
+		l.Ports[roleBFCP] = rc.content.bfcpPort
+	}
+	return l
 }
 
 // mediaOptions are per-call media settings from the config and endpoint profile.
@@ -203,6 +215,11 @@ func (rc *roomCall) start(plan media.Plan, opt mediaOptions, onDigit func(byte),
 		rc.wg.Add(1)
 		go func() { defer rc.wg.Done(); rc.vpath.readLoop() }()
 	}
+	if c, ok := plan.Stream(media.RoleContent); ok && hasVideo && rc.content != nil {
+		if err := rc.content.start(c, opt); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
@@ -239,6 +256,9 @@ func (rc *roomCall) join(ctx context.Context, adm api.RoomSystemAdmission, rooms
 	br.OnDisconnected(func(reason string) { rc.end("left the meeting: " + reason) })
 	if rc.vpath != nil {
 		rc.vpath.attach(br, tap)
+		if rc.content != nil {
+			rc.content.attach(br, tap, rc.self)
+		}
 	}
 	tap.add(rc)
 	return nil
@@ -250,6 +270,12 @@ var _ tapListener = (*roomCall)(nil)
 func (rc *roomCall) tapIdentity() string { return rc.self }
 
 func (rc *roomCall) remoteVideo(identity, source string, pkt *rtp.Packet) {
+	if source == "screen_share" {
+		if rc.content != nil {
+			rc.content.fromMeeting(identity, pkt)
+		}
+		return
+	}
 	if rc.vpath != nil {
 		rc.vpath.fromMeeting(identity, source, pkt)
 	}
@@ -339,6 +365,10 @@ func (rc *roomCall) update(plan media.Plan) error {
 		}
 		rc.video.SetSending(sends(v))
 	}
+	if c, ok := plan.Stream(media.RoleContent); ok && rc.video != nil && rc.content != nil && c.Remote.IsValid() && c.Remote.Port() != 0 {
+		// A re-offer may add content (or move it); its SRTP keying stays as started.
+		return rc.content.start(c, mediaOptions{Latch: rtpsession.LatchSignalledIP, SignallingIP: c.Remote.Addr()})
+	}
 	return nil
 }
 
@@ -400,6 +430,9 @@ func (rc *roomCall) close() {
 		}
 		if rc.video != nil {
 			_ = rc.video.Close()
+		}
+		if rc.content != nil {
+			rc.content.close()
 		}
 		rc.wg.Wait()
 		rc.alloc.Release(rc.pairs...)

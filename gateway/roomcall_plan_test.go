@@ -125,7 +125,7 @@ func TestSIPMedia(t *testing.T) {
 	rc := testRoomCall(t)
 	caps := sdp.DefaultCapabilities()
 	caps.SRTP = sdp.SRTPOptional
-	sm := newSIPMedia(rc.mediaLocal(netip.MustParseAddr("192.0.2.44")), caps)
+	sm := newSIPMedia(rc.mediaLocal(netip.MustParseAddr("192.0.2.44")), caps, nil)
 	l1 := sm.local()
 	ml := rc.mediaLocal(netip.MustParseAddr("192.0.2.44"))
 	if l1.AudioPort != ml.Ports[media.RoleAudio] || l1.VideoPort != ml.Ports[media.RoleMain] || l1.Addr != ml.Addr || l1.AudioKey != nil {

@@ -19,13 +19,15 @@ type sipLeg struct {
 	svc  *sip.Service
 	flow *call.Flow
 	caps sdp.Capabilities
+	// media finds a call's content side by its ports (nil: no content).
+	media *mediaFactory
 }
 
 var _ sip.Handler = (*sipLeg)(nil)
 
 // HandleInvite runs one dial-in call from INVITE to hang-up.
 func (l *sipLeg) HandleInvite(ctx context.Context, c *sip.InboundCall) {
-	l.flow.Inbound(ctx, &sipInbound{sipDialog: sipDialog{c}, c: c, caps: l.caps})
+	l.flow.Inbound(ctx, &sipInbound{sipDialog: sipDialog{c}, c: c, caps: l.caps, media: l.media})
 }
 
 // sipStatus maps a refusal to a SIP status and reason phrase.
@@ -89,9 +91,10 @@ func (s sipDialog) setEvents(e call.Events, sm *sipMedia) {
 // sipInbound is a SIP dial-in as the flow's call.Inbound.
 type sipInbound struct {
 	sipDialog
-	c    *sip.InboundCall
-	caps sdp.Capabilities
-	sm   *sipMedia
+	c     *sip.InboundCall
+	caps  sdp.Capabilities
+	media *mediaFactory
+	sm    *sipMedia
 	// body is what Accept sends: the answer, or our offer for an offer-less INVITE.
 	body []byte
 }
@@ -112,7 +115,7 @@ func (s *sipInbound) Info() call.Info {
 }
 
 func (s *sipInbound) Negotiate(local media.Local) (media.Plan, error) {
-	s.sm = newSIPMedia(local, s.caps)
+	s.sm = newSIPMedia(local, s.caps, s.media.contentAt(local))
 	if s.c.Offer == nil {
 		offer, err := sdp.BuildOffer(s.caps, s.sm.local())
 		if err != nil {
@@ -126,6 +129,7 @@ func (s *sipInbound) Negotiate(local media.Local) (media.Plan, error) {
 		return media.Plan{}, call.Refuse(call.NotAcceptable, err)
 	}
 	s.body = res.SDP
+	s.sm.startContent(res, nil)
 	return s.sm.plan(res), nil
 }
 
@@ -145,6 +149,7 @@ func (s *sipInbound) Answer(context.Context) (media.Plan, error) {
 		_ = s.c.Bye("bad SDP answer")
 		return media.Plan{}, err
 	}
+	s.sm.startContent(res, nil)
 	return s.sm.plan(res), nil
 }
 

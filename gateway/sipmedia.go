@@ -16,18 +16,22 @@ import (
 type sipMedia struct {
 	ports media.Local // where the call receives, at the advertised address
 	caps  sdp.Capabilities
+	// content serves the floor control the SDP agrees (nil: content refused).
+	content *contentPath
 
 	mu        sync.Mutex
 	sessionID uint64
 	version   uint64
 	// audioKey and videoKey are our SRTP master keys (key || salt) of the streams as
 	// started; nil: fresh ones in each answer.
-	audioKey, videoKey []byte
-	agreed             media.Plan // the plan as last agreed
+	audioKey, videoKey, contentKey []byte
+	agreed                         media.Plan // the plan as last agreed
 }
 
-func newSIPMedia(local media.Local, caps sdp.Capabilities) *sipMedia {
-	return &sipMedia{ports: local, caps: caps}
+// newSIPMedia describes a call's media for SDP; content (nil: none) is the call's
+// content side, whose port pair and BFCP port are in local.
+func newSIPMedia(local media.Local, caps sdp.Capabilities, content *contentPath) *sipMedia {
+	return &sipMedia{ports: local, caps: caps, content: content}
 }
 
 // local describes our side for SDP: the same o= session ID for the whole call, a new
@@ -39,8 +43,25 @@ func (m *sipMedia) local() sdp.Local {
 		m.sessionID = uint64(time.Now().UnixNano()) & (1<<62 - 1)
 	}
 	m.version++
-	return sdp.Local{Addr: m.ports.Addr, AudioPort: m.ports.Ports[media.RoleAudio], VideoPort: m.ports.Ports[media.RoleMain],
+	l := sdp.Local{Addr: m.ports.Addr, AudioPort: m.ports.Ports[media.RoleAudio], VideoPort: m.ports.Ports[media.RoleMain],
 		SessionID: m.sessionID, Version: m.version, Username: "roomgate", AudioKey: m.audioKey, VideoKey: m.videoKey}
+	if m.content != nil {
+		// Content (slides) with BFCP when the BFCP port could be opened, else
+		// content alone: a room system then presents by sending slides.
+		l.ContentPort, l.BFCPPort, l.ContentKey = m.ports.Ports[media.RoleContent], m.ports.Ports[roleBFCP], m.contentKey
+	}
+	return l
+}
+
+// startContent serves the floor control an exchange agreed for its content (none:
+// slides that flow mean presenting).
+func (m *sipMedia) startContent(res *sdp.Result, log *slog.Logger) {
+	if m.content == nil || res.Content == nil {
+		return
+	}
+	if err := m.content.startBFCP(res.BFCP); err != nil && log != nil {
+		log.Warn("BFCP not served", "err", err)
+	}
 }
 
 // plan is the media plan of an offer/answer; our SRTP keys in it are kept for the
@@ -53,6 +74,9 @@ func (m *sipMedia) plan(res *sdp.Result) media.Plan {
 	}
 	if res.Video != nil && res.Video.SRTP != nil {
 		m.videoKey = res.Video.SRTP.LocalKey
+	}
+	if res.Content != nil && res.Content.SRTP != nil {
+		m.contentKey = res.Content.SRTP.LocalKey
 	}
 	m.agreed = res.Plan()
 	return m.agreed
@@ -74,6 +98,7 @@ func (m *sipMedia) reoffer(apply func(media.Plan) error, log *slog.Logger) func(
 			return nil, err
 		}
 		plan := re.Plan()
+		m.startContent(re, log)
 		if apply != nil {
 			if err := apply(plan); err != nil {
 				reason := err.Error()

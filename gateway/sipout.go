@@ -30,10 +30,18 @@ func (l *sipLeg) Normalize(address string) (string, string, error) {
 
 // Dial places a dial-out (the host's "Invite room system").
 func (l *sipLeg) Dial(ctx context.Context, req call.DialRequest) (call.Outbound, error) {
-	sm := newSIPMedia(req.Local, l.caps)
+	sm := newSIPMedia(req.Local, l.caps, l.media.contentAt(req.Local))
 	offer, err := sdp.BuildOffer(l.caps, sm.local())
 	if err != nil {
 		return nil, err
+	}
+	if sm.content != nil && forcesUDP(req.Address) && len(offer) > maxUDPOffer {
+		// The URI insists on UDP and content with BFCP would push the INVITE past
+		// what UDP carries (RFC 3261 §18.1.1): offer no content.
+		sm.content = nil
+		if offer, err = sdp.BuildOffer(l.caps, sm.local()); err != nil {
+			return nil, err
+		}
 	}
 	out, err := l.svc.Dial(ctx, sip.DialParams{URI: req.Address, DisplayName: "Meeting " + req.MeetingID, FromUser: req.MeetingID, Offer: offer,
 		OnProgress: func(p sip.Progress) {
@@ -81,6 +89,7 @@ func (s *sipOutbound) Wait(ctx context.Context) (media.Plan, error) {
 		_ = s.out.Bye("bad SDP answer")
 		return media.Plan{}, fmt.Errorf("bad SDP answer: %w", err)
 	}
+	s.sm.startContent(res, nil)
 	return s.sm.plan(res), nil
 }
 
@@ -89,3 +98,13 @@ func (s *sipOutbound) Cancel()                 { s.out.Cancel() }
 func (s *sipOutbound) Peer() netip.AddrPort    { return s.out.Peer() }
 func (s *sipOutbound) Endpoint() call.Identity { return call.Identity{} }
 func (s *sipOutbound) AnswerCode() int         { return 200 }
+
+// maxUDPOffer is the largest SDP offer sent in an INVITE that must go over UDP: the
+// SIP headers of a dial-out take about 500 bytes of the 1300 RFC 3261 §18.1.1 allows.
+const maxUDPOffer = 800
+
+// forcesUDP says whether a dial-out URI asks for UDP (;transport=udp); otherwise a
+// large INVITE goes over TCP.
+func forcesUDP(uri string) bool {
+	return strings.Contains(strings.ToLower(uri), ";transport=udp")
+}

@@ -12,6 +12,7 @@ import (
 	"github.com/pion/rtp"
 
 	"github.com/roomgate/roomgate/gateway/bridge"
+	"github.com/roomgate/roomgate/gateway/call"
 	"github.com/roomgate/roomgate/transcode/audio"
 	"github.com/roomgate/roomgate/transcode/media"
 	"github.com/roomgate/roomgate/transcode/resample"
@@ -54,6 +55,10 @@ type meetingTap struct {
 	mix       tapMix                // the current 20 ms of the meeting's audio
 	local     map[string]bool       // identities of this gateway's calls in the meeting
 	ownFrames [][]int16             // scratch for hear
+
+	// floor is who presents in the meeting: browsers' screen shares (onScreenShare)
+	// and the room systems' BFCP floor (contentPath), one state machine for all.
+	floor *call.Floor
 }
 
 // tapListener is one call's side of a tap.
@@ -107,6 +112,7 @@ func newMeetingTap(meeting string, log *slog.Logger) *meetingTap {
 	t := &meetingTap{
 		meeting: meeting, log: log, ready: make(chan struct{}), streams: map[string]*tapStream{},
 		local: map[string]bool{}, viewing: map[string][]string{}, cameras: map[string]bool{},
+		floor: call.NewFloor(),
 	}
 	t.listeners.Store(&[]tapListener{})
 	return t
@@ -193,9 +199,14 @@ func (t *meetingTap) show(viewer string, identities ...string) {
 
 // wantsVideo says whether some call needs the video of identity: a camera it shows
 // or switches to, or any camera but its own while it shows none yet (it takes the
-// first that comes). Content (screen share) goes to room systems once H.239/BFCP
-// exists. viewMu held.
+// first that comes); any screen share while a call with video is in the meeting.
+// viewMu held.
 func (t *meetingTap) wantsVideo(identity, source string) bool {
+	if source == "screen_share" {
+		// Content goes to every room system with video (each forwards only the
+		// presenter's).
+		return len(t.viewing) > 0
+	}
 	if source != "camera" {
 		return false
 	}
@@ -335,6 +346,7 @@ func (t *meetingTap) onParticipant(e bridge.ParticipantEvent) {
 	if e.Kind != bridge.ParticipantLeft {
 		return
 	}
+	t.floor.Leave(e.Identity)
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	for sid, s := range t.streams {
@@ -382,8 +394,9 @@ type tapRegistry struct {
 
 // tapHooks are what a tap's participant reports to it from the moment it joins.
 type tapHooks struct {
-	subscribe func(identity string, video bool) bool // the tracks to subscribe to
-	camera    func(identity string, on bool)         // cameras turned on and off (bridge.Params.OnCamera)
+	subscribe   func(identity string, video bool) bool // the tracks to subscribe to
+	camera      func(identity string, on bool)         // cameras turned on and off (bridge.Params.OnCamera)
+	screenShare func(identity string, on bool)         // screen shares started and stopped (bridge.Params.OnScreenShare)
 }
 
 func newTapRegistry(log *slog.Logger, join func(ctx context.Context, meetingID string, hooks tapHooks) (tapSource, error)) *tapRegistry {
@@ -422,7 +435,7 @@ func (r *tapRegistry) acquire(ctx context.Context, meetingID string) (*meetingTa
 func (r *tapRegistry) connect(t *meetingTap) {
 	ctx, cancel := context.WithTimeout(context.Background(), tapJoinTimeout)
 	defer cancel()
-	br, err := r.join(ctx, t.meeting, tapHooks{subscribe: t.subscribes, camera: t.onCamera})
+	br, err := r.join(ctx, t.meeting, tapHooks{subscribe: t.subscribes, camera: t.onCamera, screenShare: t.onScreenShare})
 	if err != nil {
 		t.err = err
 		t.log.Warn("meeting tap: join failed", "err", err)

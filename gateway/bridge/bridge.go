@@ -63,6 +63,10 @@ type Params struct {
 	// when it is muted, unsubscribed or unpublished, or they left. Events may repeat.
 	// It is set before the join, so no camera subscribed while joining is missed.
 	OnCamera func(identity string, on bool)
+	// OnScreenShare, when set, follows which remote participants share their screen
+	// in H.264: on when the track is subscribed, off when its reader ends
+	// (unpublished, unsubscribed, participant left). Events may repeat.
+	OnScreenShare func(identity string, on bool)
 	// Rooms, when set, is the meeting core's room service: Close also removes the
 	// participant there. LiveKit drops now and then the leave request a client sends
 	// as it disconnects — the request is relayed inside the server on a stream that
@@ -120,6 +124,7 @@ type handlers struct {
 	muted           atomic.Pointer[func(bool)]
 	disconnected    atomic.Pointer[func(reason string)]
 	camera          atomic.Pointer[func(identity string, on bool)]
+	screenShare     atomic.Pointer[func(identity string, on bool)]
 }
 
 // clear drops every callback: the meeting client lets go of its room only when its
@@ -134,6 +139,7 @@ func (h *handlers) clear() {
 	h.muted.Store(nil)
 	h.disconnected.Store(nil)
 	h.camera.Store(nil)
+	h.screenShare.Store(nil)
 }
 
 // Bridge is one call's participant in the meeting.
@@ -149,6 +155,7 @@ type Bridge struct {
 	video    *lksdk.LocalTrack
 	videoPub *lksdk.LocalTrackPublication
 	videoOff *uatomic.Bool // the SDK's flag: nobody receives our video (nil: unknown)
+	screen   screenShare   // the room system's content, while it presents
 
 	limitMu sync.Mutex
 	limit   VideoLimit                         // for subscribed video (SetVideoLimit)
@@ -167,6 +174,9 @@ func Join(ctx context.Context, p Params) (_ *Bridge, err error) {
 	b := &Bridge{subscribe: p.Subscribe, rooms: p.Rooms}
 	if p.OnCamera != nil {
 		b.h.camera.Store(&p.OnCamera)
+	}
+	if p.OnScreenShare != nil {
+		b.h.screenShare.Store(&p.OnScreenShare)
 	}
 	if p.Log == nil {
 		p.Log = slog.New(slog.DiscardHandler)
@@ -271,6 +281,12 @@ func (b *Bridge) OnDisconnected(f func(reason string)) { b.h.disconnected.Store(
 
 func (b *Bridge) cameraEvent(identity string, on bool) {
 	if f := b.h.camera.Load(); f != nil {
+		(*f)(identity, on)
+	}
+}
+
+func (b *Bridge) screenShareEvent(identity string, on bool) {
+	if f := b.h.screenShare.Load(); f != nil {
 		(*f)(identity, on)
 	}
 }

@@ -29,8 +29,11 @@ func (b *Bridge) onTrackSubscribed(track *webrtc.TrackRemote, pub *lksdk.RemoteT
 		b.applyLimit(pub, identity)
 		b.applyWanted(pub, identity)
 		b.startReader(func() { b.readVideo(track, identity, sourceName(pub.Source())) })
-		if pub.Source() == livekit.TrackSource_CAMERA {
+		switch pub.Source() {
+		case livekit.TrackSource_CAMERA:
 			b.cameraEvent(identity, !pub.IsMuted())
+		case livekit.TrackSource_SCREEN_SHARE:
+			b.screenShareEvent(identity, true)
 		}
 	default:
 		log.Info("not forwarding track: codec not supported without transcoding")
@@ -96,6 +99,9 @@ func (b *Bridge) readVideo(track *webrtc.TrackRemote, identity, source string) {
 		pkt, _, err := track.ReadRTP()
 		if err != nil {
 			b.readEnded(identity, err)
+			if source == "screen_share" {
+				b.screenShareEvent(identity, false)
+			}
 			return
 		}
 		if len(pkt.Payload) == 0 {

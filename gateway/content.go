@@ -1,0 +1,518 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/netip"
+	"sync"
+	"time"
+
+	"github.com/pion/rtp"
+
+	"github.com/roomgate/roomgate/gateway/bridge"
+	"github.com/roomgate/roomgate/gateway/call"
+	"github.com/roomgate/roomgate/gateway/ports"
+	"github.com/roomgate/roomgate/gateway/rtpsession"
+	"github.com/roomgate/roomgate/sip/bfcp"
+	"github.com/roomgate/roomgate/sip/sdp"
+	"github.com/roomgate/roomgate/transcode/h264"
+	"github.com/roomgate/roomgate/transcode/media"
+)
+
+// contentPath is a room system's second video stream, its content (RFC 4796 slides),
+// and the floor control that says who presents (BFCP, RFC 8855, with the gateway as
+// the floor control server):
+//
+//	room system holds the floor: content RTP → access units → screen-share track of the call's participant
+//	someone else presents:       their screen share (meeting tap) → access units → content RTP → room system
+//
+// The meeting's floor (call.Floor, one per meeting, on its tap) decides: a room
+// system's FloorRequest is Floor.Request, FloorRelease Floor.Release, and a floor
+// change that takes the floor away from the room system is a BFCP Revoke. A room
+// system that sends content with no BFCP at all presents while its slides stream
+// flows.
+type contentPath struct {
+	log  *slog.Logger
+	pair ports.Pair
+	// udp and ln are the BFCP sockets, one port for both (UDP and TCP port spaces are
+	// separate): the offer decides which one serves; nil when none could be opened.
+	udp      net.PacketConn
+	ln       net.Listener
+	bfcpPort int
+
+	ctx    context.Context // ends on close
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+	kick   chan struct{} // the floor changed (or the stream went quiet): the worker looks
+
+	mu         sync.Mutex
+	sess       *rtpsession.Session
+	pt         uint8
+	keyframe   media.Keyframe
+	maxFS      int
+	srv        *bfcp.Server
+	noBFCP     bool // content without floor control: flowing slides mean presenting
+	floor      *call.Floor
+	br         *bridge.Bridge
+	kf         keyframer
+	self       string
+	change     call.FloorChange // the latest floor change, for the worker
+	presenting bool             // the room system holds the floor (worker's view)
+	requestID  uint16           // the room system's granted BFCP floor request (0: none)
+	asked      time.Time        // last floor request made for flowing slides (noBFCP)
+	stopWatch  func()
+
+	// room system → meeting (readLoop only)
+	inDepack *h264.Depacketizer
+	inPack   h264.Packetizer
+	inSeq    uint16
+
+	// meeting → room system (mu)
+	presenter string // whose screen share the room system is sent ("": none)
+	outDepack *h264.Depacketizer
+	outPack   h264.Packetizer
+	outSeq    uint16
+	waitKey   bool
+	tsOff     uint32
+	haveTS    bool
+	lastTS    uint32
+}
+
+// contentQuiet is how long slides without floor control may stop before the room
+// system no longer counts as presenting.
+const contentQuiet = 3 * time.Second
+
+// newContentPath makes the content side of a call on its third port pair, with the
+// BFCP sockets on the media address.
+func newContentPath(log *slog.Logger, pair ports.Pair) *contentPath {
+	ctx, cancel := context.WithCancel(context.Background())
+	cp := &contentPath{log: log, pair: pair, ctx: ctx, cancel: cancel, kick: make(chan struct{}, 1),
+		inDepack: h264.NewDepacketizer(h264.DepacketizerConfig{}),
+		inPack:   h264.Packetizer{Mode: 1, MTU: h264.DefaultMTU},
+		inSeq:    uint16(time.Now().UnixNano() >> 8), outSeq: uint16(time.Now().UnixNano() >> 24)}
+	cp.openBFCP()
+	return cp
+}
+
+// openBFCP binds a UDP socket and a TCP listener on one port of the media address;
+// a few tries, since the TCP port may be taken.
+func (cp *contentPath) openBFCP() {
+	ip := netip.IPv4Unspecified()
+	if a, ok := cp.pair.RTP.LocalAddr().(*net.UDPAddr); ok {
+		ip = a.AddrPort().Addr().Unmap()
+	}
+	for range 5 {
+		pc, err := net.ListenUDP("udp", net.UDPAddrFromAddrPort(netip.AddrPortFrom(ip, 0)))
+		if err != nil {
+			break
+		}
+		port := pc.LocalAddr().(*net.UDPAddr).Port
+		ln, err := net.ListenTCP("tcp", net.TCPAddrFromAddrPort(netip.AddrPortFrom(ip, uint16(port))))
+		if err != nil {
+			_ = pc.Close()
+			continue
+		}
+		cp.udp, cp.ln, cp.bfcpPort = pc, ln, port
+		return
+	}
+	cp.log.Warn("no BFCP port: content is answered without floor control")
+}
+
+// startBFCP serves the floor control the SDP agreed; b nil: content without BFCP.
+func (cp *contentPath) startBFCP(b *sdp.BFCP) error {
+	cp.mu.Lock()
+	defer cp.mu.Unlock()
+	if cp.srv != nil {
+		return nil // a re-offer: the floor control goes on (a=connection:existing)
+	}
+	if b == nil {
+		cp.noBFCP = true
+		cp.closeSockets()
+		return nil
+	}
+	srv, err := bfcp.NewServer(bfcp.Config{ConferenceID: b.ConfID, FloorIDs: []uint16{b.FloorID}, Floors: (*contentFloors)(cp),
+		Logger: cp.log.With("component", "bfcp"), IdleTimeout: 0})
+	if err != nil {
+		return err
+	}
+	cp.srv = srv
+	ln, udp := cp.ln, cp.udp
+	switch {
+	case b.Proto.UDP():
+		_ = ln.Close()
+		cp.wg.Go(func() { _ = srv.ServeUDP(udp) })
+	case b.Setup == sdp.SetupActive:
+		cp.closeSockets()
+		remote := b.Remote.String()
+		cp.wg.Go(func() {
+			if err := srv.DialTCP(cp.ctx, remote); err != nil {
+				cp.log.Info("BFCP: cannot connect to the room system", "remote", remote, "err", err)
+			}
+		})
+	default: // passive (or holdconn: the room system connects when it wants)
+		_ = udp.Close()
+		cp.wg.Go(func() { _ = srv.Serve(ln) })
+	}
+	cp.udp, cp.ln = nil, nil
+	cp.log.Info("BFCP serving", "proto", string(b.Proto), "setup", string(b.Setup), "confid", b.ConfID, "floorid", b.FloorID,
+		"userid", b.UserID, "remote_floorctrl", b.RemoteFloorCtrl)
+	return nil
+}
+
+func (cp *contentPath) closeSockets() {
+	if cp.udp != nil {
+		_ = cp.udp.Close()
+	}
+	if cp.ln != nil {
+		_ = cp.ln.Close()
+	}
+	cp.udp, cp.ln = nil, nil
+}
+
+// start opens the content RTP stream the plan agreed.
+func (cp *contentPath) start(s media.Stream, opt mediaOptions) error {
+	cp.mu.Lock()
+	defer cp.mu.Unlock()
+	if cp.sess != nil {
+		cp.sess.SetRemote(s.Remote, s.RemoteRTCP)
+		cp.sess.SetSending(sends(s))
+		return nil
+	}
+	sess, err := rtpsession.New(rtpsession.Config{RTP: cp.pair.RTP, RTCP: cp.pair.RTCP, Remote: s.Remote, RemoteRTCP: s.RemoteRTCP,
+		Latch: opt.Latch, Probation: opt.Probation, SignallingIP: opt.SignallingIP, ClockRate: 90000, MediaTimeout: -1,
+		Log: cp.log.With("stream", "content"), SRTP: srtpConfig(s.SRTP),
+		OnKeyframeRequest: func(rtpsession.KeyframeRequest) { cp.keyframeFromRoom() },
+	})
+	if err != nil {
+		return fmt.Errorf("content stream: %w", err)
+	}
+	sess.SetSending(sends(s))
+	cp.sess, cp.pt, cp.keyframe = sess, s.PT, s.Keyframe
+	lim := media.H264Limits{}
+	if s.H264 != nil {
+		lim = *s.H264
+	}
+	cp.maxFS = h264.EffectiveLimits(lim).MaxFS
+	cp.outPack = h264.Packetizer{Mode: min(lim.PacketizationMode, 1), MTU: h264.DefaultMTU}
+	cp.wg.Go(func() { cp.readLoop(sess) })
+	cp.wg.Go(cp.worker)
+	return nil
+}
+
+// attach puts the room system on the meeting's floor: br publishes its content, the
+// tap delivers the others' screen shares and their keyframes.
+func (cp *contentPath) attach(br *bridge.Bridge, tap *meetingTap, self string) {
+	cp.mu.Lock()
+	if cp.sess == nil && cp.srv == nil {
+		cp.mu.Unlock()
+		return // no content agreed
+	}
+	cp.br, cp.kf, cp.self, cp.floor = br, tap, self, tap.floor
+	cp.mu.Unlock()
+	br.OnScreenKeyframeRequest(cp.requestFromRoom)
+	tap.floor.Join(call.Presenter{Identity: self, Kind: "sip"})
+	stop := tap.floor.Watch(cp.onFloor)
+	cp.mu.Lock()
+	cp.stopWatch = stop
+	cp.mu.Unlock()
+}
+
+// onFloor runs with the floor locked: it hands the change to the worker.
+func (cp *contentPath) onFloor(c call.FloorChange) {
+	cp.mu.Lock()
+	cp.change = c
+	cp.mu.Unlock()
+	cp.poke()
+}
+
+func (cp *contentPath) poke() {
+	select {
+	case cp.kick <- struct{}{}:
+	default:
+	}
+}
+
+// worker acts on floor changes (publishing and unpublishing signal the meeting core,
+// revoking writes BFCP: neither may run under the floor's lock) and ends slides
+// without floor control that stopped.
+func (cp *contentPath) worker() {
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	for {
+		select {
+		case <-cp.ctx.Done():
+			return
+		case <-tick.C:
+			cp.checkQuiet()
+		case <-cp.kick:
+			cp.apply()
+		}
+	}
+}
+
+// apply brings the call in line with the latest floor change.
+func (cp *contentPath) apply() {
+	cp.mu.Lock()
+	c, self, br, srv := cp.change, cp.self, cp.br, cp.srv
+	now := self != "" && c.Presenter.Identity == self
+	was := cp.presenting
+	cp.presenting = now
+	reqID := cp.requestID
+	if was && !now {
+		cp.requestID = 0
+	}
+	if other := c.Presenter.Identity; other != self && other != cp.presenter {
+		// Someone else presents (or nobody): the room system is sent their share,
+		// from their next keyframe.
+		cp.presenter, cp.waitKey, cp.haveTS = other, true, false
+		cp.outDepack = h264.NewDepacketizer(h264.DepacketizerConfig{})
+		if kf := cp.kf; kf != nil && other != "" {
+			go func() { _ = kf.RequestKeyframe(other) }()
+		}
+	}
+	if now {
+		cp.presenter = ""
+	}
+	cp.mu.Unlock()
+	switch {
+	case now && !was && br != nil:
+		cp.log.Info("room system presents")
+		if err := br.PublishScreenShare(); err != nil {
+			cp.log.Warn("content not published", "err", err)
+		}
+		cp.requestFromRoom()
+	case !now && was:
+		cp.log.Info("room system stops presenting", "presenter", c.Presenter.Identity)
+		if br != nil {
+			if err := br.UnpublishScreenShare(); err != nil {
+				cp.log.Debug("unpublish content", "err", err)
+			}
+		}
+		if srv != nil && reqID != 0 {
+			// The floor went to someone else or the host stopped the share; a
+			// request the room system released itself is already final.
+			if err := srv.Revoke(reqID, "another participant presents"); err == nil {
+				cp.log.Info("BFCP floor revoked", "request", reqID)
+			}
+		}
+	}
+}
+
+// checkQuiet releases the floor of a room system without BFCP whose slides stopped.
+func (cp *contentPath) checkQuiet() {
+	cp.mu.Lock()
+	quiet := cp.noBFCP && cp.presenting && cp.sess != nil && time.Since(cp.sess.LastPacket()) > contentQuiet
+	floor, self := cp.floor, cp.self
+	cp.mu.Unlock()
+	if quiet && floor != nil {
+		cp.log.Info("slides stopped: the room system no longer presents")
+		floor.Release(self)
+	}
+}
+
+// readLoop receives the room system's content until the session closes.
+func (cp *contentPath) readLoop(sess *rtpsession.Session) {
+	var payloads [][]byte
+	for {
+		pkt, _, err := sess.ReadRTP()
+		if err != nil {
+			if !errors.Is(err, net.ErrClosed) && !errors.Is(err, rtpsession.ErrClosed) {
+				cp.log.Debug("content read ended", "err", err)
+			}
+			return
+		}
+		cp.mu.Lock()
+		pt, br, presenting := cp.pt, cp.br, cp.presenting && cp.change.Presenter.Identity == cp.self
+		askFloor := cp.noBFCP && !presenting && cp.floor != nil && time.Since(cp.asked) > contentQuiet
+		if askFloor {
+			cp.asked = time.Now()
+		}
+		floor, self := cp.floor, cp.self
+		cp.mu.Unlock()
+		if pkt.PayloadType != pt {
+			continue
+		}
+		if askFloor {
+			// No floor control: flowing slides are the room system presenting.
+			if r := floor.Request(self); r != call.FloorAllowed {
+				cp.log.Info("slides refused the floor", "reason", string(r))
+			}
+			continue
+		}
+		if !presenting || br == nil {
+			continue
+		}
+		aus, err := cp.inDepack.Push(pkt.SequenceNumber, pkt.Timestamp, pkt.Marker, pkt.Payload)
+		if cp.inDepack.TakeKeyframeRequest() {
+			cp.requestFromRoom()
+		}
+		if err != nil {
+			continue
+		}
+		for _, au := range aus {
+			if !au.Complete {
+				continue
+			}
+			if payloads, err = cp.inPack.Packetize(au.NALs, payloads[:0]); err != nil {
+				continue
+			}
+			for i, p := range payloads {
+				cp.inSeq++
+				_ = br.WriteScreenRTP(&rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: 96, SequenceNumber: cp.inSeq,
+					Timestamp: au.Timestamp, Marker: i == len(payloads)-1}, Payload: p})
+			}
+		}
+	}
+}
+
+// requestFromRoom asks the room system for a content keyframe: RTCP FIR or PLI as it
+// negotiated, else both (the content m-line rarely lists them, and SIP INFO
+// picture_fast_update names no stream).
+func (cp *contentPath) requestFromRoom() {
+	cp.mu.Lock()
+	sess, k := cp.sess, cp.keyframe
+	cp.mu.Unlock()
+	if sess == nil {
+		return
+	}
+	switch {
+	case k&media.KeyframeFIR != 0:
+		_ = sess.SendFIR(0)
+	case k&media.KeyframePLI != 0:
+		_ = sess.SendPLI()
+	default:
+		_ = sess.SendPLI()
+		_ = sess.SendFIR(0)
+	}
+}
+
+// keyframeFromRoom is the room system asking for a content keyframe: the presenter's
+// screen share is asked.
+func (cp *contentPath) keyframeFromRoom() {
+	cp.mu.Lock()
+	kf, id := cp.kf, cp.presenter
+	cp.mu.Unlock()
+	if kf != nil && id != "" {
+		_ = kf.RequestKeyframe(id)
+	}
+}
+
+// fromMeeting takes a screen-share packet of the meeting (tap): the presenter's goes
+// to the room system on its content stream, within its max-fs.
+func (cp *contentPath) fromMeeting(identity string, pkt *rtp.Packet) {
+	cp.mu.Lock()
+	defer cp.mu.Unlock()
+	if cp.sess == nil || identity == "" || identity != cp.presenter || cp.outDepack == nil {
+		return
+	}
+	aus, err := cp.outDepack.Push(pkt.SequenceNumber, pkt.Timestamp, pkt.Marker, pkt.Payload)
+	if cp.outDepack.TakeKeyframeRequest() && cp.kf != nil {
+		kf := cp.kf
+		go func() { _ = kf.RequestKeyframe(identity) }()
+	}
+	if err != nil {
+		return
+	}
+	for _, au := range aus {
+		if !au.Complete || cp.waitKey && !au.Keyframe() {
+			continue
+		}
+		if au.Keyframe() {
+			if sps, ok := keyframeSPS(au); ok && cp.maxFS > 0 && macroblocks(sps) > cp.maxFS {
+				cp.waitKey = true // larger than the content m-line takes: not sent
+				continue
+			}
+		}
+		cp.waitKey = false
+		cp.send(au)
+	}
+}
+
+// send forwards one access unit on the content stream (cp.mu held).
+func (cp *contentPath) send(au *h264.AccessUnit) {
+	if !cp.haveTS {
+		cp.tsOff, cp.haveTS = cp.lastTS+3000-au.Timestamp, true
+	}
+	ts := au.Timestamp + cp.tsOff
+	payloads, err := cp.outPack.Packetize(au.NALs, nil)
+	if err != nil {
+		return
+	}
+	for i, p := range payloads {
+		cp.outSeq++
+		_ = cp.sess.WriteRTP(&rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: cp.pt, SequenceNumber: cp.outSeq,
+			Timestamp: ts, Marker: i == len(payloads)-1}, Payload: p})
+	}
+	cp.lastTS = ts
+}
+
+// close stops the content side: floor left, BFCP ended, stream closed, goroutines
+// waited for. The port pair itself is the call's to release.
+func (cp *contentPath) close() {
+	cp.mu.Lock()
+	stop, floor, self, srv, sess := cp.stopWatch, cp.floor, cp.self, cp.srv, cp.sess
+	cp.stopWatch = nil
+	cp.closeSockets()
+	cp.mu.Unlock()
+	if stop != nil {
+		stop()
+	}
+	if floor != nil {
+		floor.Leave(self)
+	}
+	cp.cancel()
+	if srv != nil {
+		_ = srv.Close()
+	}
+	if sess != nil {
+		_ = sess.Close()
+	}
+	cp.wg.Wait()
+}
+
+// contentFloors is the BFCP server's view of the meeting's floor.
+type contentFloors contentPath
+
+var _ bfcp.Floors = (*contentFloors)(nil)
+
+// Request decides a room system's FloorRequest with the meeting's floor: granted at
+// once, or denied (not in the meeting yet, the host's sharing lock).
+func (f *contentFloors) Request(r bfcp.Request) bfcp.RequestStatus {
+	cp := (*contentPath)(f)
+	cp.mu.Lock()
+	floor, self := cp.floor, cp.self
+	cp.mu.Unlock()
+	if floor == nil {
+		cp.log.Info("BFCP floor request denied: not in the meeting yet", "request", r.ID)
+		return bfcp.StatusDenied
+	}
+	cp.mu.Lock()
+	cp.requestID = r.ID // before the floor's change reaches the worker
+	cp.mu.Unlock()
+	if why := floor.Request(self); why != call.FloorAllowed {
+		cp.mu.Lock()
+		cp.requestID = 0
+		cp.mu.Unlock()
+		cp.log.Info("BFCP floor request denied", "request", r.ID, "reason", string(why))
+		return bfcp.StatusDenied
+	}
+	cp.log.Info("BFCP floor granted", "request", r.ID)
+	return bfcp.StatusGranted
+}
+
+// Released is the room system's FloorRelease (or its BFCP connection ending).
+func (f *contentFloors) Released(r bfcp.Request) {
+	cp := (*contentPath)(f)
+	cp.mu.Lock()
+	floor, self, mine := cp.floor, cp.self, cp.requestID == r.ID
+	if mine {
+		cp.requestID = 0
+	}
+	cp.mu.Unlock()
+	if floor != nil && mine {
+		floor.Release(self)
+	}
+}

@@ -20,8 +20,8 @@ type mediaFactory struct {
 	clock *frameClock // the gateway's audio clock
 	addr  netip.Addr  // advertised media address (public side of a 1:1 NAT)
 	opt   mediaOptions
-	rooms bridge.Remover // the meeting core, to leave meetings
-	taps  *tapRegistry   // one hidden subscriber per meeting, shared by its calls
+	rooms bridge.RoomService // the meeting core, to leave meetings
+	taps  *tapRegistry       // one hidden subscriber per meeting, shared by its calls
 
 	// prompts are the IVR prompts as the audio path plays them (48 kHz), decoded
 	// and resampled once: every call in a waiting room plays one.

@@ -143,7 +143,7 @@ func (f *fakeMeetings) MeetingTap(context.Context, string) (string, string, erro
 	f.taps.Add(1)
 	return "", "", api.ErrMeetingNotFound
 }
-func (f *fakeMeetings) Rooms() bridge.Remover { return nil }
+func (f *fakeMeetings) Rooms() bridge.RoomService { return nil }
 
 // testGateway is a running gateway with the H.323 leg only.
 type testGateway struct {

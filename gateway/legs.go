@@ -55,7 +55,8 @@ func (s *Server) startCalls() error {
 			return nil, err
 		}
 		return bridge.Join(ctx, bridge.Params{URL: url, Token: token, NoAudio: true, NoVideo: true, Subscribe: hooks.subscribe, OnCamera: hooks.camera, OnScreenShare: hooks.screenShare,
-			Rooms: s.meetings.Rooms(), Log: s.log.With("component", "tap", "meeting", meetingID)})
+			OnRoomMetadata: hooks.roomMeta,
+			Rooms:          s.meetings.Rooms(), Log: s.log.With("component", "tap", "meeting", meetingID)})
 	})
 	mf := &mediaFactory{ports: alloc, clock: s.clock, addr: adv, rooms: s.meetings.Rooms(), taps: s.taps,
 		opt: mediaOptions{Timeout: cfg.Media.Timeout, Latch: latchMode(cfg.Media.SymmetricRTP, cfg.Media.Latch), Probation: cfg.Media.Probation}}

@@ -226,7 +226,7 @@ func (rc *roomCall) start(plan media.Plan, opt mediaOptions, onDigit func(byte),
 // join connects the call to the meeting with an admission from the join policy: its
 // own participant publishes the room system's audio and video, and the meeting's tap
 // delivers what the room system hears and sees.
-func (rc *roomCall) join(ctx context.Context, adm api.RoomSystemAdmission, rooms bridge.Remover, taps *tapRegistry, meetingID string) error {
+func (rc *roomCall) join(ctx context.Context, adm api.RoomSystemAdmission, rooms bridge.RoomService, taps *tapRegistry, meetingID string) error {
 	tap, err := taps.acquire(ctx, meetingID)
 	if err != nil {
 		return fmt.Errorf("meeting tap: %w", err)
@@ -258,6 +258,9 @@ func (rc *roomCall) join(ctx context.Context, adm api.RoomSystemAdmission, rooms
 		rc.vpath.attach(br, tap)
 		if rc.content != nil {
 			rc.content.attach(br, tap, rc.self)
+			// The host stopped the room system's share: it no longer presents.
+			self := rc.self
+			br.OnScreenShareStopped(func() { tap.floor.Release(self) })
 		}
 	}
 	tap.add(rc)

@@ -25,7 +25,7 @@ type Meetings interface {
 	// MeetingTap grants the gateway's subscriber of a meeting.
 	MeetingTap(ctx context.Context, meetingID string) (url, token string, err error)
 	// Rooms removes participants from the meeting core (a call's leaving).
-	Rooms() bridge.Remover
+	Rooms() bridge.RoomService
 }
 
 // Server is the running gateway: its legs and their calls.

@@ -59,6 +59,9 @@ type meetingTap struct {
 	// floor is who presents in the meeting: browsers' screen shares (onScreenShare)
 	// and the room systems' BFCP floor (contentPath), one state machine for all.
 	floor *call.Floor
+	// floorStop ends the worker that stops the screen shares of browsers that lost
+	// the floor (startFloor).
+	floorStop func()
 }
 
 // tapListener is one call's side of a tap.
@@ -376,6 +379,7 @@ type tapSource interface {
 	OnParticipant(func(bridge.ParticipantEvent))
 	OnDisconnected(func(reason string))
 	RequestKeyframe(identity string) error
+	StopScreenShare(ctx context.Context, identity string) error
 	SetVideoLimit(bridge.VideoLimit)
 	SetVideoWanted(func(identity, source string) bool)
 	Close()
@@ -397,6 +401,7 @@ type tapHooks struct {
 	subscribe   func(identity string, video bool) bool // the tracks to subscribe to
 	camera      func(identity string, on bool)         // cameras turned on and off (bridge.Params.OnCamera)
 	screenShare func(identity string, on bool)         // screen shares started and stopped (bridge.Params.OnScreenShare)
+	roomMeta    func(metadata string)                  // the meeting's host and sharing lock (bridge.Params.OnRoomMetadata)
 }
 
 func newTapRegistry(log *slog.Logger, join func(ctx context.Context, meetingID string, hooks tapHooks) (tapSource, error)) *tapRegistry {
@@ -435,7 +440,8 @@ func (r *tapRegistry) acquire(ctx context.Context, meetingID string) (*meetingTa
 func (r *tapRegistry) connect(t *meetingTap) {
 	ctx, cancel := context.WithTimeout(context.Background(), tapJoinTimeout)
 	defer cancel()
-	br, err := r.join(ctx, t.meeting, tapHooks{subscribe: t.subscribes, camera: t.onCamera, screenShare: t.onScreenShare})
+	br, err := r.join(ctx, t.meeting, tapHooks{subscribe: t.subscribes, camera: t.onCamera, screenShare: t.onScreenShare,
+		roomMeta: t.onRoomMeta})
 	if err != nil {
 		t.err = err
 		t.log.Warn("meeting tap: join failed", "err", err)
@@ -444,6 +450,7 @@ func (r *tapRegistry) connect(t *meetingTap) {
 		return
 	}
 	t.br = br
+	t.startFloor()
 	br.OnAudio(t.onAudio)
 	br.OnVideo(t.onVideo)
 	br.OnActiveSpeakers(t.onSpeakers)
@@ -482,6 +489,7 @@ func (r *tapRegistry) release(t *meetingTap) {
 	go func() {
 		<-t.ready
 		if t.br != nil {
+			t.stopFloor()
 			t.br.Close()
 		}
 	}()
@@ -502,7 +510,7 @@ func (r *tapRegistry) closeAll() {
 		select {
 		case <-t.ready:
 			if t.br != nil {
-				wg.Go(t.br.Close)
+				wg.Go(func() { t.stopFloor(); t.br.Close() })
 			}
 		default:
 		}

@@ -14,6 +14,7 @@ import (
 	"github.com/pion/rtp"
 
 	"github.com/roomgate/roomgate/gateway/bridge"
+	"github.com/roomgate/roomgate/gateway/call"
 	"github.com/roomgate/roomgate/gateway/rtpsession"
 )
 
@@ -91,6 +92,7 @@ type fakeSource struct {
 	mu           sync.Mutex
 	want         func(identity, source string) bool
 	wantCalls    int
+	stopped      []string // StopScreenShare
 }
 
 func (f *fakeSource) Identity() string { return f.id }
@@ -102,6 +104,12 @@ func (f *fakeSource) OnParticipant(func(bridge.ParticipantEvent))            {}
 func (f *fakeSource) OnDisconnected(g func(reason string))                   { f.disconnected = g }
 func (f *fakeSource) RequestKeyframe(identity string) error {
 	f.keyframes = append(f.keyframes, identity)
+	return nil
+}
+func (f *fakeSource) StopScreenShare(_ context.Context, identity string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.stopped = append(f.stopped, identity)
 	return nil
 }
 func (f *fakeSource) SetVideoLimit(l bridge.VideoLimit) { f.limits = append(f.limits, l) }
@@ -469,4 +477,66 @@ func TestTapFlowControlLimit(t *testing.T) {
 	if tap.limit.MaxBitrate != 3_000_000 {
 		t.Errorf("after lifting it: %+v", tap.limit)
 	}
+}
+
+func TestTapFloorFollowsTheMeeting(t *testing.T) {
+	tap := newMeetingTap("m1", slog.New(slog.DiscardHandler))
+	src := &fakeSource{id: "tap", closed: make(chan struct{})}
+	tap.br = src
+	tap.startFloor()
+	defer tap.stopFloor()
+	tap.floor.Join(call.Presenter{Identity: "sip-a", Kind: "sip"})
+
+	// A browser shares: it takes the floor.
+	tap.onScreenShare("web-1", true)
+	if p := tap.floor.Presenter(); p.Identity != "web-1" {
+		t.Fatalf("presenter %q after web-1 shares, want web-1", p.Identity)
+	}
+	// A room system takes the floor: web-1's share is stopped in the meeting.
+	if r := tap.floor.Request("sip-a"); r != call.FloorAllowed {
+		t.Fatalf("sip-a refused: %s", r)
+	}
+	waitStopped(t, src, "web-1")
+	// The share muted at the server comes back as off: nothing changes for sip-a.
+	tap.onScreenShare("web-1", false)
+	if p := tap.floor.Presenter(); p.Identity != "sip-a" {
+		t.Fatalf("presenter %q, want sip-a", p.Identity)
+	}
+	// The host's sharing lock from the room metadata takes the floor from sip-a and
+	// refuses it the next time; the host may still present.
+	tap.onRoomMeta(`{"host":"web-2","share_host_only":true}`)
+	if p := tap.floor.Presenter(); !p.None() {
+		t.Fatalf("presenter %q under the host's lock, want none", p.Identity)
+	}
+	if r := tap.floor.Request("sip-a"); r != call.FloorHostOnly {
+		t.Fatalf("sip-a under the lock: %q, want %q", r, call.FloorHostOnly)
+	}
+	tap.onScreenShare("web-2", true)
+	if p := tap.floor.Presenter(); p.Identity != "web-2" {
+		t.Fatalf("presenter %q, want the host web-2", p.Identity)
+	}
+	// Metadata that is not JSON changes nothing.
+	tap.onRoomMeta("{")
+	if r := tap.floor.Request("sip-a"); r != call.FloorHostOnly {
+		t.Fatalf("sip-a after bad metadata: %q, want the lock kept", r)
+	}
+	tap.onRoomMeta(`{"host":"web-2","share_host_only":false}`)
+	if r := tap.floor.Request("sip-a"); r != call.FloorAllowed {
+		t.Fatalf("sip-a after the lock: %q", r)
+	}
+	waitStopped(t, src, "web-2")
+}
+
+func waitStopped(t *testing.T, src *fakeSource, id string) {
+	t.Helper()
+	for range 2000 {
+		src.mu.Lock()
+		ok := slices.Contains(src.stopped, id)
+		src.mu.Unlock()
+		if ok {
+			return
+		}
+		time.Sleep(time.Millisecond)
+	}
+	t.Fatalf("%s's screen share was never stopped", id)
 }

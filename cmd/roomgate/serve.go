@@ -172,4 +172,4 @@ type meetingSide struct {
 	core *core.Core
 }
 
-func (m meetingSide) Rooms() bridge.Remover { return m.core.Rooms() }
+func (m meetingSide) Rooms() bridge.RoomService { return m.core.Rooms() }

@@ -67,17 +67,24 @@ type Params struct {
 	// in H.264: on when the track is subscribed, off when its reader ends
 	// (unpublished, unsubscribed, participant left). Events may repeat.
 	OnScreenShare func(identity string, on bool)
+	// OnRoomMetadata, when set, receives the room's metadata (the meeting's host and
+	// sharing lock, rooms/api.RoomMeta) once joined and on every change.
+	OnRoomMetadata func(metadata string)
 	// Rooms, when set, is the meeting core's room service: Close also removes the
 	// participant there. LiveKit drops now and then the leave request a client sends
 	// as it disconnects — the request is relayed inside the server on a stream that
 	// the closing signal connection cancels — and then keeps the participant, shown to
 	// everyone, until its ICE times out about 20 s later.
-	Rooms Remover
+	Rooms RoomService
 }
 
-// Remover removes a participant from a meeting (LiveKit's RoomServiceClient does).
-type Remover interface {
+// RoomService is what a bridge asks of the meeting core's room service (LiveKit's
+// RoomServiceClient): remove a participant, mute a track.
+type RoomService interface {
 	RemoveParticipant(ctx context.Context, req *livekit.RoomParticipantIdentity) (*livekit.RemoveParticipantResponse, error)
+	// MutePublishedTrack mutes another participant's track at the server: the floor
+	// taken from a browser that shares (StopScreenShare).
+	MutePublishedTrack(ctx context.Context, req *livekit.MuteRoomTrackRequest) (*livekit.MuteRoomTrackResponse, error)
 }
 
 // removeTimeout bounds Close's call to Params.Rooms.
@@ -125,6 +132,8 @@ type handlers struct {
 	disconnected    atomic.Pointer[func(reason string)]
 	camera          atomic.Pointer[func(identity string, on bool)]
 	screenShare     atomic.Pointer[func(identity string, on bool)]
+	roomMeta        atomic.Pointer[func(metadata string)]
+	screenStopped   atomic.Pointer[func()]
 }
 
 // clear drops every callback: the meeting client lets go of its room only when its
@@ -140,6 +149,8 @@ func (h *handlers) clear() {
 	h.disconnected.Store(nil)
 	h.camera.Store(nil)
 	h.screenShare.Store(nil)
+	h.roomMeta.Store(nil)
+	h.screenStopped.Store(nil)
 }
 
 // Bridge is one call's participant in the meeting.
@@ -148,7 +159,7 @@ type Bridge struct {
 	room      *lksdk.Room
 	h         handlers
 	subscribe func(identity string, video bool) bool
-	rooms     Remover
+	rooms     RoomService
 
 	audio    *lksdk.LocalTrack
 	audioPub *lksdk.LocalTrackPublication
@@ -177,6 +188,9 @@ func Join(ctx context.Context, p Params) (_ *Bridge, err error) {
 	}
 	if p.OnScreenShare != nil {
 		b.h.screenShare.Store(&p.OnScreenShare)
+	}
+	if p.OnRoomMetadata != nil {
+		b.h.roomMeta.Store(&p.OnRoomMetadata)
 	}
 	if p.Log == nil {
 		p.Log = slog.New(slog.DiscardHandler)
@@ -229,6 +243,9 @@ func Join(ctx context.Context, p Params) (_ *Bridge, err error) {
 		if err := b.publishVideo(orDefault(p.VideoName, "video")); err != nil {
 			return nil, err
 		}
+	}
+	if f := b.h.roomMeta.Load(); f != nil {
+		(*f)(b.room.Metadata())
 	}
 	b.logger().Info("joined meeting")
 	return b, nil
@@ -321,6 +338,11 @@ func (b *Bridge) roomCallback() *lksdk.RoomCallback {
 	cb.OnMetadataChanged = func(_ string, p lksdk.Participant) {
 		_, local := p.(*lksdk.LocalParticipant)
 		b.participantEvent(ParticipantEvent{Kind: ParticipantMetadata, Identity: p.Identity(), Name: p.Name(), Metadata: p.Metadata(), Local: local})
+	}
+	cb.OnRoomMetadataChanged = func(metadata string) {
+		if f := b.h.roomMeta.Load(); f != nil {
+			(*f)(metadata)
+		}
 	}
 	cb.OnDisconnectedWithReason = func(reason lksdk.DisconnectionReason) {
 		if b.closed.Load() {

@@ -183,8 +183,17 @@ func (b *Bridge) AudioMuted() bool { return b.audioMuted.Load() }
 // and we stop sending.
 func (b *Bridge) onTrackMuted(pub lksdk.TrackPublication, p lksdk.Participant, muted bool) {
 	if rp, ok := pub.(*lksdk.RemoteTrackPublication); ok && rp.Kind() == lksdk.TrackKindVideo &&
-		rp.Source() == livekit.TrackSource_CAMERA && rp.IsSubscribed() && isH264(rp.TrackRemote()) {
-		b.cameraEvent(p.Identity(), !muted)
+		rp.IsSubscribed() && isH264(rp.TrackRemote()) {
+		switch rp.Source() {
+		case livekit.TrackSource_CAMERA:
+			b.cameraEvent(p.Identity(), !muted)
+		case livekit.TrackSource_SCREEN_SHARE:
+			// A share paused, or stopped by the host (muted at the server).
+			b.screenShareEvent(p.Identity(), !muted)
+		}
+		return
+	}
+	if _, local := p.(*lksdk.LocalParticipant); local && muted && b.screenMutedByMeeting(pub.SID()) {
 		return
 	}
 	if _, local := p.(*lksdk.LocalParticipant); !local || b.audioPub == nil || pub.SID() != b.audioPub.SID() {

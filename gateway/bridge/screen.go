@@ -1,6 +1,7 @@
 package bridge
 
 import (
+	"context"
 	"fmt"
 	"sync"
 
@@ -27,6 +28,49 @@ func (b *Bridge) OnScreenKeyframeRequest(f func()) {
 	b.screen.mu.Lock()
 	b.screen.keyframe = f
 	b.screen.mu.Unlock()
+}
+
+// OnScreenShareStopped fires when the meeting stops the room system's screen share
+// (the host's stop_share mutes it at the server): the room system no longer
+// presents.
+func (b *Bridge) OnScreenShareStopped(f func()) { b.h.screenStopped.Store(&f) }
+
+// screenMutedByMeeting handles a mute of our own track sid: when it is the screen
+// share, the share is taken down and OnScreenShareStopped told.
+func (b *Bridge) screenMutedByMeeting(sid string) bool {
+	b.screen.mu.Lock()
+	mine := b.screen.pub != nil && b.screen.pub.SID() == sid
+	b.screen.mu.Unlock()
+	if !mine {
+		return false
+	}
+	b.logger().Info("screen share stopped by the meeting")
+	if f := b.h.screenStopped.Load(); f != nil {
+		go (*f)() // it unpublishes: not on the SDK's callback goroutine
+	}
+	return true
+}
+
+// StopScreenShare mutes another participant's screen share at the server: the
+// meeting's floor went to someone else (a room system took it from a browser).
+func (b *Bridge) StopScreenShare(ctx context.Context, identity string) error {
+	if b.rooms == nil || b.closed.Load() {
+		return nil
+	}
+	rp := b.room.GetParticipantByIdentity(identity)
+	if rp == nil {
+		return nil
+	}
+	for _, tp := range rp.TrackPublications() {
+		if tp.Source() != livekit.TrackSource_SCREEN_SHARE || tp.IsMuted() {
+			continue
+		}
+		if _, err := b.rooms.MutePublishedTrack(ctx, &livekit.MuteRoomTrackRequest{Room: b.room.Name(), Identity: identity,
+			TrackSid: tp.SID(), Muted: true}); err != nil {
+			return fmt.Errorf("stop %s's screen share: %w", identity, err)
+		}
+	}
+	return nil
 }
 
 // PublishScreenShare publishes the room system's content as an H.264 track with

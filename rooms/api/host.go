@@ -153,6 +153,10 @@ func (s *Server) handleParticipantAction(w http.ResponseWriter, r *http.Request)
 		err = s.askUnmute(ctx, m, p)
 	case "stop_video":
 		err = s.muteSource(ctx, m.ID, p, livekit.TrackSource_CAMERA)
+	case "stop_share":
+		// A browser stops sharing when its share is muted at the server; a room
+		// system's gateway call gives up the floor (BFCP revoke, H.239 token back).
+		err = s.muteSource(ctx, m.ID, p, livekit.TrackSource_SCREEN_SHARE)
 	case "rename":
 		name := cleanName(body.Name)
 		_, err = s.Core.Rooms().UpdateParticipant(ctx, &livekit.UpdateParticipantRequest{Room: m.ID, Identity: id, Name: name})

@@ -54,8 +54,9 @@ func permission(m directory.Meeting, host, micRevoked bool) *livekit.Participant
 	return &livekit.ParticipantPermission{CanSubscribe: true, CanPublish: true, CanPublishData: true, CanPublishSources: srcs}
 }
 
-// roomMeta is the room metadata the web UI reads (docs/api.md).
-type roomMeta struct {
+// RoomMeta is the room metadata the web UI and the gateway's meeting taps read
+// (docs/api.md).
+type RoomMeta struct {
 	Host            string `json:"host"`
 	Topic           string `json:"topic"`
 	Locked          bool   `json:"locked"`
@@ -69,7 +70,7 @@ type roomMeta struct {
 // syncRoom writes the meeting's live state into the LiveKit room metadata, creating
 // the room if needed. Failures are logged: the UI catches up on the next change.
 func (s *Server) syncRoom(ctx context.Context, m directory.Meeting) {
-	meta := roomMeta{Topic: m.Topic, Locked: m.Settings.Locked, WaitingRoom: m.Settings.WaitingRoom,
+	meta := RoomMeta{Topic: m.Topic, Locked: m.Settings.Locked, WaitingRoom: m.Settings.WaitingRoom,
 		ShareHostOnly: m.Settings.ShareHostOnly, AllowSelfUnmute: m.Settings.AllowSelfUnmute, MuteOnEntry: m.Settings.MuteOnEntry}
 	s.live.with(m.ID, func(lm *liveMeeting) {
 		meta.Host = lm.Host

@@ -180,6 +180,13 @@ class MeetingView implements Ctx {
       .on(RoomEvent.TrackMuted, (pub, p: Participant) => {
         // a mute we did not ask for is the host's (LiveKit remote mute)
         if (p.isLocal && pub.source === Track.Source.Microphone && this.selfToggle === 0) this.state.mutedByHost = true;
+        // our share muted at the server: the host stopped it, or a room system took the floor
+        if (p.isLocal && pub.source === Track.Source.ScreenShare) {
+          void this.room.localParticipant.setScreenShareEnabled(false).finally(() => {
+            this.state.sharing = this.room.localParticipant.isScreenShareEnabled;
+            this.render();
+          });
+        }
         this.render();
       })
       .on(RoomEvent.RoomMetadataChanged, () => {

@@ -47,7 +47,8 @@ export class Panel {
     const video = p.isCameraEnabled ? 'on' : 'off';
     const kind = kindLabel(meta);
     const device = kind ? deviceLabel(meta) : '';
-    const li = h('li', { 'data-testid': 'participant', 'data-identity': p.identity, 'data-audio': audio, 'data-video': video },
+    const li = h('li', { 'data-testid': 'participant', 'data-identity': p.identity, 'data-audio': audio, 'data-video': video,
+      'data-sharing': p.isScreenShareEnabled ? 'yes' : 'no' },
       h('span', { class: 'pname' }, displayName(p), p.isLocal ? ' (you)' : ''),
       isHost ? h('span', { class: 'badge host' }, 'host') : null,
       kind ? h('span', { class: 'badge kind', 'data-testid': 'p-kind', title: kind === 'SIP' ? 'SIP room system' : 'H.323 room system' }, kind) : null,
@@ -68,6 +69,7 @@ export class Panel {
     const controls = h('div', { class: 'pcontrols' },
       audio === 'unmuted' ? act('Mute', 'p-mute', 'mute') : act('Ask to unmute', 'p-ask-unmute', 'unmute'),
       video === 'on' ? act('Stop video', 'p-stop-video', 'stop_video') : null,
+      p.isScreenShareEnabled ? act('Stop share', 'p-stop-share', 'stop_share') : null,
       h('button', { class: 'small', 'data-testid': 'p-rename', onclick: () => { this.renaming = p.identity; this.draft = displayName(p); this.ctx.render(); } }, 'Rename'),
       act('Make host', 'p-make-host', 'make_host'),
       act('Remove', 'p-remove', 'remove'),

@@ -72,3 +72,29 @@ func TestContentOptionsCheck(t *testing.T) {
 		})
 	}
 }
+
+// TestOfferWithContent negotiates roomsim's whole offer (video, SRTP,
+// content over TCP BFCP): the content port follows the video RTCP port and the
+// BFCP port follows the content RTCP port.
+func TestOfferWithContent(t *testing.T) {
+	o := &options{srtp: true, content: contentOptions{enabled: true, bfcp: "tcp"}}
+	c := &simCall{idx: 2, opts: o, bind: netip.MustParseAddr("127.0.0.1"), frames: [][][]byte{{{0x65}}}}
+	base := 30000 + o.portsPerCall()*(c.idx-1)
+	local := sdp.Local{Addr: netip.MustParseAddr("127.0.0.1"), AudioPort: 40000, VideoPort: 40002,
+		ContentPort: 40004, BFCPPort: 40006, SessionID: 1, Version: 1}
+	caps := sdp.DefaultCapabilities()
+	caps.SRTP = sdp.SRTPOptional
+	res, err := sdp.Negotiate(c.offer(base), caps, local)
+	if err != nil {
+		t.Fatalf("Negotiate: %v", err)
+	}
+	if res.Video == nil || res.Content == nil || res.BFCP == nil {
+		t.Fatalf("video %v content %v BFCP %v, want all agreed:\n%s", res.Video != nil, res.Content != nil, res.BFCP != nil, res.SDP)
+	}
+	if got := res.BFCP.Remote.Port(); got != uint16(base+6) {
+		t.Errorf("BFCP remote port %d, want %d", got, base+6)
+	}
+	if base != 30008 {
+		t.Errorf("second call's base %d, want 30008 (8 ports a call with -content)", base)
+	}
+}

@@ -127,7 +127,7 @@ func main() {
 	flag.StringVar(&o.video, "video", "", `Annex B H.264 file to send (x264 aud=1), "gen" for a generated stream; empty: audio only`)
 	flag.IntVar(&o.fps, "fps", 30, "video frame rate")
 	flag.StringVar(&o.bind, "bind", "127.0.0.1", "local IP for signalling and RTP")
-	flag.IntVar(&o.rtpBase, "rtp-base", 0, "first local RTP port (SIP: 4 per call; 0: 30000 for SIP, any for H.323)")
+	flag.IntVar(&o.rtpBase, "rtp-base", 0, "first local RTP port (SIP: 4 per call, 8 with -content; 0: 30000 for SIP, any for H.323)")
 	flag.Float64Var(&o.tone, "tone", 500, "audio tone frequency in Hz")
 	flag.IntVar(&o.talkers, "talkers", -1, "SIP: calls that send the tone (the first ones); the others send room noise at about −65 dBov. -1: all")
 	flag.DurationVar(&o.stagger, "stagger", 200*time.Millisecond, "SIP: delay between call starts")
@@ -151,8 +151,19 @@ func main() {
 	flag.StringVar(&h.display, "display", "", "H.323 display name (Q.931 Display)")
 	flag.StringVar(&h.gk, "gk", "", "H.323: gatekeeper RAS address host:port to register with")
 	flag.StringVar(&h.register, "register", "", "H.323: alias to register with -gk")
+	flag.BoolVar(&o.content.enabled, "content", false, "SIP: also offer a content (slides) video m-line, H.264 with a=content:slides, and a BFCP m-line unless -bfcp none (offer only for now: no BFCP client or content media yet)")
+	flag.StringVar(&o.content.bfcp, "bfcp", "udp", "SIP with -content: BFCP transport, udp, tcp (roomsim connects: a=setup:active) or none")
+	flag.DurationVar(&o.content.presentAt, "present-at", 0, "SIP with -content: request the floor (or with -bfcp none start sending slides) this long after the answer (not implemented yet)")
+	flag.DurationVar(&o.content.presentFor, "present-for", 0, "SIP with -content: release the floor and stop sending slides after presenting this long (not implemented yet)")
 	flag.Parse()
-	var err error
+	err := o.content.check()
+	if err == nil && (o.content.presentAt > 0 || o.content.presentFor > 0) {
+		err = fmt.Errorf("-present-at and -present-for are not implemented yet")
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "roomsim:", err)
+		os.Exit(2)
+	}
 	switch {
 	case h.call != "" || h.answer != "":
 		h.options = o

@@ -40,6 +40,7 @@ type options struct {
 	talkers                  int
 	srtp                     bool
 	hold, stagger            time.Duration
+	content                  contentOptions
 }
 
 // runSIP places o.n SIP calls to the meeting (the -gw mode).
@@ -230,7 +231,7 @@ func (c *simCall) run(ctx, mediaCtx context.Context, svc *sip.Service, started *
 			started.Done()
 		}
 	}()
-	base := c.opts.rtpBase + 4*(c.idx-1)
+	base := c.opts.rtpBase + c.opts.portsPerCall()*(c.idx-1)
 	for i := range c.socks {
 		if i >= 2 && !c.video() {
 			break
@@ -337,6 +338,9 @@ func (c *simCall) offer(base int) []byte {
 		s += "m=video " + strconv.Itoa(base+2) + " " + proto + " 96\r\nb=AS:2500\r\n" +
 			"a=rtpmap:96 H264/90000\r\na=fmtp:96 profile-level-id=42e01f;packetization-mode=1\r\n" +
 			"a=rtcp-fb:96 nack\r\na=rtcp-fb:96 nack pli\r\na=rtcp-fb:96 ccm fir\r\n" + crypto() + "a=sendrecv\r\n"
+	}
+	if c.opts.content.enabled {
+		s += contentSDP(base+4, base+6, proto, crypto(), c.opts.content.bfcp)
 	}
 	return []byte(s)
 }

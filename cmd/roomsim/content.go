@@ -1,0 +1,66 @@
+package main
+
+import (
+	"fmt"
+	"strconv"
+	"time"
+)
+
+// contentOptions are the SIP content (slides) flags: -content, -bfcp,
+// -present-at, -present-for.
+type contentOptions struct {
+	enabled    bool
+	bfcp       string // "udp", "tcp" or "none"
+	presentAt  time.Duration
+	presentFor time.Duration
+}
+
+// check reports flag combinations that cannot work.
+func (c contentOptions) check() error {
+	switch c.bfcp {
+	case "udp", "tcp", "none":
+	default:
+		return fmt.Errorf("-bfcp %q: want udp, tcp or none", c.bfcp)
+	}
+	if !c.enabled && (c.presentAt > 0 || c.presentFor > 0) {
+		return fmt.Errorf("-present-at and -present-for need -content")
+	}
+	if c.presentAt < 0 || c.presentFor < 0 {
+		return fmt.Errorf("-present-at and -present-for must not be negative")
+	}
+	return nil
+}
+
+// contentLabel is the a=label of the content m-line, which the BFCP m-line's
+// floorid refers to (RFC 8856 §5).
+const contentLabel = 2
+
+// contentSDP returns the content video m-line (H.264, a=content:slides) on
+// port and, unless bfcp is "none", the BFCP m-line on bfcpPort with one floor
+// for that stream. roomsim is the client (c-only); over TCP it opens the
+// connection (a=setup:active, a=connection:new).
+func contentSDP(port, bfcpPort int, proto, crypto, bfcp string) string {
+	label := strconv.Itoa(contentLabel)
+	s := "m=video " + strconv.Itoa(port) + " " + proto + " 97\r\nb=AS:2500\r\n" +
+		"a=rtpmap:97 H264/90000\r\na=fmtp:97 profile-level-id=42e01f;packetization-mode=1\r\n" +
+		"a=rtcp-fb:97 nack pli\r\na=rtcp-fb:97 ccm fir\r\n" + crypto +
+		"a=content:slides\r\na=label:" + label + "\r\na=sendrecv\r\n"
+	switch bfcp {
+	case "udp":
+		s += "m=application " + strconv.Itoa(bfcpPort) + " UDP/BFCP *\r\n"
+	case "tcp":
+		s += "m=application " + strconv.Itoa(bfcpPort) + " TCP/BFCP *\r\na=setup:active\r\na=connection:new\r\n"
+	default:
+		return s
+	}
+	return s + "a=floorctrl:c-only\r\na=bfcpver:1 2\r\na=floorid:1 mstrm:" + label + "\r\n"
+}
+
+// portsPerCall is the local port block of one SIP call: audio and video RTP
+// and RTCP, then with -content the content RTP/RTCP pair and the BFCP port.
+func (o options) portsPerCall() int {
+	if o.content.enabled {
+		return 8
+	}
+	return 4
+}

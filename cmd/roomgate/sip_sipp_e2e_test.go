@@ -235,12 +235,17 @@ func TestE2ESIPSignalling(t *testing.T) {
 			if !strings.HasPrefix(ml[i], k) {
 				t.Errorf("m-line %d is %q, want %s…", i+1, ml[i], k)
 			}
-			if port := mPort(ml[i]); (i < 2) != (port > 0) {
-				t.Errorf("m-line %d %q: port %d (audio and main video accepted, BFCP/slides/H.224 at port 0)", i+1, ml[i], port)
+			if port := mPort(ml[i]); (i < 4) != (port > 0) {
+				t.Errorf("m-line %d %q: port %d (audio, main video, BFCP and slides accepted, H.224 at port 0)", i+1, ml[i], port)
 			}
 		}
 		if !strings.Contains(ml[2], "UDP/BFCP") || !strings.Contains(ml[4], "RTP/AVP") {
-			t.Errorf("rejected lines must keep their transport: %q", ml)
+			t.Errorf("answered lines must keep their transport: %q", ml)
+		}
+		for _, want := range []string{"a=floorctrl:s-only", "a=content:slides"} {
+			if !strings.Contains(m.Text, want) {
+				t.Errorf("answer lacks %q (BFCP served, slides accepted):\n%s", want, m.Text)
+			}
 		}
 		if v, _ := p["vendor"].(string); !strings.EqualFold(v, "tandberg") {
 			t.Errorf("participant vendor %q, want TANDBERG from User-Agent", v)

@@ -152,7 +152,7 @@ func (s *Service) statelessReply(req *sip.Request, from net.Addr, rej *rejection
 		}
 	}
 	b := []byte(res.String())
-	if len(b) > udpLimit() {
+	if len(b) > udpResponseLimit {
 		return
 	}
 	if _, err := s.udp.WriteTo(b, &to); err != nil {
@@ -160,9 +160,21 @@ func (s *Service) statelessReply(req *sip.Request, from net.Addr, rej *rejection
 	}
 }
 
-// udpLimit is sipgo's limit for a message sent over UDP (RFC 3261 §18.1.1:
-// 200 bytes under the path MTU).
-func udpLimit() int { return sip.UDPMTUSize - 200 }
+// udpRequestLimit is the largest request we send over UDP (RFC 3261 §18.1.1: 200
+// bytes under the path MTU); a larger one goes over TCP.
+const udpRequestLimit = 1300
+
+// udpResponseLimit is the largest response we send over UDP. A response must go back
+// on the request's transport, and room systems' offers with content, BFCP and far-end
+// camera lines — behind proxies that add Record-Route — make 2xx answers of 1.5–3 KB
+// that real room systems take as fragmented datagrams (a real TANDBERG INVITE's
+// copied headers alone are 730 bytes). Larger ones are refused with 513.
+const udpResponseLimit = 4096
+
+// sipgo refuses to write a UDP message larger than its UDPMTUSize-200; it is told
+// our limit once, before any transport exists (we write no request above
+// udpRequestLimit).
+func init() { sip.UDPMTUSize = udpResponseLimit + 200 }
 
 // onMessage runs in the transport's read loop for every parsed message: a
 // stream message (TCP; TLS next) spends its source's token, and completes a

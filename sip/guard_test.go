@@ -232,7 +232,7 @@ Duration=160
 // §12.1.1) until it no longer fits a UDP datagram under sipgo's bound.
 func bigInviteExtra() string {
 	var b strings.Builder
-	for i := range 12 {
+	for i := range 40 {
 		fmt.Fprintf(&b, "Record-Route: <sip:proxy%d.example.com;lr;pad=%s>\n", i, strings.Repeat("x", 100))
 	}
 	return b.String()

@@ -245,7 +245,7 @@ func (c *InboundCall) sendFinal(status int, reason string) error {
 // tooLarge reports a response sipgo would refuse to send over UDP (RFC 3261
 // §18.1.1's bound, which sipgo applies to responses too).
 func (c *call) tooLarge(res *sip.Response) bool {
-	return c.transport == "UDP" && len(res.String()) > udpLimit()
+	return c.transport == "UDP" && len(res.String()) > udpResponseLimit
 }
 
 // acceptsSDP: an INVITE's Accept, when present, must allow our SDP answer.

@@ -143,7 +143,12 @@ func (s *Service) Dial(ctx context.Context, p DialParams) (*OutboundCall, error)
 		c.source = netip.AddrPortFrom(ips[0].Unmap(), uint16(port))
 	}
 	c.timer.interval = s.cfg.SessionExpires
-	if transport == "UDP" && !explicit && len(c.buildInvite(1).String()) > udpLimit() {
+	if transport == "UDP" && explicit && len(c.buildInvite(1).String()) > udpRequestLimit {
+		// The URI asks for UDP, and RFC 3261 §18.1.1 forbids a request this large on it.
+		c.cancel()
+		return nil, fmt.Errorf("sip: INVITE of %d bytes too large for the UDP the URI asks for", len(c.buildInvite(1).String()))
+	}
+	if transport == "UDP" && !explicit && len(c.buildInvite(1).String()) > udpRequestLimit {
 		// RFC 3261 §18.1.1: a request over 1300 bytes goes over a congestion-controlled
 		// transport (an offer with SRTP keys and video often is). The URI did not ask
 		// for UDP: TCP, the transport every room system takes.

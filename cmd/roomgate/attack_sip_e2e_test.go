@@ -364,7 +364,7 @@ func TestAttackSIPInviteFlood(t *testing.T) {
 }
 
 // TestAttackSIPOversizeAnswer: INVITEs over UDP whose 200 OK cannot fit a datagram
-// (the answer copies 12 long Record-Route headers). Before the fix the 200 was never
+// (the answer copies 40 long Record-Route headers, over 5 KB). Before the fix the 200 was never
 // sent and each call's dialog stayed until shutdown; now each INVITE gets 513, and the
 // gateway's SIP stack reports no dialog left when it stops.
 func TestAttackSIPOversizeAnswer(t *testing.T) {
@@ -374,7 +374,7 @@ func TestAttackSIPOversizeAnswer(t *testing.T) {
 	port := a.LocalAddr().(*net.UDPAddr).Port
 	dst := &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: g.SIPPort}
 	var rr strings.Builder
-	for i := range 12 {
+	for i := range 40 {
 		fmt.Fprintf(&rr, "Record-Route: <sip:proxy%d.example.com;lr;pad=%s>\n", i, strings.Repeat("x", 100))
 	}
 	const n = 30

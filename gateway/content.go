@@ -55,6 +55,7 @@ type contentPath struct {
 	br         *bridge.Bridge
 	kf         keyframer
 	self       string
+	kind       string           // the floor's presenter kind: "sip", "h323"
 	change     call.FloorChange // the latest floor change, for the worker
 	presenting bool             // the room system holds the floor (worker's view)
 	asked      time.Time        // last floor request made for flowing slides (noBFCP)
@@ -84,7 +85,7 @@ const contentQuiet = 3 * time.Second
 // BFCP sockets on the media address.
 func newContentPath(log *slog.Logger, pair ports.Pair) *contentPath {
 	ctx, cancel := context.WithCancel(context.Background())
-	cp := &contentPath{log: log, pair: pair, ctx: ctx, cancel: cancel, kick: make(chan struct{}, 1),
+	cp := &contentPath{log: log, pair: pair, kind: "sip", ctx: ctx, cancel: cancel, kick: make(chan struct{}, 1),
 		inDepack: h264.NewDepacketizer(h264.DepacketizerConfig{}),
 		inPack:   h264.Packetizer{Mode: 1, MTU: h264.DefaultMTU},
 		inSeq:    uint16(time.Now().UnixNano() >> 8), outSeq: uint16(time.Now().UnixNano() >> 24)}
@@ -131,9 +132,10 @@ func (cp *contentPath) attach(br *bridge.Bridge, tap *meetingTap, self string) {
 		return // no content agreed
 	}
 	cp.br, cp.kf, cp.self, cp.floor = br, tap, self, tap.floor
+	kind := cp.kind
 	cp.mu.Unlock()
 	br.OnScreenKeyframeRequest(cp.requestFromRoom)
-	tap.floor.Join(call.Presenter{Identity: self, Kind: "sip"})
+	tap.floor.Join(call.Presenter{Identity: self, Kind: kind})
 	stop := tap.floor.Watch(cp.onFloor)
 	cp.mu.Lock()
 	cp.stopWatch = stop
@@ -192,7 +194,11 @@ func (cp *contentPath) apply() {
 	if now {
 		cp.presenter = ""
 	}
+	others := c.Presenter.Identity != "" && !now
 	cp.mu.Unlock()
+	if f, ok := ctl.(othersFollower); ok {
+		f.othersPresent(others)
+	}
 	switch {
 	case now && !was && br != nil:
 		cp.log.Info("room system presents")
@@ -399,6 +405,13 @@ type floorControl interface {
 	revoke(reason string)
 	// close ends the floor control (sockets, goroutines).
 	close()
+}
+
+// othersFollower is a floor control that must itself ask to present toward the
+// room system (H.239: the token is requested before our content goes out) and give
+// that back when nobody in the meeting presents.
+type othersFollower interface {
+	othersPresent(on bool)
 }
 
 // roomRequest asks the meeting's floor for the room system: FloorAllowed, or why not.

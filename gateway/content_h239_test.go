@@ -153,13 +153,20 @@ func (l *h239Link) capsDone(t *testing.T) {
 	})
 }
 
+// roomPresents has the room system ask for the token and waits until it presents
+// on the meeting's floor holding the token.
+func (l *h239Link) roomPresents(t *testing.T) {
+	t.Helper()
+	l.roomDo(func(now time.Time, s *control.Session) { _ = s.RequestToken(now) })
+	eventually(t, "the room presents on the floor", func() bool { return l.presenter() == "h323-a" })
+	eventually(t, "the room holds the token", func() bool { return l.roomToken() == control.TokenLocal })
+}
+
 // room requests -> granted (floor: the room) -> room releases -> floor free.
 func TestH239RoomRequestGrantedRelease(t *testing.T) {
 	l := newH239Link(t)
 	l.capsDone(t)
-	l.roomDo(func(now time.Time, s *control.Session) { _ = s.RequestToken(now) })
-	eventually(t, "the room presents on the floor", func() bool { return l.presenter() == "h323-a" })
-	eventually(t, "the room holds the token", func() bool { return l.roomToken() == control.TokenLocal })
+	l.roomPresents(t)
 	l.roomDo(func(now time.Time, s *control.Session) { _ = s.ReleaseToken(now) })
 	eventually(t, "the floor is free", func() bool { return l.presenter() == "" })
 }
@@ -169,9 +176,7 @@ func TestH239RoomRequestGrantedRelease(t *testing.T) {
 func TestH239BrowserTakesFloorRevokes(t *testing.T) {
 	l := newH239Link(t)
 	l.capsDone(t)
-	l.roomDo(func(now time.Time, s *control.Session) { _ = s.RequestToken(now) })
-	eventually(t, "the room presents", func() bool { return l.presenter() == "h323-a" })
-	eventually(t, "the room holds the token", func() bool { return l.roomToken() == control.TokenLocal })
+	l.roomPresents(t)
 	if r := l.floor.Request("web-1"); r != call.FloorAllowed {
 		t.Fatalf("browser refused: %s", r)
 	}

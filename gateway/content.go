@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"net/netip"
 	"sync"
 	"time"
 
@@ -16,8 +15,6 @@ import (
 	"github.com/roomgate/roomgate/gateway/call"
 	"github.com/roomgate/roomgate/gateway/ports"
 	"github.com/roomgate/roomgate/gateway/rtpsession"
-	"github.com/roomgate/roomgate/sip/bfcp"
-	"github.com/roomgate/roomgate/sip/sdp"
 	"github.com/roomgate/roomgate/transcode/h264"
 	"github.com/roomgate/roomgate/transcode/media"
 )
@@ -37,11 +34,10 @@ import (
 type contentPath struct {
 	log  *slog.Logger
 	pair ports.Pair
-	// udp and ln are the BFCP sockets, one port for both (UDP and TCP port spaces are
-	// separate): the offer decides which one serves; nil when none could be opened.
-	udp      net.PacketConn
-	ln       net.Listener
-	bfcpPort int
+	// bfcp is the SIP floor control (its sockets open from the start, since the
+	// answer names its port); ctl is the floor control the call agreed: bfcp, the
+	// H.239 token of an H.323 call, or nil (content without floor control).
+	bfcp *bfcpControl
 
 	ctx    context.Context // ends on close
 	cancel context.CancelFunc
@@ -53,15 +49,15 @@ type contentPath struct {
 	pt         uint8
 	keyframe   media.Keyframe
 	maxFS      int
-	srv        *bfcp.Server
+	ctl        floorControl
 	noBFCP     bool // content without floor control: flowing slides mean presenting
 	floor      *call.Floor
 	br         *bridge.Bridge
 	kf         keyframer
 	self       string
+	kind       string           // the floor's presenter kind: "sip", "h323"
 	change     call.FloorChange // the latest floor change, for the worker
 	presenting bool             // the room system holds the floor (worker's view)
-	requestID  uint16           // the room system's granted BFCP floor request (0: none)
 	asked      time.Time        // last floor request made for flowing slides (noBFCP)
 	stopWatch  func()
 
@@ -89,87 +85,12 @@ const contentQuiet = 3 * time.Second
 // BFCP sockets on the media address.
 func newContentPath(log *slog.Logger, pair ports.Pair) *contentPath {
 	ctx, cancel := context.WithCancel(context.Background())
-	cp := &contentPath{log: log, pair: pair, ctx: ctx, cancel: cancel, kick: make(chan struct{}, 1),
+	cp := &contentPath{log: log, pair: pair, kind: "sip", ctx: ctx, cancel: cancel, kick: make(chan struct{}, 1),
 		inDepack: h264.NewDepacketizer(h264.DepacketizerConfig{}),
 		inPack:   h264.Packetizer{Mode: 1, MTU: h264.DefaultMTU},
 		inSeq:    uint16(time.Now().UnixNano() >> 8), outSeq: uint16(time.Now().UnixNano() >> 24)}
-	cp.openBFCP()
+	cp.bfcp = openBFCP(cp)
 	return cp
-}
-
-// openBFCP binds a UDP socket and a TCP listener on one port of the media address;
-// a few tries, since the TCP port may be taken.
-func (cp *contentPath) openBFCP() {
-	ip := netip.IPv4Unspecified()
-	if a, ok := cp.pair.RTP.LocalAddr().(*net.UDPAddr); ok {
-		ip = a.AddrPort().Addr().Unmap()
-	}
-	for range 5 {
-		pc, err := net.ListenUDP("udp", net.UDPAddrFromAddrPort(netip.AddrPortFrom(ip, 0)))
-		if err != nil {
-			break
-		}
-		port := pc.LocalAddr().(*net.UDPAddr).Port
-		ln, err := net.ListenTCP("tcp", net.TCPAddrFromAddrPort(netip.AddrPortFrom(ip, uint16(port))))
-		if err != nil {
-			_ = pc.Close()
-			continue
-		}
-		cp.udp, cp.ln, cp.bfcpPort = pc, ln, port
-		return
-	}
-	cp.log.Warn("no BFCP port: content is answered without floor control")
-}
-
-// startBFCP serves the floor control the SDP agreed; b nil: content without BFCP.
-func (cp *contentPath) startBFCP(b *sdp.BFCP) error {
-	cp.mu.Lock()
-	defer cp.mu.Unlock()
-	if cp.srv != nil {
-		return nil // a re-offer: the floor control goes on (a=connection:existing)
-	}
-	if b == nil {
-		cp.noBFCP = true
-		cp.closeSockets()
-		return nil
-	}
-	srv, err := bfcp.NewServer(bfcp.Config{ConferenceID: b.ConfID, FloorIDs: []uint16{b.FloorID}, Floors: (*contentFloors)(cp),
-		Logger: cp.log.With("component", "bfcp"), IdleTimeout: 0})
-	if err != nil {
-		return err
-	}
-	cp.srv = srv
-	ln, udp := cp.ln, cp.udp
-	switch {
-	case b.Proto.UDP():
-		_ = ln.Close()
-		cp.wg.Go(func() { _ = srv.ServeUDP(udp) })
-	case b.Setup == sdp.SetupActive:
-		cp.closeSockets()
-		remote := b.Remote.String()
-		cp.wg.Go(func() {
-			if err := srv.DialTCP(cp.ctx, remote); err != nil {
-				cp.log.Info("BFCP: cannot connect to the room system", "remote", remote, "err", err)
-			}
-		})
-	default: // passive (or holdconn: the room system connects when it wants)
-		_ = udp.Close()
-		cp.wg.Go(func() { _ = srv.Serve(ln) })
-	}
-	cp.udp, cp.ln = nil, nil
-	cp.log.Info("BFCP serving", "proto", string(b.Proto), "setup", string(b.Setup), "confid", b.ConfID, "floorid", b.FloorID,
-		"userid", b.UserID, "remote_floorctrl", b.RemoteFloorCtrl)
-	return nil
-}
-
-func (cp *contentPath) closeSockets() {
-	if cp.udp != nil {
-		_ = cp.udp.Close()
-	}
-	if cp.ln != nil {
-		_ = cp.ln.Close()
-	}
-	cp.udp, cp.ln = nil, nil
 }
 
 // start opens the content RTP stream the plan agreed.
@@ -206,14 +127,15 @@ func (cp *contentPath) start(s media.Stream, opt mediaOptions) error {
 // tap delivers the others' screen shares and their keyframes.
 func (cp *contentPath) attach(br *bridge.Bridge, tap *meetingTap, self string) {
 	cp.mu.Lock()
-	if cp.sess == nil && cp.srv == nil {
+	if cp.sess == nil && cp.ctl == nil {
 		cp.mu.Unlock()
 		return // no content agreed
 	}
 	cp.br, cp.kf, cp.self, cp.floor = br, tap, self, tap.floor
+	kind := cp.kind
 	cp.mu.Unlock()
 	br.OnScreenKeyframeRequest(cp.requestFromRoom)
-	tap.floor.Join(call.Presenter{Identity: self, Kind: "sip"})
+	tap.floor.Join(call.Presenter{Identity: self, Kind: kind})
 	stop := tap.floor.Watch(cp.onFloor)
 	cp.mu.Lock()
 	cp.stopWatch = stop
@@ -256,14 +178,10 @@ func (cp *contentPath) worker() {
 // apply brings the call in line with the latest floor change.
 func (cp *contentPath) apply() {
 	cp.mu.Lock()
-	c, self, br, srv := cp.change, cp.self, cp.br, cp.srv
+	c, self, br, ctl := cp.change, cp.self, cp.br, cp.ctl
 	now := self != "" && c.Presenter.Identity == self
 	was := cp.presenting
 	cp.presenting = now
-	reqID := cp.requestID
-	if was && !now {
-		cp.requestID = 0
-	}
 	if other := c.Presenter.Identity; other != self && other != cp.presenter {
 		// Someone else presents (or nobody): the room system is sent their share,
 		// from their next keyframe.
@@ -276,7 +194,11 @@ func (cp *contentPath) apply() {
 	if now {
 		cp.presenter = ""
 	}
+	others := c.Presenter.Identity != "" && !now
 	cp.mu.Unlock()
+	if f, ok := ctl.(othersFollower); ok {
+		f.othersPresent(others)
+	}
 	switch {
 	case now && !was && br != nil:
 		cp.log.Info("room system presents")
@@ -291,12 +213,10 @@ func (cp *contentPath) apply() {
 				cp.log.Debug("unpublish content", "err", err)
 			}
 		}
-		if srv != nil && reqID != 0 {
+		if ctl != nil {
 			// The floor went to someone else or the host stopped the share; a
-			// request the room system released itself is already final.
-			if err := srv.Revoke(reqID, "another participant presents"); err == nil {
-				cp.log.Info("BFCP floor revoked", "request", reqID)
-			}
+			// floor the room system released itself is already final.
+			ctl.revoke("another participant presents")
 		}
 	}
 }
@@ -453,9 +373,8 @@ func (cp *contentPath) send(au *h264.AccessUnit) {
 // waited for. The port pair itself is the call's to release.
 func (cp *contentPath) close() {
 	cp.mu.Lock()
-	stop, floor, self, srv, sess := cp.stopWatch, cp.floor, cp.self, cp.srv, cp.sess
+	stop, floor, self, ctl, b, sess := cp.stopWatch, cp.floor, cp.self, cp.ctl, cp.bfcp, cp.sess
 	cp.stopWatch = nil
-	cp.closeSockets()
 	cp.mu.Unlock()
 	if stop != nil {
 		stop()
@@ -464,8 +383,11 @@ func (cp *contentPath) close() {
 		floor.Leave(self)
 	}
 	cp.cancel()
-	if srv != nil {
-		_ = srv.Close()
+	if ctl != nil {
+		ctl.close()
+	}
+	if b != nil && ctl != floorControl(b) {
+		b.close() // its sockets, never served
 	}
 	if sess != nil {
 		_ = sess.Close()
@@ -473,46 +395,42 @@ func (cp *contentPath) close() {
 	cp.wg.Wait()
 }
 
-// contentFloors is the BFCP server's view of the meeting's floor.
-type contentFloors contentPath
+// floorControl is how a room system is told it lost the floor: BFCP (SIP) or the
+// H.239 token (H.323). Its requests and releases go through roomRequest and
+// roomRelease.
+type floorControl interface {
+	// revoke takes the floor from the room system, if it still holds it by this
+	// floor control (one it released itself is final). The worker calls it, never
+	// under the floor's lock.
+	revoke(reason string)
+	// close ends the floor control (sockets, goroutines).
+	close()
+}
 
-var _ bfcp.Floors = (*contentFloors)(nil)
+// othersFollower is a floor control that must itself ask to present toward the
+// room system (H.239: the token is requested before our content goes out) and give
+// that back when nobody in the meeting presents.
+type othersFollower interface {
+	othersPresent(on bool)
+}
 
-// Request decides a room system's FloorRequest with the meeting's floor: granted at
-// once, or denied (not in the meeting yet, the host's sharing lock).
-func (f *contentFloors) Request(r bfcp.Request) bfcp.RequestStatus {
-	cp := (*contentPath)(f)
+// roomRequest asks the meeting's floor for the room system: FloorAllowed, or why not.
+func (cp *contentPath) roomRequest() call.FloorRefusal {
 	cp.mu.Lock()
 	floor, self := cp.floor, cp.self
 	cp.mu.Unlock()
 	if floor == nil {
-		cp.log.Info("BFCP floor request denied: not in the meeting yet", "request", r.ID)
-		return bfcp.StatusDenied
+		return call.FloorUnknown
 	}
-	cp.mu.Lock()
-	cp.requestID = r.ID // before the floor's change reaches the worker
-	cp.mu.Unlock()
-	if why := floor.Request(self); why != call.FloorAllowed {
-		cp.mu.Lock()
-		cp.requestID = 0
-		cp.mu.Unlock()
-		cp.log.Info("BFCP floor request denied", "request", r.ID, "reason", string(why))
-		return bfcp.StatusDenied
-	}
-	cp.log.Info("BFCP floor granted", "request", r.ID)
-	return bfcp.StatusGranted
+	return floor.Request(self)
 }
 
-// Released is the room system's FloorRelease (or its BFCP connection ending).
-func (f *contentFloors) Released(r bfcp.Request) {
-	cp := (*contentPath)(f)
+// roomRelease gives the meeting's floor back for the room system.
+func (cp *contentPath) roomRelease() {
 	cp.mu.Lock()
-	floor, self, mine := cp.floor, cp.self, cp.requestID == r.ID
-	if mine {
-		cp.requestID = 0
-	}
+	floor, self := cp.floor, cp.self
 	cp.mu.Unlock()
-	if floor != nil && mine {
+	if floor != nil {
 		floor.Release(self)
 	}
 }

@@ -49,7 +49,7 @@ func answerTandberg(t *testing.T, rc *roomCall) *sdp.Result {
 // bfcpClient is the room system's floor control client on the call's UDP BFCP port.
 func bfcpClient(t *testing.T, rc *roomCall, res *sdp.Result) *bfcp.Client {
 	t.Helper()
-	c, err := net.DialUDP("udp", nil, net.UDPAddrFromAddrPort(netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), uint16(rc.content.bfcpPort))))
+	c, err := net.DialUDP("udp", nil, net.UDPAddrFromAddrPort(netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), uint16(rc.content.bfcp.port))))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,7 +67,7 @@ func TestTandbergInviteAnsweredWithBFCPAndSlides(t *testing.T) {
 	}
 	answer := string(res.SDP)
 	for _, want := range []string{
-		"m=application " + strconv.Itoa(rc.content.bfcpPort) + " UDP/BFCP",
+		"m=application " + strconv.Itoa(rc.content.bfcp.port) + " UDP/BFCP",
 		"a=floorctrl:s-only",
 		"m=video " + strconv.Itoa(rc.pairs[2].RTPPort) + " ",
 		"a=content:slides",

@@ -32,6 +32,7 @@ type h245Driver struct {
 	wantVideo bool   // the capability exchange chose video
 	failure   string // why the session failed the call ("" while it is fine)
 	onFailure func(reason string)
+	h239      *h239Control // the call's content floor control (nil: no content)
 }
 
 func newH245Driver(log *slog.Logger, conn control.Conn, cfg control.Config, onFailure func(reason string)) *h245Driver {
@@ -61,6 +62,17 @@ func (d *h245Driver) close() { d.r.Close() }
 // out; false when the session does not run.
 func (d *h245Driver) do(f func(now time.Time, s *control.Session)) bool {
 	return d.r.Do(func(now time.Time) { f(now, d.r.Session()) })
+}
+
+// useContent makes cp's floor control the session's H.239 token.
+func (d *h245Driver) useContent(cp *contentPath) {
+	if cp == nil {
+		return
+	}
+	h := cp.useH239(d)
+	d.mu.Lock()
+	d.h239 = h
+	d.mu.Unlock()
 }
 
 func (d *h245Driver) setEvents(e call.Events) {
@@ -130,10 +142,28 @@ func (d *h245Driver) event(now time.Time, ev control.Event) {
 	case control.ChannelRejected:
 		d.log.Info("H.245: channel rejected", "role", string(ev.Role), "cause", ev.Cause)
 	case control.TokenRequested:
-		// No content path to the meeting yet (issue 13): refuse, so the room system
-		// hears an answer instead of waiting for one.
-		d.log.Info("H.239: presentation token refused (content not supported yet)")
-		_ = d.r.Session().DenyToken(now)
+		d.mu.Lock()
+		h := d.h239
+		d.mu.Unlock()
+		if h == nil {
+			// No content side for this call: refuse, so the room system hears an
+			// answer instead of waiting for one.
+			d.log.Info("H.239: presentation token refused (no content path)")
+			_ = d.r.Session().DenyToken(now)
+			return
+		}
+		h.tokenRequested(now, d.r.Session())
+	case control.TokenReleased:
+		d.mu.Lock()
+		h := d.h239
+		d.mu.Unlock()
+		if h != nil {
+			h.tokenReleased(ev.Reason)
+		}
+	case control.TokenOwner:
+		d.log.Info("H.239: the room system presents", "channel", ev.Channel)
+	case control.TokenResponse:
+		d.log.Info("H.239: token response", "granted", ev.Granted, "revoke", ev.Revoke, "reason", ev.Reason)
 	case control.MasterSlave:
 		d.log.Debug("H.245: master/slave determined", "master", ev.Master)
 	}

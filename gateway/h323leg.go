@@ -32,6 +32,8 @@ type h323Leg struct {
 	// mediaWait bounds how long an answered call without fastStart waits for its
 	// H.245 channels before it gives up.
 	mediaWait time.Duration
+	// media finds a call's content side (its H.239 token is the meeting's floor).
+	media *mediaFactory
 }
 
 var _ h323.Handler = (*h323Leg)(nil)
@@ -199,6 +201,7 @@ func (s *h323Inbound) Answer(ctx context.Context) (media.Plan, error) {
 	log := s.logger()
 	s.drv = newH245Driver(log, s.c, control.Config{Caps: s.leg.caps, Local: s.local, Quirks: h245Quirks(s.c.Vendor.Product)},
 		func(reason string) { s.release(reason) })
+	s.drv.useContent(s.leg.media.contentAt(s.local))
 	s.evMu.Lock()
 	s.drv.setEvents(s.ev)
 	s.evMu.Unlock()

@@ -87,6 +87,7 @@ func (l *h323Leg) Dial(ctx context.Context, req call.DialRequest) (call.Outbound
 	o.out = out
 	o.drv = newH245Driver(l.log.With("leg", "h323-out", "protocol_id", out.CallID()), out,
 		control.Config{Caps: l.caps, Local: req.Local}, func(reason string) { o.release(reason) })
+	o.drv.useContent(l.media.contentAt(req.Local))
 	out.SetEvents(h323.Events{OnH245: o.drv.deliver})
 	return o, nil
 }

@@ -21,10 +21,9 @@ func (s *Server) startH323(ctx context.Context) error {
 	cfg := s.cfg.H323
 	log := s.log.With("component", "h323")
 	caps := control.DefaultCaps()
-	// H.239 content is not wired to the meeting yet (issue 13): announcing it would
-	// let room systems try to present and find no answer.
-	caps.Content = nil
-	leg := &h323Leg{log: log, flow: s.flow, caps: caps, mediaWait: cfg.MediaTimeout}
+	// H.239 content (caps.Content, control.DefaultContent): the room system's
+	// presentation token is the meeting's floor (content_h239.go).
+	leg := &h323Leg{log: log, flow: s.flow, caps: caps, mediaWait: cfg.MediaTimeout, media: s.media}
 	lim := cfg.Limits
 	svc, err := h323.New(h323.Config{Listen: cfg.Listen,
 		Identity: h323.Identity{Vendor: h323.Vendor{CountryCode: 181, Product: "roomgate", Version: s.version}},

@@ -84,8 +84,8 @@ const roleBFCP media.Role = "bfcp"
 func (rc *roomCall) mediaLocal(addr netip.Addr) media.Local {
 	l := media.Local{Addr: addr, Ports: map[media.Role]int{media.RoleAudio: rc.pairs[0].RTPPort, media.RoleMain: rc.pairs[1].RTPPort,
 		media.RoleContent: rc.pairs[2].RTPPort}}
-	if rc.content != nil && rc.content.bfcpPort != 0 {
-		l.Ports[roleBFCP] = rc.content.bfcpPort
+	if rc.content != nil && rc.content.bfcp != nil && rc.content.bfcp.port != 0 {
+		l.Ports[roleBFCP] = rc.content.bfcp.port
 	}
 	return l
 }

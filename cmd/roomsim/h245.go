@@ -66,6 +66,17 @@ func (s *session) event(now time.Time, ev control.Event) {
 		s.end("endSessionCommand")
 	case control.UserInput:
 		s.log.Info("user input", "text", ev.Text)
+	case control.TokenRequested:
+		// The gateway presents toward us (someone in the meeting shares): grant, as
+		// room systems do when they do not present themselves.
+		s.log.Info("H.239: token requested by the gateway: granted", "channel", ev.Channel)
+		_ = s.sess.GrantToken(now)
+	case control.TokenOwner:
+		s.log.Info("H.239: the gateway presents", "channel", ev.Channel)
+	case control.TokenReleased:
+		s.log.Info("H.239: the gateway stopped presenting", "reason", ev.Reason)
+	case control.TokenResponse:
+		s.log.Info("H.239: token response", "granted", ev.Granted, "revoke", ev.Revoke, "reason", ev.Reason)
 	}
 }
 

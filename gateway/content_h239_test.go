@@ -1,0 +1,234 @@
+package gateway
+
+import (
+	"log/slog"
+	"net/netip"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/roomgate/roomgate/gateway/call"
+	"github.com/roomgate/roomgate/h323/control"
+	"github.com/roomgate/roomgate/h323/h245"
+	"github.com/roomgate/roomgate/transcode/media"
+)
+
+// pipeEnd is one side of an in-memory H.245 link: what it sends is delivered, in
+// order, to the other side's runner by a forwarding goroutine.
+type pipeEnd struct {
+	out  chan *h245.MultimediaSystemControlMessage
+	done chan struct{}
+}
+
+func (p *pipeEnd) SendH245(m *h245.MultimediaSystemControlMessage) error {
+	select {
+	case p.out <- m:
+		return nil
+	case <-p.done:
+		return nil
+	}
+}
+
+func (p *pipeEnd) Done() <-chan struct{} { return p.done }
+
+// h239Link is a gateway H.323 call's content side (driver + contentPath on a
+// meeting floor) linked to a simulated room system's H.245 session.
+type h239Link struct {
+	rc    *roomCall
+	drv   *h245Driver
+	room  *control.Runner
+	floor *call.Floor
+
+	mu     sync.Mutex
+	events []string // the room system's token events
+}
+
+func newH239Link(t *testing.T) *h239Link {
+	t.Helper()
+	l := &h239Link{rc: testRoomCall(t)}
+	done := make(chan struct{})
+	gw := &pipeEnd{out: make(chan *h245.MultimediaSystemControlMessage, 64), done: done}
+	rm := &pipeEnd{out: make(chan *h245.MultimediaSystemControlMessage, 64), done: done}
+	log := slog.New(slog.DiscardHandler)
+	local := l.rc.mediaLocal(netip.MustParseAddr("127.0.0.1"))
+	l.drv = newH245Driver(log, gw, control.Config{Caps: control.DefaultCaps(), Local: local}, func(string) {})
+	l.drv.useContent(l.rc.content)
+	roomLocal := media.Local{Addr: netip.MustParseAddr("127.0.0.1"), Ports: map[media.Role]int{
+		media.RoleAudio: 47000, media.RoleMain: 47002, media.RoleContent: 47004}}
+	var room *control.Runner
+	room = control.NewRunner(control.New(control.Config{Caps: control.DefaultCaps(), Local: roomLocal, TerminalType: 50}), rm, log,
+		func(now time.Time, ev control.Event) {
+			switch ev := ev.(type) {
+			case control.IncomingChannel:
+				_ = room.Session().AcceptOn(now, ev, roomLocal)
+			case control.TokenRequested:
+				l.note("requested")
+				_ = room.Session().GrantToken(now)
+			case control.TokenResponse:
+				if ev.Granted {
+					l.note("granted")
+				} else {
+					l.note("refused")
+				}
+			case control.TokenReleased:
+				l.note("released")
+			}
+		})
+	l.room = room
+	var wg sync.WaitGroup
+	forward := func(from *pipeEnd, to func(*h245.MultimediaSystemControlMessage)) {
+		for {
+			select {
+			case m := <-from.out:
+				to(m)
+			case <-done:
+				return
+			}
+		}
+	}
+	wg.Go(func() { forward(gw, room.Deliver) })
+	wg.Go(func() { forward(rm, l.drv.deliver) })
+	l.floor = call.NewFloor()
+	l.floor.Join(call.Presenter{Identity: "web-1", Kind: "web"})
+	l.floor.Join(call.Presenter{Identity: "h323-a", Kind: "h323"})
+	cp := l.rc.content
+	cp.mu.Lock()
+	cp.floor, cp.self = l.floor, "h323-a"
+	cp.mu.Unlock()
+	stop := l.floor.Watch(cp.onFloor)
+	cp.mu.Lock()
+	cp.stopWatch = stop
+	cp.mu.Unlock()
+	cp.wg.Go(cp.worker) // the content stream is not started: its worker runs alone
+	l.drv.start(nil)
+	room.Start(nil)
+	t.Cleanup(func() {
+		close(done)
+		room.Close()
+		l.drv.close()
+		wg.Wait()
+	})
+	return l
+}
+
+func (l *h239Link) note(s string) {
+	l.mu.Lock()
+	l.events = append(l.events, s)
+	l.mu.Unlock()
+}
+
+// roomDo runs f on the room system's session.
+func (l *h239Link) roomDo(f func(now time.Time, s *control.Session)) {
+	l.room.Do(func(now time.Time) { f(now, l.room.Session()) })
+}
+
+// eventually waits (bounded) until cond holds.
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		if cond() {
+			return
+		}
+	}
+	t.Fatalf("never: %s", what)
+}
+
+func (l *h239Link) presenter() string { return l.floor.Presenter().Identity }
+
+func (l *h239Link) roomToken() control.TokenHolder {
+	var h control.TokenHolder
+	l.roomDo(func(_ time.Time, s *control.Session) { h = s.Token() })
+	return h
+}
+
+func (l *h239Link) capsDone(t *testing.T) {
+	t.Helper()
+	eventually(t, "the capability exchange with content", func() bool {
+		ok := false
+		l.roomDo(func(_ time.Time, s *control.Session) {
+			_, c := s.Remote()
+			ok = c != nil && c.Content != nil
+		})
+		return ok
+	})
+}
+
+// roomPresents has the room system ask for the token and waits until it presents
+// on the meeting's floor holding the token.
+func (l *h239Link) roomPresents(t *testing.T) {
+	t.Helper()
+	l.roomDo(func(now time.Time, s *control.Session) { _ = s.RequestToken(now) })
+	eventually(t, "the room presents on the floor", func() bool { return l.presenter() == "h323-a" })
+	eventually(t, "the room holds the token", func() bool { return l.roomToken() == control.TokenLocal })
+}
+
+// room requests -> granted (floor: the room) -> room releases -> floor free.
+func TestH239RoomRequestGrantedRelease(t *testing.T) {
+	l := newH239Link(t)
+	l.capsDone(t)
+	l.roomPresents(t)
+	l.roomDo(func(now time.Time, s *control.Session) { _ = s.ReleaseToken(now) })
+	eventually(t, "the floor is free", func() bool { return l.presenter() == "" })
+}
+
+// room presents -> a browser takes the floor -> token revoked from the room ->
+// the gateway asks the token toward the room (to send the browser's share).
+func TestH239BrowserTakesFloorRevokes(t *testing.T) {
+	l := newH239Link(t)
+	l.capsDone(t)
+	l.roomPresents(t)
+	if r := l.floor.Request("web-1"); r != call.FloorAllowed {
+		t.Fatalf("browser refused: %s", r)
+	}
+	eventually(t, "the gateway holds the token toward the room", func() bool { return l.roomToken() == control.TokenRemote })
+	if p := l.presenter(); p != "web-1" {
+		t.Fatalf("presenter %q, want web-1", p)
+	}
+	// The browser stops: the gateway gives the token back.
+	l.floor.Release("web-1")
+	eventually(t, "the token is free", func() bool { return l.roomToken() == control.TokenNone })
+}
+
+// a browser presents -> the gateway takes the token toward the room system.
+func TestH239BrowserPresentsTokenTowardRoom(t *testing.T) {
+	l := newH239Link(t)
+	l.capsDone(t)
+	if r := l.floor.Request("web-1"); r != call.FloorAllowed {
+		t.Fatalf("browser refused: %s", r)
+	}
+	eventually(t, "the gateway presents toward the room", func() bool { return l.roomToken() == control.TokenRemote })
+	if p := l.presenter(); p != "web-1" {
+		t.Fatalf("presenter %q, want web-1", p)
+	}
+}
+
+// room presents -> the call ends (content side closed) -> the floor is free.
+func TestH239PresenterRoomLeaves(t *testing.T) {
+	l := newH239Link(t)
+	l.capsDone(t)
+	l.roomDo(func(now time.Time, s *control.Session) { _ = s.RequestToken(now) })
+	eventually(t, "the room presents", func() bool { return l.presenter() == "h323-a" })
+	l.rc.content.close()
+	if p := l.presenter(); p != "" {
+		t.Fatalf("presenter %q after the room left, want none", p)
+	}
+}
+
+// room and browser ask at once: exactly one presents, and the token agrees.
+func TestH239SimultaneousRequests(t *testing.T) {
+	l := newH239Link(t)
+	l.capsDone(t)
+	var wg sync.WaitGroup
+	wg.Go(func() { l.roomDo(func(now time.Time, s *control.Session) { _ = s.RequestToken(now) }) })
+	wg.Go(func() { _ = l.floor.Request("web-1") })
+	wg.Wait()
+	eventually(t, "the token follows the floor", func() bool {
+		switch l.presenter() {
+		case "h323-a":
+			return l.roomToken() == control.TokenLocal
+		case "web-1":
+			return l.roomToken() == control.TokenRemote
+		}
+		return false
+	})
+}

@@ -136,7 +136,7 @@ func TestE2ESIPContentSIPp(t *testing.T) {
 		secs := contentAnswer(t, g, open, 8000, offer, func(sdp string) {
 			// The floor is the meeting's: ask once the room system is in it.
 			g.waitSIPParticipant(t, open, 15*time.Second)
-			bfcpErr = exerciseUDPBFCP(t, sdp)
+			bfcpErr = exerciseBFCP(t, "udp", sdp)
 		})
 		for _, e := range bfcpErr {
 			t.Error(e)
@@ -161,6 +161,34 @@ func TestE2ESIPContentSIPp(t *testing.T) {
 		}
 		if v, _ := s.attr("content"); v != "slides" {
 			t.Errorf("slides answer a=content %q, want slides", v)
+		}
+	})
+
+	// The room system is active (it connects): the gateway must answer passive and
+	// listen on the answered port, where a Go client talks BFCP over TCP.
+	t.Run("bfcp_tcp_active_to_passive", func(t *testing.T) {
+		offer := contentOffer(append([]string{
+			"m=application 9 TCP/BFCP *",
+			"a=setup:active",
+			"a=connection:new",
+			"a=floorctrl:c-s",
+			"a=confid:99",
+			"a=userid:5",
+			"a=floorid:1 mstrm:12",
+		}, slidesLines...)...)
+		var bfcpErr []string
+		secs := contentAnswer(t, g, open, 8000, offer, func(sdp string) {
+			g.waitSIPParticipant(t, open, 15*time.Second)
+			bfcpErr = exerciseBFCP(t, "tcp", sdp)
+		})
+		for _, e := range bfcpErr {
+			t.Error(e)
+		}
+		if len(secs) != 4 || !strings.Contains(secs[2].M, "TCP/BFCP") || mPort(secs[2].M) == 0 {
+			t.Fatalf("want TCP/BFCP accepted: %v", secs)
+		}
+		if v, _ := secs[2].attr("setup"); v != "passive" {
+			t.Errorf("a=setup %q, want passive to an active offer (RFC 4145)", v)
 		}
 	})
 
@@ -214,9 +242,10 @@ func TestE2ESIPContentSIPp(t *testing.T) {
 	})
 }
 
-// exerciseUDPBFCP talks to the BFCP port answered in sdp: garbage first, then Hello,
-// FloorRequest for the answered floor, Release. It returns what went wrong.
-func exerciseUDPBFCP(t *testing.T, sdp string) []string {
+// exerciseBFCP talks to the BFCP port answered in sdp over network (udp or tcp):
+// over UDP garbage first, then Hello, FloorRequest for the answered floor, Release.
+// It returns what went wrong.
+func exerciseBFCP(t *testing.T, network, sdp string) []string {
 	t.Helper()
 	var errs []string
 	secs := mediaSections(sdp)
@@ -237,17 +266,21 @@ func exerciseUDPBFCP(t *testing.T, sdp string) []string {
 	user, _ := strconv.ParseUint(userS, 10, 16)
 	floor, _ := strconv.ParseUint(strings.Fields(floorS + " x")[0], 10, 16)
 	addr := net.JoinHostPort(sdpConnAddr(sdp), strconv.Itoa(port))
-	c, err := net.Dial("udp", addr)
+	c, err := net.Dial(network, addr)
 	if err != nil {
 		return []string{err.Error()}
 	}
-	// Malformed datagrams must not take the server down. The last one parses as a
-	// header (transaction 0xbeef, which the client never uses), so the server answers it
-	// with an Error.
-	for _, junk := range [][]byte{{0xff}, []byte("garbage garbage garbage"), {0x40, 0x01, 0x00, 0xff, 0, 0, 0, 1, 0xbe, 0xef, 0, 1}} {
-		c.Write(junk)
+	version := uint8(1)
+	if network == "udp" {
+		version = 2
+		// Malformed datagrams must not take the server down. The last one parses as a
+		// header (transaction 0xbeef, which the client never uses), so the server answers it
+		// with an Error.
+		for _, junk := range [][]byte{{0xff}, []byte("garbage garbage garbage"), {0x40, 0x01, 0x00, 0xff, 0, 0, 0, 1, 0xbe, 0xef, 0, 1}} {
+			c.Write(junk)
+		}
 	}
-	cl := bfcp.NewClient(c, bfcp.ClientConfig{ConferenceID: uint32(conf), UserID: uint16(user), Version: 2})
+	cl := bfcp.NewClient(c, bfcp.ClientConfig{ConferenceID: uint32(conf), UserID: uint16(user), Version: version})
 	defer cl.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()

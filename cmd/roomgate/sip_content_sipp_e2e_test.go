@@ -81,9 +81,9 @@ var slidesLines = []string{
 
 // contentAnswer runs one uac_content.xml call with the offer and returns the m-line
 // sections of the gateway's 200 OK.
-func contentAnswer(t *testing.T, g *sipGW, meeting string, holdMs int, offer []string, after func(sdp string)) []mediaSection {
+func contentAnswer(t *testing.T, g *sipGW, meeting string, holdMs int, offer []string, after func(sdp string), sippArgs ...string) []mediaSection {
 	t.Helper()
-	r := g.sippCall(t, "uac_content.xml", map[string]any{"HoldMs": holdMs, "SDP": offer}, meeting)
+	r := g.sippCall(t, "uac_content.xml", map[string]any{"HoldMs": holdMs, "SDP": offer}, meeting, sippArgs...)
 	var secs []mediaSection
 	if after != nil {
 		// The call is held holdMs: find the answer in the trace while it lasts.
@@ -191,6 +191,94 @@ func TestE2ESIPContentSIPp(t *testing.T) {
 			t.Errorf("a=setup %q, want passive to an active offer (RFC 4145)", v)
 		}
 	})
+
+	// The five m-lines of uac_tandberg.xml (TANDBERG/257 TE4.1.1): BFCP and slides
+	// must be accepted, H.224 refused, over UDP (as the endpoint sends it) and TCP.
+	for _, tr := range []struct {
+		name string
+		args []string
+	}{{"udp", nil}, {"tcp", []string{"-t", "t1"}}} {
+		t.Run("tandberg_offer_content_accepted_"+tr.name, func(t *testing.T) {
+			bport, hport := strconv.Itoa(freeSIPPort(t)), strconv.Itoa(freeSIPPort(t))
+			secs := contentAnswer(t, g, open, 1500, []string{
+				"v=0",
+				"o=tandberg 2 1 IN IP[local_ip_type] [local_ip]",
+				"s=-",
+				"c=IN IP[media_ip_type] [media_ip]",
+				"b=AS:1152",
+				"t=0 0",
+				"m=audio [media_port] RTP/AVP 100 102 103 9 18 11 8 0 101",
+				"b=TIAS:64000",
+				"a=rtpmap:100 MP4A-LATM/90000",
+				"a=fmtp:100 profile-level-id=24;object=23;bitrate=64000",
+				"a=rtpmap:102 G7221/16000",
+				"a=fmtp:102 bitrate=32000",
+				"a=rtpmap:103 G7221/16000",
+				"a=fmtp:103 bitrate=24000",
+				"a=rtpmap:9 G722/8000",
+				"a=rtpmap:18 G729/8000",
+				"a=fmtp:18 annexb=yes",
+				"a=rtpmap:11 L16/16000",
+				"a=rtpmap:8 PCMA/8000",
+				"a=rtpmap:0 PCMU/8000",
+				"a=rtpmap:101 telephone-event/8000",
+				"a=fmtp:101 0-15",
+				"a=crypto:0 AES_CM_128_HMAC_SHA1_80 inline:hVC+Q/anjaTWFLQ+idPs5SNo4UJ0KM616KBXEZV8|2^48",
+				"a=sendrecv",
+				"m=video [media_port+2] RTP/AVP 97 98 99 34 31",
+				"b=TIAS:1152000",
+				"a=rtpmap:97 H264/90000",
+				"a=fmtp:97 profile-level-id=42800d;max-br=906;max-mbps=40500;max-fs=1344;max-smbps=40500;max-fps=3000",
+				"a=rtpmap:98 H264/90000",
+				"a=fmtp:98 profile-level-id=42800d;max-br=906;max-mbps=40500;max-fs=1344;max-smbps=40500;packetization-mode=1;max-fps=3000",
+				"a=rtpmap:99 H263-1998/90000",
+				"a=fmtp:99 cif4=2;cif=1;qcif=1",
+				"a=rtpmap:34 H263/90000",
+				"a=fmtp:34 cif4=2;cif=1;qcif=1;maxbr=10880",
+				"a=rtpmap:31 H261/90000",
+				"a=fmtp:31 cif=1;qcif=1;maxbr=10880",
+				"a=rtcp-fb:* nack pli",
+				"a=sendrecv",
+				"a=content:main",
+				"a=label:11",
+				"a=answer:full",
+				"m=application " + bport + " UDP/BFCP *",
+				"a=floorctrl:c-s",
+				"a=confid:1",
+				"a=floorid:2 mstrm:12",
+				"a=userid:2",
+				"a=setup:actpass",
+				"a=connection:new",
+				"m=video [media_port+4] RTP/AVP 97 98 99 34 31",
+				"b=TIAS:1152000",
+				"a=rtpmap:97 H264/90000",
+				"a=fmtp:97 profile-level-id=42800d;max-br=906;max-mbps=40500;max-fs=1344;max-smbps=40500;max-fps=3000",
+				"a=rtpmap:98 H264/90000",
+				"a=fmtp:98 profile-level-id=42800d;max-br=906;max-mbps=40500;max-fs=1344;max-smbps=40500;packetization-mode=1;max-fps=3000",
+				"a=rtpmap:99 H263-1998/90000",
+				"a=fmtp:99 cif4=2;cif=1;qcif=1",
+				"a=rtpmap:34 H263/90000",
+				"a=fmtp:34 cif4=2;cif=1;qcif=1;maxbr=10880",
+				"a=rtpmap:31 H261/90000",
+				"a=fmtp:31 cif=1;qcif=1;maxbr=10880",
+				"a=rtcp-fb:* nack pli",
+				"a=sendrecv",
+				"a=content:slides",
+				"a=label:12",
+				"m=application " + hport + " RTP/AVP 104",
+				"a=rtpmap:104 H224/4800",
+				"a=sendrecv",
+			}, nil, tr.args...)
+			if len(secs) != 5 {
+				t.Fatalf("answer has %d m-lines, want 5", len(secs))
+			}
+			for i, want := range []bool{true, true, true, true, false} {
+				if (mPort(secs[i].M) > 0) != want {
+					t.Errorf("m-line %d %q: accepted %v, want %v", i+1, secs[i].M, !want, want)
+				}
+			}
+		})
+	}
 
 	t.Run("content_without_bfcp", func(t *testing.T) {
 		secs := contentAnswer(t, g, open, 1500, contentOffer(slidesLines...), nil)

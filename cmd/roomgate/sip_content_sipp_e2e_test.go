@@ -132,15 +132,7 @@ func TestE2ESIPContentSIPp(t *testing.T) {
 			"a=floorid:2 mstrm:12",
 			"a=floorid:3 m-stream:12",
 		}, slidesLines...)...)
-		var bfcpErr []string
-		secs := contentAnswer(t, g, open, 8000, offer, func(sdp string) {
-			// The floor is the meeting's: ask once the room system is in it.
-			g.waitSIPParticipant(t, open, 15*time.Second)
-			bfcpErr = exerciseBFCP(t, "udp", sdp)
-		})
-		for _, e := range bfcpErr {
-			t.Error(e)
-		}
+		secs := bfcpCall(t, g, open, "udp", offer)
 		if len(secs) != 4 {
 			t.Fatalf("answer has %d m-lines, want 4", len(secs))
 		}
@@ -176,14 +168,7 @@ func TestE2ESIPContentSIPp(t *testing.T) {
 			"a=userid:5",
 			"a=floorid:1 mstrm:12",
 		}, slidesLines...)...)
-		var bfcpErr []string
-		secs := contentAnswer(t, g, open, 8000, offer, func(sdp string) {
-			g.waitSIPParticipant(t, open, 15*time.Second)
-			bfcpErr = exerciseBFCP(t, "tcp", sdp)
-		})
-		for _, e := range bfcpErr {
-			t.Error(e)
-		}
+		secs := bfcpCall(t, g, open, "tcp", offer)
 		if len(secs) != 4 || !strings.Contains(secs[2].M, "TCP/BFCP") || mPort(secs[2].M) == 0 {
 			t.Fatalf("want TCP/BFCP accepted: %v", secs)
 		}
@@ -328,6 +313,21 @@ func TestE2ESIPContentSIPp(t *testing.T) {
 			}
 		}
 	})
+}
+
+// bfcpCall places a call with offer and, once the room system is in the meeting (the
+// floor is the meeting's), runs exerciseBFCP on the answer while the call lasts.
+func bfcpCall(t *testing.T, g *sipGW, meeting, network string, offer []string) []mediaSection {
+	t.Helper()
+	var errs []string
+	secs := contentAnswer(t, g, meeting, 8000, offer, func(sdp string) {
+		g.waitSIPParticipant(t, meeting, 15*time.Second)
+		errs = exerciseBFCP(t, network, sdp)
+	})
+	for _, e := range errs {
+		t.Error(e)
+	}
+	return secs
 }
 
 // exerciseBFCP talks to the BFCP port answered in sdp over network (udp or tcp):

@@ -103,6 +103,7 @@ func TestE2ESIPScenarioSelfCheck(t *testing.T) {
 		{name: "ring_cancel", uac: "mock/caller_cancel.xml", uas: "uas_ring.xml", service: "room"},
 		{name: "call", uac: "uac_call.xml", uacData: map[string]int{"HoldMs": 500}, uas: "mock/gateway.xml", uasData: gw(0, 0), service: "123456789"},
 		{name: "tandberg", uac: "uac_tandberg.xml", uacData: tandbergData(t, 500), uas: "mock/gateway.xml", uasData: gw(0, 0), service: "123456789"},
+		{name: "content", uac: "uac_content.xml", uacData: map[string]any{"HoldMs": 500, "SDP": contentOffer(slidesLines...)}, uas: "mock/gateway.xml", uasData: gw(0, 0), service: "123456789"},
 		{name: "hold_resume", uac: "uac_hold.xml", uas: "mock/gateway.xml", uasData: gw(0, 0), service: "123456789"},
 		{name: "offerless", uac: "uac_offerless.xml", uacData: map[string]int{"HoldMs": 500}, uas: "mock/gateway.xml", uasData: gw(0, 0), service: "123456789"},
 		{name: "info_dtmf", uac: "uac_info_dtmf.xml", uacData: infoDTMFData(500, "123456789#", "654321#"), uas: "mock/gateway.xml", uasData: gw(0, 0), service: "ivr"},

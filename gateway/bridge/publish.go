@@ -47,14 +47,7 @@ func (b *Bridge) publishVideo(name string) error {
 	// any subscription enables it, whatever quality the subscriber asks for; its size
 	// is nominal (the room system's own size is in its SPS): with one layer the meeting
 	// core has nothing to choose between.
-	t, err := lksdk.NewLocalTrack(webrtc.RTPCodecCapability{
-		MimeType:    webrtc.MimeTypeH264,
-		ClockRate:   90000,
-		SDPFmtpLine: H264Fmtp,
-		RTCPFeedback: []webrtc.RTCPFeedback{
-			{Type: "nack"}, {Type: "nack", Parameter: "pli"}, {Type: "ccm", Parameter: "fir"},
-		},
-	}, lksdk.WithRTCPHandler(b.onPublisherRTCP),
+	t, err := lksdk.NewLocalTrack(h264Capability(), lksdk.WithRTCPHandler(b.onPublisherRTCP),
 		lksdk.WithSimulcast("TR_"+b.room.LocalParticipant.Identity()+"_"+name,
 			&livekit.VideoLayer{Quality: livekit.VideoQuality_LOW, Width: 1280, Height: 720}))
 	if err != nil {
@@ -205,5 +198,18 @@ func (b *Bridge) onTrackMuted(pub lksdk.TrackPublication, p lksdk.Participant, m
 	b.logger().Info("audio mute changed by meeting", "muted", muted)
 	if f := b.h.muted.Load(); f != nil {
 		(*f)(muted)
+	}
+}
+
+// h264Capability is the codec of the room system's published video tracks (camera
+// and content): H.264 passed through, with NACK, PLI and FIR from the meeting.
+func h264Capability() webrtc.RTPCodecCapability {
+	return webrtc.RTPCodecCapability{
+		MimeType:    webrtc.MimeTypeH264,
+		ClockRate:   90000,
+		SDPFmtpLine: H264Fmtp,
+		RTCPFeedback: []webrtc.RTCPFeedback{
+			{Type: "nack"}, {Type: "nack", Parameter: "pli"}, {Type: "ccm", Parameter: "fir"},
+		},
 	}
 }

@@ -9,7 +9,6 @@ import (
 	lksdk "github.com/livekit/server-sdk-go/v2"
 	"github.com/pion/rtcp"
 	"github.com/pion/rtp"
-	"github.com/pion/webrtc/v4"
 )
 
 // screenShare is the room system's content as a second video track (source
@@ -85,14 +84,7 @@ func (b *Bridge) PublishScreenShare() error {
 	if b.screen.track != nil {
 		return nil
 	}
-	t, err := lksdk.NewLocalTrack(webrtc.RTPCodecCapability{
-		MimeType:    webrtc.MimeTypeH264,
-		ClockRate:   90000,
-		SDPFmtpLine: H264Fmtp,
-		RTCPFeedback: []webrtc.RTCPFeedback{
-			{Type: "nack"}, {Type: "nack", Parameter: "pli"}, {Type: "ccm", Parameter: "fir"},
-		},
-	}, lksdk.WithRTCPHandler(b.onScreenRTCP))
+	t, err := lksdk.NewLocalTrack(h264Capability(), lksdk.WithRTCPHandler(b.onScreenRTCP))
 	if err != nil {
 		return fmt.Errorf("screen-share track: %w", err)
 	}

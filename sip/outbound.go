@@ -143,16 +143,22 @@ func (s *Service) Dial(ctx context.Context, p DialParams) (*OutboundCall, error)
 		c.source = netip.AddrPortFrom(ips[0].Unmap(), uint16(port))
 	}
 	c.timer.interval = s.cfg.SessionExpires
-	if transport == "UDP" && explicit && len(c.buildInvite(1).String()) > udpRequestLimit {
-		// The URI asks for UDP, and RFC 3261 §18.1.1 forbids a request this large on it.
+	size := len(c.buildInvite(1).String())
+	if transport == "UDP" && size > udpResponseLimit {
 		c.cancel()
-		return nil, fmt.Errorf("sip: INVITE of %d bytes too large for the UDP the URI asks for", len(c.buildInvite(1).String()))
+		return nil, fmt.Errorf("sip: INVITE of %d bytes too large for UDP", size)
 	}
-	if transport == "UDP" && !explicit && len(c.buildInvite(1).String()) > udpRequestLimit {
+	if transport == "UDP" && explicit && size > udpRequestLimit {
+		// The URI asks for UDP: the operator knows the room system takes nothing
+		// else (IP fragments the datagram).
+		s.log.Info("dial-out INVITE over 1300 bytes over UDP, as the URI asks", "uri", p.URI, "size", size)
+	}
+	switched := false
+	if transport == "UDP" && !explicit && size > udpRequestLimit {
 		// RFC 3261 §18.1.1: a request over 1300 bytes goes over a congestion-controlled
 		// transport (an offer with SRTP keys and video often is). The URI did not ask
 		// for UDP: TCP, the transport every room system takes.
-		c.transport = "TCP"
+		c.transport, switched = "TCP", true
 		if c.source.IsValid() && uri.Port == 0 {
 			c.source = netip.AddrPortFrom(c.source.Addr(), uint16(sip.DefaultPort("TCP")))
 		}
@@ -162,6 +168,16 @@ func (s *Service) Dial(ctx context.Context, p DialParams) (*OutboundCall, error)
 		return nil, err
 	}
 	tx, err := c.sendInvite(ctx)
+	if err != nil && switched && ctx.Err() == nil {
+		// The room system takes no TCP (connection refused): the INVITE goes over UDP
+		// after all, as the URI implied — older room systems listen on UDP only.
+		s.log.Info("dial-out over TCP failed: the INVITE goes over UDP", "uri", p.URI, "size", size, "err", err)
+		c.transport = "UDP"
+		if c.source.IsValid() && uri.Port == 0 {
+			c.source = netip.AddrPortFrom(c.source.Addr(), uint16(sip.DefaultPort("UDP")))
+		}
+		tx, err = c.sendInvite(ctx)
+	}
 	if err != nil {
 		c.end(EndRejected)
 		return nil, err

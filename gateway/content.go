@@ -140,6 +140,18 @@ func (cp *contentPath) attach(br *bridge.Bridge, tap *meetingTap, self string) {
 	cp.mu.Lock()
 	cp.stopWatch = stop
 	cp.mu.Unlock()
+	cp.attached()
+}
+
+// attached tells the floor control that the call is in the meeting: a floor
+// request it left pending is decided now.
+func (cp *contentPath) attached() {
+	cp.mu.Lock()
+	ctl := cp.ctl
+	cp.mu.Unlock()
+	if a, ok := ctl.(interface{ attached() }); ok {
+		a.attached()
+	}
 }
 
 // onFloor runs with the floor locked: it hands the change to the worker.

@@ -98,7 +98,9 @@ func (cp *contentPath) start(s media.Stream, opt mediaOptions) error {
 	cp.mu.Lock()
 	defer cp.mu.Unlock()
 	if cp.sess != nil {
-		cp.sess.SetRemote(s.Remote, s.RemoteRTCP)
+		if s.Remote.IsValid() && s.Remote.Port() != 0 {
+			cp.sess.SetRemote(s.Remote, s.RemoteRTCP)
+		}
 		cp.sess.SetSending(sends(s))
 		return nil
 	}

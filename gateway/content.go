@@ -98,7 +98,9 @@ func (cp *contentPath) start(s media.Stream, opt mediaOptions) error {
 	cp.mu.Lock()
 	defer cp.mu.Unlock()
 	if cp.sess != nil {
-		cp.sess.SetRemote(s.Remote, s.RemoteRTCP)
+		if s.Remote.IsValid() && s.Remote.Port() != 0 {
+			cp.sess.SetRemote(s.Remote, s.RemoteRTCP)
+		}
 		cp.sess.SetSending(sends(s))
 		return nil
 	}
@@ -140,6 +142,18 @@ func (cp *contentPath) attach(br *bridge.Bridge, tap *meetingTap, self string) {
 	cp.mu.Lock()
 	cp.stopWatch = stop
 	cp.mu.Unlock()
+	cp.attached()
+}
+
+// attached tells the floor control that the call is in the meeting: a floor
+// request it left pending is decided now.
+func (cp *contentPath) attached() {
+	cp.mu.Lock()
+	ctl := cp.ctl
+	cp.mu.Unlock()
+	if a, ok := ctl.(interface{ attached() }); ok {
+		a.attached()
+	}
 }
 
 // onFloor runs with the floor locked: it hands the change to the worker.

@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"sync"
 
+	"github.com/roomgate/roomgate/gateway/call"
 	"github.com/roomgate/roomgate/sip/bfcp"
 	"github.com/roomgate/roomgate/sip/sdp"
 )
@@ -23,6 +24,9 @@ type bfcpControl struct {
 	port      int
 	srv       *bfcp.Server
 	requestID uint16 // the room system's granted floor request (0: none)
+	// pendingID is a floor request made before the call was in the meeting (after
+	// the ACK, in the IVR or the waiting room): answered Pending, decided on attach.
+	pendingID uint16
 }
 
 var _ floorControl = (*bfcpControl)(nil)
@@ -155,7 +159,16 @@ func (f *contentFloors) Request(r bfcp.Request) bfcp.RequestStatus {
 	c.mu.Lock()
 	c.requestID = r.ID // before the floor's change reaches the worker
 	c.mu.Unlock()
-	if why := c.cp.roomRequest(); why != "" {
+	why := c.cp.roomRequest()
+	if why == call.FloorUnknown {
+		// Not in the meeting yet: decided when the call joins (attached).
+		c.mu.Lock()
+		c.requestID, c.pendingID = 0, r.ID
+		c.mu.Unlock()
+		c.cp.log.Info("BFCP floor request pending: not in the meeting yet", "request", r.ID)
+		return bfcp.StatusPending
+	}
+	if why != "" {
 		c.mu.Lock()
 		if c.requestID == r.ID {
 			c.requestID = 0
@@ -176,8 +189,44 @@ func (f *contentFloors) Released(r bfcp.Request) {
 	if mine {
 		c.requestID = 0
 	}
+	if c.pendingID == r.ID {
+		c.pendingID = 0 // cancelled before the call joined
+	}
 	c.mu.Unlock()
 	if mine {
+		c.cp.roomRelease()
+	}
+}
+
+// attached decides the floor request left pending until the call joined the
+// meeting: granted by the meeting's floor, or denied (the host's sharing lock).
+func (c *bfcpControl) attached() {
+	c.mu.Lock()
+	srv, id := c.srv, c.pendingID
+	c.pendingID = 0
+	if id != 0 {
+		c.requestID = id // before the floor's change reaches the worker
+	}
+	c.mu.Unlock()
+	if srv == nil || id == 0 {
+		return
+	}
+	if why := c.cp.roomRequest(); why != call.FloorAllowed {
+		c.mu.Lock()
+		if c.requestID == id {
+			c.requestID = 0
+		}
+		c.mu.Unlock()
+		c.cp.log.Info("BFCP pending floor request denied", "request", id, "reason", string(why))
+		_ = srv.Deny(id, string(why))
+		return
+	}
+	c.cp.log.Info("BFCP pending floor request granted", "request", id)
+	if err := srv.Grant(id); err != nil {
+		// Cancelled meanwhile: give the floor back.
+		c.mu.Lock()
+		c.requestID = 0
+		c.mu.Unlock()
 		c.cp.roomRelease()
 	}
 }

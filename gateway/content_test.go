@@ -80,7 +80,7 @@ func TestTandbergInviteAnsweredWithBFCPAndSlides(t *testing.T) {
 		t.Error("the plan has no content stream")
 	}
 	// The floor control server answers on the port announced; before the call is
-	// in the meeting a floor request is denied.
+	// in the meeting a floor request is pending, and decided once it joins.
 	cl := bfcpClient(t, rc, res)
 	ctx := t.Context()
 	if _, _, err := cl.Hello(ctx); err != nil {
@@ -90,8 +90,44 @@ func TestTandbergInviteAnsweredWithBFCPAndSlides(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r.Status != bfcp.StatusDenied {
-		t.Errorf("floor request before the meeting: %v, want Denied", r.Status)
+	if r.Status != bfcp.StatusPending {
+		t.Fatalf("floor request before the meeting: %v, want Pending", r.Status)
+	}
+	floor := call.NewFloor()
+	floor.Join(call.Presenter{Identity: "sip-a", Kind: "sip"})
+	rc.content.mu.Lock()
+	rc.content.floor, rc.content.self = floor, "sip-a"
+	rc.content.mu.Unlock()
+	rc.content.attached()
+	if s := nextStatus(t, cl); s != bfcp.StatusGranted {
+		t.Fatalf("pending request once in the meeting: notified %v, want Granted", s)
+	}
+	if p := floor.Presenter(); p.Identity != "sip-a" {
+		t.Fatalf("presenter %q, want sip-a", p.Identity)
+	}
+}
+
+// A request pending before the meeting is denied on joining under the host's lock.
+func TestBFCPPendingRequestDeniedByTheLock(t *testing.T) {
+	rc := testRoomCall(t)
+	res := answerTandberg(t, rc)
+	cl := bfcpClient(t, rc, res)
+	if r, err := cl.RequestFloor(t.Context(), res.BFCP.FloorID); err != nil || r.Status != bfcp.StatusPending {
+		t.Fatalf("floor request before the meeting: %v %v, want Pending", r.Status, err)
+	}
+	floor := call.NewFloor()
+	floor.Join(call.Presenter{Identity: "sip-a", Kind: "sip"})
+	floor.SetHost("web-1")
+	floor.SetHostOnly(true)
+	rc.content.mu.Lock()
+	rc.content.floor, rc.content.self = floor, "sip-a"
+	rc.content.mu.Unlock()
+	rc.content.attached()
+	if s := nextStatus(t, cl); s != bfcp.StatusDenied {
+		t.Fatalf("pending request under the lock: notified %v, want Denied", s)
+	}
+	if p := floor.Presenter(); !p.None() {
+		t.Fatalf("presenter %q, want none", p.Identity)
 	}
 }
 

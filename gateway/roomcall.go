@@ -30,6 +30,7 @@ type roomCall struct {
 	// startMu orders start and update: an H.323 call's H.245 may change the plan
 	// (OnPlan → update) while the flow is still starting its streams.
 	startMu sync.Mutex
+	opt     mediaOptions // the options the call started with (startMu)
 
 	// srtp is each stream's keying (nil: plain RTP), as started or re-keyed (srtpMu).
 	srtpMu               sync.Mutex
@@ -131,6 +132,7 @@ func quarantine(d time.Duration) time.Duration {
 func (rc *roomCall) start(plan media.Plan, opt mediaOptions, onDigit func(byte), requestKeyframe func()) error {
 	rc.startMu.Lock()
 	defer rc.startMu.Unlock()
+	rc.opt = opt
 	a, ok := plan.Stream(media.RoleAudio)
 	if !ok {
 		return fmt.Errorf("no audio stream negotiated")
@@ -368,9 +370,11 @@ func (rc *roomCall) update(plan media.Plan) error {
 		}
 		rc.video.SetSending(sends(v))
 	}
-	if c, ok := plan.Stream(media.RoleContent); ok && rc.video != nil && rc.content != nil && c.Remote.IsValid() && c.Remote.Port() != 0 {
-		// A re-offer may add content (or move it); its SRTP keying stays as started.
-		return rc.content.start(c, mediaOptions{Latch: rtpsession.LatchSignalledIP, SignallingIP: c.Remote.Addr()})
+	if c, ok := plan.Stream(media.RoleContent); ok && rc.video != nil && rc.content != nil {
+		// A re-offer may add content (or move it), an H.323 room its content channel
+		// (we may not send yet: no remote address, but its content is read now); its
+		// SRTP keying stays as started, its source rules are the call's.
+		return rc.content.start(c, rc.opt)
 	}
 	return nil
 }

@@ -11,8 +11,10 @@ import (
 	"time"
 
 	"github.com/pion/rtcp"
+	"github.com/pion/rtp"
 
 	"github.com/roomgate/roomgate/gateway/ports"
+	"github.com/roomgate/roomgate/gateway/rtpsession"
 	"github.com/roomgate/roomgate/sip/sdp"
 	"github.com/roomgate/roomgate/transcode/media"
 )
@@ -237,5 +239,60 @@ func TestRoomCallKeyframeMethod(t *testing.T) {
 			default:
 			}
 		})
+	}
+}
+
+// An H.323 room opens its content channel after the call started (H.245 → update):
+// the plan has a receive-only content stream with no address to send to. The
+// content is read at once, its source learnt from the call's signalling IP; our
+// own content channel, opened later, gives the address to send to.
+func TestRoomCallUpdateReceiveOnlyContent(t *testing.T) {
+	rc := testRoomCall(t)
+	opt := mediaOptions{Timeout: time.Hour, Latch: rtpsession.LatchSignalledIP, Probation: 2,
+		SignallingIP: netip.MustParseAddr("127.0.0.1")}
+	if err := rc.start(testPlan(nil, nil, false), opt, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	content := media.Stream{Role: media.RoleContent, Codec: media.H264, PT: 109, Direction: media.RecvOnly,
+		RemoteRTCP: netip.MustParseAddrPort("127.0.0.1:15"), H264: &media.H264Limits{ProfileIDC: 66, LevelIDC: 31, PacketizationMode: 1}}
+	plan := testPlan(nil, nil, false)
+	plan.Streams = append(plan.Streams, content)
+	if err := rc.update(plan); err != nil {
+		t.Fatal(err)
+	}
+	rc.content.mu.Lock()
+	sess := rc.content.sess
+	rc.content.mu.Unlock()
+	if sess == nil {
+		t.Fatal("a receive-only content channel started no content stream")
+	}
+	room, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer room.Close()
+	dst := &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: rc.pairs[2].RTPPort}
+	for i := range 50 {
+		b, _ := (&rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: 109, SequenceNumber: uint16(100 + i), Timestamp: uint32(i) * 3000,
+			SSRC: 0x1234, Marker: true}, Payload: []byte{0x41, 0x9a}}).Marshal()
+		if _, err := room.WriteToUDP(b, dst); err != nil {
+			t.Fatal(err)
+		}
+		if !sess.LastPacket().IsZero() {
+			break
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if sess.LastPacket().IsZero() {
+		t.Fatal("the room's content was not taken in")
+	}
+	// Our content channel is acknowledged: now we can send to it.
+	plan.Streams[2].Direction = media.SendRecv
+	plan.Streams[2].Remote = netip.MustParseAddrPort("127.0.0.1:17")
+	if err := rc.update(plan); err != nil {
+		t.Fatal(err)
+	}
+	if got := sess.Remote().String(); got != "127.0.0.1:17" {
+		t.Errorf("content sent to %s, want 127.0.0.1:17", got)
 	}
 }

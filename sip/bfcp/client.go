@@ -150,6 +150,9 @@ func (c *Client) deliver(m *Message) {
 	// Transaction ID 0 in version 1 (RFC 8855 §8).
 	notification := (m.Primitive == FloorRequestStatus || m.Primitive == FloorStatus) &&
 		((m.Version == Version2 && !m.Responder) || (m.Version == Version1 && m.TransactionID == 0))
+	if m.ConferenceID != c.cfg.ConferenceID || m.UserID != c.cfg.UserID {
+		return // not for us: RFC 8855 §8 matches on conference, user and transaction
+	}
 	c.mu.Lock()
 	if !notification {
 		ch, waiting := c.pending[m.TransactionID]

@@ -135,6 +135,9 @@ func runSIP(o options) error {
 		if c.err != nil {
 			r.Error = c.err.Error()
 		}
+		if c.content != nil {
+			r.Content = c.content.report()
+		}
 		sum.Calls[i] = r
 	}
 	sum.print()
@@ -216,6 +219,7 @@ type simCall struct {
 	keys               [2]*srtpStream // audio, video; nil: plain RTP
 	media              sync.WaitGroup // the drain goroutines
 	recv               *receiver      // analyses the plain RTP received
+	content            *contentCall   // with -content: the slides stream and BFCP
 	done               chan struct{}  // closed when run returns
 }
 
@@ -243,6 +247,14 @@ func (c *simCall) run(ctx, mediaCtx context.Context, svc *sip.Service, started *
 		}
 		_ = s.SetReadBuffer(1 << 20)
 		c.socks[i] = s
+	}
+	if c.opts.content.enabled {
+		cc, err := listenContent(c.idx, c.bind, base+4, c.opts.content)
+		if err != nil {
+			c.err = err
+			return
+		}
+		c.content = cc
 	}
 	offer := c.offer(base)
 	name := "roomsim" + strconv.Itoa(c.idx)
@@ -299,6 +311,9 @@ func (c *simCall) run(ctx, mediaCtx context.Context, svc *sip.Service, started *
 		}
 	}
 	started.Done()
+	if c.content != nil {
+		c.content.run(mediaCtx, res, c.bind, base+6)
+	}
 	c.send(mediaCtx, aDst, vDst)
 }
 
@@ -451,6 +466,9 @@ func (c *simCall) hangup() {
 		if s != nil {
 			s.Close()
 		}
+	}
+	if c.content != nil {
+		c.content.close()
 	}
 	c.media.Wait()
 }

@@ -109,9 +109,39 @@ func (cc *contentCall) fail(err error) {
 	fmt.Printf("content: error (call %d): %v\n", cc.idx, err)
 }
 
-// run starts the content media and the BFCP client for the answer res;
-// bfcpPort is the local BFCP port of the offer (UDP source).
-func (cc *contentCall) run(ctx context.Context, res *sdp.Result, ip netip.Addr, bfcpPort int) {
+// bfcpAnswer is the gateway's BFCP m-line: where the floor control server
+// is and the IDs its SDP gave us.
+type bfcpAnswer struct {
+	Remote  netip.AddrPort
+	ConfID  uint32
+	UserID  uint16
+	FloorID uint16
+}
+
+// answeredBFCP reads the BFCP m-line of the gateway's answer. sdp.ParseAnswer
+// takes the offerer to be the floor control server (the gateway's own
+// offers), so the s-only answer to roomsim's c-only offer is read here.
+func answeredBFCP(answer []byte) (*bfcpAnswer, error) {
+	s, err := sdp.Parse(answer)
+	if err != nil {
+		return nil, err
+	}
+	for i := range s.Media {
+		m := &s.Media[i]
+		if m.Kind != sdp.KindApplication || !strings.HasSuffix(m.Proto, "/BFCP") || m.Port == 0 {
+			continue
+		}
+		if !m.HasConfID || !m.HasUserID || len(m.Floors) == 0 {
+			return nil, fmt.Errorf("BFCP m-line without a=confid, a=userid or a=floorid")
+		}
+		return &bfcpAnswer{Remote: m.RTPAddr(), ConfID: m.ConfID, UserID: m.UserID, FloorID: m.Floors[0].ID}, nil
+	}
+	return nil, errors.New("the answer has no BFCP stream")
+}
+
+// run starts the content media and the BFCP client for the answer res (the
+// SDP answer); bfcpPort is the local BFCP port of the offer (UDP source).
+func (cc *contentCall) run(ctx context.Context, res *sdp.Result, answer []byte, ip netip.Addr, bfcpPort int) {
 	cc.start = time.Now()
 	cc.wg.Go(cc.drainRTP)
 	cc.wg.Go(cc.drainRTCP)
@@ -123,11 +153,12 @@ func (cc *contentCall) run(ctx context.Context, res *sdp.Result, ip netip.Addr, 
 	cc.wg.Go(func() { cc.send(ctx, dst, pt) })
 	var floor uint16
 	if cc.opts.bfcp != "none" {
-		if res.BFCP == nil {
-			cc.fail(errors.New("the answer has no BFCP stream"))
+		b, err := answeredBFCP(answer)
+		if err != nil {
+			cc.fail(err)
 			return
 		}
-		cl, err := cc.dialBFCP(ctx, res.BFCP, ip, bfcpPort)
+		cl, err := cc.dialBFCP(ctx, b, ip, bfcpPort)
 		if err != nil {
 			cc.fail(err)
 			return
@@ -135,7 +166,7 @@ func (cc *contentCall) run(ctx context.Context, res *sdp.Result, ip netip.Addr, 
 		cc.mu.Lock()
 		cc.cl = cl
 		cc.mu.Unlock()
-		floor = res.BFCP.FloorID
+		floor = b.FloorID
 		hctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 		_, _, err = cl.Hello(hctx)
 		cancel()
@@ -148,7 +179,7 @@ func (cc *contentCall) run(ctx context.Context, res *sdp.Result, ip netip.Addr, 
 	cc.wg.Go(func() { cc.present(ctx, floor) })
 }
 
-func (cc *contentCall) dialBFCP(ctx context.Context, b *sdp.BFCP, ip netip.Addr, port int) (*bfcp.Client, error) {
+func (cc *contentCall) dialBFCP(ctx context.Context, b *bfcpAnswer, ip netip.Addr, port int) (*bfcp.Client, error) {
 	cfg := bfcp.ClientConfig{ConferenceID: b.ConfID, UserID: b.UserID, Version: 2}
 	var conn net.Conn
 	var err error

@@ -312,7 +312,7 @@ func (c *simCall) run(ctx, mediaCtx context.Context, svc *sip.Service, started *
 	}
 	started.Done()
 	if c.content != nil {
-		c.content.run(mediaCtx, res, c.bind, base+6)
+		c.content.run(mediaCtx, res, out.AnswerSDP(), c.bind, base+6)
 	}
 	c.send(mediaCtx, aDst, vDst)
 }

@@ -148,3 +148,52 @@ func TestE2ESIPContentRooms(t *testing.T) {
 		t.Errorf("room A received %d content frames of its own slides", ac.RxFrames)
 	}
 }
+
+// TestE2ESIPContentTakeover: room A (BFCP over UDP) presents; room B (BFCP over
+// TCP) asks for the floor while A holds it and takes it over: A's request is
+// revoked (it stops sending), the meeting lists B as the one sharing, A
+// receives B's slides; after B releases nobody shares.
+func TestE2ESIPContentTakeover(t *testing.T) {
+	g := startSIPGateway(t, "")
+	id, _, _ := g.meeting(t, map[string]any{"topic": "SIP content takeover"})
+	gw := fmt.Sprintf("127.0.0.1:%d", g.SIPPort)
+
+	a := startSim(t, "room-a", "-gw", gw, "-meeting", id, "-n", "1", "-d", "24s", "-rtp-base", "32000",
+		"-video", "gen", "-fps", "10", "-content", "-bfcp", "udp", "-present-at", "2s", "-present-for", "20s")
+	a.waitLine("started: 1 established: 1", 20*time.Second)
+	aID := fmt.Sprint(g.waitSIPParticipant(t, id, 15*time.Second)["identity"])
+	a.waitLine("content: granted", 10*time.Second)
+	g.waitScreenSharing(t, id, aID, true, 8*time.Second)
+
+	b := startSim(t, "room-b", "-gw", gw, "-meeting", id, "-n", "1", "-d", "14s", "-rtp-base", "31000",
+		"-video", "gen", "-fps", "10", "-content", "-bfcp", "tcp", "-present-at", "3s", "-present-for", "6s")
+	b.waitLine("started: 1 established: 1", 20*time.Second)
+	bID := fmt.Sprint(g.waitSIPParticipant(t, id, 15*time.Second, aID)["identity"])
+	b.waitLine("content: granted", 10*time.Second)
+	a.waitLine("content: revoked", 5*time.Second)
+	t.Logf("room B took the floor, room A's request revoked")
+	g.waitScreenSharing(t, id, bID, true, 8*time.Second)
+	g.waitScreenSharing(t, id, aID, false, 8*time.Second)
+	b.waitLine("content: released", 10*time.Second)
+	g.waitScreenSharing(t, id, bID, false, 10*time.Second)
+
+	_, ac := a.contentReport(30 * time.Second)
+	_, bc := b.contentReport(30 * time.Second)
+	t.Logf("room A content %+v", ac)
+	t.Logf("room B content %+v", bc)
+	if ac.Error != "" || bc.Error != "" {
+		t.Errorf("content errors: A %q, B %q", ac.Error, bc.Error)
+	}
+	if ev := ac.events(); !inOrder(ev, "hello", "requested", "granted", "revoked") || inOrder(ev, "revoked", "released") {
+		t.Errorf("room A events %q: want granted then revoked, and no release of a revoked request", ev)
+	}
+	if ev := bc.events(); !inOrder(ev, "hello", "requested", "granted", "released") {
+		t.Errorf("room B events %q: want hello, requested, granted, released", ev)
+	}
+	if ac.RxFrames == 0 || ac.RxWidth != 320 {
+		t.Errorf("room A received %d content frames (%d×%d) of B's slides", ac.RxFrames, ac.RxWidth, ac.RxHeight)
+	}
+	if bc.TxFrames == 0 || bc.RxFrames == 0 {
+		t.Errorf("room B sent %d and received %d content frames: want both (A's slides before the takeover)", bc.TxFrames, bc.RxFrames)
+	}
+}

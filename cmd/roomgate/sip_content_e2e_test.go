@@ -90,20 +90,27 @@ func (g *sipGW) waitScreenSharing(t *testing.T, id, identity string, want bool, 
 // after its answer, is granted, sends 320×240 slides for 10 s and releases.
 // While A presents the meeting lists it as screen sharing, afterwards not; B
 // receives A's slides on its content stream (complete access units, an IDR
-// with A's SPS size) while its main video goes on.
+// with A's SPS size) while its main video goes on. The srtp variant runs the
+// same with SDES-keyed SRTP on every stream, the content stream included
+// (sip.srtp: required).
 func TestE2ESIPContentRooms(t *testing.T) {
-	g := startSIPGateway(t, "")
+	t.Run("rtp", func(t *testing.T) { contentRooms(t, "") })
+	t.Run("srtp", func(t *testing.T) { contentRooms(t, "  srtp: required\n", "-srtp") })
+}
+
+func contentRooms(t *testing.T, extraSIP string, simArgs ...string) {
+	g := startSIPGatewayWith(t, extraSIP, "")
 	id, _, _ := g.meeting(t, map[string]any{"topic": "SIP content"})
 	gw := fmt.Sprintf("127.0.0.1:%d", g.SIPPort)
 
-	b := startSim(t, "room-b", "-gw", gw, "-meeting", id, "-n", "1", "-d", "28s", "-rtp-base", "31000",
-		"-video", "gen", "-fps", "10", "-content", "-bfcp", "tcp")
+	b := startSim(t, "room-b", append([]string{"-gw", gw, "-meeting", id, "-n", "1", "-d", "28s", "-rtp-base", "31000",
+		"-video", "gen", "-fps", "10", "-content", "-bfcp", "tcp"}, simArgs...)...)
 	b.waitLine("started: 1 established: 1", 20*time.Second)
 	pb := g.waitSIPParticipant(t, id, 15*time.Second)
 	bID := fmt.Sprint(pb["identity"])
 
-	a := startSim(t, "room-a", "-gw", gw, "-meeting", id, "-n", "1", "-d", "20s", "-rtp-base", "32000",
-		"-video", "gen", "-fps", "10", "-content", "-bfcp", "udp", "-present-at", "5s", "-present-for", "10s")
+	a := startSim(t, "room-a", append([]string{"-gw", gw, "-meeting", id, "-n", "1", "-d", "20s", "-rtp-base", "32000",
+		"-video", "gen", "-fps", "10", "-content", "-bfcp", "udp", "-present-at", "5s", "-present-for", "10s"}, simArgs...)...)
 	a.waitLine("started: 1 established: 1", 20*time.Second)
 	pa := g.waitSIPParticipant(t, id, 15*time.Second, bID)
 	aID := fmt.Sprint(pa["identity"])

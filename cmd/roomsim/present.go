@@ -57,6 +57,7 @@ type contentCall struct {
 	sock   *net.UDPConn // content RTP (base+4)
 	rtcpS  *net.UDPConn // content RTCP (base+5)
 	recv   *receiver
+	key    *srtpStream // with -srtp: the content stream's SRTP contexts; nil: plain RTP
 
 	start      time.Time
 	presenting atomic.Bool
@@ -143,12 +144,20 @@ func answeredBFCP(answer []byte) (*bfcpAnswer, error) {
 // SDP answer); bfcpPort is the local BFCP port of the offer (UDP source).
 func (cc *contentCall) run(ctx context.Context, res *sdp.Result, answer []byte, ip netip.Addr, bfcpPort int) {
 	cc.start = time.Now()
-	cc.wg.Go(cc.drainRTP)
-	cc.wg.Go(cc.drainRTCP)
 	if res.Content == nil || !res.Content.Remote.IsValid() {
 		cc.fail(errors.New("the answer has no content stream"))
 		return
 	}
+	if k := res.Content.SRTP; k != nil {
+		key, err := newSRTPStream(k)
+		if err != nil {
+			cc.fail(fmt.Errorf("content srtp: %w", err))
+			return
+		}
+		cc.key = key
+	}
+	cc.wg.Go(cc.drainRTP)
+	cc.wg.Go(cc.drainRTCP)
 	dst, pt := res.Content.Remote, res.Content.Codec.PT
 	cc.wg.Go(func() { cc.send(ctx, dst, pt) })
 	var floor uint16
@@ -303,6 +312,8 @@ func (cc *contentCall) send(ctx context.Context, dst netip.AddrPort, pt uint8) {
 	t := time.NewTicker(time.Second / contentFPS)
 	defer t.Stop()
 	buf := make([]byte, 1500)
+	sbuf := make([]byte, 0, 1500+16)
+	var sh rtp.Header // scratch for EncryptRTP
 	h := rtp.Header{Version: 2, PayloadType: pt, SequenceNumber: uint16(rand.Uint32()), SSRC: rand.Uint32()}
 	ts0 := rand.Uint32()
 	var n, f uint64 // frames sent in all, index into cc.frames
@@ -325,7 +336,14 @@ func (cc *contentCall) send(ctx context.Context, dst netip.AddrPort, pt uint8) {
 			k, err := h.MarshalTo(buf)
 			if err == nil {
 				k += copy(buf[k:], p)
-				_, _ = cc.sock.WriteToUDPAddrPort(buf[:k], dst)
+				pkt := buf[:k]
+				if cc.key != nil {
+					if sbuf, err = cc.key.tx.EncryptRTP(sbuf[:0], pkt, &sh); err != nil {
+						continue
+					}
+					pkt = sbuf
+				}
+				_, _ = cc.sock.WriteToUDPAddrPort(pkt, dst)
 			}
 			h.SequenceNumber++
 		}
@@ -338,6 +356,8 @@ func (cc *contentCall) send(ctx context.Context, dst netip.AddrPort, pt uint8) {
 func (cc *contentCall) drainRTP() {
 	buf := make([]byte, 2048)
 	var p rtp.Packet
+	var out []byte
+	var rh rtp.Header
 	for {
 		k, err := cc.sock.Read(buf)
 		if err != nil {
@@ -346,7 +366,14 @@ func (cc *contentCall) drainRTP() {
 			}
 			continue
 		}
-		cc.recv.handle("video", buf[:k], &p)
+		pkt := buf[:k]
+		if cc.key != nil {
+			if out, err = cc.key.rxRTP.DecryptRTP(out[:0], pkt, &rh); err != nil {
+				continue
+			}
+			pkt = out
+		}
+		cc.recv.handle("video", pkt, &p)
 		if cc.recv.frames() > 0 {
 			cc.firstFrame.Do(func() { cc.event("first frame") })
 		}
@@ -356,6 +383,8 @@ func (cc *contentCall) drainRTP() {
 // drainRTCP turns the gateway's PLI and FIR into an IDR picture next.
 func (cc *contentCall) drainRTCP() {
 	buf := make([]byte, 2048)
+	var out []byte
+	var ch rtcp.Header
 	for {
 		k, err := cc.rtcpS.Read(buf)
 		if err != nil {
@@ -364,7 +393,14 @@ func (cc *contentCall) drainRTCP() {
 			}
 			continue
 		}
-		pkts, err := rtcp.Unmarshal(buf[:k])
+		pkt := buf[:k]
+		if cc.key != nil {
+			if out, err = cc.key.rxRTCP.DecryptRTCP(out[:0], pkt, &ch); err != nil {
+				continue
+			}
+			pkt = out
+		}
+		pkts, err := rtcp.Unmarshal(pkt)
 		if err != nil {
 			continue
 		}

@@ -360,7 +360,8 @@ func (c *simCall) offer(base int) []byte {
 	return []byte(s)
 }
 
-// drain counts what arrives on s; u (nil for plain RTP) authenticates each packet.
+// drain counts and analyses what arrives on s; u (nil for plain RTP)
+// authenticates and decrypts each packet first.
 func (c *simCall) drain(s *net.UDPConn, n *counter, u *unprotector, kind string) {
 	defer c.media.Done()
 	buf := make([]byte, 2048)
@@ -376,7 +377,9 @@ func (c *simCall) drain(s *net.UDPConn, n *counter, u *unprotector, kind string)
 		n.pkts.Add(1)
 		n.bytes.Add(uint64(k))
 		if u != nil {
-			u.ok(buf[:k])
+			if u.ok(buf[:k]) {
+				c.recv.handle(kind, u.out, &h) // analyse the decrypted packet too
+			}
 		} else {
 			c.recv.handle(kind, buf[:k], &h)
 		}

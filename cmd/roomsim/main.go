@@ -19,6 +19,18 @@
 // what they send and authenticate what they receive; the summary then adds
 // "srtp: keyed K of N calls, P packets authenticated, F failed".
 //
+// With -content a SIP call also offers a slides stream (H.264, a=content:slides)
+// on its ports +4/+5 and, unless -bfcp none, a BFCP client stream (c-only; udp
+// from port +6, or tcp: roomsim connects). It receives and counts the content
+// the gateway sends; with -present-at it asks for the floor that long after the
+// answer (FloorRequest; with -bfcp none it just starts), sends a generated
+// 320×240 stream at 5 fps while granted (an IDR picture at the start and on
+// PLI/FIR), and releases the floor after -present-for; a revoke stops it.
+// Live lines "content: hello|requested|granted|revoked|released|first frame"
+// go to stdout, and the call's JSON gets a "content" object (frames sent and
+// received, keyframes, the received SPS size, the events in ms after the
+// answer).
+//
 // H.323 mode (h323.Service and the H.245 state machines of h323/control):
 //
 //	roomsim -h323 127.0.0.1:1720 -alias 123456789#654321 -video gen -tone 700 -d 10s

@@ -43,6 +43,7 @@ type contentReport struct {
 	RxHeight    int            `json:"rx_height,omitempty"`
 	RxPackets   uint64         `json:"rx_packets"`
 	KeyframeReq uint64         `json:"keyframe_requests"`
+	SRTPFailed  uint64         `json:"srtp_failed,omitempty"`
 	Events      []contentEvent `json:"events,omitempty"`
 	Error       string         `json:"error,omitempty"`
 }
@@ -63,6 +64,7 @@ type contentCall struct {
 	presenting atomic.Bool
 	restart    atomic.Bool // send the IDR picture next (grant, PLI, FIR)
 	tx, kfReq  atomic.Uint64
+	srtpFailed atomic.Uint64 // content packets that did not authenticate
 	firstFrame sync.Once
 
 	mu     sync.Mutex
@@ -353,13 +355,12 @@ func (cc *contentCall) send(ctx context.Context, dst netip.AddrPort, pt uint8) {
 	}
 }
 
-func (cc *contentCall) drainRTP() {
+// readLoop reads s until it closes and hands each packet to handle, first
+// authenticated and decrypted by u when the stream is SRTP (u nil: plain).
+func readLoop(s *net.UDPConn, u *unprotector, handle func([]byte)) {
 	buf := make([]byte, 2048)
-	var p rtp.Packet
-	var out []byte
-	var rh rtp.Header
 	for {
-		k, err := cc.sock.Read(buf)
+		k, err := s.Read(buf)
 		if err != nil {
 			if errors.Is(err, net.ErrClosed) {
 				return
@@ -367,42 +368,45 @@ func (cc *contentCall) drainRTP() {
 			continue
 		}
 		pkt := buf[:k]
-		if cc.key != nil {
-			if out, err = cc.key.rxRTP.DecryptRTP(out[:0], pkt, &rh); err != nil {
+		if u != nil {
+			if !u.ok(pkt) {
 				continue
 			}
-			pkt = out
+			pkt = u.out
 		}
+		handle(pkt)
+	}
+}
+
+// unprotector is the SRTP check of the content RTP or RTCP socket, nil for
+// plain RTP.
+func (cc *contentCall) unprotector(rtcp bool) *unprotector {
+	if cc.key == nil {
+		return nil
+	}
+	u := &unprotector{rtcp: rtcp, ctx: cc.key.rxRTP, out: make([]byte, 0, 1500), failed: &cc.srtpFailed}
+	if rtcp {
+		u.ctx = cc.key.rxRTCP
+	}
+	return u
+}
+
+func (cc *contentCall) drainRTP() {
+	var p rtp.Packet
+	readLoop(cc.sock, cc.unprotector(false), func(pkt []byte) {
 		cc.recv.handle("video", pkt, &p)
 		if cc.recv.frames() > 0 {
 			cc.firstFrame.Do(func() { cc.event("first frame") })
 		}
-	}
+	})
 }
 
 // drainRTCP turns the gateway's PLI and FIR into an IDR picture next.
 func (cc *contentCall) drainRTCP() {
-	buf := make([]byte, 2048)
-	var out []byte
-	var ch rtcp.Header
-	for {
-		k, err := cc.rtcpS.Read(buf)
-		if err != nil {
-			if errors.Is(err, net.ErrClosed) {
-				return
-			}
-			continue
-		}
-		pkt := buf[:k]
-		if cc.key != nil {
-			if out, err = cc.key.rxRTCP.DecryptRTCP(out[:0], pkt, &ch); err != nil {
-				continue
-			}
-			pkt = out
-		}
+	readLoop(cc.rtcpS, cc.unprotector(true), func(pkt []byte) {
 		pkts, err := rtcp.Unmarshal(pkt)
 		if err != nil {
-			continue
+			return
 		}
 		for _, p := range pkts {
 			switch p.(type) {
@@ -411,7 +415,7 @@ func (cc *contentCall) drainRTCP() {
 				cc.restart.Store(true)
 			}
 		}
-	}
+	})
 }
 
 // close stops the BFCP client and the sockets and waits for the goroutines;
@@ -434,7 +438,8 @@ func (cc *contentCall) report() *contentReport {
 	cc.mu.Lock()
 	defer cc.mu.Unlock()
 	r := &contentReport{TxFrames: cc.tx.Load(), RxFrames: st.H264Frames, RxKeyframes: st.H264Keyframes,
-		RxWidth: st.Width, RxHeight: st.Height, RxPackets: st.VideoPackets, KeyframeReq: cc.kfReq.Load(), Events: cc.events}
+		RxWidth: st.Width, RxHeight: st.Height, RxPackets: st.VideoPackets, KeyframeReq: cc.kfReq.Load(),
+		SRTPFailed: cc.srtpFailed.Load(), Events: cc.events}
 	if cc.err != nil {
 		r.Error = cc.err.Error()
 	}

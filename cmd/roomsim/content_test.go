@@ -98,3 +98,43 @@ func TestOfferWithContent(t *testing.T) {
 		t.Errorf("second call's base %d, want 30008 (8 ports a call with -content)", base)
 	}
 }
+
+// TestAnsweredBFCP reads the gateway's s-only answer to roomsim's offer: the
+// server's address and the IDs the BFCP client must use are those the
+// negotiation chose; an answer without a BFCP line is an error.
+func TestAnsweredBFCP(t *testing.T) {
+	head := "v=0\r\no=roomsim 1 1 IN IP4 127.0.0.1\r\ns=roomsim\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n" +
+		"m=audio 30000 RTP/AVP 9\r\na=rtpmap:9 G722/8000\r\na=sendrecv\r\n"
+	local := sdp.Local{Addr: netip.MustParseAddr("127.0.0.1"), AudioPort: 40000, VideoPort: 40002,
+		ContentPort: 40004, BFCPPort: 40006, SessionID: 1, Version: 1}
+	for _, proto := range []string{"udp", "tcp"} {
+		t.Run(proto, func(t *testing.T) {
+			offer := []byte(head + contentSDP(30004, 30006, "RTP/AVP", "", proto))
+			res, err := sdp.Negotiate(offer, sdp.DefaultCapabilities(), local)
+			if err != nil || res.BFCP == nil {
+				t.Fatalf("Negotiate: %v, BFCP %v", err, res)
+			}
+			b, err := answeredBFCP(res.SDP)
+			if err != nil {
+				t.Fatalf("answeredBFCP: %v\n%s", err, res.SDP)
+			}
+			want := bfcpAnswer{Remote: netip.MustParseAddrPort("127.0.0.1:40006"), ConfID: res.BFCP.ConfID, UserID: res.BFCP.UserID, FloorID: res.BFCP.FloorID}
+			if *b != want {
+				t.Errorf("answeredBFCP = %+v, want %+v", *b, want)
+			}
+			ans, err := sdp.ParseAnswer(offer, res.SDP)
+			if err != nil || ans.Content == nil || ans.Content.Remote.Port() != 40004 {
+				t.Errorf("ParseAnswer content: %v, %+v", err, ans)
+			}
+		})
+	}
+	t.Run("none", func(t *testing.T) {
+		res, err := sdp.Negotiate([]byte(head+contentSDP(30004, 30006, "RTP/AVP", "", "none")), sdp.DefaultCapabilities(), local)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b, err := answeredBFCP(res.SDP); err == nil {
+			t.Errorf("answeredBFCP without a BFCP line = %+v", b)
+		}
+	})
+}

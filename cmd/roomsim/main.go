@@ -19,6 +19,18 @@
 // what they send and authenticate what they receive; the summary then adds
 // "srtp: keyed K of N calls, P packets authenticated, F failed".
 //
+// With -content a SIP call also offers a slides stream (H.264, a=content:slides)
+// on its ports +4/+5 and, unless -bfcp none, a BFCP client stream (c-only; udp
+// from port +6, or tcp: roomsim connects). It receives and counts the content
+// the gateway sends; with -present-at it asks for the floor that long after the
+// answer (FloorRequest; with -bfcp none it just starts), sends a generated
+// 320×240 stream at 5 fps while granted (an IDR picture at the start and on
+// PLI/FIR), and releases the floor after -present-for; a revoke stops it.
+// Live lines "content: hello|requested|granted|revoked|released|first frame"
+// go to stdout, and the call's JSON gets a "content" object (frames sent and
+// received, keyframes, the received SPS size, the events in ms after the
+// answer).
+//
 // H.323 mode (h323.Service and the H.245 state machines of h323/control):
 //
 //	roomsim -h323 127.0.0.1:1720 -alias 123456789#654321 -video gen -tone 700 -d 10s
@@ -75,6 +87,8 @@ type callReport struct {
 	AudioTx      uint64  `json:"audio_tx"`
 	VideoTx      uint64  `json:"video_tx"`
 	Rx           rxStats `json:"rx"`
+	// Content is the slides stream with -content (SIP).
+	Content *contentReport `json:"content,omitempty"`
 }
 
 // summary is the final JSON line.
@@ -151,15 +165,12 @@ func main() {
 	flag.StringVar(&h.display, "display", "", "H.323 display name (Q.931 Display)")
 	flag.StringVar(&h.gk, "gk", "", "H.323: gatekeeper RAS address host:port to register with")
 	flag.StringVar(&h.register, "register", "", "H.323: alias to register with -gk")
-	flag.BoolVar(&o.content.enabled, "content", false, "SIP: also offer a content (slides) video m-line, H.264 with a=content:slides, and a BFCP m-line unless -bfcp none (offer only for now: no BFCP client or content media yet)")
+	flag.BoolVar(&o.content.enabled, "content", false, "SIP: also offer a content (slides) video m-line, H.264 with a=content:slides, and a BFCP m-line unless -bfcp none; content is received and counted, and sent while presenting (-present-at)")
 	flag.StringVar(&o.content.bfcp, "bfcp", "udp", "SIP with -content: BFCP transport, udp, tcp (roomsim connects: a=setup:active) or none")
-	flag.DurationVar(&o.content.presentAt, "present-at", 0, "SIP with -content: request the floor (or with -bfcp none start sending slides) this long after the answer (not implemented yet)")
-	flag.DurationVar(&o.content.presentFor, "present-for", 0, "SIP with -content: release the floor and stop sending slides after presenting this long (not implemented yet)")
+	flag.DurationVar(&o.content.presentAt, "present-at", 0, "SIP with -content: request the floor (or with -bfcp none start sending slides) this long after the answer")
+	flag.DurationVar(&o.content.presentFor, "present-for", 0, "SIP with -content: release the floor and stop sending slides after presenting this long")
 	flag.Parse()
 	err := o.content.check()
-	if err == nil && (o.content.presentAt > 0 || o.content.presentFor > 0) {
-		err = fmt.Errorf("-present-at and -present-for are not implemented yet")
-	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "roomsim:", err)
 		os.Exit(2)

@@ -196,6 +196,13 @@ func (r *receiver) videoPacket(p *rtp.Packet) {
 	}
 }
 
+// frames is the number of complete H.264 access units received so far.
+func (r *receiver) frames() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.st.H264Frames
+}
+
 // firstMedia is when the first media packet arrived (zero before).
 func (r *receiver) firstMedia() time.Time {
 	if n := r.first.Load(); n != 0 {

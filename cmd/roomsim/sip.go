@@ -135,6 +135,9 @@ func runSIP(o options) error {
 		if c.err != nil {
 			r.Error = c.err.Error()
 		}
+		if c.content != nil {
+			r.Content = c.content.report()
+		}
 		sum.Calls[i] = r
 	}
 	sum.print()
@@ -216,6 +219,7 @@ type simCall struct {
 	keys               [2]*srtpStream // audio, video; nil: plain RTP
 	media              sync.WaitGroup // the drain goroutines
 	recv               *receiver      // analyses the plain RTP received
+	content            *contentCall   // with -content: the slides stream and BFCP
 	done               chan struct{}  // closed when run returns
 }
 
@@ -243,6 +247,14 @@ func (c *simCall) run(ctx, mediaCtx context.Context, svc *sip.Service, started *
 		}
 		_ = s.SetReadBuffer(1 << 20)
 		c.socks[i] = s
+	}
+	if c.opts.content.enabled {
+		cc, err := listenContent(c.idx, c.bind, base+4, c.opts.content)
+		if err != nil {
+			c.err = err
+			return
+		}
+		c.content = cc
 	}
 	offer := c.offer(base)
 	name := "roomsim" + strconv.Itoa(c.idx)
@@ -299,6 +311,9 @@ func (c *simCall) run(ctx, mediaCtx context.Context, svc *sip.Service, started *
 		}
 	}
 	started.Done()
+	if c.content != nil {
+		c.content.run(mediaCtx, res, out.AnswerSDP(), c.bind, base+6)
+	}
 	c.send(mediaCtx, aDst, vDst)
 }
 
@@ -345,7 +360,8 @@ func (c *simCall) offer(base int) []byte {
 	return []byte(s)
 }
 
-// drain counts what arrives on s; u (nil for plain RTP) authenticates each packet.
+// drain counts and analyses what arrives on s; u (nil for plain RTP)
+// authenticates and decrypts each packet first.
 func (c *simCall) drain(s *net.UDPConn, n *counter, u *unprotector, kind string) {
 	defer c.media.Done()
 	buf := make([]byte, 2048)
@@ -361,7 +377,9 @@ func (c *simCall) drain(s *net.UDPConn, n *counter, u *unprotector, kind string)
 		n.pkts.Add(1)
 		n.bytes.Add(uint64(k))
 		if u != nil {
-			u.ok(buf[:k])
+			if u.ok(buf[:k]) {
+				c.recv.handle(kind, u.out, &h) // analyse the decrypted packet too
+			}
 		} else {
 			c.recv.handle(kind, buf[:k], &h)
 		}
@@ -451,6 +469,9 @@ func (c *simCall) hangup() {
 		if s != nil {
 			s.Close()
 		}
+	}
+	if c.content != nil {
+		c.content.close()
 	}
 	c.media.Wait()
 }

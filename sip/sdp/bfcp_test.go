@@ -363,3 +363,24 @@ func TestResultPlanContent(t *testing.T) {
 		t.Errorf("main stream %+v", m)
 	}
 }
+
+// A room system that knows neither content nor BFCP answers only audio and video:
+// the missing lines are refused, the call goes on; an answer with more lines than
+// the offer is not an answer.
+func TestParseAnswerMissingTrailingLines(t *testing.T) {
+	offer, err := BuildOffer(DefaultCapabilities(), corpusLocal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := ParseAnswer(offer, crlf(roomHead))
+	if err != nil {
+		t.Fatalf("two-line answer to a four-line offer: %v", err)
+	}
+	if res.Audio == nil || res.Video == nil || res.Content != nil || res.BFCP != nil || !slices.Equal(res.Rejected, []int{2, 3}) {
+		t.Errorf("audio %v video %v content %v bfcp %v rejected %v", res.Audio != nil, res.Video != nil, res.Content, res.BFCP, res.Rejected)
+	}
+	extra := crlf(roomHead + "m=video 5004 RTP/AVP 97\nm=video 5006 RTP/AVP 97\nm=video 5008 RTP/AVP 97\n")
+	if _, err := ParseAnswer(offer, extra); err == nil {
+		t.Error("an answer with more m-lines than the offer was taken")
+	}
+}

@@ -177,7 +177,7 @@ func ParseAnswer(offer, answer []byte) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	if len(ans.Media) != len(off.Media) {
+	if len(ans.Media) > len(off.Media) {
 		return nil, &NegotiationError{Reason: "answer has " + strconv.Itoa(len(ans.Media)) +
 			" m-lines, offer had " + strconv.Itoa(len(off.Media))}
 	}
@@ -231,6 +231,12 @@ func ParseAnswer(offer, answer []byte) (*Result, error) {
 		default:
 			res.Rejected = append(res.Rejected, i)
 		}
+	}
+	// RFC 3264 §6 wants every offered line answered; endpoints that do not know
+	// content or BFCP answer only the lines they know, in order: the missing ones
+	// at the end count as refused.
+	for i := len(ans.Media); i < len(off.Media); i++ {
+		res.Rejected = append(res.Rejected, i)
 	}
 	if res.Audio == nil && res.Video == nil {
 		return nil, &NegotiationError{Reason: "answer accepted no audio or video"}

@@ -165,15 +165,17 @@ func TestE2ESIPContentTakeover(t *testing.T) {
 	id, _, _ := g.meeting(t, map[string]any{"topic": "SIP content takeover"})
 	gw := fmt.Sprintf("127.0.0.1:%d", g.SIPPort)
 
-	a := startSim(t, "room-a", "-gw", gw, "-meeting", id, "-n", "1", "-d", "24s", "-rtp-base", "32000",
+	a := startSim(t, "room-a", "-gw", gw, "-meeting", id, "-n", "1", "-d", "34s", "-rtp-base", "32000",
 		"-video", "gen", "-fps", "10", "-content", "-bfcp", "udp", "-present-at", "2s", "-present-for", "20s")
 	a.waitLine("started: 1 established: 1", 20*time.Second)
 	aID := fmt.Sprint(g.waitSIPParticipant(t, id, 15*time.Second)["identity"])
 	a.waitLine("content: granted", 10*time.Second)
 	g.waitScreenSharing(t, id, aID, true, 8*time.Second)
 
-	b := startSim(t, "room-b", "-gw", gw, "-meeting", id, "-n", "1", "-d", "14s", "-rtp-base", "31000",
-		"-video", "gen", "-fps", "10", "-content", "-bfcp", "tcp", "-present-at", "3s", "-present-for", "6s")
+	// B presents 12 s: its slides carry an IDR picture a second, and A is sent them
+	// from the first one that reaches the gateway after the takeover.
+	b := startSim(t, "room-b", "-gw", gw, "-meeting", id, "-n", "1", "-d", "20s", "-rtp-base", "31000",
+		"-video", "gen", "-fps", "10", "-content", "-bfcp", "tcp", "-present-at", "3s", "-present-for", "12s")
 	b.waitLine("started: 1 established: 1", 20*time.Second)
 	bID := fmt.Sprint(g.waitSIPParticipant(t, id, 15*time.Second, aID)["identity"])
 	b.waitLine("content: granted", 10*time.Second)
@@ -181,10 +183,10 @@ func TestE2ESIPContentTakeover(t *testing.T) {
 	t.Logf("room B took the floor, room A's request revoked")
 	g.waitScreenSharing(t, id, bID, true, 8*time.Second)
 	g.waitScreenSharing(t, id, aID, false, 8*time.Second)
-	b.waitLine("content: released", 10*time.Second)
+	b.waitLine("content: released", 20*time.Second)
 	g.waitScreenSharing(t, id, bID, false, 10*time.Second)
 
-	_, ac := a.contentReport(30 * time.Second)
+	_, ac := a.contentReport(40 * time.Second)
 	_, bc := b.contentReport(30 * time.Second)
 	t.Logf("room A content %+v", ac)
 	t.Logf("room B content %+v", bc)

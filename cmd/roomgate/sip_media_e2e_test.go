@@ -373,12 +373,14 @@ func TestE2ESIPBaresipPasswordAndIVR(t *testing.T) {
 }
 
 // TestE2ESIPDialoutBaresip: POST /dialout to a baresip in auto-answer; the call goes
-// calling/ringing → connected, the room system joins, DELETE hangs up (BYE).
+// calling/ringing → connected, the room system joins, DELETE hangs up (BYE). The URI
+// asks for UDP: the offer with content and BFCP is over 1300 bytes and would go over
+// TCP otherwise, from a port the capture does not watch.
 func TestE2ESIPDialoutBaresip(t *testing.T) {
 	g := startSIPGateway(t, "")
 	id, _, hostKey := g.meeting(t, map[string]any{"topic": "SIP dial-out"})
 	room := startBaresip(t, baresipOpts{User: "room", AnswerMode: "auto", ToneHz: 1000, RTPMin: 12400})
-	st, c := g.do("POST", "/api/v1/meetings/"+id+"/dialout", hostKey, map[string]any{"protocol": "sip", "address": fmt.Sprintf("sip:room@127.0.0.1:%d", room.SIPPort), "display_name": "Board Room"})
+	st, c := g.do("POST", "/api/v1/meetings/"+id+"/dialout", hostKey, map[string]any{"protocol": "sip", "address": fmt.Sprintf("sip:room@127.0.0.1:%d;transport=udp", room.SIPPort), "display_name": "Board Room"})
 	if st != 202 {
 		t.Fatalf("dialout: %d %v", st, c)
 	}

@@ -50,7 +50,26 @@ const (
 	LatchSignalledIP
 	// LatchOff accepts only the signalled address and always sends there.
 	LatchOff
+	// LatchSignalled accepts RTP only from the exact signalled address and sends there,
+	// like LatchOff, but learns where the peer's RTCP comes from (a NAT that keeps the
+	// RTP mapping may still move RTCP) — the NAT profiles' "signalled".
+	LatchSignalled
 )
+
+// String is the mode's name in the configuration (nat.profiles[].latch, media.latch).
+func (m LatchMode) String() string {
+	switch m {
+	case LatchAny:
+		return "any"
+	case LatchSignalledIP:
+		return "signalled_ip"
+	case LatchOff:
+		return "off"
+	case LatchSignalled:
+		return "signalled"
+	}
+	return "unknown"
+}
 
 // KeyframeRequest is a PLI (RFC 4585 §6.3.1) or FIR (RFC 5104 §4.3.1) from the peer.
 type KeyframeRequest struct {

@@ -12,6 +12,7 @@ import (
 	"github.com/pion/rtp"
 
 	"github.com/roomgate/roomgate/gateway/bridge"
+	"github.com/roomgate/roomgate/gateway/netprofile"
 	"github.com/roomgate/roomgate/gateway/ports"
 	"github.com/roomgate/roomgate/gateway/rtpsession"
 	"github.com/roomgate/roomgate/rooms/api"
@@ -106,15 +107,9 @@ func (o mediaOptions) withPeer(peer netip.AddrPort) mediaOptions {
 	return o
 }
 
-// latchMode maps the config's media.symmetric_rtp and media.latch (validated).
+// latchMode maps a configured latch mode (validated; netprofile.LatchMode).
 func latchMode(symmetric bool, latch string) rtpsession.LatchMode {
-	switch {
-	case !symmetric || latch == "off":
-		return rtpsession.LatchOff
-	case latch == "any":
-		return rtpsession.LatchAny
-	}
-	return rtpsession.LatchSignalledIP
+	return netprofile.LatchMode(symmetric, latch)
 }
 
 // quarantine maps media.quarantine: the config's 0s means none, the allocator's 0 its

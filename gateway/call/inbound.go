@@ -52,7 +52,7 @@ func (f *Flow) Inbound(ctx context.Context, leg Inbound) {
 			}
 		}
 	}
-	m, err := f.NewMedia(log)
+	m, err := f.NewMedia(log, Peer{Source: info.Source, Signalled: info.Signalled})
 	if err != nil {
 		refuse(NoMediaPorts, err)
 		return

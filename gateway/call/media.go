@@ -6,6 +6,7 @@ import (
 	"net/netip"
 
 	"github.com/roomgate/roomgate/gateway/ivr"
+	"github.com/roomgate/roomgate/gateway/netprofile"
 	"github.com/roomgate/roomgate/rooms/api"
 	"github.com/roomgate/roomgate/transcode/media"
 )
@@ -56,5 +57,16 @@ type Meetings interface {
 
 var _ Meetings = (*api.Server)(nil)
 
-// NewMedia allocates a call's media bridge; an error refuses the call (NoMediaPorts).
-type NewMedia func(log *slog.Logger) (Media, error)
+// NewMedia allocates a call's media bridge for a room system whose signalling comes
+// from peer (its NAT/ALG profile is matched by peer.Source; zero: not known yet, as
+// for a dial-out to a name); an error refuses the call (NoMediaPorts).
+type NewMedia func(log *slog.Logger, peer Peer) (Media, error)
+
+// Peer is the room system as the call's signalling sees it.
+type Peer struct {
+	// Source is where its signalling comes from (the observed address).
+	Source netip.AddrPort
+	// Signalled are the addresses its signalling names for itself (SIP Via, Contact,
+	// From, Call-ID, SDP o=/c=; H.225 h245Address), for the ALG check and diagnostics.
+	Signalled []netprofile.Field
+}

@@ -162,6 +162,8 @@ type Session struct {
 	signalled     netip.AddrPort
 	signalledRTCP netip.AddrPort
 	counters      Counters
+	peerRR        rtcp.ReceptionReport // the peer's latest report block about our stream
+	havePeerRR    bool
 	logged        Counters  // as of the last log line about drops
 	loggedAt      time.Time // when that line was written
 	recv          recvStats

@@ -44,6 +44,24 @@ type Media interface {
 	Close()
 }
 
+// NetworkReporter is a Media that reports its call's network diagnostics.
+type NetworkReporter interface {
+	Network() api.Network
+}
+
+// reportNetwork lets the registry read m's network diagnostics, if it has them.
+func (f *Flow) reportNetwork(id string, m Media) {
+	if nr, ok := m.(NetworkReporter); ok {
+		f.Registry.SetNetwork(id, nr.Network)
+	}
+}
+
+// Network is the network diagnostics of a room system's call by its participant
+// identity (api.Networks).
+func (f *Flow) Network(identity string) (api.Network, bool) { return f.Registry.Network(identity) }
+
+var _ api.Networks = (*Flow)(nil)
+
 // Meetings is the meeting side as the call flow sees it: admission only.
 type Meetings interface {
 	// MeetingInfo: whether the ID can be a meeting, and whether it asks for a password.

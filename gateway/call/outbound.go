@@ -61,6 +61,7 @@ func (f *Flow) DialOut(ctx context.Context, meetingID string, req api.DialReques
 		}
 		return nil
 	})
+	f.reportNetwork(id, m)
 	out, err = d.Dial(dialCtx, DialRequest{Address: addr, MeetingID: meetingID, Local: m.Local(), OnRinging: func() {
 		f.Registry.Update(id, func(ci *api.CallInfo) { ci.State = api.CallRinging })
 	}})

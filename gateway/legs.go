@@ -81,7 +81,7 @@ func (s *Server) startSIP(ctx context.Context) error {
 	adv := s.media.addr
 	lim := cfg.SIP.Limits
 	scfg := sip.Config{Listen: cfg.SIP.Listen, PublicIP: cfg.NAT.PublicIP, UserAgent: "roomgate/" + s.version,
-		SessionExpires: cfg.SIP.SessionExpires, MinSE: cfg.SIP.MinSE, Limits: sip.Limits(lim)}
+		SessionExpires: cfg.SIP.SessionExpires, MinSE: cfg.SIP.MinSE, Limits: sip.Limits(lim), Peers: s.media.sipPeers(cfg.SIP.Listen)}
 	if cfg.SIP.TLSListen != "" {
 		hosts := []string{adv.String()}
 		if cfg.PublicHost != "" && cfg.PublicHost != adv.String() {

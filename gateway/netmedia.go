@@ -3,6 +3,7 @@ package gateway
 import (
 	"fmt"
 	"log/slog"
+	"net"
 	"net/netip"
 	"sync"
 	"time"
@@ -12,6 +13,7 @@ import (
 	"github.com/roomgate/roomgate/gateway/ports"
 	"github.com/roomgate/roomgate/gateway/rtpsession"
 	"github.com/roomgate/roomgate/rooms/api"
+	"github.com/roomgate/roomgate/sip"
 	"github.com/roomgate/roomgate/transcode/media"
 )
 
@@ -198,3 +200,22 @@ func (rc *roomCall) sessions() map[string]*rtpsession.Session {
 
 // Network is the call's network diagnostics (the API's participants list).
 func (m *callMedia) Network() api.Network { return m.net.network(m.sessions()) }
+
+// sipPeers is the SIP service's per-endpoint treatment from the NAT/ALG profiles: the
+// host in our Contact/Via (the profile's advertised address; "local" means where SIP
+// listens), in-dialog requests to the observed source when the profile trusts no
+// signalled address, and its keep-alive interval.
+func (f *mediaFactory) sipPeers(listen string) func(netip.AddrPort) sip.Peer {
+	var listenHost netip.Addr
+	if h, _, err := net.SplitHostPort(listen); err == nil {
+		listenHost, _ = netip.ParseAddr(h)
+	}
+	return func(src netip.AddrPort) sip.Peer {
+		p := f.profileOf(src.Addr())
+		host := p.Advertise.String()
+		if p.AdvertiseLocal && listenHost.IsValid() && !listenHost.IsUnspecified() {
+			host = listenHost.String()
+		}
+		return sip.Peer{Host: host, UseSource: !p.TrustSignalled, Keepalive: p.Keepalive}
+	}
+}

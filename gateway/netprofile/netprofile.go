@@ -25,6 +25,10 @@ type Profile struct {
 	// Advertise is the address put in SDP c=/o=, Contact/Via, H.225 and H.245
 	// addresses for the profile's endpoints (split horizon).
 	Advertise netip.Addr
+	// AdvertiseLocal: Advertise is the gateway's own address ("local"), so each leg
+	// advertises where it listens (SIP's listen host for Contact/Via, the media bind
+	// address for SDP/H.245).
+	AdvertiseLocal bool
 	// Latch is the media latch mode of the profile's calls.
 	Latch rtpsession.LatchMode
 	// TrustSignalled false: addresses the endpoint signals are replaced by the
@@ -98,7 +102,7 @@ func resolve(cp configs.NATProfile, m configs.MediaConfig, addrs Addresses) (*Pr
 	case adv == "public" || adv == "" && addrs.Public.IsValid():
 		p.Advertise = addrs.Public
 	case adv == "local" || adv == "":
-		p.Advertise = addrs.Local
+		p.Advertise, p.AdvertiseLocal = addrs.Local, true
 	default:
 		a, err := netip.ParseAddr(adv)
 		if err != nil {

@@ -219,3 +219,14 @@ func (f *mediaFactory) sipPeers(listen string) func(netip.AddrPort) sip.Peer {
 		return sip.Peer{Host: host, UseSource: !p.TrustSignalled, Keepalive: p.Keepalive}
 	}
 }
+
+// h323Advertise is the address our H.225/H.245 transport addresses carry for an H.323
+// peer at remote (h323.Config.Advertise): its profile's, or — for "local" — none, so
+// the address the peer reached us at is used.
+func (f *mediaFactory) h323Advertise(remote netip.AddrPort) netip.Addr {
+	p := f.profileOf(remote.Addr())
+	if p.AdvertiseLocal {
+		return netip.Addr{}
+	}
+	return p.Advertise
+}

@@ -28,7 +28,6 @@ type Snapshot struct {
 	Counters
 }
 
-
 // Snapshot returns the session's addresses and traffic now.
 func (s *Session) Snapshot() Snapshot {
 	s.mu.Lock()

@@ -103,7 +103,7 @@ func (m *callMedia) Local() media.Local { return m.mediaLocal(m.prof.Advertise) 
 
 func (m *callMedia) Start(plan media.Plan, signalling netip.AddrPort, onDigit func(byte), requestKeyframe func()) error {
 	opt := m.f.opt.withPeer(signalling)
-	opt.Latch = m.prof.Latch
+	opt.Latch, opt.Keepalive = m.prof.Latch, m.prof.Keepalive
 	return m.start(m.net.apply(plan, signalling), opt, onDigit, requestKeyframe)
 }
 

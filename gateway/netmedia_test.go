@@ -1,12 +1,15 @@
 package gateway
 
 import (
+	"bytes"
 	"log/slog"
+	"net"
 	"net/netip"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/pion/rtp"
 	"github.com/roomgate/roomgate/configs"
 	"github.com/roomgate/roomgate/gateway/call"
 	"github.com/roomgate/roomgate/gateway/netprofile"
@@ -144,4 +147,44 @@ func TestProfilesToSIPAndH323(t *testing.T) {
 	if a := f.h323Advertise(netip.MustParseAddrPort("127.0.0.3:1720")); a != netip.MustParseAddr("127.0.0.9") {
 		t.Errorf("internet h323 advertise %v", a)
 	}
+}
+
+// A profile's keepalive: while the meeting sends the room system no video, the video
+// stream carries filler-data packets (which decoders discard) to keep its NAT binding.
+func TestVideoKeepalive(t *testing.T) {
+	rc := testRoomCall(t)
+	room := listenUDP(t)
+	plan := testPlan(nil, nil, false)
+	plan.Streams[0].Remote = netip.MustParseAddrPort("127.0.0.1:9")
+	plan.Streams[1].Remote = room.LocalAddr().(*net.UDPAddr).AddrPort()
+	if err := rc.start(plan, mediaOptions{Timeout: time.Hour, Keepalive: time.Millisecond}, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 1500)
+	var seqs []uint16
+	for len(seqs) < 2 {
+		room.SetReadDeadline(time.Now().Add(10 * time.Second))
+		n, err := room.Read(buf)
+		if err != nil {
+			t.Fatalf("no keep-alive on the video stream: %v", err)
+		}
+		var p rtp.Packet
+		if err := p.Unmarshal(buf[:n]); err != nil || p.PayloadType != 96 || !bytes.Equal(p.Payload, fillerNAL) {
+			t.Fatalf("video packet %+v (err %v): want a filler-data NAL on PT 96", p, err)
+		}
+		seqs = append(seqs, p.SequenceNumber)
+	}
+	if seqs[1] != seqs[0]+1 {
+		t.Errorf("keep-alive sequence numbers %v do not follow each other", seqs)
+	}
+}
+
+func listenUDP(t *testing.T) *net.UDPConn {
+	t.Helper()
+	c, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
 }

@@ -136,6 +136,13 @@ type Config struct {
 	OnNACK            func(*rtcp.TransportLayerNack)
 	// OnReport sees every incoming SR and RR.
 	OnReport func(rtcp.Packet)
+	// Keepalive > 0 calls OnIdle (on the session's timer goroutine; it must not block)
+	// when nothing was sent to the peer for that long — while the meeting shows the
+	// room system nothing, say — so that the stream's owner sends a packet the peer
+	// discards and the NAT in front of the peer keeps the binding our media needs
+	// (the idea of RFC 6263). Not while sending is paused (hold) or no remote is known.
+	Keepalive time.Duration
+	OnIdle    func()
 	// OnTimeout fires once when no accepted RTP arrived for MediaTimeout (measured from
 	// New when none ever arrived); it fires again only after RTP resumed and stopped
 	// again. Dropped packets do not keep a call alive.
@@ -541,7 +548,11 @@ func (s *Session) onTick() {
 		}
 	}
 	cur, prev, logDrops := s.dropLogLocked(now)
+	idle := s.idleLocked(now)
 	s.mu.Unlock()
+	if idle {
+		s.cfg.OnIdle()
+	}
 	if logDrops {
 		s.logDrops(cur, prev, "media from outside the call dropped")
 	}

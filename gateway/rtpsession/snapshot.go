@@ -2,6 +2,7 @@ package rtpsession
 
 import (
 	"net/netip"
+	"time"
 
 	"github.com/pion/rtcp"
 )
@@ -67,4 +68,17 @@ func (s *Session) peerReportLocked(p rtcp.Packet) {
 			s.peerRR, s.havePeerRR = r, true
 		}
 	}
+}
+
+// idleLocked reports whether the keep-alive is due: nothing sent for Keepalive
+// (counted from New when nothing was ever sent), sending on, a remote known (s.mu held).
+func (s *Session) idleLocked(now time.Time) bool {
+	if s.cfg.Keepalive <= 0 || s.cfg.OnIdle == nil || s.paused || !s.remote.IsValid() {
+		return false
+	}
+	last := s.lastSentTime
+	if last.IsZero() {
+		last = s.started
+	}
+	return now.Sub(last) >= s.cfg.Keepalive
 }

@@ -2,8 +2,10 @@ package rtpsession
 
 import (
 	"testing"
+	"time"
 
 	"github.com/pion/rtcp"
+	"github.com/pion/rtp"
 )
 
 func TestSnapshot(t *testing.T) {
@@ -42,4 +44,36 @@ func TestSnapshot(t *testing.T) {
 	if s.TX.Lost != 3 || s.TX.JitterMs != 10 {
 		t.Fatalf("tx from the peer's report: lost %d jitter %.2f ms, want 3 and 10", s.TX.Lost, s.TX.JitterMs)
 	}
+}
+
+// The keep-alive asks the stream's owner for a packet only after Keepalive without
+// sending, and not while sending is paused.
+func TestKeepaliveWhenIdle(t *testing.T) {
+	idle := 0
+	var h *harness
+	h = newHarness(t, func(c *Config) {
+		c.Keepalive = 5 * time.Second
+		c.OnIdle = func() {
+			idle++
+			_ = h.s.WriteRTP(&rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: 96}, Payload: []byte{0x0c, 0xff, 0x80}})
+		}
+	})
+	step := func(d time.Duration, want int) {
+		t.Helper()
+		h.clock.Advance(d)
+		h.tickSync()
+		if idle != want {
+			t.Fatalf("after %v: %d keep-alives asked, want %d", d, idle, want)
+		}
+	}
+	step(4*time.Second, 0)
+	step(time.Second, 1) // 5 s since the session started, nothing sent
+	if pkt := readPacket(t, h.p.rtp); len(pkt) != 15 || pkt[12] != 0x0c {
+		t.Fatalf("keep-alive packet % x did not reach the peer", pkt)
+	}
+	step(0, 1)             // it was sent: not due again at once
+	step(4*time.Second, 1) // 4 s after it
+	step(time.Second, 2)
+	h.s.SetSending(false) // on hold: the room system must not receive media
+	step(10*time.Second, 2)
 }

@@ -1,9 +1,7 @@
 package configs
 
 import (
-	"errors"
 	"net/netip"
-	"strings"
 	"testing"
 	"time"
 )
@@ -82,16 +80,7 @@ func TestNATProfileErrorsNameTheLine(t *testing.T) {
 		{"public ip unspecified", "nat:\n  public_ip: 0.0.0.0\n", "line 2: nat.public_ip"},
 	}
 	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			_, err := Parse("x.yaml", []byte(tc.yaml))
-			if err == nil {
-				t.Fatalf("accepted:\n%s", tc.yaml)
-			}
-			var ce *Error
-			if !errors.As(err, &ce) || !strings.Contains(err.Error(), tc.want) {
-				t.Fatalf("error %q does not contain %q", err, tc.want)
-			}
-		})
+		t.Run(tc.name, func(t *testing.T) { wantParseError(t, tc.yaml, tc.want) })
 	}
 }
 

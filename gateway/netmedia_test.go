@@ -3,7 +3,6 @@ package gateway
 import (
 	"bytes"
 	"log/slog"
-	"net"
 	"net/netip"
 	"strings"
 	"testing"
@@ -153,10 +152,10 @@ func TestProfilesToSIPAndH323(t *testing.T) {
 // stream carries filler-data packets (which decoders discard) to keep its NAT binding.
 func TestVideoKeepalive(t *testing.T) {
 	rc := testRoomCall(t)
-	room := listenUDP(t)
+	room := udpPeer(t)
 	plan := testPlan(nil, nil, false)
 	plan.Streams[0].Remote = netip.MustParseAddrPort("127.0.0.1:9")
-	plan.Streams[1].Remote = room.LocalAddr().(*net.UDPAddr).AddrPort()
+	plan.Streams[1].Remote = udpAddr(room)
 	if err := rc.start(plan, mediaOptions{Timeout: time.Hour, Keepalive: time.Millisecond}, nil, nil); err != nil {
 		t.Fatal(err)
 	}
@@ -177,14 +176,4 @@ func TestVideoKeepalive(t *testing.T) {
 	if seqs[1] != seqs[0]+1 {
 		t.Errorf("keep-alive sequence numbers %v do not follow each other", seqs)
 	}
-}
-
-func listenUDP(t *testing.T) *net.UDPConn {
-	t.Helper()
-	c, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	return c
 }

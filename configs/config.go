@@ -208,11 +208,6 @@ type MediaConfig struct {
 	Quarantine time.Duration `yaml:"quarantine"`
 }
 
-// NATConfig describes a one-to-one NAT in front of the gateway.
-type NATConfig struct {
-	PublicIP string `yaml:"public_ip"`
-}
-
 // DebugConfig holds diagnostics for operators.
 type DebugConfig struct {
 	// PprofListen serves Go's net/http/pprof on this address (e.g. 127.0.0.1:6060);

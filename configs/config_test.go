@@ -54,19 +54,24 @@ func TestStrictErrorsNameTheLine(t *testing.T) {
 		{"two documents", "http:\n  listen: 127.0.0.1:1\n---\nhttp: {}\n", "more than one YAML document"},
 	}
 	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			_, err := Parse("x.yaml", []byte(tc.yaml))
-			if err == nil {
-				t.Fatalf("accepted:\n%s", tc.yaml)
-			}
-			var ce *Error
-			if !errors.As(err, &ce) {
-				t.Fatalf("error %T is not *configs.Error: %v", err, err)
-			}
-			if !strings.Contains(err.Error(), "x.yaml") || !strings.Contains(err.Error(), tc.want) {
-				t.Fatalf("error %q does not name the file and contain %q", err, tc.want)
-			}
-		})
+		t.Run(tc.name, func(t *testing.T) { wantParseError(t, tc.yaml, tc.want) })
+	}
+}
+
+// wantParseError checks that Parse refuses yaml with a *Error naming the file and
+// containing want.
+func wantParseError(t *testing.T, yaml, want string) {
+	t.Helper()
+	_, err := Parse("x.yaml", []byte(yaml))
+	if err == nil {
+		t.Fatalf("accepted:\n%s", yaml)
+	}
+	var ce *Error
+	if !errors.As(err, &ce) {
+		t.Fatalf("error %T is not *configs.Error: %v", err, err)
+	}
+	if !strings.Contains(err.Error(), "x.yaml") || !strings.Contains(err.Error(), want) {
+		t.Fatalf("error %q does not name the file and contain %q", err, want)
 	}
 }
 

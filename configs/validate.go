@@ -156,12 +156,7 @@ func (c *Config) validate() error {
 			return err
 		}
 	}
-	if c.NAT.PublicIP != "" {
-		if _, err := netip.ParseAddr(c.NAT.PublicIP); err != nil {
-			return bad("nat.public_ip", "%q is not an IP address", c.NAT.PublicIP)
-		}
-	}
-	return nil
+	return c.NAT.validate()
 }
 
 func (c *Config) validateLiveKit() error {
@@ -247,6 +242,15 @@ func lineOf(root *yaml.Node, key string) int {
 	}
 	line := 0
 	for _, part := range strings.Split(key, ".") {
+		if i, err := strconv.Atoi(part); err == nil && n.Kind == yaml.SequenceNode {
+			// A list item (nat.profiles.2.name): its line, then its keys.
+			if i < 0 || i >= len(n.Content) {
+				return line
+			}
+			n = n.Content[i]
+			line = n.Line
+			continue
+		}
 		if n.Kind != yaml.MappingNode {
 			return line
 		}

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"time"
@@ -35,6 +36,11 @@ type Config struct {
 
 	// Path is the file the configuration was read from ("" for Default).
 	Path string `yaml:"-"`
+	// Advertise is the address room systems are given for media and signalling, and
+	// AdvertiseFrom what chose it ("nat.public_ip", "primary interface eth0" …); set by
+	// Resolve, invalid before.
+	Advertise     netip.Addr `yaml:"-"`
+	AdvertiseFrom string     `yaml:"-"`
 }
 
 // HTTPConfig is the web UI / REST API listener.
@@ -228,10 +234,9 @@ func Default() Config {
 	return Config{
 		HTTP: HTTPConfig{Listen: "127.0.0.1:8080", MaxConnsPerSource: 256, MaxConns: 4096,
 			ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, IdleTimeout: 60 * time.Second},
-		API:        APIConfig{LookupsPerMinute: 60},
-		PublicHost: "127.0.0.1",
-		DataDir:    "data",
-		Log:        LogConfig{Level: "info", Format: "text"},
+		API:     APIConfig{LookupsPerMinute: 60},
+		DataDir: "data",
+		Log:     LogConfig{Level: "info", Format: "text"},
 		Meeting: MeetingConfig{
 			PasswordAttempts: PasswordAttempts{PerSource: 5, PerMeeting: 50, PerGateway: 1000, Window: time.Hour,
 				Backoff: 10 * time.Second, BackoffMax: 15 * time.Minute,
@@ -282,6 +287,13 @@ func Load(path string) (*Config, error) {
 // left as they are.
 func Parse(name string, data []byte) (*Config, error) {
 	cfg := Default()
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		return nil, &Error{File: name, Err: err}
+	}
+	if err := unknownKey(name, &root); err != nil {
+		return nil, err
+	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(&cfg); err != nil && !errors.Is(err, io.EOF) {
@@ -290,10 +302,6 @@ func Parse(name string, data []byte) (*Config, error) {
 	var extra yaml.Node
 	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
 		return nil, &Error{File: name, Msg: "more than one YAML document"}
-	}
-	var root yaml.Node
-	if err := yaml.Unmarshal(data, &root); err != nil {
-		return nil, &Error{File: name, Err: err}
 	}
 	if err := cfg.validate(); err != nil {
 		var fe *fieldError

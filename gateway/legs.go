@@ -41,6 +41,11 @@ func (s *Server) startCalls() error {
 	if cfg.NAT.PublicIP != "" {
 		adv, _ = netip.ParseAddr(cfg.NAT.PublicIP)
 	}
+	if (!adv.IsValid() || adv.IsUnspecified()) && cfg.Advertise.IsValid() {
+		// Listening on every interface: the address configs.Resolve chose (the
+		// default-route interface's, or loopback on a machine without one).
+		adv = cfg.Advertise
+	}
 	if !adv.IsValid() || adv.IsUnspecified() {
 		return fmt.Errorf("media address: set nat.public_ip or a specific media.bind_address / sip.listen host (RTP must be advertised at a reachable address)")
 	}
@@ -78,7 +83,11 @@ func (s *Server) startSIP(ctx context.Context) error {
 	leg := &sipLeg{log: s.log.With("component", "sip"), flow: s.flow, caps: caps, media: s.media}
 	adv := s.media.addr
 	lim := cfg.SIP.Limits
-	scfg := sip.Config{Listen: cfg.SIP.Listen, PublicIP: cfg.NAT.PublicIP, UserAgent: "roomgate/" + s.version,
+	publicIP := cfg.NAT.PublicIP
+	if host, _, _ := net.SplitHostPort(cfg.SIP.Listen); publicIP == "" && cfg.Advertise.IsValid() && (host == "" || net.ParseIP(host).IsUnspecified()) {
+		publicIP = adv.String() // Via and Contact carry the advertised address, not 0.0.0.0
+	}
+	scfg := sip.Config{Listen: cfg.SIP.Listen, PublicIP: publicIP, UserAgent: "roomgate/" + s.version,
 		SessionExpires: cfg.SIP.SessionExpires, MinSE: cfg.SIP.MinSE, Limits: sip.Limits(lim)}
 	if cfg.SIP.TLSListen != "" {
 		hosts := []string{adv.String()}

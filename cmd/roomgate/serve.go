@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -22,15 +23,24 @@ import (
 )
 
 func checkConfig(args []string, stdout, stderr io.Writer) int {
-	if len(args) != 1 {
-		fmt.Fprintln(stderr, "usage: roomgate check-config FILE")
+	path := defaultConfig
+	switch {
+	case len(args) > 1 || len(args) == 1 && strings.HasPrefix(args[0], "-"):
+		fmt.Fprintln(stderr, "usage: roomgate check-config [FILE]")
 		return 2
+	case len(args) == 1:
+		path = args[0]
 	}
-	if _, err := configs.Load(args[0]); err != nil {
+	cfg, _, err := loadConfig(path)
+	if err != nil {
 		fmt.Fprintln(stderr, "roomgate:", err)
 		return 1
 	}
-	fmt.Fprintf(stdout, "%s: ok\n", args[0])
+	fmt.Fprintf(stdout, "%s: ok\n  public_host: %s\n", path, cfg.PublicHost)
+	if cfg.PublicURL != "" {
+		fmt.Fprintf(stdout, "  web links in invitations: %s\n", cfg.PublicURL)
+	}
+	printLegs(stdout, cfg)
 	return 0
 }
 
@@ -56,7 +66,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "roomgate serve: unexpected argument %q\n", fs.Arg(0))
 		return 2
 	}
-	cfg, err := configs.Load(*cfgPath)
+	cfg, _, err := loadConfig(*cfgPath)
 	if err != nil {
 		fmt.Fprintln(stderr, "roomgate:", err)
 		return 1
@@ -82,10 +92,13 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	fmt.Fprintf(stdout, "roomgate %s ready in %s\n  web UI and API: %s\n", version, time.Since(started).Round(time.Millisecond), srv.meetings.URL)
+	if pub := srv.meetings.PublicURL; pub != srv.meetings.URL {
+		fmt.Fprintf(stdout, "  web links in invitations: %s\n", pub)
+	}
 	if srv.meetings.TokenFile != "" {
 		fmt.Fprintf(stdout, "  operator API token: in %s\n", srv.meetings.TokenFile)
 	}
-	fmt.Fprintf(stdout, "  room systems dial: SIP MEETINGID@%s, H.323 %s##MEETINGID (see each meeting's invitation)\n", cfg.PublicHost, cfg.PublicHost)
+	printLegs(stdout, cfg)
 
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)

@@ -123,7 +123,7 @@ func (d *checkup) interfaces() {
 	if a, iface, ok := d.host.Primary(); ok {
 		d.add(sevOK, "primary interface (default route): %s, %s", iface, a)
 	} else {
-		d.add(sevWarn, "no default route: a room-system leg on every interface advertises 127.0.0.1, which only this machine reaches")
+		d.add(sevNote, "no default route: legs listening on every interface advertise 127.0.0.1 unless public_host or nat.public_ip is set")
 	}
 	if !d.cfg.External() && !d.hasNonLoopback() {
 		d.add(sevWarn, "only loopback is up: the gateway's own meeting clients gather no ICE candidate on loopback, so room-system calls would be answered and then dropped; bring up any other interface")
@@ -309,6 +309,9 @@ func (d *checkup) mediaPorts() {
 				d.add(sevNote, "%s %d lies inside the media range: while the meeting core holds it, calls use other pairs", p.key, p.v)
 			}
 		}
+	}
+	if a, err := netip.ParseAddr(host); err == nil && a.IsLoopback() {
+		return // only this machine reaches media on loopback
 	}
 	d.firewall = append(d.firewall, fmt.Sprintf("%-4s %-11s %s (%s)", "UDP", rng, "room-system media, RTP and RTCP", "media.port_min..port_max"))
 	eph := d.ephemeral

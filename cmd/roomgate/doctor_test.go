@@ -99,7 +99,7 @@ func TestDoctor(t *testing.T) {
 			"WARN  nat.public_ip 203.0.113.7 is not on this machine and the machine has no private address",
 		}, nil},
 		{"only loopback", legsEverywhere, loopOnly, busy(), false, []string{
-			"WARN  no default route", "WARN  only loopback is up",
+			"note  no default route", "WARN  only loopback is up",
 			"WARN  127.0.0.1 is loopback: only room systems on this machine can call",
 		}, nil},
 		{"some media ports taken", legsEverywhere, lanHost, busy("udp 0.0.0.0:4001", "udp 0.0.0.0:4010"), false, []string{

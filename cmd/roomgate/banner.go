@@ -36,22 +36,14 @@ func printLegs(w io.Writer, cfg *configs.Config) {
 		return
 	}
 	if cfg.SIP.Enabled {
-		at := host
-		if p := port(cfg.SIP.Listen); p != "5060" {
-			at = net.JoinHostPort(strings.Trim(host, "[]"), p)
-		}
-		fmt.Fprintf(w, "  SIP: room systems dial MEETINGID@%s (listening on %s UDP and TCP", at, cfg.SIP.Listen)
+		fmt.Fprintf(w, "  SIP: room systems dial MEETINGID@%s (listening on %s UDP and TCP", dialAt(host, cfg.SIP.Listen, "5060"), cfg.SIP.Listen)
 		if cfg.SIP.TLSListen != "" {
 			fmt.Fprintf(w, ", TLS %s", cfg.SIP.TLSListen)
 		}
 		fmt.Fprintln(w, ")")
 	}
 	if cfg.H323.Enabled {
-		at := host
-		if p := port(cfg.H323.Listen); p != "1720" {
-			at = net.JoinHostPort(strings.Trim(host, "[]"), p)
-		}
-		fmt.Fprintf(w, "  H.323: room systems dial %s##MEETINGID (listening on %s TCP", at, cfg.H323.Listen)
+		fmt.Fprintf(w, "  H.323: room systems dial %s##MEETINGID (listening on %s TCP", dialAt(host, cfg.H323.Listen, "1720"), cfg.H323.Listen)
 		if cfg.H323.RASListen != "" {
 			fmt.Fprintf(w, ", gatekeeper %s UDP", cfg.H323.RASListen)
 		}
@@ -71,7 +63,24 @@ func dialHost(h string) string {
 	return h
 }
 
-func port(hostport string) string {
-	_, p, _ := net.SplitHostPort(hostport)
-	return p
+// dialAt is host as room systems dial it, with the listen port unless it is the
+// protocol's well-known one.
+func dialAt(host, listen, wellKnown string) string {
+	if _, p, _ := net.SplitHostPort(listen); p != wellKnown {
+		return net.JoinHostPort(strings.Trim(host, "[]"), p)
+	}
+	return host
+}
+
+// configArg reads the optional FILE argument of check-config and doctor; ok false
+// means bad usage (already reported).
+func configArg(cmd string, args []string, stderr io.Writer) (path string, ok bool) {
+	switch {
+	case len(args) > 1 || len(args) == 1 && strings.HasPrefix(args[0], "-"):
+		fmt.Fprintf(stderr, "usage: roomgate %s [FILE]\n", cmd)
+		return "", false
+	case len(args) == 1:
+		return args[0], true
+	}
+	return defaultConfig, true
 }

@@ -19,13 +19,9 @@ import (
 // runs on (issue 14 item 3) and prints what to open on the firewall. Exit 1 when a
 // check fails, 2 on bad usage.
 func doctor(args []string, stdout, stderr io.Writer) int {
-	path := defaultConfig
-	switch {
-	case len(args) > 1 || len(args) == 1 && strings.HasPrefix(args[0], "-"):
-		fmt.Fprintln(stderr, "usage: roomgate doctor [FILE]")
+	path, ok := configArg("doctor", args, stderr)
+	if !ok {
 		return 2
-	case len(args) == 1:
-		path = args[0]
 	}
 	cfg, host, err := loadConfig(path)
 	if err != nil {

@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
-	"strings"
 	"syscall"
 	"time"
 
@@ -23,13 +22,9 @@ import (
 )
 
 func checkConfig(args []string, stdout, stderr io.Writer) int {
-	path := defaultConfig
-	switch {
-	case len(args) > 1 || len(args) == 1 && strings.HasPrefix(args[0], "-"):
-		fmt.Fprintln(stderr, "usage: roomgate check-config [FILE]")
+	path, ok := configArg("check-config", args, stderr)
+	if !ok {
 		return 2
-	case len(args) == 1:
-		path = args[0]
 	}
 	cfg, _, err := loadConfig(path)
 	if err != nil {

@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
 	"syscall"
@@ -86,8 +88,16 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "roomgate:", err)
 		return 1
 	}
-	fmt.Fprintf(stdout, "roomgate %s ready in %s\n  web UI and API: %s\n", version, time.Since(started).Round(time.Millisecond), srv.meetings.URL)
-	if pub := srv.meetings.PublicURL; pub != srv.meetings.URL {
+	web, pub, everywhere := srv.meetings.URL, srv.meetings.PublicURL, ""
+	if u, err := url.Parse(web); err == nil && net.ParseIP(u.Hostname()).IsUnspecified() {
+		// Listening on every interface: show where a browser reaches it, not [::].
+		web, everywhere = pub, u.Host
+	}
+	fmt.Fprintf(stdout, "roomgate %s ready in %s\n  web UI and API: %s\n", version, time.Since(started).Round(time.Millisecond), web)
+	switch {
+	case everywhere != "":
+		fmt.Fprintf(stdout, "  (HTTP listening on %s, every interface)\n", everywhere)
+	case pub != web:
 		fmt.Fprintf(stdout, "  web links in invitations: %s\n", pub)
 	}
 	if srv.meetings.TokenFile != "" {

@@ -2,8 +2,11 @@
 //
 // The file is decoded strictly: an unknown key or a value of the wrong type is an error
 // that names the file and the line. Validation errors name the line of the offending key
-// too. roomgate.yaml beside this file is the documented default; Default returns the
-// same values.
+// too, and an unknown key is named with the nearest known one ("did you mean …?").
+// roomgate.yaml beside this file is the documented default; Default returns the same
+// values except those the file marks "(shipped)": the file turns the room-system legs
+// on, on every interface, while a file that leaves them out opens nothing beyond
+// loopback. Resolve completes a loaded configuration with this machine's addresses.
 package configs
 
 import (

@@ -41,7 +41,14 @@ func (s *Server) startCalls() error {
 	if cfg.NAT.PublicIP != "" {
 		public, _ = netip.ParseAddr(cfg.NAT.PublicIP)
 	}
-	profiles, err := netprofile.New(cfg.NAT, cfg.Media, netprofile.Addresses{Local: bindAddr, Public: public})
+	// Listening on every interface: the gateway's own address is the one
+	// configs.Resolve chose (the default-route interface's, or loopback on a machine
+	// without one); the media sockets still bind every interface.
+	local := bindAddr
+	if (!local.IsValid() || local.IsUnspecified()) && cfg.Local.IsValid() {
+		local = cfg.Local
+	}
+	profiles, err := netprofile.New(cfg.NAT, cfg.Media, netprofile.Addresses{Local: local, Public: public})
 	if err != nil {
 		return fmt.Errorf("media address: %w", err)
 	}
@@ -80,7 +87,11 @@ func (s *Server) startSIP(ctx context.Context) error {
 	leg := &sipLeg{log: s.log.With("component", "sip"), flow: s.flow, caps: caps, media: s.media}
 	adv := s.media.addr
 	lim := cfg.SIP.Limits
-	scfg := sip.Config{Listen: cfg.SIP.Listen, PublicIP: cfg.NAT.PublicIP, UserAgent: "roomgate/" + s.version,
+	publicIP := cfg.NAT.PublicIP
+	if host, _, _ := net.SplitHostPort(cfg.SIP.Listen); publicIP == "" && cfg.Advertise.IsValid() && (host == "" || net.ParseIP(host).IsUnspecified()) {
+		publicIP = adv.String() // Via and Contact carry the advertised address, not 0.0.0.0
+	}
+	scfg := sip.Config{Listen: cfg.SIP.Listen, PublicIP: publicIP, UserAgent: "roomgate/" + s.version,
 		SessionExpires: cfg.SIP.SessionExpires, MinSE: cfg.SIP.MinSE, Limits: sip.Limits(lim), Peers: s.media.sipPeers(cfg.SIP.Listen)}
 	if cfg.SIP.TLSListen != "" {
 		hosts := []string{adv.String()}

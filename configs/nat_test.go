@@ -75,7 +75,7 @@ func TestNATProfileErrorsNameTheLine(t *testing.T) {
 		{"only port_min", profile("    - name: wan\n      networks: [0.0.0.0/0]\n      port_min: 40000\n"), "nat.profiles.1.port_max: 0"},
 		{"odd port_min", profile("    - name: wan\n      networks: [0.0.0.0/0]\n      port_min: 40001\n      port_max: 41000\n"), "line 8: nat.profiles.1.port_min: 40001: RTP ports are even"},
 		{"no pair", profile("    - name: wan\n      networks: [0.0.0.0/0]\n      port_min: 40000\n      port_max: 40002\n"), "line 9: nat.profiles.1.port_max"},
-		{"unknown key", profile("    - name: wan\n      networks: [0.0.0.0/0]\n      alg: on\n"), "line 8: field alg not found"},
+		{"unknown key", profile("    - name: wan\n      networks: [0.0.0.0/0]\n      alg: on\n"), "line 8: unknown key \"alg\" in nat.profiles[1]"},
 		{"trust not bool", profile("    - name: wan\n      networks: [0.0.0.0/0]\n      trust_signalled: maybe\n"), "line 8"},
 		{"public ip unspecified", "nat:\n  public_ip: 0.0.0.0\n", "line 2: nat.public_ip"},
 	}

@@ -230,3 +230,39 @@ func (f *mediaFactory) h323Advertise(remote netip.AddrPort) netip.Addr {
 	}
 	return p.Advertise
 }
+
+// timeoutReason says why the media timeout ends the call (see timeoutReasonOf).
+func (rc *roomCall) timeoutReason(opt mediaOptions, last time.Time) string {
+	rc.startMu.Lock()
+	audio := rc.audio
+	rc.startMu.Unlock()
+	var snap rtpsession.Snapshot
+	if audio != nil {
+		snap = audio.Snapshot()
+	}
+	reason, never := timeoutReasonOf(opt, last, snap)
+	if never {
+		rc.log.Warn("the room system's media never arrived", "profile", opt.Profile, "advertised", opt.Advertised,
+			"latch", snap.Latch.String(), "signalled", snap.Signalled, "dropped_rtp", snap.DroppedRTP,
+			"last_dropped_from", snap.LastDropped,
+			"hint", "check that the room system can reach the advertised address and the media ports, and the profile's latch mode")
+	}
+	return reason
+}
+
+// timeoutReasonOf is the end reason of a media timeout. When no RTP of the room system
+// was ever accepted (never) it says what an operator needs: the room system may not
+// reach the address its profile advertised (a LAN endpoint given the public address of
+// a NAT that does not hairpin, say), or its media comes from where the latch mode does
+// not look.
+func timeoutReasonOf(opt mediaOptions, last time.Time, audio rtpsession.Snapshot) (reason string, never bool) {
+	reason = fmt.Sprintf("no RTP for %s", opt.Timeout)
+	if !last.IsZero() || audio.Latched {
+		return reason, false
+	}
+	if audio.DroppedRTP > 0 {
+		return fmt.Sprintf("%s: none from the room system's address (%d packets from %s dropped; profile %q, latch %s)",
+			reason, audio.DroppedRTP, audio.LastDropped, opt.Profile, audio.Latch), true
+	}
+	return fmt.Sprintf("%s: none ever arrived (profile %q advertised %s)", reason, opt.Profile, opt.Advertised), true
+}

@@ -206,18 +206,30 @@ func (m *callMedia) Network() api.Network { return m.net.network(m.sessions()) }
 // listens), in-dialog requests to the observed source when the profile trusts no
 // signalled address, and its keep-alive interval.
 func (f *mediaFactory) sipPeers(listen string) func(netip.AddrPort) sip.Peer {
-	var listenHost netip.Addr
-	if h, _, err := net.SplitHostPort(listen); err == nil {
-		listenHost, _ = netip.ParseAddr(h)
-	}
 	return func(src netip.AddrPort) sip.Peer {
 		p := f.profileOf(src.Addr())
-		host := p.Advertise.String()
-		if p.AdvertiseLocal && listenHost.IsValid() && !listenHost.IsUnspecified() {
-			host = listenHost.String()
-		}
-		return sip.Peer{Host: host, UseSource: !p.TrustSignalled, Keepalive: p.Keepalive}
+		return sip.Peer{Host: legAddress(p, listen).String(), UseSource: !p.TrustSignalled, Keepalive: p.Keepalive}
 	}
+}
+
+// legAddress is the address a leg listening on listen (host:port) advertises to a
+// profile's endpoints: the profile's, where "local" means the leg's listen host when
+// it is a specific address (else the media address).
+func legAddress(p *netprofile.Profile, listen string) netip.Addr {
+	if p.AdvertiseLocal {
+		if h, _, err := net.SplitHostPort(listen); err == nil {
+			if a, err := netip.ParseAddr(h); err == nil && !a.IsUnspecified() {
+				return a
+			}
+		}
+	}
+	return p.Advertise
+}
+
+// rasCallSignalFor is the gatekeeper's split horizon (ras.Config.CallSignalFor): the
+// IP of our call signalling address as the profile of an endpoint at src gives it.
+func (f *mediaFactory) rasCallSignalFor(listen string) func(netip.AddrPort) netip.Addr {
+	return func(src netip.AddrPort) netip.Addr { return legAddress(f.profileOf(src.Addr()), listen) }
 }
 
 // h323Advertise is the address our H.225/H.245 transport addresses carry for an H.323

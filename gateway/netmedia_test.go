@@ -140,6 +140,13 @@ func TestProfilesToSIPAndH323(t *testing.T) {
 	if any := f.sipPeers("0.0.0.0:5060")(netip.MustParseAddrPort("127.0.0.2:1")); any.Host != "127.0.0.1" {
 		t.Errorf("listening on all addresses, a local profile advertises %q, want the media address", any.Host)
 	}
+	cs := f.rasCallSignalFor("127.0.0.1:1720")
+	if a := cs(netip.MustParseAddrPort("127.0.0.2:1719")); a != netip.MustParseAddr("127.0.0.1") {
+		t.Errorf("gatekeeper gives the lan endpoint %v, want the H.323 listen address", a)
+	}
+	if a := cs(netip.MustParseAddrPort("127.0.0.3:1719")); a != netip.MustParseAddr("127.0.0.9") {
+		t.Errorf("gatekeeper gives the internet endpoint %v, want the profile's 127.0.0.9", a)
+	}
 	if a := f.h323Advertise(netip.MustParseAddrPort("127.0.0.2:1720")); a.IsValid() {
 		t.Errorf("lan h323 advertise %v, want none (the address the peer reached)", a)
 	}

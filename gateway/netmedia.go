@@ -83,10 +83,10 @@ func (n *netState) apply(plan media.Plan, signalling netip.AddrPort) media.Plan 
 	for _, s := range plan.Streams {
 		if s.Remote.IsValid() {
 			n.signalled[s.Role] = s.Remote
-			fields = append(fields, netprofile.Field{Name: string(s.Role) + " rtp", Addr: s.Remote})
+			fields = append(fields, netprofile.Field{Name: roleName(s.Role) + " rtp", Addr: s.Remote})
 		}
 		if s.RemoteRTCP.IsValid() {
-			fields = append(fields, netprofile.Field{Name: string(s.Role) + " rtcp", Addr: s.RemoteRTCP})
+			fields = append(fields, netprofile.Field{Name: roleName(s.Role) + " rtcp", Addr: s.RemoteRTCP})
 		}
 	}
 	if !n.checked && len(plan.Streams) > 0 && n.observed.IsValid() {
@@ -118,8 +118,8 @@ func (n *netState) apply(plan media.Plan, signalling netip.AddrPort) media.Plan 
 	return out
 }
 
-// signalling is the room system's own signalling address as its messages say (SIP
-// Contact, else the first address named; H.225 h245Address).
+// signallingAddr is the room system's own signalling address as its messages say (SIP
+// Contact, else its Via; H.225 h245Address).
 func (n *netState) signallingAddr() netip.AddrPort {
 	for _, want := range []string{"contact", "h245Address", "via"} {
 		for _, f := range n.peer.Signalled {
@@ -133,35 +133,36 @@ func (n *netState) signallingAddr() netip.AddrPort {
 
 // network is the call's diagnostics now; sessions are the call's streams by role
 // (nil: not started).
-func (n *netState) network(sessions map[string]*rtpsession.Session) api.Network {
+func (n *netState) network(sessions map[media.Role]*rtpsession.Session) api.Network {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	out := api.Network{Profile: n.prof.Name, Advertised: n.prof.Advertise.String(), Latch: n.prof.Latch.String(),
 		TrustSignalled: n.prof.TrustSignalled, ALGSuspected: n.alg.Suspected, ALGReason: n.alg.Reason, BehindNAT: n.alg.BehindNAT,
 		Signalling: api.NetAddresses{Signalled: addrString(n.signallingAddr()), Observed: addrString(n.observed)},
 		Media:      map[string]api.MediaNetwork{}}
-	for name, s := range sessions {
+	for role, s := range sessions {
 		if s == nil {
 			continue
 		}
 		snap := s.Snapshot()
-		role := media.RoleMain
-		switch name {
-		case "audio":
-			role = media.RoleAudio
-		case "content":
-			role = media.RoleContent
-		}
 		m := api.MediaNetwork{Signalled: addrString(n.signalled[role]), Latched: snap.Latched, SendingTo: addrString(snap.Remote),
 			Dropped: snap.DroppedRTP + snap.DroppedRTCP, RX: traffic(snap.RX), TX: traffic(snap.TX)}
 		if snap.Latched {
 			m.Observed = addrString(snap.Source)
 		}
-		out.Media[name] = m
+		out.Media[roleName(role)] = m
 		out.RX = addTraffic(out.RX, m.RX)
 		out.TX = addTraffic(out.TX, m.TX)
 	}
 	return out
+}
+
+// roleName is a stream role as diagnostics name it: audio, video, content.
+func roleName(r media.Role) string {
+	if r == media.RoleMain {
+		return "video"
+	}
+	return string(r)
 }
 
 func traffic(t rtpsession.Traffic) api.Traffic {
@@ -187,13 +188,13 @@ func (cp *contentPath) session() *rtpsession.Session {
 	return cp.sess
 }
 
-// sessions are the call's RTP sessions by diagnostics name (nil: not started).
-func (rc *roomCall) sessions() map[string]*rtpsession.Session {
+// sessions are the call's RTP sessions by role (nil: not started).
+func (rc *roomCall) sessions() map[media.Role]*rtpsession.Session {
 	rc.startMu.Lock()
-	out := map[string]*rtpsession.Session{"audio": rc.audio, "video": rc.video}
+	out := map[media.Role]*rtpsession.Session{media.RoleAudio: rc.audio, media.RoleMain: rc.video}
 	rc.startMu.Unlock()
 	if rc.content != nil {
-		out["content"] = rc.content.session()
+		out[media.RoleContent] = rc.content.session()
 	}
 	return out
 }

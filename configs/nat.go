@@ -14,7 +14,7 @@ type NATConfig struct {
 	// PublicIP is the public address of a one-to-one NAT in front of the gateway.
 	PublicIP string `yaml:"public_ip"`
 	// Profiles are matched in order by the endpoint's signalling source address (SIP:
-	// the packet's source; H.323: the TCP peer or RAS source); the first whose
+	// the packet's source; H.323: the TCP peer of its call signalling); the first whose
 	// networks hold it wins. None matches: the profile named "default" (implicit when
 	// absent).
 	Profiles []NATProfile `yaml:"profiles"`
@@ -41,7 +41,8 @@ type NATProfile struct {
 	// uses the observed source instead. Absent: true.
 	TrustSignalled *bool `yaml:"trust_signalled"`
 	// Keepalive > 0 keeps NAT bindings open: SIP CRLF keep-alives on the endpoint's
-	// flow and RTP/RTCP keep-alives toward it while the meeting sends nothing.
+	// flow, and packets the decoder discards on the video stream while the meeting
+	// sends the room system no video (its audio always flows).
 	Keepalive time.Duration `yaml:"keepalive"`
 	// H245 is "any" or "tunnel" (prefer H.245 tunnelled in H.225 for these endpoints).
 	H245 string `yaml:"h245"`

@@ -104,6 +104,7 @@ func (m *callMedia) Local() media.Local { return m.mediaLocal(m.prof.Advertise) 
 func (m *callMedia) Start(plan media.Plan, signalling netip.AddrPort, onDigit func(byte), requestKeyframe func()) error {
 	opt := m.f.opt.withPeer(signalling)
 	opt.Latch, opt.Keepalive = m.prof.Latch, m.prof.Keepalive
+	opt.Profile, opt.Advertised = m.prof.Name, m.prof.Advertise
 	return m.start(m.net.apply(plan, signalling), opt, onDigit, requestKeyframe)
 }
 

@@ -44,7 +44,7 @@ func (s *Server) startH323(ctx context.Context) error {
 	callSignal := netip.AddrPortFrom(s.media.addr, svc.Addr().Port())
 	if cfg.RASListen != "" {
 		gk, err := ras.NewGatekeeper(ras.Config{Listen: cfg.RASListen, GatekeeperID: cfg.GatekeeperID,
-			CallSignal: []netip.AddrPort{callSignal}, Logger: log.With("component", "gatekeeper"),
+			CallSignal: []netip.AddrPort{callSignal}, CallSignalFor: s.media.rasCallSignalFor(cfg.Listen), Logger: log.With("component", "gatekeeper"),
 			// Calls to a meeting (ID, ID#HWPASS…) or the IVR are routed to the gateway.
 			OwnsAlias: func(a ras.Alias) bool {
 				return s.flow.DialPlan.Resolve(a.Value).MeetingID != "" || s.flow.DialPlan.IsIVR(a.Value)

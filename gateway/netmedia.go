@@ -83,10 +83,10 @@ func (n *netState) apply(plan media.Plan, signalling netip.AddrPort) media.Plan 
 	for _, s := range plan.Streams {
 		if s.Remote.IsValid() {
 			n.signalled[s.Role] = s.Remote
-			fields = append(fields, netprofile.Field{Name: string(s.Role) + " rtp", Addr: s.Remote})
+			fields = append(fields, netprofile.Field{Name: roleName(s.Role) + " rtp", Addr: s.Remote})
 		}
 		if s.RemoteRTCP.IsValid() {
-			fields = append(fields, netprofile.Field{Name: string(s.Role) + " rtcp", Addr: s.RemoteRTCP})
+			fields = append(fields, netprofile.Field{Name: roleName(s.Role) + " rtcp", Addr: s.RemoteRTCP})
 		}
 	}
 	if !n.checked && len(plan.Streams) > 0 && n.observed.IsValid() {
@@ -118,8 +118,8 @@ func (n *netState) apply(plan media.Plan, signalling netip.AddrPort) media.Plan 
 	return out
 }
 
-// signalling is the room system's own signalling address as its messages say (SIP
-// Contact, else the first address named; H.225 h245Address).
+// signallingAddr is the room system's own signalling address as its messages say (SIP
+// Contact, else its Via; H.225 h245Address).
 func (n *netState) signallingAddr() netip.AddrPort {
 	for _, want := range []string{"contact", "h245Address", "via"} {
 		for _, f := range n.peer.Signalled {
@@ -133,35 +133,36 @@ func (n *netState) signallingAddr() netip.AddrPort {
 
 // network is the call's diagnostics now; sessions are the call's streams by role
 // (nil: not started).
-func (n *netState) network(sessions map[string]*rtpsession.Session) api.Network {
+func (n *netState) network(sessions map[media.Role]*rtpsession.Session) api.Network {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	out := api.Network{Profile: n.prof.Name, Advertised: n.prof.Advertise.String(), Latch: n.prof.Latch.String(),
 		TrustSignalled: n.prof.TrustSignalled, ALGSuspected: n.alg.Suspected, ALGReason: n.alg.Reason, BehindNAT: n.alg.BehindNAT,
 		Signalling: api.NetAddresses{Signalled: addrString(n.signallingAddr()), Observed: addrString(n.observed)},
 		Media:      map[string]api.MediaNetwork{}}
-	for name, s := range sessions {
+	for role, s := range sessions {
 		if s == nil {
 			continue
 		}
 		snap := s.Snapshot()
-		role := media.RoleMain
-		switch name {
-		case "audio":
-			role = media.RoleAudio
-		case "content":
-			role = media.RoleContent
-		}
 		m := api.MediaNetwork{Signalled: addrString(n.signalled[role]), Latched: snap.Latched, SendingTo: addrString(snap.Remote),
 			Dropped: snap.DroppedRTP + snap.DroppedRTCP, RX: traffic(snap.RX), TX: traffic(snap.TX)}
 		if snap.Latched {
 			m.Observed = addrString(snap.Source)
 		}
-		out.Media[name] = m
+		out.Media[roleName(role)] = m
 		out.RX = addTraffic(out.RX, m.RX)
 		out.TX = addTraffic(out.TX, m.TX)
 	}
 	return out
+}
+
+// roleName is a stream role as diagnostics name it: audio, video, content.
+func roleName(r media.Role) string {
+	if r == media.RoleMain {
+		return "video"
+	}
+	return string(r)
 }
 
 func traffic(t rtpsession.Traffic) api.Traffic {
@@ -187,13 +188,13 @@ func (cp *contentPath) session() *rtpsession.Session {
 	return cp.sess
 }
 
-// sessions are the call's RTP sessions by diagnostics name (nil: not started).
-func (rc *roomCall) sessions() map[string]*rtpsession.Session {
+// sessions are the call's RTP sessions by role (nil: not started).
+func (rc *roomCall) sessions() map[media.Role]*rtpsession.Session {
 	rc.startMu.Lock()
-	out := map[string]*rtpsession.Session{"audio": rc.audio, "video": rc.video}
+	out := map[media.Role]*rtpsession.Session{media.RoleAudio: rc.audio, media.RoleMain: rc.video}
 	rc.startMu.Unlock()
 	if rc.content != nil {
-		out["content"] = rc.content.session()
+		out[media.RoleContent] = rc.content.session()
 	}
 	return out
 }
@@ -206,18 +207,30 @@ func (m *callMedia) Network() api.Network { return m.net.network(m.sessions()) }
 // listens), in-dialog requests to the observed source when the profile trusts no
 // signalled address, and its keep-alive interval.
 func (f *mediaFactory) sipPeers(listen string) func(netip.AddrPort) sip.Peer {
-	var listenHost netip.Addr
-	if h, _, err := net.SplitHostPort(listen); err == nil {
-		listenHost, _ = netip.ParseAddr(h)
-	}
 	return func(src netip.AddrPort) sip.Peer {
 		p := f.profileOf(src.Addr())
-		host := p.Advertise.String()
-		if p.AdvertiseLocal && listenHost.IsValid() && !listenHost.IsUnspecified() {
-			host = listenHost.String()
-		}
-		return sip.Peer{Host: host, UseSource: !p.TrustSignalled, Keepalive: p.Keepalive}
+		return sip.Peer{Host: legAddress(p, listen).String(), UseSource: !p.TrustSignalled, Keepalive: p.Keepalive}
 	}
+}
+
+// legAddress is the address a leg listening on listen (host:port) advertises to a
+// profile's endpoints: the profile's, where "local" means the leg's listen host when
+// it is a specific address (else the media address).
+func legAddress(p *netprofile.Profile, listen string) netip.Addr {
+	if p.AdvertiseLocal {
+		if h, _, err := net.SplitHostPort(listen); err == nil {
+			if a, err := netip.ParseAddr(h); err == nil && !a.IsUnspecified() {
+				return a
+			}
+		}
+	}
+	return p.Advertise
+}
+
+// rasCallSignalFor is the gatekeeper's split horizon (ras.Config.CallSignalFor): the
+// IP of our call signalling address as the profile of an endpoint at src gives it.
+func (f *mediaFactory) rasCallSignalFor(listen string) func(netip.AddrPort) netip.Addr {
+	return func(src netip.AddrPort) netip.Addr { return legAddress(f.profileOf(src.Addr()), listen) }
 }
 
 // h323Advertise is the address our H.225/H.245 transport addresses carry for an H.323
@@ -229,4 +242,40 @@ func (f *mediaFactory) h323Advertise(remote netip.AddrPort) netip.Addr {
 		return netip.Addr{}
 	}
 	return p.Advertise
+}
+
+// timeoutReason says why the media timeout ends the call (see timeoutReasonOf).
+func (rc *roomCall) timeoutReason(opt mediaOptions, last time.Time) string {
+	rc.startMu.Lock()
+	audio := rc.audio
+	rc.startMu.Unlock()
+	var snap rtpsession.Snapshot
+	if audio != nil {
+		snap = audio.Snapshot()
+	}
+	reason, never := timeoutReasonOf(opt, last, snap)
+	if never {
+		rc.log.Warn("the room system's media never arrived", "profile", opt.Profile, "advertised", opt.Advertised,
+			"latch", snap.Latch.String(), "signalled", snap.Signalled, "dropped_rtp", snap.DroppedRTP,
+			"last_dropped_from", snap.LastDropped,
+			"hint", "check that the room system can reach the advertised address and the media ports, and the profile's latch mode")
+	}
+	return reason
+}
+
+// timeoutReasonOf is the end reason of a media timeout. When no RTP of the room system
+// was ever accepted (never) it says what an operator needs: the room system may not
+// reach the address its profile advertised (a LAN endpoint given the public address of
+// a NAT that does not hairpin, say), or its media comes from where the latch mode does
+// not look.
+func timeoutReasonOf(opt mediaOptions, last time.Time, audio rtpsession.Snapshot) (reason string, never bool) {
+	reason = fmt.Sprintf("no RTP for %s", opt.Timeout)
+	if !last.IsZero() || audio.Latched {
+		return reason, false
+	}
+	if audio.DroppedRTP > 0 {
+		return fmt.Sprintf("%s: none from the room system's address (%d packets from %s dropped; profile %q, latch %s)",
+			reason, audio.DroppedRTP, audio.LastDropped, opt.Profile, audio.Latch), true
+	}
+	return fmt.Sprintf("%s: none ever arrived (profile %q advertised %s)", reason, opt.Profile, opt.Advertised), true
 }

@@ -140,6 +140,13 @@ func TestProfilesToSIPAndH323(t *testing.T) {
 	if any := f.sipPeers("0.0.0.0:5060")(netip.MustParseAddrPort("127.0.0.2:1")); any.Host != "127.0.0.1" {
 		t.Errorf("listening on all addresses, a local profile advertises %q, want the media address", any.Host)
 	}
+	cs := f.rasCallSignalFor("127.0.0.1:1720")
+	if a := cs(netip.MustParseAddrPort("127.0.0.2:1719")); a != netip.MustParseAddr("127.0.0.1") {
+		t.Errorf("gatekeeper gives the lan endpoint %v, want the H.323 listen address", a)
+	}
+	if a := cs(netip.MustParseAddrPort("127.0.0.3:1719")); a != netip.MustParseAddr("127.0.0.9") {
+		t.Errorf("gatekeeper gives the internet endpoint %v, want the profile's 127.0.0.9", a)
+	}
 	if a := f.h323Advertise(netip.MustParseAddrPort("127.0.0.2:1720")); a.IsValid() {
 		t.Errorf("lan h323 advertise %v, want none (the address the peer reached)", a)
 	}
@@ -175,5 +182,40 @@ func TestVideoKeepalive(t *testing.T) {
 	}
 	if seqs[1] != seqs[0]+1 {
 		t.Errorf("keep-alive sequence numbers %v do not follow each other", seqs)
+	}
+}
+
+// Media that never arrives ends the call with a reason an operator can act on: the
+// profile and the address it advertised, or where the dropped packets came from.
+func TestMediaNeverArrivedReason(t *testing.T) {
+	rc := testRoomCall(t)
+	ended := make(chan struct{})
+	rc.ended = func() { close(ended) }
+	plan := media.Plan{Streams: []media.Stream{{Role: media.RoleAudio, Codec: media.PCMU, PT: 0, Remote: netip.MustParseAddrPort("127.0.0.1:9")}}}
+	opt := mediaOptions{Timeout: time.Millisecond, Latch: rtpsession.LatchSignalled, Profile: "lan", Advertised: netip.MustParseAddr("127.0.0.1")}
+	if err := rc.start(plan, opt, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	<-ended
+	if got, want := rc.mediaEnded(), `no RTP for 1ms: none ever arrived (profile "lan" advertised 127.0.0.1)`; got != want {
+		t.Errorf("end reason %q, want %q", got, want)
+	}
+
+	for _, tc := range []struct {
+		name  string
+		last  time.Time
+		snap  rtpsession.Snapshot
+		want  string
+		never bool
+	}{
+		{"media stopped", time.Unix(100, 0), rtpsession.Snapshot{Latched: true}, "no RTP for 30s", false},
+		{"only from elsewhere", time.Time{}, rtpsession.Snapshot{Latch: rtpsession.LatchSignalledIP,
+			Counters: rtpsession.Counters{DroppedRTP: 12, LastDropped: netip.MustParseAddrPort("198.51.100.7:4000")}},
+			`no RTP for 30s: none from the room system's address (12 packets from 198.51.100.7:4000 dropped; profile "wan", latch signalled_ip)`, true},
+	} {
+		got, never := timeoutReasonOf(mediaOptions{Timeout: 30 * time.Second, Profile: "wan"}, tc.last, tc.snap)
+		if got != tc.want || never != tc.never {
+			t.Errorf("%s: %q (never %v), want %q (%v)", tc.name, got, never, tc.want, tc.never)
+		}
 	}
 }

@@ -103,6 +103,10 @@ type mediaOptions struct {
 	// Keepalive > 0: the video stream sends a packet the room system discards when
 	// nothing was sent for this long (the NAT/ALG profile's keepalive).
 	Keepalive time.Duration
+	// Profile and Advertised name the call's NAT/ALG profile and the address it gave
+	// the room system, for the diagnostic of media that never arrives.
+	Profile    string
+	Advertised netip.Addr
 }
 
 // withPeer is o for a call whose signalling comes from peer.
@@ -151,7 +155,7 @@ func (rc *roomCall) start(plan media.Plan, opt mediaOptions, onDigit func(byte),
 		Remote: a.Remote, RemoteRTCP: a.RemoteRTCP, Latch: opt.Latch, Probation: opt.Probation, SignallingIP: opt.SignallingIP,
 		ClockRate: uint32(a.Codec.ClockRate()), MediaTimeout: opt.Timeout, Log: rc.log, SRTP: srtpConfig(a.SRTP),
 		OnBYE:     func([]uint32, string) { rc.end("RTCP BYE from the room system") },
-		OnTimeout: func(last time.Time) { rc.end(fmt.Sprintf("no RTP for %s", opt.Timeout)) },
+		OnTimeout: func(last time.Time) { rc.end(rc.timeoutReason(opt, last)) },
 	})
 	if err != nil {
 		return err

@@ -1,7 +1,7 @@
 // Package netprofile turns the NAT/ALG profiles of the configuration (nat.profiles,
 // issue 14) into plain per-call values and matches an endpoint to its profile by the
-// source address of its signalling (SIP: the packet's source; H.323: the TCP peer or
-// the RAS source). The first profile whose networks hold the address wins; none: the
+// source address of its signalling (SIP: the packet's source; H.323: the TCP peer of
+// its call signalling). The first profile whose networks hold the address wins; none: the
 // profile named "default" (implicit when the configuration has none, built from the
 // media: settings).
 //

@@ -30,6 +30,12 @@ type Config struct {
 	// CallSignal are the gateway's own call signalling addresses: ACF and
 	// LCF for aliases the gateway owns point there.
 	CallSignal []netip.AddrPort
+	// CallSignalFor is the IP of the gateway's call signalling address as an
+	// endpoint at src must see it in ACF and LCF (split horizon: a LAN endpoint the
+	// private address, one on the internet the public side of a one-to-one NAT);
+	// nil or an invalid result: CallSignal's. Called with the gatekeeper's lock held:
+	// it must not call back into the Gatekeeper.
+	CallSignalFor func(src netip.AddrPort) netip.Addr
 	// OwnsAlias reports whether a dialled alias belongs to the gateway (a
 	// meeting ID, "ID#HWPASS", …). Nil: none does. It is called with the
 	// gatekeeper's lock held and must not call back into the Gatekeeper.

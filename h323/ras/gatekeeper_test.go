@@ -521,3 +521,32 @@ func TestExpirySendsURQ(t *testing.T) {
 		t.Fatalf("got %s after UCF", describe(ans))
 	}
 }
+
+// CallSignalFor gives each endpoint the gateway's address as its network sees it.
+func TestCallSignalSplitHorizon(t *testing.T) {
+	lan := netip.MustParseAddr("10.9.9.9")
+	tg := newTestGK(t, func(c *Config) {
+		c.CallSignalFor = func(src netip.AddrPort) netip.Addr {
+			if src.Addr() == netip.MustParseAddr(roomA) {
+				return lan
+			}
+			return netip.Addr{}
+		}
+	})
+	ep := endpoint(roomA, h323ID("a"))
+	tg.register(roomA, ep, 1)
+	ans := tg.exchange(roomA+":1719", ep.AdmissionRequest(2, 7, call(), []h225.AliasAddress{digits("123456789")}, false, 100))
+	if ans.AdmissionConfirm == nil {
+		t.Fatalf("ARQ answered %+v", ans)
+	}
+	if ap, _ := ans.AdmissionConfirm.DestCallSignalAddress.AddrPort(); ap != netip.AddrPortFrom(lan, gatewayCS.Port()) {
+		t.Errorf("ACF to %v, want the LAN address %v with the gateway's port", ap, lan)
+	}
+	lcf := tg.exchange(other+":1719", endpoint(other).LocationRequest(3, []h225.AliasAddress{digits("123456789")}))
+	if lcf.LocationConfirm == nil {
+		t.Fatalf("LRQ answered %+v", lcf)
+	}
+	if ap, _ := lcf.LocationConfirm.CallSignalAddress.AddrPort(); ap != gatewayCS {
+		t.Errorf("LCF for another network %v, want the configured %v", ap, gatewayCS)
+	}
+}

@@ -345,6 +345,11 @@ func (g *Gatekeeper) resolve(dest []h225.AliasAddress, src netip.AddrPort) (reso
 		}
 		if g.cfg.OwnsAlias(a) {
 			if ap, ok := g.gatewayAddr(src.Addr()); ok {
+				if f := g.cfg.CallSignalFor; f != nil {
+					if ip := f(src); ip.IsValid() && !ip.IsUnspecified() {
+						ap = netip.AddrPortFrom(ip, ap.Port())
+					}
+				}
 				return resolved{callSignal: ap, ras: g.Advertised(), own: true}, true
 			}
 			continue

@@ -34,16 +34,6 @@ func checkConfig(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-func newLogger(w io.Writer, format, level string) *slog.Logger {
-	var lv slog.Level
-	_ = lv.UnmarshalText([]byte(level))
-	opts := &slog.HandlerOptions{Level: lv}
-	if format == "json" {
-		return slog.New(slog.NewJSONHandler(w, opts))
-	}
-	return slog.New(slog.NewTextHandler(w, opts))
-}
-
 func serve(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -69,7 +59,8 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "roomgate serve: --log-format %q: use text or json\n", *logFormat)
 		return 2
 	}
-	log := newLogger(stderr, cfg.Log.Format, cfg.Log.Level)
+	secrets := configSecrets(cfg)
+	log := newLogger(stderr, cfg.Log.Format, cfg.Log.Level, secrets)
 	slog.SetDefault(log)
 
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
@@ -81,6 +72,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "roomgate:", err)
 		return 1
 	}
+	secrets.Add(srv.meetings.Secrets()...)
 	fmt.Fprintf(stdout, "roomgate %s ready in %s\n  web UI and API: %s\n", version, time.Since(started).Round(time.Millisecond), srv.meetings.URL)
 	if srv.meetings.TokenFile != "" {
 		fmt.Fprintf(stdout, "  operator API token: in %s\n", srv.meetings.TokenFile)

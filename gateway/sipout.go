@@ -123,6 +123,8 @@ func unreachable(err error) error {
 			why = "name lookup failed"
 		}
 		return &call.DialError{State: call.DialFailed, Reason: fmt.Sprintf("%s: %s (%s)", why, dns.Name, dns.Err)}
+	case errors.As(err, &op) && op.Addr != nil:
+		return &call.DialError{State: call.DialFailed, Reason: fmt.Sprintf("%s unreachable (%v)", op.Addr, op.Err)}
 	case errors.As(err, &op):
 		return &call.DialError{State: call.DialFailed, Reason: "unreachable: " + op.Error()}
 	}

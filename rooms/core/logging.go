@@ -50,6 +50,9 @@ type levels struct {
 	comp map[string]slog.Level
 }
 
+// of is the level of a component path: that of its longest configured prefix, else
+// of a configured name anywhere in it (LiveKit names pion's loggers below its own,
+// e.g. "transport.pion.ice"), else base.
 func (l *levels) of(component string) slog.Level {
 	for c := component; c != ""; {
 		if lv, ok := l.comp[c]; ok {
@@ -60,6 +63,11 @@ func (l *levels) of(component string) slog.Level {
 			break
 		}
 		c = c[:i]
+	}
+	for _, seg := range strings.Split(component, ".") {
+		if lv, ok := l.comp[seg]; ok {
+			return lv
+		}
 	}
 	return l.base
 }

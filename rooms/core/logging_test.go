@@ -81,6 +81,12 @@ func TestCoreLoggerPion(t *testing.T) {
 	if len(lines) != 1 || lines[0]["msg"] != "broken 2" || lines[0]["level"] != "ERROR" {
 		t.Fatalf("pion lines %s", buf)
 	}
+	// LiveKit names pion's loggers below its own (a transport's "transport.pion.ice").
+	tr := pionlogger.NewLoggerFactory(l.WithComponent("transport")).NewLogger("ice")
+	tr.Warnf("Failed to ping without candidate pairs. Connection is not possible yet.")
+	if n := len(decodeLines(t, buf.Bytes())); n != 1 {
+		t.Errorf("a transport's pion warning was logged: %s", buf)
+	}
 	if !l.ComponentLeveler().ComponentLevel("pion.ice").Enabled(zapcore.ErrorLevel) ||
 		l.ComponentLeveler().ComponentLevel("pion.ice").Enabled(zapcore.WarnLevel) {
 		t.Error("pion's component level is not error")
@@ -106,13 +112,18 @@ func TestCoreLoggerDeferredAndZap(t *testing.T) {
 
 // Warnings LiveKit prints on every normal departure are info.
 func TestCoreLoggerDemotes(t *testing.T) {
-	for _, msg := range normalLeave {
-		if got := demoted(slog.LevelWarn, msg, nil); got != slog.LevelInfo {
-			t.Errorf("%q: %v, want INFO", msg, got)
-		}
+	leave := errors.New("[0x35a6ff691188] abort chunk, with following errors: (User Initiated Abort: )")
+	if got := demoted(slog.LevelWarn, "error reading data channel", leave); got != slog.LevelInfo {
+		t.Errorf("data channel closed by the leaving peer: %v, want INFO", got)
 	}
-	if got := demoted(slog.LevelWarn, "could not start", nil); got != slog.LevelWarn {
+	if got := demoted(slog.LevelWarn, "error reading data channel", errors.New("read: no route")); got != slog.LevelWarn {
+		t.Errorf("data channel failed otherwise: %v, want WARN", got)
+	}
+	if got := demoted(slog.LevelWarn, "could not start", leave); got != slog.LevelWarn {
 		t.Errorf("another warning: %v", got)
+	}
+	if got := demoted(slog.LevelError, "Failed to get selected candidate pair stats: the agent is closed", nil); got != slog.LevelInfo {
+		t.Errorf("pion's stats of a closed transport: %v, want INFO", got)
 	}
 	if got := demoted(slog.LevelError, "x", nil); got != slog.LevelError {
 		t.Errorf("an error: %v", got)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -130,8 +131,15 @@ func (s *secretSet) Add(vals ...string) {
 	}
 }
 
-// scrub returns v with every known secret replaced.
+// sdesKey is an SDES key in SDP (a=crypto:… inline:KEY|2^31|1:1, RFC 4568 §6.1), as
+// a SIP message logged at debug carries it.
+var sdesKey = regexp.MustCompile(`inline:[A-Za-z0-9+/=]+`)
+
+// scrub returns v with every known secret and SRTP key replaced.
 func (s *secretSet) scrub(v string) string {
+	if strings.Contains(v, "inline:") {
+		v = sdesKey.ReplaceAllString(v, "inline:"+redacted)
+	}
 	if s == nil {
 		return v
 	}
@@ -166,10 +174,10 @@ func (h *redactHandler) Handle(ctx context.Context, r slog.Record) error {
 }
 
 func (h *redactHandler) attr(a slog.Attr) slog.Attr {
-	if sensitiveKey(a.Key) {
+	v := a.Value.Resolve()
+	if sensitiveKey(a.Key) && v.Kind() != slog.KindBool { // password=true says there is one
 		return slog.String(a.Key, redacted)
 	}
-	v := a.Value.Resolve()
 	switch v.Kind() {
 	case slog.KindGroup:
 		g := v.Group()

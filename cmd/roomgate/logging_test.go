@@ -81,17 +81,22 @@ func TestLoggerRedacts(t *testing.T) {
 	log.Info("fields", "password", "hunter2-pw", "host_key", "hk-98765", "srtp_key", "inline:abc", "pin", "pin-4321",
 		slog.Group("peer", "api_secret", "x", "name", "Room short"))
 	early.Info("early")
+	log.Debug("SIP message", "msg", "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz|2^20|1:32\r\n")
+	log.Info("meeting created", "password", true)
 	out := buf.String()
 	for _, s := range []string{"operator-token-0123456789", "APIcoreKey1234", "core-secret-abcdefghijklmnop", "generated-token-ABCDEFGH",
-		"hunter2-pw", "hk-98765", "inline:abc", "pin-4321"} {
+		"hunter2-pw", "hk-98765", "inline:abc", "pin-4321", "WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz"} {
 		if strings.Contains(out, s) {
 			t.Errorf("log shows %q:\n%s", s, out)
 		}
 	}
+	if !strings.Contains(out, "password=true") {
+		t.Errorf("whether a meeting has a password was redacted:\n%s", out)
+	}
 	if !strings.Contains(out, "Room short") {
 		t.Errorf("a value shorter than a secret was redacted:\n%s", out)
 	}
-	if n := strings.Count(out, redacted); n < 9 {
-		t.Errorf("%d redactions, want at least 9:\n%s", n, out)
+	if n := strings.Count(out, redacted); n < 10 {
+		t.Errorf("%d redactions, want at least 10:\n%s", n, out)
 	}
 }

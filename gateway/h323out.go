@@ -82,7 +82,7 @@ func (l *h323Leg) Dial(ctx context.Context, req call.DialRequest) (call.Outbound
 			}
 		}})
 	if err != nil {
-		return nil, err
+		return nil, unreachable(err)
 	}
 	o.out = out
 	o.drv = newH245Driver(l.log.With("leg", "h323-out", "protocol_id", out.CallID()), out,

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/netip"
 	"strings"
 
@@ -50,7 +51,7 @@ func (l *sipLeg) Dial(ctx context.Context, req call.DialRequest) (call.Outbound,
 			}
 		}})
 	if err != nil {
-		return nil, err
+		return nil, unreachable(err)
 	}
 	return &sipOutbound{sipDialog: sipDialog{out}, out: out, sm: sm, offer: offer}, nil
 }
@@ -73,6 +74,9 @@ func (s *sipOutbound) Wait(ctx context.Context) (media.Plan, error) {
 		}
 		e := &call.DialError{State: call.DialFailed, Code: de.Status, Reason: err.Error()}
 		switch {
+		case de.Unreachable != nil:
+			// No SIP answer at all: no status to show, the ICMP error says why.
+			e.Code, e.Reason = 0, de.Unreachable.Error()
 		case de.Busy():
 			e.State = call.DialBusy
 		case de.Declined():
@@ -96,8 +100,36 @@ func (s *sipOutbound) Wait(ctx context.Context) (media.Plan, error) {
 func (s *sipOutbound) SetEvents(e call.Events) { s.setEvents(e, s.sm) }
 func (s *sipOutbound) Cancel()                 { s.out.Cancel() }
 func (s *sipOutbound) Peer() netip.AddrPort    { return s.out.Peer() }
-func (s *sipOutbound) Endpoint() call.Identity { return call.Identity{} }
-func (s *sipOutbound) AnswerCode() int         { return 200 }
+
+// Endpoint is who answered, from the Server (or User-Agent) header of the 200 OK, as
+// for a dial-in's User-Agent.
+func (s *sipOutbound) Endpoint() call.Identity {
+	ep := ParseUserAgent(printable(s.out.PeerAgent()))
+	return call.Identity{Vendor: ep.Vendor, Product: ep.Product, Version: ep.Version}
+}
+func (s *sipOutbound) AnswerCode() int { return 200 }
+
+// unreachable makes a dial-out that reached nobody — connection refused (TCP RST),
+// no route, a name that does not resolve — a failed dial (call.DialError) with the
+// network's reason, so that the host sees it at once. Other errors are returned as
+// they are.
+func unreachable(err error) error {
+	var dns *net.DNSError
+	var op *net.OpError
+	switch {
+	case errors.As(err, &dns):
+		why := "name not found"
+		if !dns.IsNotFound {
+			why = "name lookup failed"
+		}
+		return &call.DialError{State: call.DialFailed, Reason: fmt.Sprintf("%s: %s (%s)", why, dns.Name, dns.Err)}
+	case errors.As(err, &op) && op.Addr != nil:
+		return &call.DialError{State: call.DialFailed, Reason: fmt.Sprintf("%s unreachable (%v)", op.Addr, op.Err)}
+	case errors.As(err, &op):
+		return &call.DialError{State: call.DialFailed, Reason: "unreachable: " + op.Error()}
+	}
+	return err
+}
 
 // maxUDPOffer is the largest SDP offer sent in an INVITE that must go over UDP: the
 // SIP headers of a dial-out take about 500 bytes of the 1300 RFC 3261 §18.1.1 allows.

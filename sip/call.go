@@ -105,6 +105,9 @@ type call struct {
 	// abort ends a call that has no final answer yet (shutdown): 503 for
 	// dial-in, CANCEL for dial-out.
 	abort func()
+	// unreachable hears of ICMP errors for datagrams sent to the call's peer
+	// (unreachable.go); set before the call is registered, nil for dial-ins.
+	unreachable func(*UnreachableError)
 
 	byeSent bool // a BYE is in flight: shutdown need not send another
 

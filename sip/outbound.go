@@ -55,9 +55,15 @@ type DialError struct {
 	Status  int
 	Reason  string
 	Timeout bool
+	// Unreachable is set when no response came but an ICMP error (Status 503,
+	// RFC 3261 §8.1.3.1): the room system is off or the address is wrong.
+	Unreachable *UnreachableError
 }
 
 func (e *DialError) Error() string {
+	if e.Unreachable != nil {
+		return "sip: dial: " + e.Unreachable.Error()
+	}
 	if e.Timeout {
 		return fmt.Sprintf("sip: dial: no answer (timeout, %d)", e.Status)
 	}
@@ -76,6 +82,14 @@ func (e *DialError) NoAnswer() bool { return e.Timeout || e.Status == 408 || e.S
 // Canceled reports that we cancelled the call (487 Request Terminated).
 func (e *DialError) Canceled() bool { return e.Status == 487 && !e.Timeout }
 
+// Unwrap gives the ICMP error of an unreachable destination.
+func (e *DialError) Unwrap() error {
+	if e.Unreachable == nil {
+		return nil
+	}
+	return e.Unreachable
+}
+
 // OutboundCall is a dial-out call.
 type OutboundCall struct {
 	*call
@@ -83,8 +97,14 @@ type OutboundCall struct {
 	answered chan struct{}
 	result   error
 
+	// icmp carries an ICMP error for the INVITE to run (see onUnreachable).
+	icmp chan *UnreachableError
+
 	cmu        sync.Mutex
 	invite     *sip.Request
+	viaUDP     bool   // the INVITE in flight went over UDP
+	agent      string // Server (or User-Agent) of the 2xx
+	heard      bool   // a response came: ICMP errors no longer end the call
 	provisonal bool
 	cancelReq  bool
 	cancelSent bool
@@ -124,8 +144,10 @@ func (s *Service) Dial(ctx context.Context, p DialParams) (*OutboundCall, error)
 		call:     newCall(s, sip.GenerateTagN(24)+"@"+s.host, sip.GenerateTagN(16), transport, false),
 		params:   p,
 		answered: make(chan struct{}),
+		icmp:     make(chan *UnreachableError, 1),
 	}
 	c.abort = c.Cancel
+	c.unreachable = c.onUnreachable
 	c.events = p.Events
 	c.localURI = sip.Uri{Scheme: "sip", User: fromUser, Host: s.host}
 	c.localName = p.DisplayName
@@ -138,7 +160,11 @@ func (s *Service) Dial(ctx context.Context, p DialParams) (*OutboundCall, error)
 	}
 	if a, err := netip.ParseAddr(uri.Host); err == nil {
 		c.source = netip.AddrPortFrom(a, uint16(port))
-	} else if ips, err := net.DefaultResolver.LookupNetIP(ctx, "ip", uri.Host); err == nil && len(ips) > 0 {
+	} else if ips, err := net.DefaultResolver.LookupNetIP(ctx, "ip", uri.Host); err != nil {
+		// The transport would look the name up again and fail alike: say so now.
+		c.cancel()
+		return nil, fmt.Errorf("sip: dial: %w", err)
+	} else if len(ips) > 0 {
 		// The address the call may connect to (Service.dialControl) and answers come from.
 		c.source = netip.AddrPortFrom(ips[0].Unmap(), uint16(port))
 	}
@@ -208,6 +234,7 @@ func (c *OutboundCall) sendInvite(ctx context.Context) (sip.ClientTransaction, e
 	req := c.buildInvite(0)
 	c.cmu.Lock()
 	c.invite = req
+	c.viaUDP = c.transport == "UDP"
 	c.provisonal = false
 	c.cmu.Unlock()
 	tx, err := c.svc.cli.TransactionRequest(ctx, req, noBuild)
@@ -215,6 +242,22 @@ func (c *OutboundCall) sendInvite(ctx context.Context) (sip.ClientTransaction, e
 		return nil, fmt.Errorf("sip: dial: %w", err)
 	}
 	return tx, nil
+}
+
+// onUnreachable takes an ICMP error for a datagram to the call's peer. Only while
+// nothing answered the INVITE over UDP: an ICMP message is easy to forge, and once the
+// room system responded one must not end the call it is setting up.
+func (c *OutboundCall) onUnreachable(e *UnreachableError) {
+	c.cmu.Lock()
+	take := c.viaUDP && !c.heard
+	c.cmu.Unlock()
+	if !take {
+		return
+	}
+	select {
+	case c.icmp <- e:
+	default: // one is enough
+	}
 }
 
 func (c *OutboundCall) progress(p Progress) {
@@ -230,7 +273,14 @@ func (c *OutboundCall) run(ctx context.Context, tx sip.ClientTransaction) {
 	retried422 := false
 	for {
 		select {
+		case e := <-c.icmp:
+			tx.Terminate()
+			c.fail(&DialError{Status: 503, Reason: "Service Unavailable", Unreachable: e})
+			return
 		case res := <-tx.Responses():
+			c.cmu.Lock()
+			c.heard = true
+			c.cmu.Unlock()
 			switch {
 			case res.StatusCode == 100:
 				c.progress(Progress{State: ProgressTrying, Status: 100, Reason: res.Reason})
@@ -309,6 +359,9 @@ func (c *OutboundCall) established(tx sip.ClientTransaction, res *sip.Response) 
 	c.state = stateConfirmed
 	c.timer.fromResponse(res, c.timer.interval)
 	c.mu.Unlock()
+	c.cmu.Lock()
+	c.agent = answerAgent(res)
+	c.cmu.Unlock()
 	c.setSDP(nil, res.Body())
 
 	seq := res.CSeq().SeqNo
@@ -360,6 +413,32 @@ func (c *OutboundCall) Wait(ctx context.Context) error {
 
 // Answered is closed when the INVITE has its outcome (see Wait).
 func (c *OutboundCall) Answered() <-chan struct{} { return c.answered }
+
+// PeerAgent is who answered: the Server header of the 2xx (RFC 3261 §20.35), or its
+// User-Agent, which some room systems send in responses instead; empty before the
+// answer or when the room system says neither.
+func (c *OutboundCall) PeerAgent() string {
+	c.cmu.Lock()
+	defer c.cmu.Unlock()
+	return c.agent
+}
+
+// maxAgent bounds the Server/User-Agent kept from an answer.
+const maxAgent = 256
+
+func answerAgent(res *sip.Response) string {
+	for _, name := range []string{"Server", "User-Agent"} {
+		if h := res.GetHeader(name); h != nil {
+			if v := strings.TrimSpace(h.Value()); v != "" {
+				if len(v) > maxAgent {
+					v = v[:maxAgent]
+				}
+				return v
+			}
+		}
+	}
+	return ""
+}
 
 // AnswerSDP is the callee's answer from the 2xx.
 func (c *OutboundCall) AnswerSDP() []byte { return c.RemoteSDP() }

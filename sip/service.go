@@ -226,7 +226,7 @@ func (s *Service) listen() error {
 			}
 			s.tlsGuard, s.tlsPort = newConnGuard(tl, s), tl.Addr().(*net.TCPAddr).Port
 		}
-		s.udp, s.tcp, s.port = udp, tcp, uport
+		s.udp, s.tcp, s.port = withICMPErrors(udp, s.onUnreachable), tcp, uport
 		s.tcpGuard = newConnGuard(tcp, s)
 		la := udp.LocalAddr().(*net.UDPAddr)
 		s.udpAddr = sip.Addr{IP: la.IP, Port: la.Port, Hostname: la.IP.String()}

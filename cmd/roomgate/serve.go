@@ -41,16 +41,6 @@ func checkConfig(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-func newLogger(w io.Writer, format, level string) *slog.Logger {
-	var lv slog.Level
-	_ = lv.UnmarshalText([]byte(level))
-	opts := &slog.HandlerOptions{Level: lv}
-	if format == "json" {
-		return slog.New(slog.NewJSONHandler(w, opts))
-	}
-	return slog.New(slog.NewTextHandler(w, opts))
-}
-
 func serve(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -76,7 +66,8 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "roomgate serve: --log-format %q: use text or json\n", *logFormat)
 		return 2
 	}
-	log := newLogger(stderr, cfg.Log.Format, cfg.Log.Level)
+	secrets := configSecrets(cfg)
+	log := newLogger(stderr, cfg.Log.Format, cfg.Log.Level, secrets)
 	slog.SetDefault(log)
 
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
@@ -88,6 +79,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "roomgate:", err)
 		return 1
 	}
+	secrets.Add(srv.meetings.Secrets()...)
 	web, pub, everywhere := srv.meetings.URL, srv.meetings.PublicURL, ""
 	if u, err := url.Parse(web); err == nil && net.ParseIP(u.Hostname()).IsUnspecified() {
 		// Listening on every interface: show where a browser reaches it, not [::].

@@ -21,7 +21,8 @@ func (f *Flow) Call(id string) (api.CallInfo, bool) { return f.Registry.Call(id)
 func (f *Flow) Hangup(ctx context.Context, id string) error { return f.Registry.Hangup(ctx, id) }
 
 // DialOut invites a room system into a meeting (the host's "Invite room system").
-// It returns at once with the call in state "calling"; progress is read with Call.
+// It returns at once with the call in state "calling" (or "failed" when the dialer
+// could not reach the room system at all); progress is read with Call.
 func (f *Flow) DialOut(ctx context.Context, meetingID string, req api.DialRequest) (api.CallInfo, error) {
 	protocol := req.Protocol
 	if protocol == "" {
@@ -69,6 +70,15 @@ func (f *Flow) DialOut(ctx context.Context, meetingID string, req api.DialReques
 	if err != nil {
 		cancel()
 		m.Close()
+		var de *DialError
+		if errors.As(err, &de) {
+			// The room system could not be reached (connection refused, no route,
+			// unknown name): the call exists and failed; the host reads why.
+			log.Info("dial-out failed", "state", string(de.State), "code", de.Code, "reason", de.Reason)
+			f.Registry.Update(id, func(ci *api.CallInfo) { ci.State, ci.Status, ci.Reason = api.CallState(de.State), de.Code, de.Reason })
+			ci, _ := f.Registry.Call(id)
+			return ci, nil
+		}
 		f.Registry.Update(id, func(ci *api.CallInfo) { ci.State, ci.Reason = api.CallFailed, err.Error() })
 		return api.CallInfo{}, err
 	}

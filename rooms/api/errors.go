@@ -72,10 +72,15 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	ae := classify(err)
-	if ae.Status >= 500 {
-		s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	attrs := []any{"method", r.Method, "path", r.URL.Path, "status", ae.Status, "code", ae.Code, "message", ae.Message}
+	if ae.Err != nil && ae.Err.Error() != ae.Message {
+		attrs = append(attrs, "err", ae.Err) // the cause, once: not "code: message: cause"
+	}
+	if ae.Status >= 500 && ae.Status != http.StatusNotImplemented {
+		s.log.Error("request failed", attrs...)
 	} else {
-		s.log.Debug("request refused", "method", r.Method, "path", r.URL.Path, "status", ae.Status, "code", ae.Code, "err", err)
+		// The client's error (4xx), or a feature this gateway does not offer (501).
+		s.log.Info("request refused", attrs...)
 	}
 	var b errorBody
 	b.Error.Code, b.Error.Message = ae.Code, ae.Message

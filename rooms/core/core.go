@@ -34,6 +34,10 @@ type Core struct {
 	log               *slog.Logger
 }
 
+// Credentials are the API key and secret the core is reached with (to keep them out
+// of logs; tokens are minted by the Core itself).
+func (c *Core) Credentials() (key, secret string) { return c.apiKey, c.apiSecret }
+
 // ErrNotReady is returned while the meeting core does not answer.
 var ErrNotReady = errors.New("meeting core not ready")
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/netip"
 	"strconv"
 	"sync"
 	"time"
@@ -28,8 +29,7 @@ type EmbeddedConfig struct {
 	STUNServers        []string
 	APIKey, APISecret  string // empty: generated and kept in DataDir
 	DataDir            string
-	LogLevel           string // debug, info, warn, error
-	LogJSON            bool
+	LogLevel           string // roomgate's: debug, info, warn, error (see coreLogLevel)
 }
 
 type embeddedNode struct {
@@ -49,7 +49,7 @@ func StartEmbedded(ctx context.Context, cfg EmbeddedConfig, log *slog.Logger) (*
 			return nil, fmt.Errorf("meeting core keys: %w", err)
 		}
 		if created {
-			log.Info("generated meeting core API key", "dir", cfg.DataDir, "api_key", kp.Key)
+			log.Info("generated meeting core API key and secret", "dir", cfg.DataDir)
 		}
 		key, secret = kp.Key, kp.Secret
 	}
@@ -57,7 +57,7 @@ func StartEmbedded(ctx context.Context, cfg EmbeddedConfig, log *slog.Logger) (*
 	if err != nil {
 		return nil, err
 	}
-	initLogging(conf)
+	initLogging(log.Handler(), cfg.LogLevel)
 	if err := conf.ValidateKeys(); err != nil {
 		return nil, fmt.Errorf("meeting core keys: %w", err)
 	}
@@ -117,7 +117,10 @@ func StartEmbedded(ctx context.Context, cfg EmbeddedConfig, log *slog.Logger) (*
 	for deadline := time.Now().Add(5 * time.Second); !srv.IsRunning() && time.Now().Before(deadline); {
 		time.Sleep(10 * time.Millisecond)
 	}
-	log.Info("embedded meeting core started", "signal", c.SignalURL, "rtc_udp_port", cfg.RTCUDPPort, "rtc_tcp_port", cfg.RTCTCPPort, "node_ip", cfg.NodeIP)
+	log.Info("embedded meeting core started", "signal", c.SignalURL, "rtc_udp_port", cfg.RTCUDPPort, "rtc_tcp_port", rtcTCPPort(cfg), "node_ip", cfg.NodeIP)
+	if rtcTCPPort(cfg) != cfg.RTCTCPPort {
+		log.Info("embedded meeting core: ICE over TCP off, its port would listen beyond bind_addresses", "bind_addresses", cfg.BindAddresses)
+	}
 	return c, nil
 }
 
@@ -132,8 +135,11 @@ var (
 	logOnce  sync.Once
 )
 
-func initLogging(conf *lkconfig.Config) {
-	logOnce.Do(func() { lkconfig.InitLoggerFromConfig(&conf.Logging) })
+// initLogging sends the node's logs through roomgate's slog handler (NewLogger).
+// LiveKit's own initialisation (InitLoggerFromConfig) would print its own format and
+// replace slog's default logger of the whole process.
+func initLogging(h slog.Handler, level string) {
+	logOnce.Do(func() { lkconfig.SetLogger(NewLogger(h, level)) })
 }
 
 func initPrometheus(nodeID string, node routing.LocalNode) error {
@@ -179,13 +185,38 @@ func stunServers(cfg EmbeddedConfig) []string {
 	return []string{net.JoinHostPort("127.0.0.1", strconv.Itoa(port))}
 }
 
+// rtcTCPPort is the node's ICE-over-TCP port, 0 (off) unless it may listen on every
+// interface. LiveKit opens it on all addresses, whatever bind_addresses says (its RTC
+// configuration has no address for it): with bind addresses that are not a wildcard,
+// the operator said where the node may listen, and ICE-TCP is off. Browsers then
+// reach the node over its UDP port only.
+func rtcTCPPort(cfg EmbeddedConfig) int {
+	if !wildcardBind(cfg.BindAddresses) {
+		return 0
+	}
+	return cfg.RTCTCPPort
+}
+
+// wildcardBind reports whether the addresses include every interface (none given,
+// 0.0.0.0 or ::).
+func wildcardBind(addrs []string) bool {
+	if len(addrs) == 0 {
+		return true
+	}
+	for _, a := range addrs {
+		if ip, err := netip.ParseAddr(a); a == "" || (err == nil && ip.IsUnspecified()) {
+			return true
+		}
+	}
+	return false
+}
+
 // lkConfig builds LiveKit's configuration through its own YAML decoder, so that its
 // defaults and validation apply exactly as for a stand-alone livekit-server.
 func lkConfig(cfg EmbeddedConfig, key, secret string) (*lkconfig.Config, error) {
-	level := coreLogLevel(cfg.LogLevel)
 	rtc := map[string]any{
 		"udp_port":                  cfg.RTCUDPPort,
-		"tcp_port":                  cfg.RTCTCPPort,
+		"tcp_port":                  rtcTCPPort(cfg),
 		"use_external_ip":           false,
 		"enable_loopback_candidate": cfg.LoopbackCandidates,
 	}
@@ -201,7 +232,6 @@ func lkConfig(cfg EmbeddedConfig, key, secret string) (*lkconfig.Config, error) 
 		"bind_addresses": cfg.BindAddresses,
 		"keys":           map[string]string{key: secret},
 		"rtc":            rtc,
-		"logging":        map[string]any{"level": level, "json": cfg.LogJSON, "pion_level": "error"},
 		// Remote unmute lets a host unmute a room system, which has no button to do it itself.
 		"room": map[string]any{"auto_create": true, "empty_timeout": 300, "departure_timeout": 20, "enable_remote_unmute": true},
 	}

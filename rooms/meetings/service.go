@@ -52,6 +52,8 @@ type Service struct {
 	PublicURL string
 	// TokenFile is where a generated operator token was stored ("" when configured).
 	TokenFile string
+
+	token string // the operator token, for Secrets
 }
 
 // Start opens the directory, starts the meeting core and listens for HTTP. Until
@@ -70,6 +72,7 @@ func Start(ctx context.Context, cfg *configs.Config, version string, log *slog.L
 	if err != nil {
 		return nil, err
 	}
+	s.token = token
 	raw, err := net.Listen("tcp", cfg.HTTP.Listen)
 	if err != nil {
 		return nil, fmt.Errorf("http.listen: %w", err)
@@ -157,9 +160,7 @@ func (s *Service) Open(calls api.Calls) {
 
 func (s *Service) startCore(ctx context.Context) error {
 	cfg := s.cfg
-	if err := core.SetClientLogging(cfg.Log.Level, cfg.Log.Format == "json"); err != nil {
-		return err
-	}
+	core.SetClientLogging(s.log.Handler(), cfg.Log.Level)
 	var err error
 	if cfg.External() {
 		lk := cfg.Meeting.LiveKit
@@ -179,7 +180,7 @@ func (s *Service) startCore(ctx context.Context) error {
 		Port: e.Port, BindAddresses: e.BindAddresses, RTCUDPPort: e.RTCUDPPort, RTCTCPPort: e.RTCTCPPort,
 		NodeIP: e.NodeIP, LoopbackCandidates: e.LoopbackCandidates, STUNServers: e.STUNServers,
 		APIKey: e.APIKey, APISecret: e.APISecret, DataDir: cfg.DataDir,
-		LogLevel: cfg.Log.Level, LogJSON: cfg.Log.Format == "json",
+		LogLevel: cfg.Log.Level,
 	}, s.log.With("component", "core"))
 	return err
 }
@@ -268,6 +269,17 @@ func (s *Service) Close() {
 			}
 		}
 	})
+}
+
+// Secrets are the credentials the service uses, configured or generated (the
+// operator token, the meeting core's key and secret): what the logs must never show.
+func (s *Service) Secrets() []string {
+	out := []string{s.token}
+	if s.core != nil {
+		key, secret := s.core.Credentials()
+		out = append(out, key, secret)
+	}
+	return out
 }
 
 // Draining reports /healthz 503 from now on (a shutdown began: calls drain first).

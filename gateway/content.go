@@ -82,14 +82,14 @@ type contentPath struct {
 const contentQuiet = 3 * time.Second
 
 // newContentPath makes the content side of a call on its third port pair, with the
-// BFCP sockets on the media address.
-func newContentPath(log *slog.Logger, pair ports.Pair) *contentPath {
+// BFCP sockets on the even port of bfcpPair.
+func newContentPath(log *slog.Logger, pair, bfcpPair ports.Pair) *contentPath {
 	ctx, cancel := context.WithCancel(context.Background())
 	cp := &contentPath{log: log, pair: pair, kind: "sip", ctx: ctx, cancel: cancel, kick: make(chan struct{}, 1),
 		inDepack: h264.NewDepacketizer(h264.DepacketizerConfig{}),
 		inPack:   h264.Packetizer{Mode: 1, MTU: h264.DefaultMTU},
 		inSeq:    uint16(time.Now().UnixNano() >> 8), outSeq: uint16(time.Now().UnixNano() >> 24)}
-	cp.bfcp = openBFCP(cp)
+	cp.bfcp = openBFCP(cp, bfcpPair)
 	return cp
 }
 

@@ -49,6 +49,9 @@ func (m *sipMedia) local() sdp.Local {
 		// Content (slides) with BFCP when the BFCP port could be opened, else
 		// content alone: a room system then presents by sending slides.
 		l.ContentPort, l.BFCPPort, l.ContentKey = m.ports.Ports[media.RoleContent], m.ports.Ports[roleBFCP], m.contentKey
+		if b := m.content.bfcp; b != nil && !b.tcp {
+			l.BFCP.Transports = []sdp.BFCPProto{sdp.BFCPUDP} // no TCP listener on the BFCP port
+		}
 	}
 	return l
 }

@@ -101,6 +101,9 @@ func (m *sipMedia) reoffer(apply func(media.Plan) error, log *slog.Logger) func(
 			return nil, err
 		}
 		plan := re.Plan()
+		if re.Content == nil && m.content != nil {
+			m.content.stop() // content refused or removed (port 0): the floor is given back
+		}
 		m.startContent(re, log)
 		if apply != nil {
 			if err := apply(plan); err != nil {

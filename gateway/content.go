@@ -84,14 +84,14 @@ type contentPath struct {
 const contentQuiet = 3 * time.Second
 
 // newContentPath makes the content side of a call on its third port pair, with the
-// BFCP sockets on the even port of bfcpPair.
-func newContentPath(log *slog.Logger, pair, bfcpPair ports.Pair) *contentPath {
+// BFCP sockets on the even port of bfcpPair (ln: the TCP listener on it, nil: none).
+func newContentPath(log *slog.Logger, pair, bfcpPair ports.Pair, ln *net.TCPListener) *contentPath {
 	ctx, cancel := context.WithCancel(context.Background())
 	cp := &contentPath{log: log, pair: pair, kind: "sip", ctx: ctx, cancel: cancel, kick: make(chan struct{}, 1),
 		inDepack: h264.NewDepacketizer(h264.DepacketizerConfig{}),
 		inPack:   h264.Packetizer{Mode: 1, MTU: h264.DefaultMTU},
 		inSeq:    uint16(time.Now().UnixNano() >> 8), outSeq: uint16(time.Now().UnixNano() >> 24)}
-	cp.bfcp = openBFCP(cp, bfcpPair)
+	cp.bfcp = openBFCP(cp, bfcpPair, ln)
 	return cp
 }
 
@@ -173,7 +173,7 @@ func (cp *contentPath) joinFloor() {
 // taken on the stream until a re-offer brings content back.
 func (cp *contentPath) stop() {
 	cp.mu.Lock()
-	sess, floor, self, was := cp.sess, cp.floor, cp.self, cp.off
+	sess, floor, self, ctl, was := cp.sess, cp.floor, cp.self, cp.ctl, cp.off
 	cp.off = sess != nil
 	cp.mu.Unlock()
 	if sess == nil || was {
@@ -183,6 +183,10 @@ func (cp *contentPath) stop() {
 	sess.SetSending(false)
 	if floor != nil {
 		floor.Release(self)
+	}
+	if ctl != nil {
+		// At once: the worker may not have seen the grant this release undoes.
+		ctl.revoke("content removed")
 	}
 }
 

@@ -35,24 +35,32 @@ type bfcpControl struct {
 var _ floorControl = (*bfcpControl)(nil)
 
 // openBFCP serves BFCP on the even port of a pair from the media range: its UDP
-// socket as it is, and a TCP listener on the same port number (the UDP and TCP port
-// spaces are separate). Without the TCP listener (the TCP port is someone else's)
-// only BFCP over UDP is answered; with neither, content goes without floor control.
-func openBFCP(cp *contentPath, pair ports.Pair) *bfcpControl {
+// socket as it is, and ln, the TCP listener on the same port number (the UDP and TCP
+// port spaces are separate). Without ln only BFCP over UDP is answered.
+func openBFCP(cp *contentPath, pair ports.Pair, ln *net.TCPListener) *bfcpControl {
 	b := &bfcpControl{cp: cp}
 	if pair.RTP == nil {
 		cp.log.Warn("no BFCP port: content is answered without floor control")
 		return b
 	}
 	b.udp, b.port = pair.RTP, pair.RTPPort
-	ip := pair.RTP.LocalAddr().(*net.UDPAddr).AddrPort().Addr().Unmap()
-	ln, err := net.ListenTCP("tcp", net.TCPAddrFromAddrPort(netip.AddrPortFrom(ip, uint16(pair.RTPPort))))
-	if err != nil {
-		cp.log.Warn("BFCP TCP port taken: BFCP over TCP is refused", "port", pair.RTPPort, "err", err)
+	if ln == nil {
+		cp.log.Warn("no TCP listener on the BFCP port: BFCP over TCP is refused", "port", pair.RTPPort)
 		return b
 	}
 	b.ln, b.tcp = ln, true
 	return b
+}
+
+// listenBFCP opens the TCP listener on the even port of pair (nil: the TCP port is
+// someone else's, e.g. an outgoing connection's ephemeral port).
+func listenBFCP(pair ports.Pair) *net.TCPListener {
+	ip := pair.RTP.LocalAddr().(*net.UDPAddr).AddrPort().Addr().Unmap()
+	ln, err := net.ListenTCP("tcp", net.TCPAddrFromAddrPort(netip.AddrPortFrom(ip, uint16(pair.RTPPort))))
+	if err != nil {
+		return nil
+	}
+	return ln
 }
 
 // startBFCP serves the floor control the SDP agreed; b nil: content without BFCP.

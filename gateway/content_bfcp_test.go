@@ -70,7 +70,7 @@ func TestBFCPTCPPortTaken(t *testing.T) {
 		t.Skipf("TCP port %d busy: %v", pairs[1].RTPPort, err)
 	}
 	defer taken.Close()
-	cp := newContentPath(slog.New(slog.DiscardHandler), pairs[0], pairs[1])
+	cp := newContentPath(slog.New(slog.DiscardHandler), pairs[0], pairs[1], listenBFCP(pairs[1]))
 	t.Cleanup(cp.close)
 	if cp.bfcp.tcp || cp.bfcp.port != pairs[1].RTPPort {
 		t.Fatalf("tcp %v port %d: want UDP only on %d", cp.bfcp.tcp, cp.bfcp.port, pairs[1].RTPPort)
@@ -127,13 +127,9 @@ func TestBFCPPassiveOfferGatewayConnects(t *testing.T) {
 	if err != nil {
 		t.Fatalf("the gateway did not connect to the passive room system: %v", err)
 	}
-	cl := bfcp.NewClient(c, bfcp.ClientConfig{ConferenceID: res.BFCP.ConfID, UserID: res.BFCP.UserID, Version: bfcp.Version1})
-	defer cl.Close()
+	cl := bfcpHello(t, c, res)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if _, _, err := cl.Hello(ctx); err != nil {
-		t.Fatalf("Hello over the gateway's connection: %v", err)
-	}
 	// Not in a meeting yet: the request waits for the call to join.
 	r, err := cl.RequestFloor(ctx, res.BFCP.FloorID)
 	if err != nil {
@@ -162,11 +158,19 @@ func TestBFCPActPassOfferAnsweredPassive(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	bfcpHello(t, c, res)
+}
+
+// bfcpHello is a version 1 floor control client on c, with the IDs res agreed, that
+// said Hello and got its HelloAck; the test closes it.
+func bfcpHello(t *testing.T, c net.Conn, res *sdp.Result) *bfcp.Client {
+	t.Helper()
 	cl := bfcp.NewClient(c, bfcp.ClientConfig{ConferenceID: res.BFCP.ConfID, UserID: res.BFCP.UserID, Version: bfcp.Version1})
-	defer cl.Close()
+	t.Cleanup(func() { _ = cl.Close() })
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if _, _, err := cl.Hello(ctx); err != nil {
 		t.Fatalf("Hello: %v", err)
 	}
+	return cl
 }

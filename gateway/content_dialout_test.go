@@ -1,7 +1,6 @@
 package gateway
 
 import (
-	"context"
 	"net"
 	"net/netip"
 	"strconv"
@@ -9,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/roomgate/roomgate/sip/bfcp"
 	"github.com/roomgate/roomgate/sip/sdp"
 	"github.com/roomgate/roomgate/transcode/media"
 )
@@ -54,16 +52,6 @@ func sipDialOutContent(t *testing.T, answer func(offer string) []byte) (*roomCal
 // TestDialOutContentAnswers: the answers a callee gives to our offer with BFCP (as
 // floor control server) and slides, as transitions of the call's floor control.
 func TestDialOutContentAnswers(t *testing.T) {
-	hello := func(t *testing.T, c net.Conn, res *sdp.Result) {
-		t.Helper()
-		cl := bfcp.NewClient(c, bfcp.ClientConfig{ConferenceID: res.BFCP.ConfID, UserID: res.BFCP.UserID, Version: bfcp.Version1})
-		defer cl.Close()
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if _, _, err := cl.Hello(ctx); err != nil {
-			t.Fatalf("Hello: %v", err)
-		}
-	}
 	mainVideo := func(t *testing.T, res *sdp.Result) {
 		t.Helper()
 		if _, ok := res.Plan().Stream(media.RoleMain); !ok {
@@ -83,7 +71,7 @@ func TestDialOutContentAnswers(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		hello(t, c, res)
+		bfcpHello(t, c, res)
 	})
 
 	t.Run("c-only_passive->we_connect", func(t *testing.T) {
@@ -104,7 +92,7 @@ func TestDialOutContentAnswers(t *testing.T) {
 		if err != nil {
 			t.Fatalf("we did not connect to the callee: %v", err)
 		}
-		hello(t, c, res)
+		bfcpHello(t, c, res)
 	})
 
 	t.Run("s-only->content_without_floor_control", func(t *testing.T) {

@@ -2,47 +2,33 @@ package rtpsession
 
 import (
 	"crypto/rand"
-	"net"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/google/gopacket"
-	"github.com/google/gopacket/layers"
-	"github.com/google/gopacket/pcapgo"
 	"github.com/pion/rtp"
 	"github.com/pion/srtp/v3"
 )
 
-// writeUDPPcap writes each datagram as an IPv4/UDP packet (LINKTYPE_RAW) from
-// 127.0.0.1:40001 to 127.0.0.2:port.
+// writeUDPPcap writes each datagram as an IPv4/UDP packet from 127.0.0.1 to
+// 127.0.0.2, both on port, with text2pcap (package wireshark-common, next to tshark).
 func writeUDPPcap(t *testing.T, path string, port uint16, dgrams [][]byte) {
 	t.Helper()
-	f, err := os.Create(path)
-	if err != nil {
+	var dump strings.Builder
+	for _, d := range dgrams {
+		fmt.Fprintf(&dump, "000000 % x\n", d)
+	}
+	txt := path + ".txt"
+	if err := os.WriteFile(txt, []byte(dump.String()), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	w := pcapgo.NewWriter(f)
-	if err := w.WriteFileHeader(65535, layers.LinkTypeRaw); err != nil {
-		t.Fatal(err)
-	}
-	ts := time.Unix(1700000000, 0)
-	for _, b := range dgrams {
-		ip := &layers.IPv4{Version: 4, TTL: 64, Protocol: layers.IPProtocolUDP, SrcIP: net.IPv4(127, 0, 0, 1), DstIP: net.IPv4(127, 0, 0, 2)}
-		u := &layers.UDP{SrcPort: 40001, DstPort: layers.UDPPort(port)}
-		_ = u.SetNetworkLayerForChecksum(ip)
-		buf := gopacket.NewSerializeBuffer()
-		if err := gopacket.SerializeLayers(buf, gopacket.SerializeOptions{FixLengths: true, ComputeChecksums: true}, ip, u, gopacket.Payload(b)); err != nil {
-			t.Fatal(err)
-		}
-		ts = ts.Add(time.Millisecond)
-		if err := w.WritePacket(gopacket.CaptureInfo{Timestamp: ts, CaptureLength: len(buf.Bytes()), Length: len(buf.Bytes())}, buf.Bytes()); err != nil {
-			t.Fatal(err)
-		}
+	p := strconv.Itoa(int(port))
+	if out, err := exec.Command("text2pcap", "-q", "-4", "127.0.0.1,127.0.0.2", "-u", p+","+p, txt, path).CombinedOutput(); err != nil {
+		t.Fatalf("text2pcap: %v %s", err, out)
 	}
 }
 

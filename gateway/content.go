@@ -163,6 +163,12 @@ func (cp *contentPath) joinFloor() {
 	tap.floor.Join(call.Presenter{Identity: self, Kind: kind})
 	stop := tap.floor.Watch(cp.onFloor)
 	cp.mu.Lock()
+	if cp.ctx.Err() != nil { // closed meanwhile: close saw no watch to stop
+		cp.mu.Unlock()
+		stop()
+		tap.floor.Leave(self)
+		return
+	}
 	cp.stopWatch = stop
 	cp.mu.Unlock()
 	cp.attached()
@@ -432,6 +438,7 @@ func (cp *contentPath) send(au *h264.AccessUnit) {
 // waited for. The port pair itself is the call's to release.
 func (cp *contentPath) close() {
 	cp.mu.Lock()
+	cp.cancel() // under mu: a joinFloor running now sees it
 	stop, floor, self, ctl, b, sess := cp.stopWatch, cp.floor, cp.self, cp.ctl, cp.bfcp, cp.sess
 	cp.stopWatch = nil
 	cp.mu.Unlock()
@@ -441,7 +448,6 @@ func (cp *contentPath) close() {
 	if floor != nil {
 		floor.Leave(self)
 	}
-	cp.cancel()
 	if ctl != nil {
 		ctl.close()
 	}

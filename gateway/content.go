@@ -50,7 +50,9 @@ type contentPath struct {
 	keyframe   media.Keyframe
 	maxFS      int
 	ctl        floorControl
-	noBFCP     bool // content without floor control: flowing slides mean presenting
+	noBFCP     bool        // content without floor control: flowing slides mean presenting
+	off        bool        // a re-offer removed content (port 0): nothing sent or taken
+	tap        *meetingTap // the call's meeting, once attached (its floor joined with content)
 	floor      *call.Floor
 	br         *bridge.Bridge
 	kf         keyframer
@@ -82,22 +84,32 @@ type contentPath struct {
 const contentQuiet = 3 * time.Second
 
 // newContentPath makes the content side of a call on its third port pair, with the
-// BFCP sockets on the media address.
-func newContentPath(log *slog.Logger, pair ports.Pair) *contentPath {
+// BFCP sockets on the even port of bfcpPair (ln: the TCP listener on it, nil: none).
+func newContentPath(log *slog.Logger, pair, bfcpPair ports.Pair, ln *net.TCPListener) *contentPath {
 	ctx, cancel := context.WithCancel(context.Background())
 	cp := &contentPath{log: log, pair: pair, kind: "sip", ctx: ctx, cancel: cancel, kick: make(chan struct{}, 1),
 		inDepack: h264.NewDepacketizer(h264.DepacketizerConfig{}),
 		inPack:   h264.Packetizer{Mode: 1, MTU: h264.DefaultMTU},
 		inSeq:    uint16(time.Now().UnixNano() >> 8), outSeq: uint16(time.Now().UnixNano() >> 24)}
-	cp.bfcp = openBFCP(cp)
+	cp.bfcp = openBFCP(cp, bfcpPair, ln)
 	return cp
 }
 
-// start opens the content RTP stream the plan agreed.
+// start opens the content RTP stream the plan agreed (again, after a re-offer that
+// removed it); a call already in the meeting joins its floor now.
 func (cp *contentPath) start(s media.Stream, opt mediaOptions) error {
+	if err := cp.startStream(s, opt); err != nil {
+		return err
+	}
+	cp.joinFloor()
+	return nil
+}
+
+func (cp *contentPath) startStream(s media.Stream, opt mediaOptions) error {
 	cp.mu.Lock()
 	defer cp.mu.Unlock()
 	if cp.sess != nil {
+		cp.off = false
 		if s.Remote.IsValid() && s.Remote.Port() != 0 {
 			cp.sess.SetRemote(s.Remote, s.RemoteRTCP)
 		}
@@ -126,23 +138,62 @@ func (cp *contentPath) start(s media.Stream, opt mediaOptions) error {
 }
 
 // attach puts the room system on the meeting's floor: br publishes its content, the
-// tap delivers the others' screen shares and their keyframes.
+// tap delivers the others' screen shares and their keyframes. A call without content
+// (yet) joins the floor when a re-offer adds it.
 func (cp *contentPath) attach(br *bridge.Bridge, tap *meetingTap, self string) {
 	cp.mu.Lock()
-	if cp.sess == nil && cp.ctl == nil {
-		cp.mu.Unlock()
-		return // no content agreed
-	}
-	cp.br, cp.kf, cp.self, cp.floor = br, tap, self, tap.floor
-	kind := cp.kind
+	cp.br, cp.tap, cp.self = br, tap, self
 	cp.mu.Unlock()
 	br.OnScreenKeyframeRequest(cp.requestFromRoom)
+	cp.joinFloor()
+}
+
+// joinFloor joins the meeting's floor once the call is in the meeting and content is
+// agreed, whichever comes last; once.
+func (cp *contentPath) joinFloor() {
+	cp.mu.Lock()
+	tap := cp.tap
+	if tap == nil || cp.floor != nil || cp.sess == nil && cp.ctl == nil || cp.ctx.Err() != nil {
+		cp.mu.Unlock()
+		return
+	}
+	cp.kf, cp.floor = tap, tap.floor
+	self, kind := cp.self, cp.kind
+	cp.mu.Unlock()
 	tap.floor.Join(call.Presenter{Identity: self, Kind: kind})
 	stop := tap.floor.Watch(cp.onFloor)
 	cp.mu.Lock()
+	if cp.ctx.Err() != nil { // closed meanwhile: close saw no watch to stop
+		cp.mu.Unlock()
+		stop()
+		tap.floor.Leave(self)
+		return
+	}
 	cp.stopWatch = stop
 	cp.mu.Unlock()
 	cp.attached()
+}
+
+// stop is content removed by a re-offer (its m-line at port 0): the room system gives
+// the floor back if it presents (a BFCP grant is revoked), and nothing is sent or
+// taken on the stream until a re-offer brings content back.
+func (cp *contentPath) stop() {
+	cp.mu.Lock()
+	sess, floor, self, ctl, was := cp.sess, cp.floor, cp.self, cp.ctl, cp.off
+	cp.off = sess != nil
+	cp.mu.Unlock()
+	if sess == nil || was {
+		return
+	}
+	cp.log.Info("content removed by a re-offer")
+	sess.SetSending(false)
+	if floor != nil {
+		floor.Release(self)
+	}
+	if ctl != nil {
+		// At once: the worker may not have seen the grant this release undoes.
+		ctl.revoke("content removed")
+	}
 }
 
 // attached tells the floor control that the call is in the meeting: a floor
@@ -259,8 +310,8 @@ func (cp *contentPath) readLoop(sess *rtpsession.Session) {
 			return
 		}
 		cp.mu.Lock()
-		pt, br, presenting := cp.pt, cp.br, cp.presenting && cp.change.Presenter.Identity == cp.self
-		askFloor := cp.noBFCP && !presenting && cp.floor != nil && time.Since(cp.asked) > contentQuiet
+		pt, br, presenting := cp.pt, cp.br, cp.presenting && cp.change.Presenter.Identity == cp.self && !cp.off
+		askFloor := !cp.off && cp.noBFCP && !presenting && cp.floor != nil && time.Since(cp.asked) > contentQuiet
 		if askFloor {
 			cp.asked = time.Now()
 		}
@@ -339,7 +390,7 @@ func (cp *contentPath) keyframeFromRoom() {
 func (cp *contentPath) fromMeeting(identity string, pkt *rtp.Packet) {
 	cp.mu.Lock()
 	defer cp.mu.Unlock()
-	if cp.sess == nil || identity == "" || identity != cp.presenter || cp.outDepack == nil {
+	if cp.sess == nil || cp.off || identity == "" || identity != cp.presenter || cp.outDepack == nil {
 		return
 	}
 	aus, err := cp.outDepack.Push(pkt.SequenceNumber, pkt.Timestamp, pkt.Marker, pkt.Payload)
@@ -387,6 +438,7 @@ func (cp *contentPath) send(au *h264.AccessUnit) {
 // waited for. The port pair itself is the call's to release.
 func (cp *contentPath) close() {
 	cp.mu.Lock()
+	cp.cancel() // under mu: a joinFloor running now sees it
 	stop, floor, self, ctl, b, sess := cp.stopWatch, cp.floor, cp.self, cp.ctl, cp.bfcp, cp.sess
 	cp.stopWatch = nil
 	cp.mu.Unlock()
@@ -396,7 +448,6 @@ func (cp *contentPath) close() {
 	if floor != nil {
 		floor.Leave(self)
 	}
-	cp.cancel()
 	if ctl != nil {
 		ctl.close()
 	}

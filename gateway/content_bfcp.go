@@ -1,11 +1,13 @@
 package gateway
 
 import (
+	"errors"
 	"net"
 	"net/netip"
 	"sync"
 
 	"github.com/roomgate/roomgate/gateway/call"
+	"github.com/roomgate/roomgate/gateway/ports"
 	"github.com/roomgate/roomgate/sip/bfcp"
 	"github.com/roomgate/roomgate/sip/sdp"
 )
@@ -22,6 +24,7 @@ type bfcpControl struct {
 	udp       net.PacketConn
 	ln        net.Listener
 	port      int
+	tcp       bool // ln was opened: BFCP over TCP can be answered and offered
 	srv       *bfcp.Server
 	requestID uint16 // the room system's granted floor request (0: none)
 	// pendingID is a floor request made before the call was in the meeting (after
@@ -31,31 +34,33 @@ type bfcpControl struct {
 
 var _ floorControl = (*bfcpControl)(nil)
 
-// openBFCP binds a UDP socket and a TCP listener on one port of the media address;
-// a few tries, since the TCP port may be taken. With none, content is answered
-// without floor control (port 0).
-func openBFCP(cp *contentPath) *bfcpControl {
+// openBFCP serves BFCP on the even port of a pair from the media range: its UDP
+// socket as it is, and ln, the TCP listener on the same port number (the UDP and TCP
+// port spaces are separate). Without ln only BFCP over UDP is answered.
+func openBFCP(cp *contentPath, pair ports.Pair, ln *net.TCPListener) *bfcpControl {
 	b := &bfcpControl{cp: cp}
-	ip := netip.IPv4Unspecified()
-	if a, ok := cp.pair.RTP.LocalAddr().(*net.UDPAddr); ok {
-		ip = a.AddrPort().Addr().Unmap()
-	}
-	for range 5 {
-		pc, err := net.ListenUDP("udp", net.UDPAddrFromAddrPort(netip.AddrPortFrom(ip, 0)))
-		if err != nil {
-			break
-		}
-		port := pc.LocalAddr().(*net.UDPAddr).Port
-		ln, err := net.ListenTCP("tcp", net.TCPAddrFromAddrPort(netip.AddrPortFrom(ip, uint16(port))))
-		if err != nil {
-			_ = pc.Close()
-			continue
-		}
-		b.udp, b.ln, b.port = pc, ln, port
+	if pair.RTP == nil {
+		cp.log.Warn("no BFCP port: content is answered without floor control")
 		return b
 	}
-	cp.log.Warn("no BFCP port: content is answered without floor control")
+	b.udp, b.port = pair.RTP, pair.RTPPort
+	if ln == nil {
+		cp.log.Warn("no TCP listener on the BFCP port: BFCP over TCP is refused", "port", pair.RTPPort)
+		return b
+	}
+	b.ln, b.tcp = ln, true
 	return b
+}
+
+// listenBFCP opens the TCP listener on the even port of pair (nil: the TCP port is
+// someone else's, e.g. an outgoing connection's ephemeral port).
+func listenBFCP(pair ports.Pair) *net.TCPListener {
+	ip := pair.RTP.LocalAddr().(*net.UDPAddr).AddrPort().Addr().Unmap()
+	ln, err := net.ListenTCP("tcp", net.TCPAddrFromAddrPort(netip.AddrPortFrom(ip, uint16(pair.RTPPort))))
+	if err != nil {
+		return nil
+	}
+	return ln
 }
 
 // startBFCP serves the floor control the SDP agreed; b nil: content without BFCP.
@@ -93,7 +98,9 @@ func (c *bfcpControl) serve(b *sdp.BFCP) error {
 	ln, udp := c.ln, c.udp
 	switch {
 	case b.Proto.UDP():
-		_ = ln.Close()
+		if ln != nil {
+			_ = ln.Close()
+		}
 		cp.wg.Go(func() { _ = srv.ServeUDP(udp) })
 	case b.Setup == sdp.SetupActive:
 		c.closeSockets()
@@ -103,6 +110,10 @@ func (c *bfcpControl) serve(b *sdp.BFCP) error {
 				cp.log.Info("BFCP: cannot connect to the room system", "remote", remote, "err", err)
 			}
 		})
+	case ln == nil:
+		_ = srv.Close()
+		c.srv = nil
+		return errors.New("no BFCP TCP listener")
 	default: // passive (or holdconn: the room system connects when it wants)
 		_ = udp.Close()
 		cp.wg.Go(func() { _ = srv.Serve(ln) })

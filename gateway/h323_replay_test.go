@@ -318,8 +318,8 @@ func TestH323ReplayCallgen323DialIn(t *testing.T) {
 	if gwRTP.Addr() != netip.MustParseAddr("127.0.0.1") || int(gwRTP.Port()) < h323PortBase || int(gwRTP.Port()) > h323PortBase+399 {
 		t.Fatalf("the gateway's RTP address %v, want 127.0.0.1 in %d–%d", gwRTP, h323PortBase, h323PortBase+399)
 	}
-	if g.portsInUse() != 3 {
-		t.Errorf("%d port pairs in use, want the call's three (audio, main video, content)", g.portsInUse())
+	if g.portsInUse() != 4 {
+		t.Errorf("%d port pairs in use, want the call's four (audio, main video, content, BFCP)", g.portsInUse())
 	}
 
 	// The waiting-room prompt comes back as A-law from the port the gateway receives on.

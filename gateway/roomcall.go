@@ -68,14 +68,31 @@ type roomCall struct {
 	endWhy    string
 }
 
-// allocMedia allocates the RTP/RTCP pairs of a call: audio, main video and content
-// (with its BFCP port).
+// allocMedia allocates the RTP/RTCP pairs of a call: audio, main video, content and
+// one for BFCP, so that floor control too is on a port of the media range (the
+// only ports a room system's firewall opens): BFCP over UDP on its even port, its TCP
+// listener on the same number (another pair when that TCP port is taken); its odd
+// port stays reserved and unused.
 func allocMedia(log *slog.Logger, alloc *ports.Allocator, clock *frameClock) (*roomCall, error) {
-	pairs, err := alloc.Allocate(3)
+	pairs, err := alloc.Allocate(4)
 	if err != nil {
 		return nil, err
 	}
-	return &roomCall{log: log, alloc: alloc, pairs: pairs, clock: clock, content: newContentPath(log, pairs[2])}, nil
+	ln := listenBFCP(pairs[3])
+	for range 3 {
+		if ln != nil {
+			break
+		}
+		// Its TCP port is taken: another pair of the range.
+		more, err := alloc.Allocate(1)
+		if err != nil {
+			break
+		}
+		alloc.Release(pairs[3])
+		pairs[3] = more[0]
+		ln = listenBFCP(pairs[3])
+	}
+	return &roomCall{log: log, alloc: alloc, pairs: pairs, clock: clock, content: newContentPath(log, pairs[2], pairs[3], ln)}, nil
 }
 
 // roleBFCP is the BFCP port in a media.Local's Ports (TCP and UDP, same number): the

@@ -49,6 +49,9 @@ func (m *sipMedia) local() sdp.Local {
 		// Content (slides) with BFCP when the BFCP port could be opened, else
 		// content alone: a room system then presents by sending slides.
 		l.ContentPort, l.BFCPPort, l.ContentKey = m.ports.Ports[media.RoleContent], m.ports.Ports[roleBFCP], m.contentKey
+		if b := m.content.bfcp; b != nil && !b.tcp {
+			l.BFCP.Transports = []sdp.BFCPProto{sdp.BFCPUDP} // no TCP listener on the BFCP port
+		}
 	}
 	return l
 }
@@ -98,6 +101,9 @@ func (m *sipMedia) reoffer(apply func(media.Plan) error, log *slog.Logger) func(
 			return nil, err
 		}
 		plan := re.Plan()
+		if re.Content == nil && m.content != nil {
+			m.content.stop() // content refused or removed (port 0): the floor is given back
+		}
 		m.startContent(re, log)
 		if apply != nil {
 			if err := apply(plan); err != nil {

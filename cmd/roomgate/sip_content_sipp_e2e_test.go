@@ -316,9 +316,12 @@ func TestE2ESIPContentSIPp(t *testing.T) {
 }
 
 // bfcpCall places a call with offer and, once the room system is in the meeting (the
-// floor is the meeting's), runs exerciseBFCP on the answer while the call lasts.
+// floor is the meeting's), runs exerciseBFCP on the answer while the call lasts. The
+// answered BFCP port must be in the media range, and tshark must dissect every BFCP
+// message the gateway sent from it cleanly.
 func bfcpCall(t *testing.T, g *sipGW, meeting, network string, offer []string) []mediaSection {
 	t.Helper()
+	wire := bfcpWire(t, g, "")
 	var errs []string
 	secs := contentAnswer(t, g, meeting, 8000, offer, func(sdp string) {
 		g.waitSIPParticipant(t, meeting, 15*time.Second)
@@ -327,7 +330,32 @@ func bfcpCall(t *testing.T, g *sipGW, meeting, network string, offer []string) [
 	for _, e := range errs {
 		t.Error(e)
 	}
+	for _, s := range secs {
+		if strings.Contains(s.M, "BFCP") {
+			port := mPort(s.M)
+			if port < g.MediaMin || port > g.MediaMax {
+				t.Errorf("BFCP port %d outside the media range %d-%d", port, g.MediaMin, g.MediaMax)
+			}
+			checkBFCPWire(t, wire, network, network+".srcport=="+strconv.Itoa(port), port)
+		}
+	}
 	return secs
+}
+
+// answeredBFCP is the BFCP section of an SDP and its conference, user and floor IDs.
+func answeredBFCP(sdp string) (b mediaSection, conf uint32, user, floor uint16) {
+	for _, s := range mediaSections(sdp) {
+		if strings.Contains(s.M, "BFCP") {
+			b = s
+		}
+	}
+	confS, _ := b.attr("confid")
+	userS, _ := b.attr("userid")
+	floorS, _ := b.attr("floorid")
+	c, _ := strconv.ParseUint(confS, 10, 32)
+	u, _ := strconv.ParseUint(userS, 10, 16)
+	f, _ := strconv.ParseUint(strings.Fields(floorS + " x")[0], 10, 16)
+	return b, uint32(c), uint16(u), uint16(f)
 }
 
 // exerciseBFCP talks to the BFCP port answered in sdp over network (udp or tcp):
@@ -335,26 +363,12 @@ func bfcpCall(t *testing.T, g *sipGW, meeting, network string, offer []string) [
 // It returns what went wrong.
 func exerciseBFCP(t *testing.T, network, sdp string) []string {
 	t.Helper()
-	var errs []string
-	secs := mediaSections(sdp)
-	var b mediaSection
-	for _, s := range secs {
-		if strings.Contains(s.M, "BFCP") {
-			b = s
-		}
-	}
+	b, _, _, _ := answeredBFCP(sdp)
 	port := mPort(b.M)
 	if port == 0 {
 		return []string{"no BFCP port answered: " + sdp}
 	}
-	confS, _ := b.attr("confid")
-	userS, _ := b.attr("userid")
-	floorS, _ := b.attr("floorid")
-	conf, _ := strconv.ParseUint(confS, 10, 32)
-	user, _ := strconv.ParseUint(userS, 10, 16)
-	floor, _ := strconv.ParseUint(strings.Fields(floorS + " x")[0], 10, 16)
-	addr := net.JoinHostPort(sdpConnAddr(sdp), strconv.Itoa(port))
-	c, err := net.Dial(network, addr)
+	c, err := net.Dial(network, net.JoinHostPort(sdpConnAddr(sdp), strconv.Itoa(port)))
 	if err != nil {
 		return []string{err.Error()}
 	}
@@ -368,48 +382,74 @@ func exerciseBFCP(t *testing.T, network, sdp string) []string {
 			c.Write(junk)
 		}
 	}
-	cl := bfcp.NewClient(c, bfcp.ClientConfig{ConferenceID: uint32(conf), UserID: uint16(user), Version: version})
-	defer cl.Close()
+	return exerciseConn(t, c, version, sdp)
+}
+
+// exerciseConn runs Hello, FloorRequest (granted) and FloorRelease on a BFCP
+// connection to the gateway; it returns what went wrong.
+func exerciseConn(t *testing.T, c net.Conn, version uint8, sdp string) []string {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
+	cl, req, errs := holdFloor(ctx, t, c, version, sdp)
+	if cl == nil {
+		return errs
+	}
+	defer cl.Close()
+	if _, err := cl.Release(ctx, req.ID); err != nil {
+		errs = append(errs, "FloorRelease: "+err.Error())
+	}
+	return errs
+}
+
+// holdFloor says Hello on c and requests the answered floor: the client and its
+// granted request, or nil and what went wrong.
+func holdFloor(ctx context.Context, t *testing.T, c net.Conn, version uint8, sdp string) (*bfcp.Client, bfcp.Request, []string) {
+	t.Helper()
+	_, conf, user, floor := answeredBFCP(sdp)
+	cl := bfcp.NewClient(c, bfcp.ClientConfig{ConferenceID: conf, UserID: user, Version: version})
 	prims, _, err := cl.Hello(ctx)
 	if err != nil {
-		return append(errs, "Hello after garbage: "+err.Error())
+		cl.Close()
+		return nil, bfcp.Request{}, []string{"Hello: " + err.Error()}
 	}
 	t.Logf("HelloAck primitives %v", prims)
-	req, err := cl.RequestFloor(ctx, uint16(floor))
+	req, err := cl.RequestFloor(ctx, floor)
 	if err != nil {
-		return append(errs, "FloorRequest: "+err.Error())
+		cl.Close()
+		return nil, bfcp.Request{}, []string{"FloorRequest: " + err.Error()}
 	}
 	t.Logf("FloorRequest %d: %v", floor, req.Status)
 	if req.Status == bfcp.StatusPending {
 		// The participant is listed a moment before the call's content joins the
 		// meeting's floor: the request is decided then, and notified.
-		deadline := time.After(5 * time.Second)
-	wait:
-		for {
-			select {
-			case m, ok := <-cl.Notifications():
-				if !ok {
-					break wait
-				}
-				if a, found := m.Find(bfcp.FloorRequestInformation); found && m.Primitive == bfcp.FloorRequestStatus {
-					if r := bfcp.ParseRequestInfo(a); r.ID == req.ID && r.Status.Final() || r.Status == bfcp.StatusGranted {
-						req.Status = r.Status
-						t.Logf("FloorRequest %d then: %v", floor, r.Status)
-						break wait
-					}
-				}
-			case <-deadline:
-				break wait
-			}
-		}
+		req.Status = nextRequestStatus(cl, req.ID, 5*time.Second)
+		t.Logf("FloorRequest %d then: %v", floor, req.Status)
 	}
 	if req.Status != bfcp.StatusGranted {
-		return append(errs, "floor request in a meeting with no presenter answered "+req.Status.String())
+		cl.Close()
+		return nil, bfcp.Request{}, []string{"floor request in a meeting with no presenter answered " + req.Status.String()}
 	}
-	if _, err := cl.Release(ctx, req.ID); err != nil {
-		errs = append(errs, "FloorRelease: "+err.Error())
+	return cl, req, nil
+}
+
+// nextRequestStatus waits within for a FloorRequestStatus notification of request
+// id that grants or ends it; 0 when none came.
+func nextRequestStatus(cl *bfcp.Client, id uint16, within time.Duration) bfcp.RequestStatus {
+	deadline := time.After(within)
+	for {
+		select {
+		case m, ok := <-cl.Notifications():
+			if !ok {
+				return 0
+			}
+			if a, found := m.Find(bfcp.FloorRequestInformation); found && m.Primitive == bfcp.FloorRequestStatus {
+				if r := bfcp.ParseRequestInfo(a); r.ID == id && (r.Status.Final() || r.Status == bfcp.StatusGranted) {
+					return r.Status
+				}
+			}
+		case <-deadline:
+			return 0
+		}
 	}
-	return errs
 }

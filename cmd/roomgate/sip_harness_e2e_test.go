@@ -337,7 +337,7 @@ func checkCapture(t *testing.T, file string, sipPort int, wantSIP bool) {
 // every SDP m-line in the capture that carries a=crypto, as tshark prints ports.
 func srtcpPorts(t *testing.T, file string, sipPort int) map[string]bool {
 	t.Helper()
-	out, err := exec.Command("tshark", tsharkArgs(file, sipPort, "-Y", "sdp", "-O", "sdp", "-V")...).Output()
+	out, err := exec.Command("tshark", tsharkArgs(file, sipPort, "-Y", "sdp", "-V")...).Output()
 	if err != nil {
 		t.Errorf("tshark SDP tree: %v", err)
 		return nil

@@ -13,6 +13,8 @@ package main
 import (
 	"fmt"
 	"math"
+	"math/rand/v2"
+	"net/netip"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -27,7 +29,8 @@ func startNATGateway(t *testing.T, ip, nat, extraMedia string) *h323GW {
 	t.Helper()
 	b := int(mediaBlock.Add(1) - 1)
 	g := &sipGW{SIPPort: 5060, MediaMin: 20000 + (b%20)*500}
-	g.MediaMax = g.MediaMin + 499
+	// 50 port pairs: the attacker's sweep of the whole range stays light.
+	g.MediaMax = g.MediaMin + 99
 	dir := t.TempDir()
 	writeConfig(t, dir, fmt.Sprintf("sip:\n  enabled: true\n  listen: %[1]s:5060\nh323:\n  enabled: true\n  listen: %[1]s:1720\n"+
 		"  ras_listen: %[1]s:1719\nmedia:\n  port_min: %[2]d\n  port_max: %[3]d\n%[4]s%[5]s", ip, g.MediaMin, g.MediaMax, extraMedia, nat))
@@ -43,12 +46,12 @@ func startNATGateway(t *testing.T, ip, nat, extraMedia string) *h323GW {
 	return &h323GW{sipGW: g, H323Port: 1720, RASPort: 1719}
 }
 
-// natCapture captures the gateway's signalling and media on the host's ends of a
-// case's links for the rest of the (sub)test; tshark checks it at the end.
+// natCapture captures the host's ends of a case's links for the rest of the
+// (sub)test; tshark checks it at the end.
 func natCapture(t *testing.T, g *h323GW, ifaces ...string) *capture {
 	t.Helper()
-	c := startCaptureOn(t, ifaces, fmt.Sprintf("port %d or tcp port %d or udp port %d or udp portrange %d-%d or (tcp and not port 80)",
-		g.SIPPort, g.H323Port, g.RASPort, g.MediaMin, g.MediaMax), g.SIPPort)
+	// Only the lab's hosts are on these links: everything on them is the case's.
+	c := startCaptureOn(t, ifaces, "ip", g.SIPPort)
 	c.sipOptional = true
 	t.Cleanup(func() {
 		if t.Failed() {
@@ -116,14 +119,25 @@ func (b *natBrowser) heard(t *testing.T, ident string, want, notHz float64) {
 	}
 }
 
-// sdpAddrs returns the c= addresses of the SDP the gateway (src) sent in a capture.
+// sdpAddrs returns the c= addresses of the SDP src sent in a capture (stopping it).
 func sdpAddrs(t *testing.T, c *capture, src string) []string {
 	t.Helper()
+	return capturedAddrs(t, c, "sdp && ip.src=="+src, "sdp.connection_info.address")
+}
+
+// h245Addrs returns the H.245 media addresses src sent (fastStart OLCs in H.225,
+// tunnelled or separate H.245) in a capture (stopping it).
+func h245Addrs(t *testing.T, c *capture, src string) []string {
+	t.Helper()
+	return capturedAddrs(t, c, "h245.ip4_network && ip.src=="+src, "h245.ip4_network")
+}
+
+// capturedAddrs returns the distinct values of field in the packets matching filter.
+func capturedAddrs(t *testing.T, c *capture, filter, field string) []string {
+	t.Helper()
 	c.stop()
-	rows := tsharkFields(t, c.file, []string{"-d", fmt.Sprintf("udp.port==%d,sip", c.sipPort)},
-		"sdp && ip.src=="+src, "sdp.connection_info.address")
 	var out []string
-	for _, r := range rows {
+	for _, r := range tsharkFields(t, c.file, []string{"-d", fmt.Sprintf("udp.port==%d,sip", c.sipPort)}, filter, field) {
 		for _, a := range strings.Split(r[0], ",") {
 			if a != "" && !slices.Contains(out, a) {
 				out = append(out, a)
@@ -181,24 +195,110 @@ func TestE2ENATRoomSystems(t *testing.T) {
 	sipGWAddr := fmt.Sprintf("%s:%d", gwIP, g.SIPPort)
 	k := 0
 	// behind builds a case's masquerading router (natFlags, ALG helpers) on its own
-	// subnets and starts the capture of its link.
-	behind := func(t *testing.T, natFlags, helpers string) (room, roomIP, public string, c *capture) {
+	// subnets; it returns the room's namespace and address, the router's public
+	// address and the host's end of the router's link.
+	behind := func(t *testing.T, natFlags, helpers string) (room, roomIP, public, hostIf string) {
 		k++
 		lan, wan := fmt.Sprintf("10.%d.0.0/24", 10+k), fmt.Sprintf("198.18.%d.", k)
 		l := &natLab{t: t, prefix: fmt.Sprintf("%s%c", lab.prefix, 'a'+k)}
-		room, _, hostIf := l.masqRouter(lan, wan+"1", wan+"2", natFlags, helpers)
-		return room, fmt.Sprintf("10.%d.0.2", 10+k), wan + "1", natCapture(t, g, hostIf)
+		room, _, hostIf = l.masqRouter(lan, wan+"1", wan+"2", natFlags, helpers)
+		return room, fmt.Sprintf("10.%d.0.2", 10+k), wan + "1", hostIf
 	}
 
 	// The room's SDP carries its private address; the router rewrites only the IP
 	// header. The gateway sends its media to the source it latched (the router's
 	// public address), and puts only its own address in its SDP.
 	t.Run("masquerade", func(t *testing.T) {
-		room, roomIP, _, c := behind(t, "", "")
+		room, roomIP, _, hostIf := behind(t, "", "")
+		c := natCapture(t, g, hostIf)
 		s := simSIPRoom(t, lab, room, "masq", roomIP, sipGWAddr, id, 14*time.Second)
 		ident := br.getsRoom(t, "sip-")
 		roomDone(t, g.sipGW, s, br)
 		br.heard(t, ident, 1000, 0)
+		g.waitNoParticipant(t, id, "sip", 15*time.Second)
+		wantOnly(t, "c= of the gateway's SDP", sdpAddrs(t, c, gwIP), gwIP)
+	})
+
+	// The router's SIP ALG rewrites the room's Via, Contact and SDP to its public
+	// address and opens the media ports it signals.
+	t.Run("sip-alg", func(t *testing.T) {
+		room, roomIP, public, hostIf := behind(t, "", sipALG(g.SIPPort))
+		c := natCapture(t, g, hostIf)
+		s := simSIPRoom(t, lab, room, "sip-alg", roomIP, sipGWAddr, id, 14*time.Second)
+		ident := br.getsRoom(t, "sip-")
+		roomDone(t, g.sipGW, s, br)
+		br.heard(t, ident, 1000, 0)
+		g.waitNoParticipant(t, id, "sip", 15*time.Second)
+		wantOnly(t, "c= of the gateway's SDP", sdpAddrs(t, c, gwIP), gwIP)
+		if got := sdpAddrs(t, c, public); !slices.Contains(got, public) {
+			t.Errorf("the room's SDP reached the gateway with c= %v: the ALG did not rewrite it to %s", got, public)
+		}
+	})
+
+	// A symmetric NAT: every flow leaves from a new random port (masquerade
+	// fully-random), so the room's RTP does not come from the ports its SDP (private
+	// address, too) names, nor its SIP from the port of its Via.
+	t.Run("symmetric", func(t *testing.T) {
+		room, roomIP, _, hostIf := behind(t, "fully-random", "")
+		c := natCapture(t, g, hostIf)
+		s := simSIPRoom(t, lab, room, "symmetric", roomIP, sipGWAddr, id, 14*time.Second)
+		ident := br.getsRoom(t, "sip-")
+		roomDone(t, g.sipGW, s, br)
+		br.heard(t, ident, 1000, 0)
+		g.waitNoParticipant(t, id, "sip", 15*time.Second)
+		wantOnly(t, "c= of the gateway's SDP", sdpAddrs(t, c, gwIP), gwIP)
+	})
+
+	// The H.323 ALG (Q.931 and RAS helpers) rewrites the fastStart and H.245
+	// addresses of an H.323 room behind the router.
+	t.Run("h323-alg", func(t *testing.T) {
+		room, roomIP, public, hostIf := behind(t, "", h323ALG())
+		c := natCapture(t, g, hostIf)
+		var s *sim
+		lab.in(room, func() {
+			s = startSim(t, "h323-alg", "-h323", gwIP+":1720", "-alias", id, "-bind", roomIP, "-tone", "1000",
+				"-video", "gen", "-fps", "10", "-d", "14s", "-display", "NATed Room")
+		})
+		ident := br.getsRoom(t, "h323-")
+		roomDone(t, g.sipGW, s, br)
+		br.heard(t, ident, 1000, 0)
+		g.waitNoParticipant(t, id, "h323", 15*time.Second)
+		// The gateway's fastStart answer also echoes the room's addresses (as the ALG
+		// rewrote them); a private address in it would be the ALG's or our mistake.
+		if got := h245Addrs(t, c, gwIP); !slices.Contains(got, gwIP) || slices.ContainsFunc(got, func(a string) bool { return a != gwIP && a != public }) {
+			t.Errorf("H.245 addresses the gateway sent: %v, want %s (and the room's %s)", got, gwIP, public)
+		}
+		wantOnly(t, "H.245 addresses in the room's messages after its router's ALG", h245Addrs(t, c, public), public)
+	})
+
+	// An attacker on the internet side sends RTP with a tone of its own to every
+	// port of the gateway's media range, before the room calls and all through its
+	// call: none of it reaches the meeting, the gateway sends it nothing, and the
+	// room keeps its media both ways.
+	t.Run("attacker", func(t *testing.T) {
+		room, roomIP, _, hostIf := behind(t, "", "")
+		l := &natLab{t: t, prefix: fmt.Sprintf("%sx", lab.prefix)}
+		ans := l.host("atk")
+		_, atkIf := l.link(ans, "198.18.99.1/24", hostNS, "198.18.99.2/24")
+		l.route(ans, "default", "via", "198.18.99.2")
+		c := natCapture(t, g, hostIf, atkIf)
+		var a *attacker
+		l.in(ans, func() { a = newAttacker(t, "198.18.99.1", g.sipGW) })
+		a.dst = netip.MustParseAddr(gwIP)
+		stop := a.stream(rand.Uint32(), uint16(rand.N(30000)), 2500)
+		defer stop()
+		time.Sleep(2 * time.Second) // before the call
+		s := simSIPRoom(t, lab, room, "attacked", roomIP, sipGWAddr, id, 14*time.Second)
+		ident := br.getsRoom(t, "sip-")
+		roomDone(t, g.sipGW, s, br)
+		stop()
+		br.heard(t, ident, 1000, 2500)
+		if n := a.got.Load(); n > 0 {
+			t.Errorf("the attacker received %d packets from the gateway", n)
+		}
+		if !logHas(g.dir, dropLine) {
+			t.Errorf("no %q in the gateway's log: the attacker's packets were not seen", dropLine)
+		}
 		g.waitNoParticipant(t, id, "sip", 15*time.Second)
 		wantOnly(t, "c= of the gateway's SDP", sdpAddrs(t, c, gwIP), gwIP)
 	})

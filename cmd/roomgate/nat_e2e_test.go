@@ -201,7 +201,7 @@ func TestE2ENATRoomSystems(t *testing.T) {
 		k++
 		lan, wan := fmt.Sprintf("10.%d.0.0/24", 10+k), fmt.Sprintf("198.18.%d.", k)
 		l := &natLab{t: t, prefix: fmt.Sprintf("%s%c", lab.prefix, 'a'+k)}
-		room, _, hostIf = l.masqRouter(lan, wan+"1", wan+"2", natFlags, helpers)
+		room, _, hostIf = l.masqRouter(hostNS, wan+"2", lan, wan+"1", natFlags, helpers)
 		return room, fmt.Sprintf("10.%d.0.2", 10+k), wan + "1", hostIf
 	}
 

@@ -167,19 +167,20 @@ func (l *natLab) in(ns string, fn func()) {
 
 // masqRouter builds a room system behind a masquerading router: the room's
 // namespace (.2 of lanNet, a /24 written x.y.z.0/24, default route to the router's
-// .1) and the router's, whose WAN link reaches the host (routerWAN/24, host
-// hostWAN/24). natFlags follow masquerade (e.g. "fully-random": a new random source
-// port for every flow); helpers are extra lines of the router's filter table
-// (conntrack helpers: the ALGs). New connections toward the LAN are dropped. It
-// returns the room's and the router's namespaces and the host's end of the WAN link.
-func (l *natLab) masqRouter(lanNet, routerWAN, hostWAN, natFlags, helpers string) (room, router, hostIf string) {
+// .1) and the router's, whose WAN link reaches namespace up (routerWAN/24, up's end
+// upAddr/24, the router's default route). natFlags follow masquerade (e.g.
+// "fully-random": a new random source port for every flow); helpers are extra lines
+// of the router's filter table (conntrack helpers: the ALGs). New connections toward
+// the LAN are dropped. It returns the room's and the router's namespaces and up's
+// end of the WAN link.
+func (l *natLab) masqRouter(up, upAddr, lanNet, routerWAN, natFlags, helpers string) (room, router, upIf string) {
 	l.t.Helper()
 	room, router = l.host("room"), l.host("rtr")
 	lan := strings.TrimSuffix(lanNet, "0/24")
 	l.link(room, lan+"2/24", router, lan+"1/24")
 	l.route(room, "default", "via", lan+"1")
-	_, hostIf = l.link(router, routerWAN+"/24", hostNS, hostWAN+"/24")
-	l.route(router, "default", "via", hostWAN)
+	_, upIf = l.link(router, routerWAN+"/24", up, upAddr+"/24")
+	l.route(router, "default", "via", upAddr)
 	l.router(router)
 	l.nft(router, fmt.Sprintf(`table ip nat {
   chain post {
@@ -195,7 +196,7 @@ table ip filter {
   }
 }
 `, lanNet, natFlags, helpers, lanNet))
-	return room, router, hostIf
+	return room, router, upIf
 }
 
 // sipALG is the filter-table part of a router with the kernel's SIP ALG on port port.

@@ -189,6 +189,17 @@ func roomDone(t *testing.T, g *sipGW, s *sim, b *natBrowser) simCall {
 	return c
 }
 
+// roomCall checks a room system's call (kind sip or h323) from both ends: the
+// browser decodes its video and hears its 1000 Hz tone (never notHz, when not 0),
+// the room hears the browser and decodes H.264; then it has left the meeting.
+func (b *natBrowser) roomCall(t *testing.T, g *h323GW, id string, s *sim, kind string, notHz float64) {
+	t.Helper()
+	ident := b.getsRoom(t, kind+"-")
+	roomDone(t, g.sipGW, s, b)
+	b.heard(t, ident, 1000, notHz)
+	g.waitNoParticipant(t, id, kind, 15*time.Second)
+}
+
 // TestE2ENATRoomSystems: one gateway on a public address (203.0.113.10) and a browser
 // in its meeting; room systems call in from behind routers of several kinds, one case
 // after another, each on its own router, links and capture.
@@ -212,19 +223,21 @@ func TestE2ENATRoomSystems(t *testing.T) {
 		return room, fmt.Sprintf("10.%d.0.2", 10+k), wan + "1", hostIf
 	}
 
-	// The room's SDP carries its private address; the router rewrites only the IP
-	// header. The gateway sends its media to the source it latched (the router's
-	// public address), and puts only its own address in its SDP.
-	t.Run("masquerade", func(t *testing.T) {
-		room, roomIP, _, hostIf := behind(t, "", "")
-		c := natCapture(t, g, hostIf)
-		s := simSIPRoom(t, lab, room, "masq", roomIP, sipGWAddr, id, 14*time.Second)
-		ident := br.getsRoom(t, "sip-")
-		roomDone(t, g.sipGW, s, br)
-		br.heard(t, ident, 1000, 0)
-		g.waitNoParticipant(t, id, "sip", 15*time.Second)
-		wantOnly(t, "c= of the gateway's SDP", sdpAddrs(t, c, gwIP), gwIP)
-	})
+	// masquerade: the room's SDP carries its private address; the router rewrites
+	// only the IP header. The gateway sends its media to the source it latched (the
+	// router's public address), and puts only its own address in its SDP.
+	// symmetric: every flow leaves from a new random port (masquerade fully-random),
+	// so the room's RTP does not come from the ports its SDP (private address, too)
+	// names, nor its SIP from the port of its Via.
+	for _, nc := range []struct{ name, flags string }{{"masquerade", ""}, {"symmetric", "fully-random"}} {
+		t.Run(nc.name, func(t *testing.T) {
+			room, roomIP, _, hostIf := behind(t, nc.flags, "")
+			c := natCapture(t, g, hostIf)
+			s := simSIPRoom(t, lab, room, nc.name, roomIP, sipGWAddr, id, 14*time.Second)
+			br.roomCall(t, g, id, s, "sip", 0)
+			wantOnly(t, "c= of the gateway's SDP", sdpAddrs(t, c, gwIP), gwIP)
+		})
+	}
 
 	// The router's SIP ALG rewrites the room's Via, Contact and SDP to its public
 	// address and opens the media ports it signals.
@@ -232,10 +245,7 @@ func TestE2ENATRoomSystems(t *testing.T) {
 		room, roomIP, public, hostIf := behind(t, "", sipALG(g.SIPPort))
 		c := natCapture(t, g, hostIf)
 		s := simSIPRoom(t, lab, room, "sip-alg", roomIP, sipGWAddr, id, 14*time.Second)
-		ident := br.getsRoom(t, "sip-")
-		roomDone(t, g.sipGW, s, br)
-		br.heard(t, ident, 1000, 0)
-		g.waitNoParticipant(t, id, "sip", 15*time.Second)
+		br.roomCall(t, g, id, s, "sip", 0)
 		wantOnly(t, "c= of the gateway's SDP", sdpAddrs(t, c, gwIP), gwIP)
 		if got := sdpAddrs(t, c, public); !slices.Contains(got, public) {
 			t.Errorf("the room's SDP reached the gateway with c= %v: the ALG did not rewrite it to %s", got, public)
@@ -277,20 +287,6 @@ func TestE2ENATRoomSystems(t *testing.T) {
 		}
 	})
 
-	// A symmetric NAT: every flow leaves from a new random port (masquerade
-	// fully-random), so the room's RTP does not come from the ports its SDP (private
-	// address, too) names, nor its SIP from the port of its Via.
-	t.Run("symmetric", func(t *testing.T) {
-		room, roomIP, _, hostIf := behind(t, "fully-random", "")
-		c := natCapture(t, g, hostIf)
-		s := simSIPRoom(t, lab, room, "symmetric", roomIP, sipGWAddr, id, 14*time.Second)
-		ident := br.getsRoom(t, "sip-")
-		roomDone(t, g.sipGW, s, br)
-		br.heard(t, ident, 1000, 0)
-		g.waitNoParticipant(t, id, "sip", 15*time.Second)
-		wantOnly(t, "c= of the gateway's SDP", sdpAddrs(t, c, gwIP), gwIP)
-	})
-
 	// The H.323 ALG (Q.931 and RAS helpers) rewrites the fastStart and H.245
 	// addresses of an H.323 room behind the router.
 	t.Run("h323-alg", func(t *testing.T) {
@@ -301,10 +297,7 @@ func TestE2ENATRoomSystems(t *testing.T) {
 			s = startSim(t, "h323-alg", "-h323", gwIP+":1720", "-alias", id, "-bind", roomIP, "-tone", "1000",
 				"-video", "gen", "-fps", "10", "-d", "14s", "-display", "NATed Room")
 		})
-		ident := br.getsRoom(t, "h323-")
-		roomDone(t, g.sipGW, s, br)
-		br.heard(t, ident, 1000, 0)
-		g.waitNoParticipant(t, id, "h323", 15*time.Second)
+		br.roomCall(t, g, id, s, "h323", 0)
 		// The gateway's fastStart answer also echoes the room's addresses (as the ALG
 		// rewrote them); a private address in it would be the ALG's or our mistake.
 		if got := h245Addrs(t, c, gwIP); !slices.Contains(got, gwIP) || slices.ContainsFunc(got, func(a string) bool { return a != gwIP && a != public }) {
@@ -331,17 +324,14 @@ func TestE2ENATRoomSystems(t *testing.T) {
 		defer stop()
 		time.Sleep(2 * time.Second) // before the call
 		s := simSIPRoom(t, lab, room, "attacked", roomIP, sipGWAddr, id, 14*time.Second)
-		ident := br.getsRoom(t, "sip-")
-		roomDone(t, g.sipGW, s, br)
+		br.roomCall(t, g, id, s, "sip", 2500)
 		stop()
-		br.heard(t, ident, 1000, 2500)
 		if n := a.got.Load(); n > 0 {
 			t.Errorf("the attacker received %d packets from the gateway", n)
 		}
 		if !logHas(g.dir, dropLine) {
 			t.Errorf("no %q in the gateway's log: the attacker's packets were not seen", dropLine)
 		}
-		g.waitNoParticipant(t, id, "sip", 15*time.Second)
 		wantOnly(t, "c= of the gateway's SDP", sdpAddrs(t, c, gwIP), gwIP)
 	})
 }

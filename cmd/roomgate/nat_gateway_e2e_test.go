@@ -75,10 +75,7 @@ func TestE2ENATGatewayOneToOne(t *testing.T) {
 	t.Run("sip", func(t *testing.T) {
 		c := natCapture(t, g, n.gwIf)
 		s := simSIPRoom(t, n.lab, n.inetRoom, "internet", inetRoomIP, fmt.Sprintf("%s:%d", gwPublic, g.SIPPort), id, 14*time.Second)
-		ident := br.getsRoom(t, "sip-")
-		roomDone(t, g.sipGW, s, br)
-		br.heard(t, ident, 1000, 0)
-		g.waitNoParticipant(t, id, "sip", 15*time.Second)
+		br.roomCall(t, g, id, s, "sip", 0)
 		wantOnly(t, "c= of the gateway's SDP", sdpAddrs(t, c, gwPrivate), gwPublic)
 	})
 	t.Run("h323", func(t *testing.T) {
@@ -88,10 +85,7 @@ func TestE2ENATGatewayOneToOne(t *testing.T) {
 			s = startSim(t, "internet-h323", "-h323", gwPublic+":1720", "-alias", id, "-bind", inetRoomIP, "-tone", "1000",
 				"-video", "gen", "-fps", "10", "-d", "14s", "-display", "Internet Room")
 		})
-		ident := br.getsRoom(t, "h323-")
-		roomDone(t, g.sipGW, s, br)
-		br.heard(t, ident, 1000, 0)
-		g.waitNoParticipant(t, id, "h323", 15*time.Second)
+		br.roomCall(t, g, id, s, "h323", 0)
 		// The gateway's fastStart answer echoes the room's own (private) addresses
 		// for the channels toward it; its own are all public.
 		for _, a := range h245Addrs(t, c, gwPrivate) {

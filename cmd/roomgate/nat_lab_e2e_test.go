@@ -85,7 +85,17 @@ func (l *natLab) link(a, aAddr, b, bAddr string) (aIf, bIf string) {
 	l.t.Helper()
 	l.links++
 	aIf, bIf = fmt.Sprintf("%sa%d", l.prefix, l.links), fmt.Sprintf("%sb%d", l.prefix, l.links)
-	l.run(hostNS, "ip", "link", "add", aIf, "type", "veth", "peer", "name", bIf)
+	// Each end is created in its namespace: no interface of another case comes and
+	// goes in the host's, where the browser's WebRTC watches the interfaces.
+	args := []string{"ip", "link", "add", aIf}
+	if a != hostNS {
+		args = append(args, "netns", a)
+	}
+	args = append(args, "type", "veth", "peer", "name", bIf)
+	if b != hostNS {
+		args = append(args, "netns", b)
+	}
+	l.run(hostNS, args...)
 	if a == hostNS || b == hostNS {
 		// Deleting one end deletes the pair; the namespaces' ends go with them.
 		own := aIf
@@ -95,9 +105,6 @@ func (l *natLab) link(a, aAddr, b, bAddr string) (aIf, bIf string) {
 		l.t.Cleanup(func() { _ = exec.Command("ip", "link", "del", own).Run() })
 	}
 	for _, end := range []struct{ ns, dev, addr string }{{a, aIf, aAddr}, {b, bIf, bAddr}} {
-		if end.ns != hostNS {
-			l.run(hostNS, "ip", "link", "set", end.dev, "netns", end.ns)
-		}
 		l.run(end.ns, "ip", "addr", "add", end.addr, "dev", end.dev)
 		l.run(end.ns, "ip", "link", "set", end.dev, "up")
 	}

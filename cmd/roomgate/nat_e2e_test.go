@@ -267,41 +267,6 @@ func TestE2ENATRoomSystems(t *testing.T) {
 		}
 	})
 
-	// baresip, a SIP user agent of its own make, behind the same kind of router.
-	t.Run("baresip-sip-alg", func(t *testing.T) {
-		room, roomIP, _, hostIf := behind("baresip-sip-alg")
-		natCapture(t, g, hostIf)
-		var b *baresip
-		lab.in(room, func() {
-			b = startBaresip(t, baresipOpts{User: "room", AnswerMode: "manual", ToneHz: 1000, RTPMin: 12000, IP: roomIP})
-		})
-		b.command("dial", "sip:"+id+"@"+sipGWAddr)
-		if _, err := b.waitEvent("CALL_ESTABLISHED", 20*time.Second); err != nil {
-			t.Fatalf("baresip: %v\nbaresip log:\n%s\nserver log:\n%s", err, lastN(b.log(), 3000), g.logTail())
-		}
-		ident := br.getsRoom(t, "sip-")
-		time.Sleep(6 * time.Second) // baresip records the browser
-		b.command("hangup", "")
-		if _, err := b.waitEvent("CALL_CLOSED", 10*time.Second); err != nil {
-			t.Errorf("baresip hang-up: %v", err)
-		}
-		g.waitNoParticipant(t, id, "sip", 15*time.Second)
-		b.stop()
-		br.heard(t, ident, 1000, 0)
-		samples, rate, _, err := b.recording()
-		if err != nil {
-			t.Fatal(err)
-		}
-		tone := dominantTone(samples, rate)
-		t.Logf("baresip recorded %.1f s: %+v; browser microphone %.0f Hz", float64(len(samples))/float64(rate), tone, br.micHz)
-		if tone.LoudWindows < 10 || math.Abs(tone.Hz-br.micHz) > 0.05*br.micHz+15 || tone.PeakShare < 0.5 {
-			t.Errorf("baresip hears %+v, want the browser's %.0f Hz tone", tone, br.micHz)
-		}
-		if !videoDecoded(b.log()) {
-			t.Errorf("baresip decoded no H.264 from the gateway; log tail:\n%s", lastN(b.log(), 3000))
-		}
-	})
-
 	// The H.323 ALG (Q.931 and RAS helpers) rewrites the fastStart and H.245
 	// addresses of an H.323 room behind the router.
 	t.Run("h323-alg", func(t *testing.T) {
@@ -344,5 +309,43 @@ func TestE2ENATRoomSystems(t *testing.T) {
 			t.Errorf("no %q in the gateway's log: the attacker's packets were not seen", dropLine)
 		}
 		wantOnly(t, "c= of the gateway's SDP", sdpAddrs(t, c, gwIP), gwIP)
+	})
+
+	// baresip, a SIP user agent of its own make, behind the SIP ALG. Last: after a
+	// baresip room leaves, the browser peer has been seen to stop reporting and its
+	// peer connection to drop some 20 s later (not understood yet); the cases above
+	// would then fail for the browser, not for their network.
+	t.Run("baresip-sip-alg", func(t *testing.T) {
+		room, roomIP, _, hostIf := behind("baresip-sip-alg")
+		natCapture(t, g, hostIf)
+		var b *baresip
+		lab.in(room, func() {
+			b = startBaresip(t, baresipOpts{User: "room", AnswerMode: "manual", ToneHz: 1000, RTPMin: 12000, IP: roomIP})
+		})
+		b.command("dial", "sip:"+id+"@"+sipGWAddr)
+		if _, err := b.waitEvent("CALL_ESTABLISHED", 20*time.Second); err != nil {
+			t.Fatalf("baresip: %v\nbaresip log:\n%s\nserver log:\n%s", err, lastN(b.log(), 3000), g.logTail())
+		}
+		ident := br.getsRoom(t, "sip-")
+		time.Sleep(6 * time.Second) // baresip records the browser
+		b.command("hangup", "")
+		if _, err := b.waitEvent("CALL_CLOSED", 10*time.Second); err != nil {
+			t.Errorf("baresip hang-up: %v", err)
+		}
+		g.waitNoParticipant(t, id, "sip", 15*time.Second)
+		b.stop()
+		br.heard(t, ident, 1000, 0)
+		samples, rate, _, err := b.recording()
+		if err != nil {
+			t.Fatal(err)
+		}
+		tone := dominantTone(samples, rate)
+		t.Logf("baresip recorded %.1f s: %+v; browser microphone %.0f Hz", float64(len(samples))/float64(rate), tone, br.micHz)
+		if tone.LoudWindows < 10 || math.Abs(tone.Hz-br.micHz) > 0.05*br.micHz+15 || tone.PeakShare < 0.5 {
+			t.Errorf("baresip hears %+v, want the browser's %.0f Hz tone", tone, br.micHz)
+		}
+		if !videoDecoded(b.log()) {
+			t.Errorf("baresip decoded no H.264 from the gateway; log tail:\n%s", lastN(b.log(), 3000))
+		}
 	})
 }

@@ -29,8 +29,8 @@ func startNATGateway(t *testing.T, ip, nat, extraMedia string) *h323GW {
 	t.Helper()
 	b := int(mediaBlock.Add(1) - 1)
 	g := &sipGW{SIPPort: 5060, MediaMin: 20000 + (b%20)*500}
-	// 50 port pairs: the attacker's sweep of the whole range stays light.
-	g.MediaMax = g.MediaMin + 99
+	// 20 port pairs: the attacker's sweep of the whole range stays light.
+	g.MediaMax = g.MediaMin + 39
 	dir := t.TempDir()
 	writeConfig(t, dir, fmt.Sprintf("sip:\n  enabled: true\n  listen: %[1]s:5060\nh323:\n  enabled: true\n  listen: %[1]s:1720\n"+
 		"  ras_listen: %[1]s:1719\nmedia:\n  port_min: %[2]d\n  port_max: %[3]d\n%[4]s%[5]s", ip, g.MediaMin, g.MediaMax, extraMedia, nat))
@@ -286,35 +286,7 @@ func TestE2ENATRoomSystems(t *testing.T) {
 		wantOnly(t, "H.245 addresses in the room's messages after its router's ALG", h245Addrs(t, c, public), public)
 	})
 
-	// An attacker on the internet side sends RTP with a tone of its own to every
-	// port of the gateway's media range, before the room calls and all through its
-	// call: none of it reaches the meeting, the gateway sends it nothing, and the
-	// room keeps its media both ways.
-	t.Run("attacker", func(t *testing.T) {
-		room, roomIP, _, hostIf := behind("attacker")
-		c := natCapture(t, g, hostIf, atkIf)
-		var a *attacker
-		lab.in(atk, func() { a = newAttacker(t, "198.18.99.1", g.sipGW) })
-		a.dst = netip.MustParseAddr(gwIP)
-		stop := a.stream(rand.Uint32(), uint16(rand.N(30000)), 2500)
-		defer stop()
-		time.Sleep(2 * time.Second) // before the call
-		s := simSIPRoom(t, lab, room, "attacked", roomIP, sipGWAddr, id, 14*time.Second)
-		br.roomCall(t, g, id, s, "sip", 2500)
-		stop()
-		if n := a.got.Load(); n > 0 {
-			t.Errorf("the attacker received %d packets from the gateway", n)
-		}
-		if !logHas(g.dir, dropLine) {
-			t.Errorf("no %q in the gateway's log: the attacker's packets were not seen", dropLine)
-		}
-		wantOnly(t, "c= of the gateway's SDP", sdpAddrs(t, c, gwIP), gwIP)
-	})
-
-	// baresip, a SIP user agent of its own make, behind the SIP ALG. Last: after a
-	// baresip room leaves, the browser peer has been seen to stop reporting and its
-	// peer connection to drop some 20 s later (not understood yet); the cases above
-	// would then fail for the browser, not for their network.
+	// baresip, a SIP user agent of its own make, behind the SIP ALG.
 	t.Run("baresip-sip-alg", func(t *testing.T) {
 		room, roomIP, _, hostIf := behind("baresip-sip-alg")
 		natCapture(t, g, hostIf)
@@ -347,5 +319,31 @@ func TestE2ENATRoomSystems(t *testing.T) {
 		if !videoDecoded(b.log()) {
 			t.Errorf("baresip decoded no H.264 from the gateway; log tail:\n%s", lastN(b.log(), 3000))
 		}
+	})
+
+	// Last, for the load its sweep puts on a small machine: an attacker on the
+	// internet side sends RTP with a tone of its own to every port of the gateway's
+	// media range, before the room calls and all through its
+	// call: none of it reaches the meeting, the gateway sends it nothing, and the
+	// room keeps its media both ways.
+	t.Run("attacker", func(t *testing.T) {
+		room, roomIP, _, hostIf := behind("attacker")
+		c := natCapture(t, g, hostIf, atkIf)
+		var a *attacker
+		lab.in(atk, func() { a = newAttacker(t, "198.18.99.1", g.sipGW) })
+		a.dst = netip.MustParseAddr(gwIP)
+		stop := a.stream(rand.Uint32(), uint16(rand.N(30000)), 2500)
+		defer stop()
+		time.Sleep(2 * time.Second) // before the call
+		s := simSIPRoom(t, lab, room, "attacked", roomIP, sipGWAddr, id, 14*time.Second)
+		br.roomCall(t, g, id, s, "sip", 2500)
+		stop()
+		if n := a.got.Load(); n > 0 {
+			t.Errorf("the attacker received %d packets from the gateway", n)
+		}
+		if !logHas(g.dir, dropLine) {
+			t.Errorf("no %q in the gateway's log: the attacker's packets were not seen", dropLine)
+		}
+		wantOnly(t, "c= of the gateway's SDP", sdpAddrs(t, c, gwIP), gwIP)
 	})
 }

@@ -2,8 +2,11 @@
 //
 // The file is decoded strictly: an unknown key or a value of the wrong type is an error
 // that names the file and the line. Validation errors name the line of the offending key
-// too. roomgate.yaml beside this file is the documented default; Default returns the
-// same values.
+// too, and an unknown key is named with the nearest known one ("did you mean …?").
+// roomgate.yaml beside this file is the documented default; Default returns the same
+// values except those the file marks "(shipped)": the file turns the room-system legs
+// on, on every interface, while a file that leaves them out opens nothing beyond
+// loopback. Resolve completes a loaded configuration with this machine's addresses.
 package configs
 
 import (
@@ -11,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"time"
@@ -35,6 +39,14 @@ type Config struct {
 
 	// Path is the file the configuration was read from ("" for Default).
 	Path string `yaml:"-"`
+	// Advertise is the address room systems are given for media and signalling, and
+	// AdvertiseFrom what chose it ("nat.public_ip", "primary interface eth0" …); set by
+	// Resolve, invalid before.
+	Advertise     netip.Addr `yaml:"-"`
+	AdvertiseFrom string     `yaml:"-"`
+	// Local is the gateway's own address on its networks, as Advertise but without
+	// nat.public_ip: what NAT profiles with advertise "local" give (split horizon).
+	Local netip.Addr `yaml:"-"`
 }
 
 // HTTPConfig is the web UI / REST API listener.
@@ -208,11 +220,6 @@ type MediaConfig struct {
 	Quarantine time.Duration `yaml:"quarantine"`
 }
 
-// NATConfig describes a one-to-one NAT in front of the gateway.
-type NATConfig struct {
-	PublicIP string `yaml:"public_ip"`
-}
-
 // DebugConfig holds diagnostics for operators.
 type DebugConfig struct {
 	// PprofListen serves Go's net/http/pprof on this address (e.g. 127.0.0.1:6060);
@@ -228,10 +235,9 @@ func Default() Config {
 	return Config{
 		HTTP: HTTPConfig{Listen: "127.0.0.1:8080", MaxConnsPerSource: 256, MaxConns: 4096,
 			ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, IdleTimeout: 60 * time.Second},
-		API:        APIConfig{LookupsPerMinute: 60},
-		PublicHost: "127.0.0.1",
-		DataDir:    "data",
-		Log:        LogConfig{Level: "info", Format: "text"},
+		API:     APIConfig{LookupsPerMinute: 60},
+		DataDir: "data",
+		Log:     LogConfig{Level: "info", Format: "text"},
 		Meeting: MeetingConfig{
 			PasswordAttempts: PasswordAttempts{PerSource: 5, PerMeeting: 50, PerGateway: 1000, Window: time.Hour,
 				Backoff: 10 * time.Second, BackoffMax: 15 * time.Minute,
@@ -282,6 +288,13 @@ func Load(path string) (*Config, error) {
 // left as they are.
 func Parse(name string, data []byte) (*Config, error) {
 	cfg := Default()
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		return nil, &Error{File: name, Err: err}
+	}
+	if err := unknownKey(name, &root); err != nil {
+		return nil, err
+	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(&cfg); err != nil && !errors.Is(err, io.EOF) {
@@ -290,10 +303,6 @@ func Parse(name string, data []byte) (*Config, error) {
 	var extra yaml.Node
 	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
 		return nil, &Error{File: name, Msg: "more than one YAML document"}
-	}
-	var root yaml.Node
-	if err := yaml.Unmarshal(data, &root); err != nil {
-		return nil, &Error{File: name, Err: err}
 	}
 	if err := cfg.validate(); err != nil {
 		var fe *fieldError

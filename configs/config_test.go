@@ -17,8 +17,13 @@ func TestDefaultFileMatchesDefault(t *testing.T) {
 	}
 	want := Default()
 	want.Path = "roomgate.yaml"
+	// The shipped file differs from the built-in defaults only where its comments say
+	// so: the room-system legs are on, on every interface, and data lives in the
+	// repository's data/.
 	abs, _ := filepath.Abs("../data")
 	want.DataDir = abs
+	want.SIP.Enabled, want.SIP.Listen = true, "0.0.0.0:5060"
+	want.H323.Enabled, want.H323.Listen, want.H323.RASListen = true, "0.0.0.0:1720", "0.0.0.0:1719"
 	if len(cfg.Meeting.Embedded.STUNServers) != 0 {
 		t.Fatalf("default stun_servers = %v, want none", cfg.Meeting.Embedded.STUNServers)
 	}
@@ -34,8 +39,17 @@ func TestStrictErrorsNameTheLine(t *testing.T) {
 		yaml string
 		want string // substring of the error
 	}{
-		{"unknown top-level key", "http:\n  listen: 127.0.0.1:8080\nbogus: 1\n", "line 3: field bogus not found"},
-		{"unknown nested key", "meeting:\n  embedded:\n    prot: 7880\n", "line 3: field prot not found"},
+		{"unknown top-level key", "http:\n  listen: 127.0.0.1:8080\nbogus: 1\n", `line 3: unknown key "bogus" at the top level (known keys: api, data_dir,`},
+		{"unknown nested key", "meeting:\n  embedded:\n    prot: 7880\n", `line 3: unknown key "prot" in meeting.embedded; did you mean "port"?`},
+		{"enable for enabled", "sip:\n  listen: 0.0.0.0:5060\n  enable: true\n", `line 3: unknown key "enable" in sip; did you mean "enabled"?`},
+		{"typo at the top", "pubilc_host: gw\n", `line 1: unknown key "pubilc_host" at the top level; did you mean "public_host"?`},
+		{"unknown key in a merged mapping", "base: &b\n  lisen: 1\n", `line 1: unknown key "base"`},
+		{"unknown key through a merge key", "x-defaults: &d {}\nh323:\n  <<: {ras_listne: \"\"}\n", `unknown key "x-defaults"`},
+		{"merge key with a typo", "h323:\n  <<: {ras_listne: \"\"}\n", `line 2: unknown key "ras_listne" in h323; did you mean "ras_listen"?`},
+		{"gatekeeper by name", "h323:\n  enabled: true\n  gatekeeper: gk.example.net\n  aliases: [a]\n", "line 3: h323.gatekeeper"},
+		{"negative h323 limit", "h323:\n  enabled: true\n  limits:\n    max_calls: -1\n", "line 4: h323.limits.max_calls"},
+		{"session interval below min_se", "sip:\n  session_expires: 60s\n", "line 2: sip.session_expires"},
+		{"session interval below a set min_se", "sip:\n  session_expires: 5m\n  min_se: 10m\n", "line 2: sip.session_expires"},
 		{"wrong type", "media:\n  port_min: lots\n", "line 2: cannot unmarshal"},
 		{"bad duration", "meeting:\n  password_attempts:\n    window: soon\n", "line 3"},
 		{"port out of range", "media:\n  port_min: 3000\n  port_max: 70000\n", "line 3: media.port_max"},
@@ -54,19 +68,24 @@ func TestStrictErrorsNameTheLine(t *testing.T) {
 		{"two documents", "http:\n  listen: 127.0.0.1:1\n---\nhttp: {}\n", "more than one YAML document"},
 	}
 	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			_, err := Parse("x.yaml", []byte(tc.yaml))
-			if err == nil {
-				t.Fatalf("accepted:\n%s", tc.yaml)
-			}
-			var ce *Error
-			if !errors.As(err, &ce) {
-				t.Fatalf("error %T is not *configs.Error: %v", err, err)
-			}
-			if !strings.Contains(err.Error(), "x.yaml") || !strings.Contains(err.Error(), tc.want) {
-				t.Fatalf("error %q does not name the file and contain %q", err, tc.want)
-			}
-		})
+		t.Run(tc.name, func(t *testing.T) { wantParseError(t, tc.yaml, tc.want) })
+	}
+}
+
+// wantParseError checks that Parse refuses yaml with a *Error naming the file and
+// containing want.
+func wantParseError(t *testing.T, yaml, want string) {
+	t.Helper()
+	_, err := Parse("x.yaml", []byte(yaml))
+	if err == nil {
+		t.Fatalf("accepted:\n%s", yaml)
+	}
+	var ce *Error
+	if !errors.As(err, &ce) {
+		t.Fatalf("error %T is not *configs.Error: %v", err, err)
+	}
+	if !strings.Contains(err.Error(), "x.yaml") || !strings.Contains(err.Error(), want) {
+		t.Fatalf("error %q does not name the file and contain %q", err, want)
 	}
 }
 
@@ -76,7 +95,9 @@ func TestValidConfigs(t *testing.T) {
 		yaml  string
 		check func(*Config) bool
 	}{
-		{"empty file gives defaults", "", func(c *Config) bool { return c.HTTP.Listen == "127.0.0.1:8080" && c.Media.PortMin == 3000 }},
+		{"empty file gives defaults", "", func(c *Config) bool {
+			return c.HTTP.Listen == "127.0.0.1:8080" && c.Media.PortMin == 3000 && !c.SIP.Enabled && !c.H323.Enabled && c.DataDir == "data"
+		}},
 		{"external livekit", "meeting:\n  livekit:\n    url: wss://lk.example.net\n    api_key: k\n    api_secret: s\n", func(c *Config) bool { return c.External() }},
 		{"srtp required", "sip:\n  srtp: required\n", func(c *Config) bool { return c.SIP.SRTP == "required" }},
 		{"tls host alone takes 5061", "sip:\n  tls_listen: 0.0.0.0\n", func(c *Config) bool { return c.SIP.TLSListen == "0.0.0.0:5061" }},
@@ -111,5 +132,29 @@ func TestLoadResolvesDataDirAgainstFile(t *testing.T) {
 	}
 	if want := filepath.Join(dir, "state"); c.DataDir != want {
 		t.Fatalf("data_dir = %q, want %q", c.DataDir, want)
+	}
+}
+
+func TestClosestKey(t *testing.T) {
+	keys := []string{"enabled", "listen", "ivr_users", "default_meeting", "session_expires", "min_se", "srtp", "tls_listen"}
+	cases := map[string]string{
+		"enable": "enabled", "Enabled": "enabled", "lisetn": "listen", "listen_tls": "", "tls_lisen": "tls_listen",
+		"srpt": "srtp", "minse": "min_se", "x": "", "": "", "completely_different": "",
+		strings.Repeat("a", 10000): "",
+	}
+	for in, want := range cases {
+		if got := closest(in, keys); got != want {
+			t.Errorf("closest(%.20q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestParseAcceptsEmptyPublicHost(t *testing.T) {
+	c, err := Parse("x.yaml", []byte("public_host: \"\"\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.PublicHost != "" || c.Advertise.IsValid() {
+		t.Fatalf("before Resolve: public_host %q, advertise %v; want both unset", c.PublicHost, c.Advertise)
 	}
 }

@@ -28,9 +28,7 @@ func (c *Config) validate() error {
 	if err := checkHostPort("http.listen", c.HTTP.Listen); err != nil {
 		return err
 	}
-	if c.PublicHost == "" {
-		return bad("public_host", "must not be empty")
-	}
+	// Empty public_host is the machine's address (Resolve).
 	if strings.ContainsAny(c.PublicHost, " /@#") {
 		return bad("public_host", "%q is not a host name or IP address", c.PublicHost)
 	}
@@ -83,6 +81,9 @@ func (c *Config) validate() error {
 			if err := checkHostPort("h323.gatekeeper", g); err != nil {
 				return err
 			}
+			if _, err := netip.ParseAddrPort(g); err != nil {
+				return bad("h323.gatekeeper", "%q: give the gatekeeper's IP address (host names are not looked up)", c.H323.Gatekeeper)
+			}
 			if len(c.H323.Aliases) == 0 {
 				return bad("h323.aliases", "registering with h323.gatekeeper needs at least one alias")
 			}
@@ -92,6 +93,9 @@ func (c *Config) validate() error {
 		}
 		if c.H323.MediaTimeout <= 0 {
 			return bad("h323.media_timeout", "must be positive")
+		}
+		if err := c.H323.Limits.validate(); err != nil {
+			return err
 		}
 	}
 	if err := checkPort("media.port_min", c.Media.PortMin); err != nil {
@@ -148,6 +152,15 @@ func (c *Config) validate() error {
 	if c.SIP.MinSE != 0 && c.SIP.MinSE < time.Second {
 		return bad("sip.min_se", "must be at least 1s")
 	}
+	// The SIP leg's own defaults (0s: 30m and 90s), so that what serve refuses is
+	// refused here.
+	minSE := c.SIP.MinSE
+	if minSE == 0 {
+		minSE = 90 * time.Second
+	}
+	if c.SIP.SessionExpires > 0 && c.SIP.SessionExpires < minSE {
+		return bad("sip.session_expires", "%v is below min_se %v (0s: 30m)", c.SIP.SessionExpires, minSE)
+	}
 	if err := c.SIP.Limits.validate(); err != nil {
 		return err
 	}
@@ -156,12 +169,7 @@ func (c *Config) validate() error {
 			return err
 		}
 	}
-	if c.NAT.PublicIP != "" {
-		if _, err := netip.ParseAddr(c.NAT.PublicIP); err != nil {
-			return bad("nat.public_ip", "%q is not an IP address", c.NAT.PublicIP)
-		}
-	}
-	return nil
+	return c.NAT.validate()
 }
 
 func (c *Config) validateLiveKit() error {
@@ -247,6 +255,15 @@ func lineOf(root *yaml.Node, key string) int {
 	}
 	line := 0
 	for _, part := range strings.Split(key, ".") {
+		if i, err := strconv.Atoi(part); err == nil && n.Kind == yaml.SequenceNode {
+			// A list item (nat.profiles.2.name): its line, then its keys.
+			if i < 0 || i >= len(n.Content) {
+				return line
+			}
+			n = n.Content[i]
+			line = n.Line
+			continue
+		}
 		if n.Kind != yaml.MappingNode {
 			return line
 		}
@@ -327,6 +344,24 @@ func (l SIPLimits) validate() error {
 		return bad("sip.limits.tcp_read_timeout", "must be a positive duration such as 10s")
 	case l.TCPIdleTimeout <= 0:
 		return bad("sip.limits.tcp_idle_timeout", "must be a positive duration such as 2m")
+	}
+	return nil
+}
+
+// validate checks the H.323 limits: 0 takes the default, negatives are refused.
+func (l H323Limits) validate() error {
+	counts := []struct {
+		key string
+		v   float64
+	}{
+		{"max_connections", float64(l.MaxConnections)}, {"connections_per_source", float64(l.ConnectionsPerSource)},
+		{"max_calls", float64(l.MaxCalls)}, {"setup_timeout", float64(l.SetupTimeout)}, {"read_timeout", float64(l.ReadTimeout)},
+		{"messages_per_second", l.MessagesPerSecond}, {"burst", float64(l.Burst)}, {"max_registrations", float64(l.MaxRegistrations)},
+	}
+	for _, n := range counts {
+		if n.v < 0 {
+			return bad("h323.limits."+n.key, "must not be negative (0: the default)")
+		}
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net/netip"
 	"sync"
@@ -9,6 +10,7 @@ import (
 	"github.com/roomgate/roomgate/gateway/bridge"
 	"github.com/roomgate/roomgate/gateway/call"
 	"github.com/roomgate/roomgate/gateway/ivr"
+	"github.com/roomgate/roomgate/gateway/netprofile"
 	"github.com/roomgate/roomgate/gateway/ports"
 	"github.com/roomgate/roomgate/rooms/api"
 	"github.com/roomgate/roomgate/transcode/media"
@@ -16,12 +18,16 @@ import (
 
 // mediaFactory makes the media bridge of each call, whatever its signalling.
 type mediaFactory struct {
-	ports *ports.Allocator
-	clock *frameClock // the gateway's audio clock
-	addr  netip.Addr  // advertised media address (public side of a 1:1 NAT)
+	ports *ports.Allocator // the default profile's
+	clock *frameClock      // the gateway's audio clock
+	addr  netip.Addr       // the default profile's advertised media address
 	opt   mediaOptions
-	rooms bridge.RoomService // the meeting core, to leave meetings
-	taps  *tapRegistry       // one hidden subscriber per meeting, shared by its calls
+	// profiles are the NAT/ALG profiles a call's network is matched to; allocs the
+	// port allocator of each profile port range.
+	profiles *netprofile.Set
+	allocs   map[[2]int]*ports.Allocator
+	rooms    bridge.RoomService // the meeting core, to leave meetings
+	taps     *tapRegistry       // one hidden subscriber per meeting, shared by its calls
 
 	// prompts are the IVR prompts as the audio path plays them (48 kHz), decoded
 	// and resampled once: every call in a waiting room plays one.
@@ -64,9 +70,12 @@ func (f *mediaFactory) prompt(p ivr.Prompt) []int16 {
 	return pcm
 }
 
-// new allocates a call's ports (call.NewMedia).
-func (f *mediaFactory) new(log *slog.Logger) (call.Media, error) {
-	rc, err := allocMedia(log, f.ports, f.clock)
+// new allocates a call's ports from the range of its NAT/ALG profile (call.NewMedia).
+func (f *mediaFactory) new(log *slog.Logger, peer call.Peer) (call.Media, error) {
+	prof := f.profileOf(peer.Source.Addr())
+	log.Info("network profile", "profile", prof.Name, "advertise", prof.Advertise, "latch", prof.Latch.String(),
+		"trust_signalled", prof.TrustSignalled, "ports", fmt.Sprintf("%d-%d", prof.PortMin, prof.PortMax))
+	rc, err := allocMedia(log, f.allocatorOf(prof), f.clock)
 	if err != nil {
 		return nil, err
 	}
@@ -76,24 +85,31 @@ func (f *mediaFactory) new(log *slog.Logger) (call.Media, error) {
 	}
 	f.contents[rc.pairs[2].RTPPort] = rc.content
 	f.contentMu.Unlock()
-	return &callMedia{roomCall: rc, f: f}, nil
+	return &callMedia{roomCall: rc, f: f, prof: prof, net: newNetState(prof, peer, log)}, nil
 }
 
 // callMedia is a roomCall as the call flow drives it.
 type callMedia struct {
 	*roomCall
-	f *mediaFactory
+	f    *mediaFactory
+	prof *netprofile.Profile // the call's NAT/ALG profile
+	net  *netState
 }
 
 var _ call.Media = (*callMedia)(nil)
 
-func (m *callMedia) Local() media.Local { return m.mediaLocal(m.f.addr) }
+// Local advertises the call's ports at its profile's address (split horizon).
+func (m *callMedia) Local() media.Local { return m.mediaLocal(m.prof.Advertise) }
 
 func (m *callMedia) Start(plan media.Plan, signalling netip.AddrPort, onDigit func(byte), requestKeyframe func()) error {
-	return m.start(plan, m.f.opt.withPeer(signalling), onDigit, requestKeyframe)
+	opt := m.f.opt.withPeer(signalling)
+	opt.Latch, opt.Keepalive = m.prof.Latch, m.prof.Keepalive
+	return m.start(m.net.apply(plan, signalling), opt, onDigit, requestKeyframe)
 }
 
-func (m *callMedia) Update(plan media.Plan) error { return m.update(plan) }
+func (m *callMedia) Update(plan media.Plan) error {
+	return m.update(m.net.apply(plan, netip.AddrPort{}))
+}
 
 func (m *callMedia) KeyframeFromRoom() { m.vpathKeyframe() }
 

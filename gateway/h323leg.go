@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/roomgate/roomgate/gateway/call"
+	"github.com/roomgate/roomgate/gateway/netprofile"
 	"github.com/roomgate/roomgate/h323"
 	"github.com/roomgate/roomgate/h323/control"
 	"github.com/roomgate/roomgate/h323/h225"
@@ -144,7 +145,11 @@ func (s *h323Inbound) Info() call.Info {
 		caller = c.CallingNumber
 	}
 	ep := h323Endpoint(c.Vendor, c.HasVendor)
-	return call.Info{Leg: "h323-in", Protocol: "h323", ProtocolID: c.CallID(), Source: c.Remote(), Dialled: dialled,
+	var signalled []netprofile.Field
+	if c.H245Address.IsValid() {
+		signalled = append(signalled, netprofile.Field{Name: "h245Address", Addr: c.H245Address})
+	}
+	return call.Info{Leg: "h323-in", Protocol: "h323", ProtocolID: c.CallID(), Source: c.Remote(), Signalled: signalled, Dialled: dialled,
 		Caller: caller, Endpoint: ep, AdmitEarly: true,
 		Attrs: []any{"h225_version", c.Version, "vendor", ep.Vendor, "product", ep.Product, "version", ep.Version,
 			"t35", fmt.Sprintf("%d/%d/%d", c.Vendor.CountryCode, c.Vendor.Extension, c.Vendor.Manufacturer),

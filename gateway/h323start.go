@@ -29,6 +29,7 @@ func (s *Server) startH323(ctx context.Context) error {
 		Identity: h323.Identity{Vendor: h323.Vendor{CountryCode: 181, Product: "roomgate", Version: s.version}},
 		Limits: h323.Limits{MaxConnections: lim.MaxConnections, ConnectionsPerSource: lim.ConnectionsPerSource, MaxCalls: lim.MaxCalls,
 			SetupTimeout: lim.SetupTimeout, ReadTimeout: lim.ReadTimeout, MessagesPerSecond: lim.MessagesPerSecond, Burst: lim.Burst},
+		Advertise: s.media.h323Advertise,
 	}, leg, log)
 	if err != nil {
 		return fmt.Errorf("h323: %w", err)

@@ -8,7 +8,7 @@ import (
 
 	"github.com/roomgate/roomgate/gateway/bridge"
 	"github.com/roomgate/roomgate/gateway/call"
-	"github.com/roomgate/roomgate/gateway/ports"
+	"github.com/roomgate/roomgate/gateway/netprofile"
 	"github.com/roomgate/roomgate/sip"
 	"github.com/roomgate/roomgate/sip/sdp"
 )
@@ -35,19 +35,26 @@ func (s *Server) startCalls() error {
 			return fmt.Errorf("media.bind_address %q: %w", bind, err)
 		}
 	}
-	// What SDP and H.245 advertise: the public side of a one-to-one NAT, else where we
-	// listen.
-	adv := bindAddr
+	// What SDP and H.245 advertise, per endpoint network (nat.profiles): by default the
+	// public side of a one-to-one NAT, else where we listen.
+	var public netip.Addr
 	if cfg.NAT.PublicIP != "" {
-		adv, _ = netip.ParseAddr(cfg.NAT.PublicIP)
+		public, _ = netip.ParseAddr(cfg.NAT.PublicIP)
 	}
-	if !adv.IsValid() || adv.IsUnspecified() {
-		return fmt.Errorf("media address: set nat.public_ip or a specific media.bind_address / sip.listen host (RTP must be advertised at a reachable address)")
+	// Listening on every interface: the gateway's own address is the one
+	// configs.Resolve chose (the default-route interface's, or loopback on a machine
+	// without one); the media sockets still bind every interface.
+	local := bindAddr
+	if (!local.IsValid() || local.IsUnspecified()) && cfg.Local.IsValid() {
+		local = cfg.Local
 	}
-	alloc, err := ports.New(ports.Config{Min: cfg.Media.PortMin, Max: cfg.Media.PortMax, Addr: bindAddr, Quarantine: quarantine(cfg.Media.Quarantine),
-		Log: s.log.With("component", "ports")})
+	profiles, err := netprofile.New(cfg.NAT, cfg.Media, netprofile.Addresses{Local: local, Public: public})
 	if err != nil {
-		return fmt.Errorf("media ports: %w", err)
+		return fmt.Errorf("media address: %w", err)
+	}
+	allocs, err := profileAllocators(profiles, bindAddr, cfg.Media.Quarantine, s.log.With("component", "ports"))
+	if err != nil {
+		return err
 	}
 	s.taps = newTapRegistry(s.log.With("component", "tap"), func(ctx context.Context, meetingID string, hooks tapHooks) (tapSource, error) {
 		url, token, err := s.meetings.MeetingTap(ctx, meetingID)
@@ -58,8 +65,10 @@ func (s *Server) startCalls() error {
 			OnRoomMetadata: hooks.roomMeta,
 			Rooms:          s.meetings.Rooms(), Log: s.log.With("component", "tap", "meeting", meetingID)})
 	})
-	mf := &mediaFactory{ports: alloc, clock: s.clock, addr: adv, rooms: s.meetings.Rooms(), taps: s.taps,
-		opt: mediaOptions{Timeout: cfg.Media.Timeout, Latch: latchMode(cfg.Media.SymmetricRTP, cfg.Media.Latch), Probation: cfg.Media.Probation}}
+	def := profiles.Default()
+	mf := &mediaFactory{ports: allocs[def.PortRange()], allocs: allocs, profiles: profiles, clock: s.clock, addr: def.Advertise,
+		rooms: s.meetings.Rooms(), taps: s.taps,
+		opt: mediaOptions{Timeout: cfg.Media.Timeout, Latch: def.Latch, Probation: cfg.Media.Probation}}
 	s.media = mf
 	s.flow = &call.Flow{Log: s.log.With("component", "call"), Meetings: s.meetings, Registry: s.registry,
 		DialPlan: call.DialPlan{IVRUsers: cfg.SIP.IVRUsers, DefaultMeeting: cfg.SIP.DefaultMeeting},
@@ -78,8 +87,12 @@ func (s *Server) startSIP(ctx context.Context) error {
 	leg := &sipLeg{log: s.log.With("component", "sip"), flow: s.flow, caps: caps, media: s.media}
 	adv := s.media.addr
 	lim := cfg.SIP.Limits
-	scfg := sip.Config{Listen: cfg.SIP.Listen, PublicIP: cfg.NAT.PublicIP, UserAgent: "roomgate/" + s.version,
-		SessionExpires: cfg.SIP.SessionExpires, MinSE: cfg.SIP.MinSE, Limits: sip.Limits(lim)}
+	publicIP := cfg.NAT.PublicIP
+	if host, _, _ := net.SplitHostPort(cfg.SIP.Listen); publicIP == "" && cfg.Advertise.IsValid() && (host == "" || net.ParseIP(host).IsUnspecified()) {
+		publicIP = adv.String() // Via and Contact carry the advertised address, not 0.0.0.0
+	}
+	scfg := sip.Config{Listen: cfg.SIP.Listen, PublicIP: publicIP, UserAgent: "roomgate/" + s.version,
+		SessionExpires: cfg.SIP.SessionExpires, MinSE: cfg.SIP.MinSE, Limits: sip.Limits(lim), Peers: s.media.sipPeers(cfg.SIP.Listen)}
 	if cfg.SIP.TLSListen != "" {
 		hosts := []string{adv.String()}
 		if cfg.PublicHost != "" && cfg.PublicHost != adv.String() {

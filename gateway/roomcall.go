@@ -7,11 +7,13 @@ import (
 	"log/slog"
 	"net/netip"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/pion/rtp"
 
 	"github.com/roomgate/roomgate/gateway/bridge"
+	"github.com/roomgate/roomgate/gateway/netprofile"
 	"github.com/roomgate/roomgate/gateway/ports"
 	"github.com/roomgate/roomgate/gateway/rtpsession"
 	"github.com/roomgate/roomgate/rooms/api"
@@ -98,6 +100,9 @@ type mediaOptions struct {
 	Probation int // 0: rtpsession's default
 	// SignallingIP is where the call's signalling comes from (per call).
 	SignallingIP netip.Addr
+	// Keepalive > 0: the video stream sends a packet the room system discards when
+	// nothing was sent for this long (the NAT/ALG profile's keepalive).
+	Keepalive time.Duration
 }
 
 // withPeer is o for a call whose signalling comes from peer.
@@ -106,15 +111,9 @@ func (o mediaOptions) withPeer(peer netip.AddrPort) mediaOptions {
 	return o
 }
 
-// latchMode maps the config's media.symmetric_rtp and media.latch (validated).
+// latchMode maps a configured latch mode (validated; netprofile.LatchMode).
 func latchMode(symmetric bool, latch string) rtpsession.LatchMode {
-	switch {
-	case !symmetric || latch == "off":
-		return rtpsession.LatchOff
-	case latch == "any":
-		return rtpsession.LatchAny
-	}
-	return rtpsession.LatchSignalledIP
+	return netprofile.LatchMode(symmetric, latch)
 }
 
 // quarantine maps media.quarantine: the config's 0s means none, the allocator's 0 its
@@ -167,7 +166,14 @@ func (rc *roomCall) start(plan media.Plan, opt mediaOptions, onDigit func(byte),
 	rc.stopAudio = rc.apath.start(rc.clock) // reads the room system's audio on the clock's tick
 
 	if hasVideo {
+		// The video path exists only once its session does; the keep-alive finds it here.
+		var keep atomic.Pointer[videoPath]
 		rc.video, err = rtpsession.New(rtpsession.Config{RTP: rc.pairs[1].RTP, RTCP: rc.pairs[1].RTCP,
+			Keepalive: opt.Keepalive, OnIdle: func() {
+				if vp := keep.Load(); vp != nil {
+					vp.keepalive()
+				}
+			},
 			Remote: v.Remote, RemoteRTCP: v.RemoteRTCP, Latch: opt.Latch, Probation: opt.Probation, SignallingIP: opt.SignallingIP, ClockRate: 90000, MediaTimeout: -1, Log: rc.log,
 			SRTP: srtpConfig(v.SRTP),
 			OnKeyframeRequest: func(rtpsession.KeyframeRequest) {
@@ -214,6 +220,7 @@ func (rc *roomCall) start(plan media.Plan, opt mediaOptions, onDigit func(byte),
 				go requestKeyframe()
 			}
 		})
+		keep.Store(rc.vpath)
 		rc.wg.Add(1)
 		go func() { defer rc.wg.Done(); rc.vpath.readLoop() }()
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/roomgate/roomgate/gateway/call"
+	"github.com/roomgate/roomgate/gateway/netprofile"
 	"github.com/roomgate/roomgate/sip"
 	"github.com/roomgate/roomgate/sip/sdp"
 	"github.com/roomgate/roomgate/transcode/media"
@@ -108,7 +109,11 @@ func (s *sipInbound) Info() call.Info {
 	if caller == "" {
 		caller = c.FromUser
 	}
-	return call.Info{Leg: "sip-in", Protocol: "sip", ProtocolID: c.CallID(), Source: c.Source,
+	var signalled []netprofile.Field
+	for _, a := range c.SignalledAddrs() {
+		signalled = append(signalled, netprofile.Field{Name: a.Field, Addr: a.Addr})
+	}
+	return call.Info{Leg: "sip-in", Protocol: "sip", ProtocolID: c.CallID(), Source: c.Source, Signalled: signalled,
 		Dialled: []string{c.RequestUser, c.ToUser}, Caller: caller,
 		Endpoint: call.Identity{Vendor: ep.Vendor, Product: ep.Product, Version: ep.Version},
 		Attrs:    []any{"user_agent", c.UserAgent, "transport", c.Transport}}

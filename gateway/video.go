@@ -376,6 +376,22 @@ func (v *videoPath) send(au *h264.AccessUnit) {
 	v.lastTS, v.sent = ts, time.Now()
 }
 
+// fillerNAL is an H.264 filler-data NAL unit (ITU-T H.264 §7.3.2.7, nal_unit_type 12,
+// nal_ref_idc 0): one 0xFF byte and the RBSP trailing bits. Decoders discard it.
+var fillerNAL = []byte{0x0c, 0xff, 0x80}
+
+// keepalive sends one filler-data packet on the video stream, at the last timestamp
+// and the next sequence number, when the meeting sends the room system no video: the
+// NAT in front of the room system keeps the binding our video needs (the NAT/ALG
+// profile's keepalive; the idea of RFC 6263, with a payload the decoder discards).
+func (v *videoPath) keepalive() {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	v.outSeq++
+	_ = v.sess.WriteRTP(&rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: v.pt, SequenceNumber: v.outSeq, Timestamp: v.lastTS},
+		Payload: fillerNAL})
+}
+
 // keyframeFromRoom is the room system asking for a keyframe (RTCP PLI/FIR, SIP INFO).
 func (v *videoPath) keyframeFromRoom() {
 	v.mu.Lock()

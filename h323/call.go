@@ -157,6 +157,17 @@ func (c *call) Remote() netip.AddrPort { return c.remote }
 // Local is our end of the call signalling connection.
 func (c *call) Local() netip.AddrPort { return c.local }
 
+// advertised is local as the peer must see it: the IP Config.Advertise gives for the
+// peer, with local's port.
+func (c *call) advertised(local netip.AddrPort) netip.AddrPort {
+	if f := c.svc.cfg.Advertise; f != nil {
+		if a := f(c.remote); a.IsValid() && !a.IsUnspecified() {
+			return netip.AddrPortFrom(a, local.Port())
+		}
+	}
+	return local
+}
+
 // Done is closed when the call has ended.
 func (c *call) Done() <-chan struct{} { return c.done }
 

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"time"
 
 	"github.com/roomgate/roomgate/h323/h225"
@@ -28,6 +29,11 @@ type Config struct {
 	RingTimeout time.Duration `yaml:"ring_timeout"`
 	// Limits bound what one source may cost.
 	Limits Limits `yaml:"limits"`
+	// Advertise is the address our H.225 and H.245 transport addresses carry for a
+	// peer (the Setup's sourceCallSignalAddress, our h245Address): the public side of
+	// a one-to-one NAT, or the private address for a LAN peer (split horizon). Nil,
+	// or an invalid result: the connection's local address.
+	Advertise func(remote netip.AddrPort) netip.Addr `yaml:"-"`
 }
 
 // EndpointKind is the EndpointType alternative we announce.

@@ -138,7 +138,7 @@ func (c *call) listenH245Locked() (h225.TransportAddress, bool) {
 		c.log.Warn("h323 H.245 listen failed", "err", err)
 		return h225.TransportAddress{}, false
 	}
-	ta, err := h225.NewTransportAddress(addrOf(ln.Addr()))
+	ta, err := h225.NewTransportAddress(c.advertised(addrOf(ln.Addr())))
 	if err != nil {
 		ln.Close()
 		c.svc.release(ip)

@@ -190,7 +190,7 @@ func (s *Service) Dial(ctx context.Context, p DialParams) (*OutboundCall, error)
 		}
 	}
 	destTA, _ := h225.NewTransportAddress(p.Address)
-	srcTA, _ := h225.NewTransportAddress(c.local)
+	srcTA, _ := h225.NewTransportAddress(c.advertised(c.local))
 	ui := c.b.Setup(src, dst, &destTA, &srcTA, p.FastStart)
 	c.b.H245Address = nil
 	elems := []q931.Element{}

@@ -99,6 +99,8 @@ type call struct {
 	reinviting    bool
 	events        Events
 	timer         sessionTimer
+	peer          Peer        // the endpoint network's treatment (Config.Peers)
+	keepalive     *time.Timer // CRLF keep-alives (peer.Keepalive)
 
 	// abort ends a call that has no final answer yet (shutdown): 503 for
 	// dial-in, CANCEL for dial-out.
@@ -179,6 +181,7 @@ func (c *call) end(r EndReason) {
 		c.reason = r
 		c.state = stateEnded
 		c.timer.stop()
+		c.stopKeepaliveLocked()
 		// The transaction layer keeps a finished INVITE transaction, and with it this
 		// call, for up to 64·T1; the handlers close over the gateway's media, which
 		// must not live that long.
@@ -281,7 +284,7 @@ func (c *call) newRequest(method sip.RequestMethod, seq uint32) *sip.Request {
 		seq = c.localCSeq
 	}
 	req := sip.NewRequest(method, *c.target.Clone())
-	req.AppendHeader(c.svc.via(c.transport))
+	req.AppendHeader(c.svc.viaAt(c.advertised(), c.transport))
 	from := &sip.FromHeader{DisplayName: c.localName, Address: *c.localURI.Clone(), Params: sip.HeaderParams{}}
 	from.Params.Add("tag", c.localTag)
 	to := &sip.ToHeader{DisplayName: c.remoteName, Address: *c.remoteURI.Clone(), Params: sip.HeaderParams{}}
@@ -299,7 +302,7 @@ func (c *call) newRequest(method sip.RequestMethod, seq uint32) *sip.Request {
 		req.AppendHeader(&sip.RouteHeader{Address: r})
 	}
 	if method != sip.ACK {
-		req.AppendHeader(c.svc.contact(c.localURI.User, c.transport))
+		req.AppendHeader(c.svc.contactAt(c.advertised(), c.localURI.User, c.transport))
 		req.AppendHeader(sip.NewHeader("User-Agent", c.svc.cfg.UserAgent))
 	}
 	c.svc.prepare(req, c.transport, c.destinationLocked())
@@ -322,6 +325,11 @@ func (c *call) destinationLocked() string {
 		}
 	}
 	contact := uriAddrPort(c.target, c.transport)
+	if c.peer.UseSource && c.source.IsValid() {
+		// The profile trusts no signalled address: in-dialog requests go where the
+		// endpoint's messages come from.
+		return c.source.String()
+	}
 	if t := c.svc.cfg.NAT.Target(contact, c.source); t.IsValid() {
 		return t.String()
 	}

@@ -44,6 +44,10 @@ type Config struct {
 	TLS       *tls.Config `yaml:"-"`
 	// NAT decides where in-dialog requests go; default DefaultNATPolicy.
 	NAT NATPolicy `yaml:"-"`
+	// Peers chooses, per call, how an endpoint at an address is treated (advertised
+	// host, trusting its Contact, keep-alives): the gateway's NAT/ALG profiles. Nil:
+	// the same for everyone.
+	Peers func(netip.AddrPort) Peer `yaml:"-"`
 }
 
 // T2 caps the 2xx retransmission interval (RFC 3261 §17.1.2.2).

@@ -164,6 +164,7 @@ func (s *Service) newInbound(req *sip.Request, tx sip.ServerTransaction, offer *
 		}
 	}
 	c.source = c.Source
+	c.peer = s.peerFor(c.Source)
 	c.remoteCSeq = req.CSeq().SeqNo
 	c.localCSeq = 1
 	if h := req.GetHeader("Allow"); h != nil {
@@ -203,7 +204,7 @@ func (c *InboundCall) Ringing() error {
 	}
 	res := sip.NewResponseFromRequest(c.req, 180, "Ringing", nil)
 	res.To().Params.Add("tag", c.localTag)
-	res.AppendHeader(c.svc.contact(c.ToUser, c.transport))
+	res.AppendHeader(c.svc.contactAt(c.advertised(), c.ToUser, c.transport))
 	if c.tooLarge(res) {
 		// Not sent: a failed send would end the transaction, and with it
 		// the final answer (RFC 3261 §17.2.4).
@@ -291,7 +292,7 @@ func (c *InboundCall) Accept(sdpBody []byte) error {
 	c.state = stateAnswered
 	c.mu.Unlock()
 
-	res := c.svc.okResponse(c.req, c.localTag, c.ToUser, sdpBody)
+	res := c.svc.okResponse(c.req, c.advertised(), c.localTag, c.ToUser, sdpBody)
 	c.addTimerHeaders(res, true)
 	if c.tooLarge(res) {
 		// The answer cannot go back over UDP: refuse the INVITE instead
@@ -336,6 +337,7 @@ func (c *InboundCall) Accept(sdpBody []byte) error {
 	}
 	c.closeFinal()
 	c.armTimer()
+	c.startKeepalive()
 	c.log.Info("call established")
 	return nil
 }

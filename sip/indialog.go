@@ -131,7 +131,7 @@ func (c *call) handleReinvite(req *sip.Request, tx sip.ServerTransaction) {
 	c.mu.Lock()
 	c.timer.fromRequest(req, c.svc.cfg)
 	c.mu.Unlock()
-	res := c.svc.okResponse(req, c.localTag, "", answer)
+	res := c.svc.okResponse(req, c.advertised(), c.localTag, "", answer)
 	c.addTimerHeaders(res, true)
 	if c.tooLarge(res) {
 		c.svc.stats.tooLarge.Add(1)
@@ -174,7 +174,7 @@ func (c *call) handleUpdate(req *sip.Request, tx sip.ServerTransaction) {
 	c.mu.Lock()
 	c.timer.fromRequest(req, c.svc.cfg)
 	c.mu.Unlock()
-	res := c.svc.okResponse(req, c.localTag, "", answer)
+	res := c.svc.okResponse(req, c.advertised(), c.localTag, "", answer)
 	c.addTimerHeaders(res, true)
 	if err := tx.Respond(res); err != nil {
 		c.log.Warn("UPDATE response failed", "err", err)
@@ -184,7 +184,7 @@ func (c *call) handleUpdate(req *sip.Request, tx sip.ServerTransaction) {
 
 // okResponse builds a 2xx carrying our tag, Contact and capabilities, and
 // the SDP body when given.
-func (s *Service) okResponse(req *sip.Request, localTag, contactUser string, body []byte) *sip.Response {
+func (s *Service) okResponse(req *sip.Request, host, localTag, contactUser string, body []byte) *sip.Response {
 	res := sip.NewResponseFromRequest(req, 200, "OK", nil)
 	if to := res.To(); to != nil {
 		to.Params.Add("tag", localTag)
@@ -195,7 +195,7 @@ func (s *Service) okResponse(req *sip.Request, localTag, contactUser string, bod
 			contactUser = to.Address.User
 		}
 	}
-	res.AppendHeader(s.contact(contactUser, transport))
+	res.AppendHeader(s.contactAt(host, contactUser, transport))
 	res.AppendHeader(sip.NewHeader("Allow", allowed))
 	res.AppendHeader(sip.NewHeader("Supported", "timer"))
 	res.AppendHeader(sip.NewHeader("Server", s.cfg.UserAgent))

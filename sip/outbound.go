@@ -142,6 +142,8 @@ func (s *Service) Dial(ctx context.Context, p DialParams) (*OutboundCall, error)
 		// The address the call may connect to (Service.dialControl) and answers come from.
 		c.source = netip.AddrPortFrom(ips[0].Unmap(), uint16(port))
 	}
+	c.peer = s.peerFor(c.source)
+	c.localURI.Host = c.advertised()
 	c.timer.interval = s.cfg.SessionExpires
 	size := len(c.buildInvite(1).String())
 	if transport == "UDP" && size > udpResponseLimit {
@@ -328,6 +330,7 @@ func (c *OutboundCall) established(tx sip.ClientTransaction, res *sip.Response) 
 	c.progress(Progress{State: ProgressAnswered, Status: res.StatusCode, Reason: res.Reason})
 	close(c.answered)
 	c.armTimer()
+	c.startKeepalive()
 	c.log.Info("dial-out answered", "status", res.StatusCode)
 }
 

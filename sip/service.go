@@ -488,7 +488,12 @@ func (s *Service) inDialog(req *sip.Request, tx sip.ServerTransaction) {
 }
 
 func (s *Service) contact(user, transport string) *sip.ContactHeader {
-	u := sip.Uri{Scheme: "sip", User: user, Host: s.host, Port: s.portFor(transport)}
+	return s.contactAt(s.host, user, transport)
+}
+
+// contactAt is our Contact with host advertised (a peer's split-horizon address).
+func (s *Service) contactAt(host, user, transport string) *sip.ContactHeader {
+	u := sip.Uri{Scheme: "sip", User: user, Host: host, Port: s.portFor(transport)}
 	if transport != "" && transport != "UDP" {
 		u.UriParams = sip.HeaderParams{}
 		u.UriParams.Add("transport", toLower(transport))
@@ -496,8 +501,11 @@ func (s *Service) contact(user, transport string) *sip.ContactHeader {
 	return &sip.ContactHeader{Address: u}
 }
 
-func (s *Service) via(transport string) *sip.ViaHeader {
-	v := &sip.ViaHeader{ProtocolName: "SIP", ProtocolVersion: "2.0", Transport: transport, Host: s.host, Port: s.portFor(transport), Params: sip.HeaderParams{}}
+func (s *Service) via(transport string) *sip.ViaHeader { return s.viaAt(s.host, transport) }
+
+// viaAt is our Via with host advertised (a peer's split-horizon address).
+func (s *Service) viaAt(host, transport string) *sip.ViaHeader {
+	v := &sip.ViaHeader{ProtocolName: "SIP", ProtocolVersion: "2.0", Transport: transport, Host: host, Port: s.portFor(transport), Params: sip.HeaderParams{}}
 	v.Params.Add("branch", sip.GenerateBranch())
 	v.Params.Add("rport", "")
 	return v

@@ -31,11 +31,14 @@ type Stats struct {
 	AcceptErrors uint64
 	// DialsRefused counts TCP/TLS connections not opened: to no call's address.
 	DialsRefused uint64
+	// Keepalives counts CRLF keep-alives due and sent (Peer.Keepalive); failed
+	// writes are logged at debug level.
+	Keepalives uint64
 }
 
 type counters struct {
 	malformed, unroutable, rateLimited, callLimited, panics, tooLarge atomic.Uint64
-	tcpRefused, tcpTimeouts, acceptErrors, dialsRefused               atomic.Uint64
+	tcpRefused, tcpTimeouts, acceptErrors, dialsRefused, keepalives   atomic.Uint64
 }
 
 // Stats returns the counters now.
@@ -56,5 +59,6 @@ func (s *Service) Stats() Stats {
 		TCPTimeouts:    s.stats.tcpTimeouts.Load(),
 		AcceptErrors:   s.stats.acceptErrors.Load(),
 		DialsRefused:   s.stats.dialsRefused.Load(),
+		Keepalives:     s.stats.keepalives.Load(),
 	}
 }

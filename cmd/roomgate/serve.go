@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
 	"syscall"
@@ -22,15 +24,20 @@ import (
 )
 
 func checkConfig(args []string, stdout, stderr io.Writer) int {
-	if len(args) != 1 {
-		fmt.Fprintln(stderr, "usage: roomgate check-config FILE")
+	path, ok := configArg("check-config", args, stderr)
+	if !ok {
 		return 2
 	}
-	if _, err := configs.Load(args[0]); err != nil {
+	cfg, _, err := loadConfig(path)
+	if err != nil {
 		fmt.Fprintln(stderr, "roomgate:", err)
 		return 1
 	}
-	fmt.Fprintf(stdout, "%s: ok\n", args[0])
+	fmt.Fprintf(stdout, "%s: ok\n  public_host: %s\n", path, cfg.PublicHost)
+	if cfg.PublicURL != "" {
+		fmt.Fprintf(stdout, "  web links in invitations: %s\n", cfg.PublicURL)
+	}
+	printLegs(stdout, cfg)
 	return 0
 }
 
@@ -56,7 +63,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "roomgate serve: unexpected argument %q\n", fs.Arg(0))
 		return 2
 	}
-	cfg, err := configs.Load(*cfgPath)
+	cfg, _, err := loadConfig(*cfgPath)
 	if err != nil {
 		fmt.Fprintln(stderr, "roomgate:", err)
 		return 1
@@ -81,11 +88,22 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "roomgate:", err)
 		return 1
 	}
-	fmt.Fprintf(stdout, "roomgate %s ready in %s\n  web UI and API: %s\n", version, time.Since(started).Round(time.Millisecond), srv.meetings.URL)
+	web, pub, everywhere := srv.meetings.URL, srv.meetings.PublicURL, ""
+	if u, err := url.Parse(web); err == nil && net.ParseIP(u.Hostname()).IsUnspecified() {
+		// Listening on every interface: show where a browser reaches it, not [::].
+		web, everywhere = pub, u.Host
+	}
+	fmt.Fprintf(stdout, "roomgate %s ready in %s\n  web UI and API: %s\n", version, time.Since(started).Round(time.Millisecond), web)
+	switch {
+	case everywhere != "":
+		fmt.Fprintf(stdout, "  (HTTP listening on %s, every interface)\n", everywhere)
+	case pub != web:
+		fmt.Fprintf(stdout, "  web links in invitations: %s\n", pub)
+	}
 	if srv.meetings.TokenFile != "" {
 		fmt.Fprintf(stdout, "  operator API token: in %s\n", srv.meetings.TokenFile)
 	}
-	fmt.Fprintf(stdout, "  room systems dial: SIP MEETINGID@%s, H.323 %s##MEETINGID (see each meeting's invitation)\n", cfg.PublicHost, cfg.PublicHost)
+	printLegs(stdout, cfg)
 
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)

@@ -57,3 +57,22 @@ func FuzzDialPlan(f *testing.F) {
 		}
 	})
 }
+
+func TestDialTarget(t *testing.T) {
+	for in, want := range map[string]string{
+		"sip:room@192.168.1.20":                    "192.168.1.20:0",
+		"sip:room@192.168.1.20:5070;transport=udp": "192.168.1.20:5070",
+		"SIPS:10.0.0.1:5061":                       "10.0.0.1:5061",
+		"sip:[2001:db8::5]:5060":                   "[2001:db8::5]:5060",
+		"sip:room@[2001:db8::5]":                   "[2001:db8::5]:0",
+		"198.51.100.4##1234":                       "198.51.100.4:0",
+		"198.51.100.4:1721":                        "198.51.100.4:1721",
+		"sip:room@rooms.example.net":               "invalid AddrPort",
+		"":                                         "invalid AddrPort",
+		"sip:@;;>>":                                "invalid AddrPort",
+	} {
+		if got := dialTarget(in).String(); got != want {
+			t.Errorf("dialTarget(%q) = %s, want %s", in, got, want)
+		}
+	}
+}

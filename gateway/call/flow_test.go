@@ -166,7 +166,7 @@ func (f *fakeMeetings) AdmitInvited(_ context.Context, j api.RoomSystemJoin) (ap
 
 func testFlow(m *fakeMeetings, fm *fakeMedia, mediaErr error) *Flow {
 	return &Flow{Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Meetings: m, Registry: NewRegistry(),
-		NewMedia: func(*slog.Logger) (Media, error) {
+		NewMedia: func(*slog.Logger, Peer) (Media, error) {
 			if mediaErr != nil {
 				return nil, mediaErr
 			}

@@ -52,7 +52,7 @@ func (f *Flow) Inbound(ctx context.Context, leg Inbound) {
 			}
 		}
 	}
-	m, err := f.NewMedia(log)
+	m, err := f.NewMedia(log, Peer{Source: info.Source, Signalled: info.Signalled})
 	if err != nil {
 		refuse(NoMediaPorts, err)
 		return
@@ -83,6 +83,7 @@ func (f *Flow) Inbound(ctx context.Context, leg Inbound) {
 	f.Registry.Add(api.CallInfo{ID: id, MeetingID: target.MeetingID, Direction: "in", Protocol: info.Protocol,
 		Address: info.Source.String(), DisplayName: join.Name, State: api.CallRinging},
 		func(context.Context) error { return leg.HangUp("hung up by the host") })
+	f.reportNetwork(id, m)
 	defer f.Registry.Update(id, func(ci *api.CallInfo) { ci.State, ci.Reason = api.CallEnded, leg.EndReason() })
 
 	digits := make(chan byte, 64)

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/netip"
 
+	"github.com/roomgate/roomgate/gateway/netprofile"
 	"github.com/roomgate/roomgate/transcode/media"
 )
 
@@ -60,6 +61,8 @@ type Info struct {
 	ProtocolID string
 	// Source is where the signalling came from.
 	Source netip.AddrPort
+	// Signalled are the addresses the signalling names for the room system (Peer).
+	Signalled []netprofile.Field
 	// Dialled are the dial strings to try in order: SIP Request-URI and To
 	// user parts; H.323 destination aliases, then calledPartyNumber.
 	Dialled []string

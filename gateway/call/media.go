@@ -6,6 +6,7 @@ import (
 	"net/netip"
 
 	"github.com/roomgate/roomgate/gateway/ivr"
+	"github.com/roomgate/roomgate/gateway/netprofile"
 	"github.com/roomgate/roomgate/rooms/api"
 	"github.com/roomgate/roomgate/transcode/media"
 )
@@ -43,6 +44,24 @@ type Media interface {
 	Close()
 }
 
+// NetworkReporter is a Media that reports its call's network diagnostics.
+type NetworkReporter interface {
+	Network() api.Network
+}
+
+// reportNetwork lets the registry read m's network diagnostics, if it has them.
+func (f *Flow) reportNetwork(id string, m Media) {
+	if nr, ok := m.(NetworkReporter); ok {
+		f.Registry.SetNetwork(id, nr.Network)
+	}
+}
+
+// Network is the network diagnostics of a room system's call by its participant
+// identity (api.Networks).
+func (f *Flow) Network(identity string) (api.Network, bool) { return f.Registry.Network(identity) }
+
+var _ api.Networks = (*Flow)(nil)
+
 // Meetings is the meeting side as the call flow sees it: admission only.
 type Meetings interface {
 	// MeetingInfo: whether the ID can be a meeting, and whether it asks for a password.
@@ -56,5 +75,16 @@ type Meetings interface {
 
 var _ Meetings = (*api.Server)(nil)
 
-// NewMedia allocates a call's media bridge; an error refuses the call (NoMediaPorts).
-type NewMedia func(log *slog.Logger) (Media, error)
+// NewMedia allocates a call's media bridge for a room system whose signalling comes
+// from peer (its NAT/ALG profile is matched by peer.Source; zero: not known yet, as
+// for a dial-out to a name); an error refuses the call (NoMediaPorts).
+type NewMedia func(log *slog.Logger, peer Peer) (Media, error)
+
+// Peer is the room system as the call's signalling sees it.
+type Peer struct {
+	// Source is where its signalling comes from (the observed address).
+	Source netip.AddrPort
+	// Signalled are the addresses its signalling names for itself (SIP Via, Contact,
+	// From, Call-ID, SDP o=/c=; H.225 h245Address), for the ALG check and diagnostics.
+	Signalled []netprofile.Field
+}

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/netip"
+	"strings"
 	"time"
 
 	"github.com/roomgate/roomgate/rooms/api"
@@ -35,7 +37,7 @@ func (f *Flow) DialOut(ctx context.Context, meetingID string, req api.DialReques
 	}
 	id := NewID()
 	log := f.callLog(id, protocol+"-out", "").With("meeting", meetingID, "to", addr)
-	m, err := f.NewMedia(log)
+	m, err := f.NewMedia(log, Peer{Source: dialTarget(addr)})
 	if err != nil {
 		return api.CallInfo{}, fmt.Errorf("no media ports available: %w", err)
 	}
@@ -59,6 +61,7 @@ func (f *Flow) DialOut(ctx context.Context, meetingID string, req api.DialReques
 		}
 		return nil
 	})
+	f.reportNetwork(id, m)
 	out, err = d.Dial(dialCtx, DialRequest{Address: addr, MeetingID: meetingID, Local: m.Local(), OnRinging: func() {
 		f.Registry.Update(id, func(ci *api.CallInfo) { ci.State = api.CallRinging })
 	}})
@@ -126,4 +129,34 @@ func (f *Flow) runDialOut(ctx context.Context, cancel context.CancelFunc, log *s
 	log.Info("dial-out connected", "identity", adm.Identity, "vendor", ep.Vendor, "product", ep.Product)
 	<-callCtx.Done()
 	hangUpAfterMedia(log, m, out, "")
+}
+
+// dialTarget is the IP (and port) a normalized dial-out address names — a SIP URI
+// (sip:user@host:port;params) or an H.323 address (IP, IP:port, IP##alias) — for
+// matching the call's NAT/ALG profile before the room system answered. A host name
+// gives the zero value (the default profile).
+func dialTarget(address string) netip.AddrPort {
+	s := address
+	for _, scheme := range []string{"sip:", "sips:", "h323:"} {
+		if len(s) > len(scheme) && strings.EqualFold(s[:len(scheme)], scheme) {
+			s = s[len(scheme):]
+			break
+		}
+	}
+	if i := strings.LastIndexByte(s, '@'); i >= 0 {
+		s = s[i+1:]
+	}
+	if i := strings.Index(s, "##"); i >= 0 {
+		s = s[:i]
+	}
+	if i := strings.IndexAny(s, ";?>"); i >= 0 {
+		s = s[:i]
+	}
+	if ap, err := netip.ParseAddrPort(s); err == nil {
+		return netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
+	}
+	if a, err := netip.ParseAddr(strings.Trim(s, "[]")); err == nil {
+		return netip.AddrPortFrom(a.Unmap(), 0)
+	}
+	return netip.AddrPort{}
 }

@@ -21,6 +21,8 @@ type Registry struct {
 type callEntry struct {
 	info   api.CallInfo
 	hangup func(ctx context.Context) error // cancel while ringing, BYE when connected
+	// network reads the call's network diagnostics (nil: none).
+	network func() api.Network
 }
 
 // keepEnded is how long an ended call stays readable, and maxEnded how many ended calls
@@ -86,8 +88,38 @@ func (r *Registry) Update(id string, fn func(ci *api.CallInfo)) {
 		e.info.EndedAt = &now
 		// The hang-up closes over the call's signalling and media (its codecs, buffers,
 		// meeting client: about 1.6 MB a call); an ended call keeps only its record.
-		e.hangup = nil
+		e.hangup, e.network = nil, nil
 	}
+}
+
+// SetNetwork gives a live call its network diagnostics (read while it lasts).
+func (r *Registry) SetNetwork(id string, fn func() api.Network) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if e := r.calls[id]; e != nil && e.info.EndedAt == nil {
+		e.network = fn
+	}
+}
+
+// Network is the network diagnostics of the live call whose participant is identity
+// (api.Networks).
+func (r *Registry) Network(identity string) (api.Network, bool) {
+	if identity == "" {
+		return api.Network{}, false
+	}
+	r.mu.Lock()
+	var fn func() api.Network
+	for _, e := range r.calls {
+		if e.info.Identity == identity && e.info.EndedAt == nil && e.network != nil {
+			fn = e.network
+			break
+		}
+	}
+	r.mu.Unlock()
+	if fn == nil {
+		return api.Network{}, false
+	}
+	return fn(), true
 }
 
 func (r *Registry) Call(id string) (api.CallInfo, bool) {

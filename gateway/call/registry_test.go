@@ -47,3 +47,26 @@ func TestCallRegistryBoundsEndedCalls(t *testing.T) {
 		t.Error("the live call was dropped")
 	}
 }
+
+// A live call's network diagnostics are found by its participant identity once it is
+// in the meeting, and let go when it ends.
+func TestCallRegistryNetwork(t *testing.T) {
+	r := NewRegistry()
+	id := r.Add(api.CallInfo{MeetingID: "1", State: api.CallRinging}, nil)
+	reads := 0
+	r.SetNetwork(id, func() api.Network { reads++; return api.Network{Profile: "lan"} })
+	if _, ok := r.Network("sip-1"); ok {
+		t.Fatal("network found before the call has an identity")
+	}
+	if _, ok := r.Network(""); ok {
+		t.Fatal("network found for the empty identity")
+	}
+	r.Update(id, func(ci *api.CallInfo) { ci.State, ci.Identity = api.CallConnected, "sip-1" })
+	if n, ok := r.Network("sip-1"); !ok || n.Profile != "lan" || reads != 1 {
+		t.Fatalf("Network = %+v, %v (reads %d)", n, ok, reads)
+	}
+	r.Update(id, func(ci *api.CallInfo) { ci.State = api.CallEnded })
+	if _, ok := r.Network("sip-1"); ok || r.calls[id].network != nil {
+		t.Fatal("an ended call still reports (and holds) its network diagnostics")
+	}
+}

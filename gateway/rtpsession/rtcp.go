@@ -82,6 +82,7 @@ func (s *Session) handleRTCP(b []byte, src netip.AddrPort) {
 			s.recv.lastSR = uint32(sr.NTPTime >> 16)
 			s.recv.lastSRTime = now
 		}
+		s.peerReportLocked(p)
 	}
 	byeOK := false
 	for _, p := range pkts {

@@ -50,7 +50,26 @@ const (
 	LatchSignalledIP
 	// LatchOff accepts only the signalled address and always sends there.
 	LatchOff
+	// LatchSignalled accepts RTP only from the exact signalled address and sends there,
+	// like LatchOff, but learns where the peer's RTCP comes from (a NAT that keeps the
+	// RTP mapping may still move RTCP) — the NAT profiles' "signalled".
+	LatchSignalled
 )
+
+// String is the mode's name in the configuration (nat.profiles[].latch, media.latch).
+func (m LatchMode) String() string {
+	switch m {
+	case LatchAny:
+		return "any"
+	case LatchSignalledIP:
+		return "signalled_ip"
+	case LatchOff:
+		return "off"
+	case LatchSignalled:
+		return "signalled"
+	}
+	return "unknown"
+}
 
 // KeyframeRequest is a PLI (RFC 4585 §6.3.1) or FIR (RFC 5104 §4.3.1) from the peer.
 type KeyframeRequest struct {
@@ -117,6 +136,13 @@ type Config struct {
 	OnNACK            func(*rtcp.TransportLayerNack)
 	// OnReport sees every incoming SR and RR.
 	OnReport func(rtcp.Packet)
+	// Keepalive > 0 calls OnIdle (on the session's timer goroutine; it must not block)
+	// when nothing was sent to the peer for that long — while the meeting shows the
+	// room system nothing, say — so that the stream's owner sends a packet the peer
+	// discards and the NAT in front of the peer keeps the binding our media needs
+	// (the idea of RFC 6263). Not while sending is paused (hold) or no remote is known.
+	Keepalive time.Duration
+	OnIdle    func()
 	// OnTimeout fires once when no accepted RTP arrived for MediaTimeout (measured from
 	// New when none ever arrived); it fires again only after RTP resumed and stopped
 	// again. Dropped packets do not keep a call alive.
@@ -143,6 +169,8 @@ type Session struct {
 	signalled     netip.AddrPort
 	signalledRTCP netip.AddrPort
 	counters      Counters
+	peerRR        rtcp.ReceptionReport // the peer's latest report block about our stream
+	havePeerRR    bool
 	logged        Counters  // as of the last log line about drops
 	loggedAt      time.Time // when that line was written
 	recv          recvStats
@@ -520,7 +548,11 @@ func (s *Session) onTick() {
 		}
 	}
 	cur, prev, logDrops := s.dropLogLocked(now)
+	idle := s.idleLocked(now)
 	s.mu.Unlock()
+	if idle {
+		s.cfg.OnIdle()
+	}
 	if logDrops {
 		s.logDrops(cur, prev, "media from outside the call dropped")
 	}

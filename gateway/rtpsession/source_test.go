@@ -160,6 +160,13 @@ func TestSourceRules(t *testing.T) {
 				{from: "room", ssrc: roomSSRC, seq: 11, n: 1, accepted: 1},
 			},
 			wantSource: "room", wantSending: "room", wantDropped: 10},
+		{name: "signalled(exact)->other-port->dropped", mode: LatchSignalled,
+			steps: []step{
+				{from: "nat", ssrc: roomSSRC, seq: 1, n: 10},
+				{from: "far", ssrc: roomSSRC, seq: 11, n: 6},
+				{from: "room", ssrc: roomSSRC, seq: 17, n: 2, accepted: 2},
+			},
+			wantSource: "room", wantSending: "room", wantDropped: 16},
 		{name: "unsignalled->first-source->learnt-after-probation", mode: LatchSignalledIP, noSignal: true,
 			steps: []step{
 				{from: "far", ssrc: roomSSRC, seq: 1, n: 2},

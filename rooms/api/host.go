@@ -23,6 +23,9 @@ type Participant struct {
 	Product       string   `json:"product,omitempty"`
 	Version       string   `json:"version,omitempty"`
 	Codecs        []string `json:"codecs"`
+	// Network is a room system's network diagnostics, shown to hosts only (it names
+	// the room system's addresses).
+	Network *Network `json:"network,omitempty"`
 }
 
 func toParticipant(p *livekit.ParticipantInfo, host string) Participant {
@@ -48,8 +51,24 @@ func toParticipant(p *livekit.ParticipantInfo, host string) Participant {
 	return out
 }
 
+// participantList is the API view of a meeting's participants; with nets (hosts
+// only) room systems carry their calls' network diagnostics.
+func participantList(ps []*livekit.ParticipantInfo, host string, nets Networks) []Participant {
+	list := make([]Participant, 0, len(ps))
+	for _, p := range ps {
+		out := toParticipant(p, host)
+		if nets != nil && (out.Kind == "sip" || out.Kind == "h323") {
+			if n, ok := nets.Network(p.Identity); ok {
+				out.Network = &n
+			}
+		}
+		list = append(list, out)
+	}
+	return list
+}
+
 func (s *Server) handleParticipants(w http.ResponseWriter, r *http.Request) {
-	m, _, err := s.requireMember(r)
+	m, c, err := s.requireMember(r)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -58,11 +77,11 @@ func (s *Server) handleParticipants(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		ps = nil // no room yet: nobody is there
 	}
-	host := s.live.host(m.ID)
-	list := make([]Participant, 0, len(ps))
-	for _, p := range ps {
-		list = append(list, toParticipant(p, host))
+	var nets Networks
+	if s.isHost(c, m.ID) {
+		nets, _ = s.Calls.(Networks)
 	}
+	list := participantList(ps, s.live.host(m.ID), nets)
 	writeJSON(w, http.StatusOK, map[string]any{"participants": list})
 }
 

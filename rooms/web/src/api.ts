@@ -79,6 +79,40 @@ export interface Participant {
   audio_muted: boolean;
   video_muted: boolean;
   screen_sharing: boolean;
+  /** a room system's network diagnostics (hosts only) */
+  network?: Network;
+}
+
+/** One direction of media (docs/api.md "Network"). */
+export interface Traffic {
+  packets: number;
+  lost: number;
+  jitter_ms: number;
+}
+
+export interface MediaNetwork {
+  signalled: string;
+  observed: string;
+  latched: boolean;
+  sending_to: string;
+  dropped: number;
+  rx: Traffic;
+  tx: Traffic;
+}
+
+/** A room-system call's network diagnostics: NAT/ALG profile, addresses, traffic. */
+export interface Network {
+  profile: string;
+  signalling: { signalled: string; observed: string };
+  media: Record<string, MediaNetwork>;
+  alg_suspected: boolean;
+  alg_reason?: string;
+  behind_nat: boolean;
+  advertised: string;
+  latch: string;
+  trust_signalled: boolean;
+  rx: Traffic;
+  tx: Traffic;
 }
 
 /** State of a room-system call (docs/api.md "Call"). */

@@ -5,6 +5,7 @@
 import { Participant } from 'livekit-client';
 import { h, nodes } from './dom';
 import { icon } from './icons';
+import { networkDetails } from './netdetails';
 import { Ctx, byJoin, deviceLabel, displayName, kindLabel, partMeta } from './state';
 
 export class Panel {
@@ -12,6 +13,8 @@ export class Panel {
   private sig = '';
   private renaming = '';
   private draft = '';
+  /** the room system whose network details are open ('' none) */
+  private netOpen = '';
   /** the "allow participants to unmute themselves" box as changed but not yet sent */
   private allowDraft: boolean | undefined;
 
@@ -23,7 +26,7 @@ export class Panel {
     if (!s.panel) return;
     const parts: Participant[] = [room.localParticipant, ...[...room.remoteParticipants.values()].sort(byJoin)];
     const sig = JSON.stringify([
-      s.host, s.meta, s.waiting, this.renaming, !!this.ctx.hostKey,
+      s.host, s.meta, s.waiting, this.renaming, this.netOpen, !!this.ctx.hostKey,
       parts.map((p) => [p.identity, p.name, p.metadata, p.isMicrophoneEnabled, p.isCameraEnabled, p.isScreenShareEnabled]),
     ]);
     if (sig === this.sig) return;
@@ -73,9 +76,14 @@ export class Panel {
       h('button', { class: 'small', 'data-testid': 'p-rename', onclick: () => { this.renaming = p.identity; this.draft = displayName(p); this.ctx.render(); } }, 'Rename'),
       act('Make host', 'p-make-host', 'make_host'),
       act('Remove', 'p-remove', 'remove'),
+      kind ? h('button', { class: 'small', 'data-testid': 'p-network', onclick: () => {
+        this.netOpen = this.netOpen === p.identity ? '' : p.identity;
+        this.ctx.render();
+      } }, this.netOpen === p.identity ? 'Hide network' : 'Network') : null,
     );
     li.append(controls);
     if (this.renaming === p.identity) li.append(this.renameForm(p));
+    if (kind && this.netOpen === p.identity) li.append(networkDetails(this.ctx, p.identity));
     return li;
   }
 

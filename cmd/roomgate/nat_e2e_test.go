@@ -208,10 +208,21 @@ func (b *natBrowser) roomCall(t *testing.T, g *h323GW, id string, s *sim, kind s
 type behindNAT struct{ room, roomIP, public, hostIf string }
 
 // TestE2ENATRoomSystems: one gateway on a public address (203.0.113.10) and a browser
-// in its meeting; room systems call in from behind routers of several kinds, one case
-// after another, each on its own router, links and capture. The whole network is
-// built before the browser joins: its WebRTC stack sees no interface come or go.
-func TestE2ENATRoomSystems(t *testing.T) {
+// in its meeting; SIP room systems call in from behind a masquerading router, a
+// symmetric NAT and a router with the kernel's SIP ALG, one case after another,
+// each on its own router, links and capture. The whole network is built before the
+// browser joins: its WebRTC stack sees no interface come or go.
+func TestE2ENATRoomSystems(t *testing.T) { natRoomSystems(t, "masquerade", "symmetric", "sip-alg") }
+
+// TestE2ENATRoomSystemsALGAttack: the same with an H.323 room behind the kernel's
+// H.323 ALG, baresip behind the SIP ALG, and an attacker. A browser of its own: the
+// browser peer has been seen to stop reporting after a fourth room left its meeting.
+func TestE2ENATRoomSystemsALGAttack(t *testing.T) {
+	natRoomSystems(t, "h323-alg", "baresip-sip-alg", "attacker")
+}
+
+// natRoomSystems runs the named cases of the room-system NAT suite.
+func natRoomSystems(t *testing.T, cases ...string) {
 	const gwIP = "203.0.113.10"
 	lab := newNATLab(t)
 	lab.hostAddr(gwIP)
@@ -220,6 +231,9 @@ func TestE2ENATRoomSystems(t *testing.T) {
 		{"masquerade", "", ""}, {"symmetric", "fully-random", ""}, {"sip-alg", "", sipALG(5060)},
 		{"baresip-sip-alg", "", sipALG(5060)}, {"h323-alg", "", h323ALG()}, {"attacker", "", ""},
 	} {
+		if !slices.Contains(cases, c.name) {
+			continue
+		}
 		lan, wan := fmt.Sprintf("10.%d.0.0/24", 11+k), fmt.Sprintf("198.18.%d.", 1+k)
 		l := &natLab{t: t, prefix: fmt.Sprintf("%s%c", lab.prefix, 'a'+k)}
 		room, _, hostIf := l.masqRouter(hostNS, wan+"2", lan, wan+"1", c.flags, c.helpers)
@@ -244,8 +258,13 @@ func TestE2ENATRoomSystems(t *testing.T) {
 	// symmetric: every flow leaves from a new random port (masquerade fully-random),
 	// so the room's RTP does not come from the ports its SDP (private address, too)
 	// names, nor its SIP from the port of its Via.
+	run := func(name string, f func(t *testing.T)) {
+		if slices.Contains(cases, name) {
+			t.Run(name, f)
+		}
+	}
 	for _, nc := range []struct{ name, flags string }{{"masquerade", ""}, {"symmetric", "fully-random"}} {
-		t.Run(nc.name, func(t *testing.T) {
+		run(nc.name, func(t *testing.T) {
 			room, roomIP, _, hostIf := behind(nc.name)
 			c := natCapture(t, g, hostIf)
 			s := simSIPRoom(t, lab, room, nc.name, roomIP, sipGWAddr, id, 14*time.Second)
@@ -256,7 +275,7 @@ func TestE2ENATRoomSystems(t *testing.T) {
 
 	// The router's SIP ALG rewrites the room's Via, Contact and SDP to its public
 	// address and opens the media ports it signals.
-	t.Run("sip-alg", func(t *testing.T) {
+	run("sip-alg", func(t *testing.T) {
 		room, roomIP, public, hostIf := behind("sip-alg")
 		c := natCapture(t, g, hostIf)
 		s := simSIPRoom(t, lab, room, "sip-alg", roomIP, sipGWAddr, id, 14*time.Second)
@@ -269,7 +288,7 @@ func TestE2ENATRoomSystems(t *testing.T) {
 
 	// The H.323 ALG (Q.931 and RAS helpers) rewrites the fastStart and H.245
 	// addresses of an H.323 room behind the router.
-	t.Run("h323-alg", func(t *testing.T) {
+	run("h323-alg", func(t *testing.T) {
 		room, roomIP, public, hostIf := behind("h323-alg")
 		c := natCapture(t, g, hostIf)
 		var s *sim
@@ -287,7 +306,7 @@ func TestE2ENATRoomSystems(t *testing.T) {
 	})
 
 	// baresip, a SIP user agent of its own make, behind the SIP ALG.
-	t.Run("baresip-sip-alg", func(t *testing.T) {
+	run("baresip-sip-alg", func(t *testing.T) {
 		room, roomIP, _, hostIf := behind("baresip-sip-alg")
 		natCapture(t, g, hostIf)
 		var b *baresip
@@ -326,7 +345,7 @@ func TestE2ENATRoomSystems(t *testing.T) {
 	// media range, before the room calls and all through its
 	// call: none of it reaches the meeting, the gateway sends it nothing, and the
 	// room keeps its media both ways.
-	t.Run("attacker", func(t *testing.T) {
+	run("attacker", func(t *testing.T) {
 		room, roomIP, _, hostIf := behind("attacker")
 		c := natCapture(t, g, hostIf, atkIf)
 		var a *attacker

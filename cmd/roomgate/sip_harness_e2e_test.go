@@ -228,7 +228,9 @@ func startCapture(t *testing.T, filter string, sipPort int) *capture {
 func startCaptureOn(t *testing.T, ifaces []string, filter string, sipPort int) *capture {
 	t.Helper()
 	c := &capture{t: t, file: filepath.Join(t.TempDir(), "sip.pcapng"), sipPort: sipPort}
-	args := []string{"-q"}
+	// -p: no promiscuous mode, whose flag change on a link is a network change to
+	// the browsers' WebRTC stacks in the same namespace.
+	args := []string{"-q", "-p"}
 	for _, i := range ifaces {
 		args = append(args, "-i", i)
 	}

@@ -267,7 +267,7 @@ func natRoomSystems(t *testing.T, cases ...string) {
 		run(nc.name, func(t *testing.T) {
 			room, roomIP, _, hostIf := behind(nc.name)
 			c := natCapture(t, g, hostIf)
-			s := simSIPRoom(t, lab, room, nc.name, roomIP, sipGWAddr, id, 14*time.Second)
+			s := simSIPRoom(t, lab, room, nc.name, roomIP, sipGWAddr, id, 18*time.Second)
 			br.roomCall(t, g, id, s, "sip", 0)
 			wantOnly(t, "c= of the gateway's SDP", sdpAddrs(t, c, gwIP), gwIP)
 		})
@@ -278,7 +278,7 @@ func natRoomSystems(t *testing.T, cases ...string) {
 	run("sip-alg", func(t *testing.T) {
 		room, roomIP, public, hostIf := behind("sip-alg")
 		c := natCapture(t, g, hostIf)
-		s := simSIPRoom(t, lab, room, "sip-alg", roomIP, sipGWAddr, id, 14*time.Second)
+		s := simSIPRoom(t, lab, room, "sip-alg", roomIP, sipGWAddr, id, 18*time.Second)
 		br.roomCall(t, g, id, s, "sip", 0)
 		wantOnly(t, "c= of the gateway's SDP", sdpAddrs(t, c, gwIP), gwIP)
 		if got := sdpAddrs(t, c, public); !slices.Contains(got, public) {
@@ -294,7 +294,7 @@ func natRoomSystems(t *testing.T, cases ...string) {
 		var s *sim
 		lab.in(room, func() {
 			s = startSim(t, "h323-alg", "-h323", gwIP+":1720", "-alias", id, "-bind", roomIP, "-tone", "1000",
-				"-video", "gen", "-fps", "10", "-d", "14s", "-display", "NATed Room")
+				"-video", "gen", "-fps", "10", "-d", "18s", "-display", "NATed Room")
 		})
 		br.roomCall(t, g, id, s, "h323", 0)
 		// The gateway's fastStart answer also echoes the room's addresses (as the ALG
@@ -354,7 +354,7 @@ func natRoomSystems(t *testing.T, cases ...string) {
 		stop := a.stream(rand.Uint32(), uint16(rand.N(30000)), 2500)
 		defer stop()
 		time.Sleep(2 * time.Second) // before the call
-		s := simSIPRoom(t, lab, room, "attacked", roomIP, sipGWAddr, id, 14*time.Second)
+		s := simSIPRoom(t, lab, room, "attacked", roomIP, sipGWAddr, id, 18*time.Second)
 		br.roomCall(t, g, id, s, "sip", 2500)
 		stop()
 		if n := a.got.Load(); n > 0 {

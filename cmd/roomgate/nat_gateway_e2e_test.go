@@ -74,7 +74,7 @@ func TestE2ENATGatewayOneToOne(t *testing.T) {
 
 	t.Run("sip", func(t *testing.T) {
 		c := natCapture(t, g, n.gwIf)
-		s := simSIPRoom(t, n.lab, n.inetRoom, "internet", inetRoomIP, fmt.Sprintf("%s:%d", gwPublic, g.SIPPort), id, 14*time.Second)
+		s := simSIPRoom(t, n.lab, n.inetRoom, "internet", inetRoomIP, fmt.Sprintf("%s:%d", gwPublic, g.SIPPort), id, 18*time.Second)
 		br.roomCall(t, g, id, s, "sip", 0)
 		wantOnly(t, "c= of the gateway's SDP", sdpAddrs(t, c, gwPrivate), gwPublic)
 	})
@@ -83,7 +83,7 @@ func TestE2ENATGatewayOneToOne(t *testing.T) {
 		var s *sim
 		n.lab.in(n.inetRoom, func() {
 			s = startSim(t, "internet-h323", "-h323", gwPublic+":1720", "-alias", id, "-bind", inetRoomIP, "-tone", "1000",
-				"-video", "gen", "-fps", "10", "-d", "14s", "-display", "Internet Room")
+				"-video", "gen", "-fps", "10", "-d", "18s", "-display", "Internet Room")
 		})
 		br.roomCall(t, g, id, s, "h323", 0)
 		// The gateway's fastStart answer echoes the room's own (private) addresses

@@ -5,7 +5,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION)
 BIN := bin/roomgate
 WEB := rooms/web
-APT_TEST_PKGS := chromium tshark sip-tester baresip-core baresip-ffmpeg sox espeak-ng iproute2 util-linux
+APT_TEST_PKGS := chromium tshark sip-tester baresip-core baresip-ffmpeg sox espeak-ng iproute2 util-linux nftables
 export GOFLAGS := -buildvcs=false
 
 .PHONY: all build web run test test-deps test-unit test-fuzz test-e2e fuzz bench clean

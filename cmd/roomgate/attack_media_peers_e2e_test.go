@@ -339,14 +339,15 @@ func header(msg, name, compact string) string {
 type attacker struct {
 	t        *testing.T
 	conn     *net.UDPConn
-	ports    []int // the whole media range
+	ports    []int      // the whole media range
+	dst      netip.Addr // the gateway's media address
 	got      atomic.Int64
 	stopOnce sync.Once
 	done     chan struct{}
 }
 
 func newAttacker(t *testing.T, ip string, g *sipGW) *attacker {
-	a := &attacker{t: t, conn: listenUDP(t, ip), done: make(chan struct{})}
+	a := &attacker{t: t, conn: listenUDP(t, ip), dst: netip.MustParseAddr("127.0.0.1"), done: make(chan struct{})}
 	for p := g.MediaMin; p <= g.MediaMax; p++ {
 		a.ports = append(a.ports, p)
 	}
@@ -374,7 +375,7 @@ func (a *attacker) sweep(b []byte, evenOnly bool) {
 		if evenOnly && p%2 != 0 {
 			continue
 		}
-		_, _ = a.conn.WriteToUDPAddrPort(b, netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), uint16(p)))
+		_, _ = a.conn.WriteToUDPAddrPort(b, netip.AddrPortFrom(a.dst, uint16(p)))
 	}
 }
 

@@ -50,6 +50,7 @@ type baresipOpts struct {
 	RTPMin     int    // first RTP port (100 ports; keep below 20000, where the gateways' ranges start)
 	MediaEnc   string // account mediaenc: "srtp" (SDES when offered), "srtp-mand" (SDES, RTP/SAVP)
 	CAFile     string // PEM file of the CA that signed the gateway's SIP/TLS certificate
+	IP         string // SIP and media address ("": 127.0.0.1)
 }
 
 // startBaresip writes a config from the template and starts baresip with ctrl_tcp.
@@ -66,6 +67,10 @@ func startBaresip(t *testing.T, o baresipOpts) *baresip {
 	wav := filepath.Join(b.dir, "tone.wav")
 	if o.Codec == "" {
 		o.Codec = "pcmu"
+	}
+	ip := o.IP
+	if ip == "" {
+		ip = "127.0.0.1"
 	}
 	wavRate := 8000
 	if o.Codec == "g722" {
@@ -85,6 +90,7 @@ func startBaresip(t *testing.T, o baresipOpts) *baresip {
 	for attempt := 1; ; attempt++ {
 		b.SIPPort, b.ctrlPort = freeSIPPort(t), freePort(t, "tcp")
 		cfg := strings.NewReplacer(
+			"@IP@", ip,
 			"@SIP_PORT@", strconv.Itoa(b.SIPPort),
 			"@CTRL_PORT@", strconv.Itoa(b.ctrlPort),
 			"@RTP_MIN@", strconv.Itoa(o.RTPMin),
@@ -94,7 +100,7 @@ func startBaresip(t *testing.T, o baresipOpts) *baresip {
 			"@EXTRA_MODULES@", extraModules(o),
 			"@EXTRA_CONFIG@", extraConfig(o),
 		).Replace(string(tmpl))
-		acc := fmt.Sprintf("<sip:%s@127.0.0.1:%d>;regint=0;answermode=%s;audio_codecs=%s", o.User, b.SIPPort, o.AnswerMode, o.Codec)
+		acc := fmt.Sprintf("<sip:%s@%s:%d>;regint=0;answermode=%s;audio_codecs=%s", o.User, ip, b.SIPPort, o.AnswerMode, o.Codec)
 		if o.MediaEnc != "" {
 			acc += ";mediaenc=" + o.MediaEnc
 		}

@@ -221,8 +221,20 @@ type capture struct {
 // packet fails the test.
 func startCapture(t *testing.T, filter string, sipPort int) *capture {
 	t.Helper()
+	return startCaptureOn(t, []string{"lo"}, filter, sipPort)
+}
+
+// startCaptureOn is startCapture on the given interfaces (the NAT lab's links).
+func startCaptureOn(t *testing.T, ifaces []string, filter string, sipPort int) *capture {
+	t.Helper()
 	c := &capture{t: t, file: filepath.Join(t.TempDir(), "sip.pcapng"), sipPort: sipPort}
-	c.cmd = exec.Command("dumpcap", "-q", "-i", "lo", "-f", filter, "-w", c.file)
+	// -p: no promiscuous mode, whose flag change on a link is a network change to
+	// the browsers' WebRTC stacks in the same namespace.
+	args := []string{"-q", "-p"}
+	for _, i := range ifaces {
+		args = append(args, "-i", i)
+	}
+	c.cmd = exec.Command("dumpcap", append(args, "-f", filter, "-w", c.file)...)
 	var stderr siptest.Buffer
 	c.cmd.Stderr = &stderr
 	if err := c.cmd.Start(); err != nil {

@@ -103,7 +103,10 @@ export function mediaStats(page) {
       for (const pub of p.trackPublications.values()) {
         const rx = pub.track && pub.track.receiver;
         if (!rx) continue;
-        const rep = await rx.getStats();
+        // A receiver torn down as its participant leaves may never answer getStats:
+        // one such call must not stall every later reading.
+        const rep = await Promise.race([rx.getStats(), new Promise((res) => setTimeout(() => res(null), 2000))]);
+        if (!rep) continue;
         rep.forEach((s) => {
           if (s.type !== 'inbound-rtp') return;
           if (s.kind === 'video') {

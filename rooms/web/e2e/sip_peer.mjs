@@ -83,6 +83,14 @@ async function main() {
           if (mst && mst.kind === 'audio') res[p.identity] = window.__rgPeakOf(p.identity, mst);
         }
       }
+      // An analyser per departed participant would keep its AudioContext (an audio
+      // thread each) for good: after a few rooms came and went the page stalled.
+      for (const [key, e] of Object.entries(window.__rgPeak)) {
+        if (!(key in res)) {
+          e.ctx.close();
+          delete window.__rgPeak[key];
+        }
+      }
       return res;
     });
     out({ event: 'stats', stats, tones });

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/pion/rtp"
@@ -310,11 +311,23 @@ func TestTapFollowsCameras(t *testing.T) {
 type recordingKeyframer struct {
 	mu      sync.Mutex
 	shown   []string
+	asked   []string
 	cameras map[string]bool
 }
 
 func (k *recordingKeyframer) hasCamera(identity string) bool { return k.cameras[identity] }
-func (k *recordingKeyframer) RequestKeyframe(string) error   { return nil }
+func (k *recordingKeyframer) RequestKeyframe(identity string) error {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.asked = append(k.asked, identity)
+	return nil
+}
+
+func (k *recordingKeyframer) requests() int {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return len(k.asked)
+}
 func (k *recordingKeyframer) show(_ string, identities ...string) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
@@ -539,4 +552,63 @@ func waitStopped(t *testing.T, src *fakeSource, id string) {
 		time.Sleep(time.Millisecond)
 	}
 	t.Fatalf("%s's screen share was never stopped", id)
+}
+
+// The first camera a room system is given starts with a keyframe request; when that
+// keyframe never comes (lost, or dropped by the meeting core while it resumed the
+// track), the request is repeated once a second while P-frames keep coming, and stops
+// once the keyframe is forwarded.
+func TestVideoFirstCameraAsksAgainForAMissingKeyframe(t *testing.T) {
+	sess, err := rtpsession.New(rtpsession.Config{RTP: listenLoopbackUDP(t), RTCP: listenLoopbackUDP(t), ClockRate: 90000,
+		Remote: listenLoopbackUDP(t).LocalAddr().(*net.UDPAddr).AddrPort()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sess.Close() })
+	synctest.Test(t, func(t *testing.T) {
+		kf := &recordingKeyframer{cameras: map[string]bool{"web-1": true}}
+		v := newVideoPath(slog.New(slog.DiscardHandler), sess, 96, 1, 0, nil)
+		v.self, v.kf = "sip-self", kf
+		var seq uint16
+		frame := func(key bool) {
+			seq++
+			nal := byte(0x41)
+			if key {
+				nal = 0x65
+			}
+			v.fromMeeting("web-1", "camera", &rtp.Packet{Header: rtp.Header{SequenceNumber: seq, Timestamp: uint32(seq) * 3000, Marker: true},
+				Payload: []byte{nal, 1, byte(seq)}})
+			synctest.Wait()
+		}
+		frame(false) // the first camera comes without its keyframe: asked at once
+		n0 := kf.requests()
+		if n0 == 0 {
+			t.Fatal("no keyframe request on the switch to the first camera")
+		}
+		frame(false)
+		if n := kf.requests(); n != n0 {
+			t.Fatalf("asked again within a second: %d requests after %d", n, n0)
+		}
+		time.Sleep(pendingKeyframeRetry + time.Millisecond)
+		frame(false)
+		if n := kf.requests(); n != n0+1 {
+			t.Fatalf("keyframe overdue by a second: %d requests, want %d", n, n0+1)
+		}
+		frame(true) // forwarded: no more requests
+		time.Sleep(2 * pendingKeyframeRetry)
+		frame(false)
+		if n := kf.requests(); n != n0+1 {
+			t.Errorf("asked after the keyframe came: %d requests, want %d", n, n0+1)
+		}
+	})
+}
+
+func listenLoopbackUDP(t *testing.T) *net.UDPConn {
+	t.Helper()
+	c, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
 }

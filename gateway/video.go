@@ -277,8 +277,12 @@ func (v *videoPath) fromMeeting(identity, source string, pkt *rtp.Packet) {
 	if err != nil {
 		return
 	}
-	if identity == v.pending && len(aus) > 0 && time.Since(v.asked) > pendingKeyframeRetry {
-		// Its keyframe is overdue (lost, or a publisher slow to answer): ask again.
+	awaited := identity == v.pending || (identity == v.speaker && v.waitKey && !v.tooBig)
+	if awaited && len(aus) > 0 && time.Since(v.asked) > pendingKeyframeRetry {
+		// Its keyframe is overdue (lost, dropped while the meeting core resumed the
+		// track, or a publisher slow to answer): ask again. Without this a room system
+		// that starts on a camera whose first keyframe went missing got no video until
+		// the publisher's next keyframe, which browsers send only when asked.
 		v.asked = time.Now()
 		kf := v.kf
 		go func() { _ = kf.RequestKeyframe(identity) }()
@@ -310,8 +314,8 @@ func (v *videoPath) fromMeeting(identity, source string, pkt *rtp.Packet) {
 	}
 }
 
-// pendingKeyframeRetry is how long a switch waits for the next camera's keyframe
-// before asking again.
+// pendingKeyframeRetry is how long a switch (or the first camera) waits for the
+// camera's keyframe before asking again.
 const pendingKeyframeRetry = time.Second
 
 // checkSize reads the frame size from a keyframe's SPS and decides whether the room

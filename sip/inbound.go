@@ -314,6 +314,11 @@ func (c *InboundCall) Accept(sdpBody []byte) error {
 			c.mu.Lock()
 			c.state = stateConfirmed
 			c.mu.Unlock()
+			// The usual cause on a real network: the room system cannot reach the
+			// address our Contact gave it (its ACK goes there), e.g. a public address
+			// advertised to a LAN endpoint without hairpin NAT.
+			c.log.Warn("the room system never acknowledged the answer: can it reach our Contact address?",
+				"contact_host", c.advertised(), "transport", c.transport)
 			if c.transport == "UDP" {
 				c.log.Info("no ACK over UDP: call ended without BYE (source unverified)")
 				c.end(EndNoAck)

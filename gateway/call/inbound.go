@@ -33,6 +33,9 @@ func (f *Flow) Inbound(ctx context.Context, leg Inbound) {
 			log.Info("call refused", attrs...)
 		}
 		_ = leg.Reject(r, r.String())
+		f.Registry.Refused(api.CallInfo{ID: id, MeetingID: target.MeetingID, Direction: "in", Protocol: info.Protocol,
+			Address: info.Source.String(), DisplayName: displayName(info.Caller, info.Endpoint),
+			Vendor: info.Endpoint.Vendor, Product: info.Endpoint.Product}, r)
 	}
 
 	needIVR := target.MeetingID == ""
@@ -81,7 +84,8 @@ func (f *Flow) Inbound(ctx context.Context, leg Inbound) {
 	_ = leg.Ringing()
 
 	f.Registry.Add(api.CallInfo{ID: id, MeetingID: target.MeetingID, Direction: "in", Protocol: info.Protocol,
-		Address: info.Source.String(), DisplayName: join.Name, State: api.CallRinging},
+		Address: info.Source.String(), DisplayName: join.Name, State: api.CallRinging,
+		Vendor: join.Vendor, Product: join.Product, Codecs: join.Codecs},
 		func(context.Context) error { return leg.HangUp("hung up by the host") })
 	f.reportNetwork(id, m)
 	defer f.Registry.Update(id, func(ci *api.CallInfo) { ci.State, ci.Reason = api.CallEnded, leg.EndReason() })
@@ -102,6 +106,7 @@ func (f *Flow) Inbound(ctx context.Context, leg Inbound) {
 	if len(plan.Streams) == 0 {
 		plan = answered
 		join.Codecs = plan.Codecs()
+		f.Registry.Update(id, func(ci *api.CallInfo) { ci.Codecs = join.Codecs })
 	}
 	if !early {
 		if !needIVR {

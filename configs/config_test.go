@@ -39,7 +39,7 @@ func TestStrictErrorsNameTheLine(t *testing.T) {
 		yaml string
 		want string // substring of the error
 	}{
-		{"unknown top-level key", "http:\n  listen: 127.0.0.1:8080\nbogus: 1\n", `line 3: unknown key "bogus" at the top level (known keys: api, data_dir,`},
+		{"unknown top-level key", "http:\n  listen: 127.0.0.1:8080\nbogus: 1\n", `line 3: unknown key "bogus" at the top level (known keys: api, cdr, data_dir,`},
 		{"unknown nested key", "meeting:\n  embedded:\n    prot: 7880\n", `line 3: unknown key "prot" in meeting.embedded; did you mean "port"?`},
 		{"enable for enabled", "sip:\n  listen: 0.0.0.0:5060\n  enable: true\n", `line 3: unknown key "enable" in sip; did you mean "enabled"?`},
 		{"typo at the top", "pubilc_host: gw\n", `line 1: unknown key "pubilc_host" at the top level; did you mean "public_host"?`},

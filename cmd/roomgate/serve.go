@@ -131,6 +131,7 @@ type server struct {
 	meetings *meetings.Service
 	gateway  *gateway.Server
 	pprof    *http.Server
+	metrics  *metricsServer
 }
 
 // startServer brings up the meeting side, then the gateway; the API and web UI open (and
@@ -155,6 +156,13 @@ func startServer(ctx context.Context, cfg *configs.Config, log *slog.Logger) (*s
 		return nil, err
 	}
 	s.gateway = gw
+	gw.OnCallEnd(m.API().RecordCall)
+	if cfg.Metrics.Listen != "" {
+		if s.metrics, err = startMetrics(cfg.Metrics.Listen, gw, m.API(), log); err != nil {
+			s.Close()
+			return nil, err
+		}
+	}
 	m.Open(gw.Calls())
 	return s, nil
 }
@@ -181,6 +189,9 @@ func (s *server) Close() {
 	}
 	if s.pprof != nil {
 		_ = s.pprof.Close()
+	}
+	if s.metrics != nil {
+		s.metrics.Close()
 	}
 }
 

@@ -16,8 +16,8 @@ import (
 )
 
 // TestE2EOperator: the operator surface of issue 15. /metrics (metrics.listen) is
-// scraped around a SIP dial-in (roomsim), a refused dial-in (wrong meeting ID), a
-// dial-out (baresip answering) and a failed dial-out (a closed TCP port): the live
+// scraped around a SIP dial-in (roomsim), a dial-in with a wrong meeting ID (the IVR
+// takes it), a refused dial-in (locked meeting), a dial-out (baresip answering) and a failed dial-out (a closed TCP port): the live
 // call shows as connected with growing media counters, and the ended and refused
 // counters move. Then GET /api/v1/cdrs has one record per call, as JSON and as CSV.
 func TestE2EOperator(t *testing.T) {
@@ -52,23 +52,30 @@ func TestE2EOperator(t *testing.T) {
 	g.waitSIPParticipant(t, id, 15*time.Second)
 	during := eventuallyMetrics(t, metricsAddr, "an active connected SIP dial-in with audio received", func(m metricsText) bool {
 		return m.value(`roomgate_calls_active{direction="in",protocol="sip",state="connected"}`) == 1 &&
-			m.sum(`roomgate_call_media_packets_total{`, `direction="rx"`, `stream="audio"`) > 0
+			m.sum(`roomgate_call_media_packets_total{`, `direction="rx"`, `stream="audio"`) > 0 &&
+			m.value("roomgate_participants") >= 1 && m.value("roomgate_meetings_active") >= 1
 	})
 	first := during.sum(`roomgate_call_media_packets_total{`, `direction="rx"`, `stream="audio"`)
 	eventuallyMetrics(t, metricsAddr, fmt.Sprintf("received audio packets growing past %v", first), func(m metricsText) bool {
 		return m.sum(`roomgate_call_media_packets_total{`, `direction="rx"`, `stream="audio"`) > first
 	})
-	if v := during.value("roomgate_participants"); v < 1 {
-		t.Errorf("roomgate_participants = %v during the call", v)
-	}
 	if c := in.call(30 * time.Second); !c.Established {
 		t.Fatalf("dial-in: %+v\n%s", c, in.logs())
 	}
 
-	// A dial-in to a meeting that does not exist is refused.
-	refused := startSim(t, "room-refused", "-gw", gw, "-meeting", "99999999999", "-n", "1", "-d", "2s", "-rtp-base", "33100")
+	// A dial-in to a meeting that does not exist: unknown IDs answer like protected
+	// meetings (no enumeration), so the IVR takes it and it ends when the caller
+	// hangs up, with the ID it dialled on its record.
+	wrong := startSim(t, "room-wrong-id", "-gw", gw, "-meeting", "99999999999", "-n", "1", "-d", "3s", "-rtp-base", "33100")
+	wrong.call(30 * time.Second)
+	// A dial-in to a locked meeting is refused before it is answered.
+	locked, _, lockedKey := g.meeting(t, map[string]any{"topic": "Locked"})
+	if st, body := g.do("PATCH", "/api/v1/meetings/"+locked, lockedKey, map[string]any{"settings": map[string]any{"locked": true}}); st != 200 {
+		t.Fatalf("lock: %d %v", st, body)
+	}
+	refused := startSim(t, "room-refused", "-gw", gw, "-meeting", locked, "-n", "1", "-d", "2s", "-rtp-base", "33200")
 	if c := refused.call(30 * time.Second); c.Established {
-		t.Fatalf("a dial-in to a missing meeting was established: %+v", c)
+		t.Fatalf("a dial-in to a locked meeting was established: %+v", c)
 	}
 
 	// A dial-out that connects, then is hung up by the host.
@@ -98,15 +105,15 @@ func TestE2EOperator(t *testing.T) {
 	t.Logf("dial-out to closed port %d: %d %v", closed, st, c)
 
 	after := eventuallyMetrics(t, metricsAddr, "the ended and refused calls counted", func(m metricsText) bool {
-		return m.value(`roomgate_calls_ended_total{direction="in",protocol="sip",state="ended"}`) >= 1 &&
-			m.value(`roomgate_call_refusals_total{protocol="sip",reason="meeting not found"}`) >= 1 &&
+		return m.value(`roomgate_calls_ended_total{direction="in",protocol="sip",state="ended"}`) >= 2 &&
+			m.value(`roomgate_call_refusals_total{protocol="sip",reason="meeting locked"}`) >= 1 &&
 			m.value(`roomgate_calls_ended_total{direction="out",protocol="sip",state="ended"}`) >= 1 &&
 			m.sum(`roomgate_calls_ended_total{`, `direction="out"`, `protocol="sip"`) >= 2
 	})
 	for series, want := range map[string]float64{
-		`roomgate_calls_ended_total{direction="in",protocol="sip",state="ended"}`:                                1,
+		`roomgate_calls_ended_total{direction="in",protocol="sip",state="ended"}`:                                2,
 		`roomgate_calls_ended_total{direction="in",protocol="sip",state="declined"}`:                             1,
-		`roomgate_call_refusals_total{protocol="sip",reason="meeting not found"}`:                                1,
+		`roomgate_call_refusals_total{protocol="sip",reason="meeting locked"}`:                                   1,
 		`roomgate_calls_ended_total{direction="out",protocol="sip",state="ended"}`:                               1,
 		`roomgate_calls_active{direction="in",protocol="sip",state="connected"}`:                                 0,
 		`roomgate_calls_active{direction="out",protocol="sip",state="connected"}`:                                0,
@@ -137,31 +144,36 @@ func TestE2EOperator(t *testing.T) {
 				t.Errorf("record lacks %s: %v", k, r)
 			}
 		}
-		byKind[fmt.Sprint(r["direction"], "/", r["state"])] = r
+		byKind[fmt.Sprint(r["direction"], "/", r["state"], "/", r["meeting_id"])] = r
 	}
 	t.Logf("CDRs: %v", cdrs)
-	if len(cdrs) != 4 {
-		t.Errorf("%d call detail records, want 4 (dial-in, refused, dial-out, failed dial-out)", len(cdrs))
+	if len(cdrs) != 5 {
+		t.Errorf("%d call detail records, want 5 (dial-in, wrong meeting ID, locked, dial-out, failed dial-out)", len(cdrs))
 	}
-	if r := byKind["in/ended"]; r == nil || r["meeting_id"] != id || r["protocol"] != "sip" || r["answered_at"] == nil ||
+	if r := byKind["in/ended/"+id]; r == nil || r["protocol"] != "sip" || r["answered_at"] == nil ||
 		num(r, "rx_packets") == 0 || num(r, "tx_packets") == 0 || len(r["codecs"].([]any)) == 0 {
 		t.Errorf("dial-in record: %v", r)
 	}
-	if r := byKind["in/declined"]; r == nil || r["meeting_id"] != "99999999999" || r["end_reason"] != "meeting not found" {
+	if r := byKind["in/ended/99999999999"]; r == nil || r["end_reason"] == "" || r["answered_at"] == nil {
+		t.Errorf("record of the dial-in with a wrong meeting ID: %v", r)
+	}
+	if r := byKind["in/declined/"+locked]; r == nil || r["end_reason"] != "meeting locked" || r["answered_at"] != nil {
 		t.Errorf("refused dial-in record: %v", r)
 	}
-	if r := byKind["out/ended"]; r == nil || r["call_id"] != outID || r["display_name"] != "Board Room" || r["answered_at"] == nil {
+	if r := byKind["out/ended/"+id]; r == nil || r["call_id"] != outID || r["display_name"] != "Board Room" || r["answered_at"] == nil {
 		t.Errorf("dial-out record: %v", r)
 	}
-	failed := byKind["out/failed"]
-	if failed == nil {
-		failed = byKind["out/no_answer"]
+	var failed map[string]any
+	for _, state := range []string{"failed", "no_answer"} {
+		if r := byKind["out/"+state+"/"+id]; r != nil {
+			failed = r
+		}
 	}
-	if failed == nil || failed["answered_at"] != nil || !strings.Contains(fmt.Sprint(failed["meeting_id"]), id) {
-		t.Errorf("failed dial-out record: %v (records by kind: %v)", failed, byKind)
+	if failed == nil || failed["answered_at"] != nil || failed["end_reason"] == "" {
+		t.Errorf("failed dial-out record: %v (records: %v)", failed, byKind)
 	}
-	if st, body := g.do("GET", "/api/v1/cdrs?meeting_id=99999999999&limit=10", g.Token, nil); st != 200 || len(body["cdrs"].([]any)) != 1 {
-		t.Errorf("CDRs of the missing meeting: %d %v", st, body)
+	if st, body := g.do("GET", "/api/v1/cdrs?meeting_id="+locked+"&limit=10", g.Token, nil); st != 200 || len(body["cdrs"].([]any)) != 1 {
+		t.Errorf("CDRs of the locked meeting: %d %v", st, body)
 	}
 
 	// … and as CSV, the same records.

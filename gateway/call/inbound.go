@@ -3,6 +3,7 @@ package call
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/roomgate/roomgate/gateway/ivr"
 	"github.com/roomgate/roomgate/rooms/api"
@@ -103,6 +104,9 @@ func (f *Flow) Inbound(ctx context.Context, leg Inbound) {
 		log.Warn("call not established", "err", err)
 		return
 	}
+	// Answered (the IVR or the waiting room may come before the meeting): the record's
+	// answer time is the signalling's.
+	f.Registry.Update(id, func(ci *api.CallInfo) { now := time.Now().UTC(); ci.AnsweredAt = &now })
 	if len(plan.Streams) == 0 {
 		plan = answered
 		join.Codecs = plan.Codecs()

@@ -74,7 +74,7 @@ function render(list: HTMLElement, calls: ActiveCall[]): void {
   const now = Date.now();
   list.replaceChildren(...calls.map((c) => {
     const rows = callSummary(c, now).concat(c.network ? networkRows(c.network) : [['Network', 'no media yet']]);
-    return h('section', { class: 'card', 'data-testid': 'live-call', 'data-call-id': c.id, 'data-state': c.state },
+    return h('section', { class: 'card livecall', 'data-testid': 'live-call', 'data-call-id': c.id, 'data-state': c.state },
       h('h2', {}, c.display_name || c.address || c.id),
       h('dl', {}, ...rows.flatMap(([k, v]) => [h('dt', {}, k), h('dd', { 'data-testid': `call-${k.toLowerCase().replace(/ /g, '-')}` }, v)])));
   }));

@@ -197,6 +197,14 @@ func TestE2EOperator(t *testing.T) {
 			t.Errorf("CSV row %d = %q, JSON record %v", i+1, rows[i+1], r)
 		}
 	}
+
+	// The records survive a restart.
+	g.proc.stop()
+	p2 := start(t, dir)
+	st, again := p2.do("GET", "/api/v1/cdrs", p2.Token, nil)
+	if list, _ := again["cdrs"].([]any); st != 200 || len(list) != len(cdrs) {
+		t.Errorf("after a restart: %d, %d records (want %d)", st, len(list), len(cdrs))
+	}
 }
 
 // metricsText is one scrape of /metrics.

@@ -35,6 +35,8 @@ type Config struct {
 	H323       H323Config    `yaml:"h323"`
 	Media      MediaConfig   `yaml:"media"`
 	NAT        NATConfig     `yaml:"nat"`
+	Metrics    MetricsConfig `yaml:"metrics"`
+	CDR        CDRConfig     `yaml:"cdr"`
 	Debug      DebugConfig   `yaml:"debug"`
 
 	// Path is the file the configuration was read from ("" for Default).
@@ -220,6 +222,21 @@ type MediaConfig struct {
 	Quarantine time.Duration `yaml:"quarantine"`
 }
 
+// MetricsConfig is the Prometheus endpoint (/metrics in the text format, metric names
+// prefixed roomgate_) for operators.
+type MetricsConfig struct {
+	// Listen is its own listener, e.g. 127.0.0.1:9090; empty: off.
+	Listen string `yaml:"listen"`
+}
+
+// CDRConfig bounds the call detail records kept in the meeting directory (one per
+// room-system call, GET /api/v1/cdrs): records older than Retention go, and past
+// MaxRows the oldest go.
+type CDRConfig struct {
+	Retention time.Duration `yaml:"retention"`
+	MaxRows   int           `yaml:"max_rows"`
+}
+
 // DebugConfig holds diagnostics for operators.
 type DebugConfig struct {
 	// PprofListen serves Go's net/http/pprof on this address (e.g. 127.0.0.1:6060);
@@ -254,6 +271,7 @@ func Default() Config {
 		},
 		SIP:   SIPConfig{Listen: "127.0.0.1:5060", IVRUsers: []string{"ivr", "meet"}, SRTP: "optional", Limits: DefaultSIPLimits()},
 		H323:  H323Config{Listen: "127.0.0.1:1720", RASListen: "127.0.0.1:1719", GatekeeperID: "roomgate", Aliases: []string{}, MediaTimeout: 30 * time.Second},
+		CDR:   CDRConfig{Retention: 90 * 24 * time.Hour, MaxRows: 100_000},
 		Media: MediaConfig{PortMin: 3000, PortMax: 10000, Timeout: 30 * time.Second, SymmetricRTP: true, Latch: "signalled_ip", Probation: 4, Quarantine: 60 * time.Second},
 	}
 }

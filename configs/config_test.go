@@ -39,7 +39,7 @@ func TestStrictErrorsNameTheLine(t *testing.T) {
 		yaml string
 		want string // substring of the error
 	}{
-		{"unknown top-level key", "http:\n  listen: 127.0.0.1:8080\nbogus: 1\n", `line 3: unknown key "bogus" at the top level (known keys: api, data_dir,`},
+		{"unknown top-level key", "http:\n  listen: 127.0.0.1:8080\nbogus: 1\n", `line 3: unknown key "bogus" at the top level (known keys: api, cdr, data_dir,`},
 		{"unknown nested key", "meeting:\n  embedded:\n    prot: 7880\n", `line 3: unknown key "prot" in meeting.embedded; did you mean "port"?`},
 		{"enable for enabled", "sip:\n  listen: 0.0.0.0:5060\n  enable: true\n", `line 3: unknown key "enable" in sip; did you mean "enabled"?`},
 		{"typo at the top", "pubilc_host: gw\n", `line 1: unknown key "pubilc_host" at the top level; did you mean "public_host"?`},
@@ -51,6 +51,9 @@ func TestStrictErrorsNameTheLine(t *testing.T) {
 		{"session interval below min_se", "sip:\n  session_expires: 60s\n", "line 2: sip.session_expires"},
 		{"session interval below a set min_se", "sip:\n  session_expires: 5m\n  min_se: 10m\n", "line 2: sip.session_expires"},
 		{"wrong type", "media:\n  port_min: lots\n", "line 2: cannot unmarshal"},
+		{"metrics listen without port", "metrics:\n  listen: 127.0.0.1\n", "line 2: metrics.listen"},
+		{"cdr retention too short", "cdr:\n  retention: 10m\n", "line 2: cdr.retention"},
+		{"cdr rows too few", "cdr:\n  max_rows: 5\n", "line 2: cdr.max_rows"},
 		{"bad duration", "meeting:\n  password_attempts:\n    window: soon\n", "line 3"},
 		{"port out of range", "media:\n  port_min: 3000\n  port_max: 70000\n", "line 3: media.port_max"},
 		{"inverted range", "media:\n  port_min: 9000\n  port_max: 4000\n", "line 3: media.port_max"},
@@ -102,6 +105,12 @@ func TestValidConfigs(t *testing.T) {
 		{"srtp required", "sip:\n  srtp: required\n", func(c *Config) bool { return c.SIP.SRTP == "required" }},
 		{"tls host alone takes 5061", "sip:\n  tls_listen: 0.0.0.0\n", func(c *Config) bool { return c.SIP.TLSListen == "0.0.0.0:5061" }},
 		{"tls ipv6 host alone", "sip:\n  tls_listen: \"[::1]\"\n", func(c *Config) bool { return c.SIP.TLSListen == "[::1]:5061" }},
+		{"metrics off, CDRs 90 days by default", "", func(c *Config) bool {
+			return c.Metrics.Listen == "" && c.CDR.Retention == 90*24*time.Hour && c.CDR.MaxRows == 100_000
+		}},
+		{"metrics and cdr keys", "metrics:\n  listen: 127.0.0.1:9090\ncdr:\n  retention: 720h\n  max_rows: 5000\n", func(c *Config) bool {
+			return c.Metrics.Listen == "127.0.0.1:9090" && c.CDR.Retention == 720*time.Hour && c.CDR.MaxRows == 5000
+		}},
 		{"duration", "meeting:\n  password_attempts:\n    window: 90s\n", func(c *Config) bool { return c.Meeting.PasswordAttempts.Window == 90*time.Second }},
 	}
 	for _, tc := range cases {

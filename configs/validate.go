@@ -169,6 +169,17 @@ func (c *Config) validate() error {
 			return err
 		}
 	}
+	if c.Metrics.Listen != "" {
+		if err := checkHostPort("metrics.listen", c.Metrics.Listen); err != nil {
+			return err
+		}
+	}
+	if c.CDR.Retention < time.Hour {
+		return bad("cdr.retention", "%v: keep call records at least 1h (e.g. 2160h for 90 days)", c.CDR.Retention)
+	}
+	if c.CDR.MaxRows < 100 {
+		return bad("cdr.max_rows", "%d: keep at least 100 call records", c.CDR.MaxRows)
+	}
 	return c.NAT.validate()
 }
 

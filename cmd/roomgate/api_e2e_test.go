@@ -20,7 +20,9 @@ var (
 
 func TestE2EAPI(t *testing.T) {
 	dir := t.TempDir()
-	writeConfig(t, dir, "")
+	// SIP on, H.323 off: the invitation names only the SIP leg, with its port.
+	sipPort := freePort(t, "udp")
+	writeConfig(t, dir, fmt.Sprintf("sip:\n  enabled: true\n  listen: 127.0.0.1:%d\n", sipPort))
 	p := start(t, dir)
 	t.Logf("ready after %v", p.Ready)
 
@@ -61,10 +63,13 @@ func TestE2EAPI(t *testing.T) {
 		t.Fatalf("invitation: %d %v", st, inv)
 	}
 	sip := strings.Join(toStrings(inv["sip"]), " ")
-	h323 := strings.Join(toStrings(inv["h323"]), " ")
-	if !strings.Contains(sip, id+"@gw.example.test") || !strings.Contains(sip, id+"."+hw+"@gw.example.test") ||
-		!strings.Contains(h323, "gw.example.test##"+id+"#"+hw) || !strings.Contains(inv["web_url"].(string), "/m/"+id) {
-		t.Fatalf("invitation dial strings wrong: %v", inv)
+	h323 := toStrings(inv["h323"])
+	at := fmt.Sprintf("@gw.example.test:%d", sipPort)
+	if sip != id+at+" "+id+"."+hw+at || len(h323) != 0 || !strings.Contains(inv["web_url"].(string), "/m/"+id) {
+		t.Fatalf("invitation dial strings wrong (want the SIP leg at port %d, no H.323): %v", sipPort, inv)
+	}
+	if text := inv["text"].(string); !strings.Contains(text, "SIP:") || strings.Contains(text, "H.323") {
+		t.Fatalf("invitation text names a leg that is off:\n%s", text)
 	}
 	if st, anon := p.do("GET", "/api/v1/meetings/"+id+"/invitation", "", nil); st != 200 || anon["hardware_password"] != nil || strings.Contains(anon["text"].(string), hw) {
 		t.Fatalf("anonymous invitation must not carry secrets: %d %v", st, anon)

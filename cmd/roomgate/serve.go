@@ -123,6 +123,7 @@ type server struct {
 	meetings *meetings.Service
 	gateway  *gateway.Server
 	pprof    *http.Server
+	metrics  *metricsServer
 }
 
 // startServer brings up the meeting side, then the gateway; the API and web UI open (and
@@ -147,6 +148,13 @@ func startServer(ctx context.Context, cfg *configs.Config, log *slog.Logger) (*s
 		return nil, err
 	}
 	s.gateway = gw
+	gw.OnCallEnd(m.API().RecordCall)
+	if cfg.Metrics.Listen != "" {
+		if s.metrics, err = startMetrics(cfg.Metrics.Listen, gw, m.API(), log); err != nil {
+			s.Close()
+			return nil, err
+		}
+	}
 	m.Open(gw.Calls())
 	return s, nil
 }
@@ -173,6 +181,9 @@ func (s *server) Close() {
 	}
 	if s.pprof != nil {
 		_ = s.pprof.Close()
+	}
+	if s.metrics != nil {
+		s.metrics.Close()
 	}
 }
 

@@ -3,6 +3,7 @@ package call
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/roomgate/roomgate/gateway/ivr"
 	"github.com/roomgate/roomgate/rooms/api"
@@ -33,6 +34,9 @@ func (f *Flow) Inbound(ctx context.Context, leg Inbound) {
 			log.Info("call refused", attrs...)
 		}
 		_ = leg.Reject(r, r.String())
+		f.Registry.Refused(api.CallInfo{ID: id, MeetingID: target.MeetingID, Direction: "in", Protocol: info.Protocol,
+			Address: info.Source.String(), DisplayName: displayName(info.Caller, info.Endpoint),
+			Vendor: info.Endpoint.Vendor, Product: info.Endpoint.Product}, r)
 	}
 
 	needIVR := target.MeetingID == ""
@@ -81,7 +85,8 @@ func (f *Flow) Inbound(ctx context.Context, leg Inbound) {
 	_ = leg.Ringing()
 
 	f.Registry.Add(api.CallInfo{ID: id, MeetingID: target.MeetingID, Direction: "in", Protocol: info.Protocol,
-		Address: info.Source.String(), DisplayName: join.Name, State: api.CallRinging},
+		Address: info.Source.String(), DisplayName: join.Name, State: api.CallRinging,
+		Vendor: join.Vendor, Product: join.Product, Codecs: join.Codecs},
 		func(context.Context) error { return leg.HangUp("hung up by the host") })
 	f.reportNetwork(id, m)
 	defer f.Registry.Update(id, func(ci *api.CallInfo) { ci.State, ci.Reason = api.CallEnded, leg.EndReason() })
@@ -99,9 +104,13 @@ func (f *Flow) Inbound(ctx context.Context, leg Inbound) {
 		log.Warn("call not established", "err", err)
 		return
 	}
+	// Answered (the IVR or the waiting room may come before the meeting): the record's
+	// answer time is the signalling's.
+	f.Registry.Update(id, func(ci *api.CallInfo) { now := time.Now().UTC(); ci.AnsweredAt = &now })
 	if len(plan.Streams) == 0 {
 		plan = answered
 		join.Codecs = plan.Codecs()
+		f.Registry.Update(id, func(ci *api.CallInfo) { ci.Codecs = join.Codecs })
 	}
 	if !early {
 		if !needIVR {

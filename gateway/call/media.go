@@ -88,3 +88,8 @@ type Peer struct {
 	// From, Call-ID, SDP o=/c=; H.225 h245Address), for the ALG check and diagnostics.
 	Signalled []netprofile.Field
 }
+
+// ActiveCalls lists the live calls (api.CallLister).
+func (f *Flow) ActiveCalls() []api.ActiveCall { return f.Registry.ActiveCalls() }
+
+var _ api.CallLister = (*Flow)(nil)

@@ -135,6 +135,7 @@ func (f *Flow) runDialOut(ctx context.Context, cancel context.CancelFunc, log *s
 	}
 	f.Registry.Update(id, func(ci *api.CallInfo) {
 		ci.State, ci.Status, ci.Identity = api.CallConnected, out.AnswerCode(), adm.Identity
+		ci.Vendor, ci.Product, ci.Codecs = ep.Vendor, ep.Product, plan.Codecs()
 	})
 	log.Info("dial-out connected", "identity", adm.Identity, "vendor", ep.Vendor, "product", ep.Product)
 	<-callCtx.Done()

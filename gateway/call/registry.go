@@ -16,6 +16,8 @@ import (
 type Registry struct {
 	mu    sync.Mutex
 	calls map[string]*callEntry
+	// ended are told about every call that ends or is refused (CDRs, metrics).
+	ended []func(api.EndedCall)
 }
 
 type callEntry struct {
@@ -69,16 +71,27 @@ func (r *Registry) Add(info api.CallInfo, hangup func(context.Context) error) st
 	return info.ID
 }
 
-// Update changes a call's state; final states stamp the end time once.
-func (r *Registry) Update(id string, fn func(ci *api.CallInfo)) {
+// OnEnd adds fn to what is told, once, about every call that ends (its final record
+// and last network diagnostics) or is refused (Refused). Set it before calls start;
+// fn runs on the call's goroutine, outside the registry's lock.
+func (r *Registry) OnEnd(fn func(api.EndedCall)) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	r.ended = append(r.ended, fn)
+}
+
+// Update changes a call's state; final states stamp the end time once and tell the
+// OnEnd functions.
+func (r *Registry) Update(id string, fn func(ci *api.CallInfo)) {
+	r.mu.Lock()
 	e := r.calls[id]
 	if e == nil || e.info.EndedAt != nil {
+		r.mu.Unlock()
 		return
 	}
 	fn(&e.info)
 	now := time.Now().UTC()
+	var network func() api.Network
 	switch e.info.State {
 	case api.CallConnected:
 		if e.info.AnsweredAt == nil {
@@ -86,10 +99,71 @@ func (r *Registry) Update(id string, fn func(ci *api.CallInfo)) {
 		}
 	case api.CallBusy, api.CallDeclined, api.CallNoAnswer, api.CallFailed, api.CallEnded:
 		e.info.EndedAt = &now
+		network = e.network
 		// The hang-up closes over the call's signalling and media (its codecs, buffers,
 		// meeting client: about 1.6 MB a call); an ended call keeps only its record.
 		e.hangup, e.network = nil, nil
 	}
+	info, observers := e.info, r.ended
+	r.mu.Unlock()
+	if info.EndedAt == nil || len(observers) == 0 {
+		return
+	}
+	ended := api.EndedCall{CallInfo: info}
+	if network != nil {
+		n := network()
+		ended.Network = &n
+	}
+	for _, o := range observers {
+		o(ended)
+	}
+}
+
+// Refused tells the OnEnd functions about a call refused before it was answered
+// (it is not kept: a flood of refused calls must not grow the registry).
+func (r *Registry) Refused(info api.CallInfo, refusal Refusal) {
+	r.mu.Lock()
+	observers := r.ended
+	r.mu.Unlock()
+	if info.ID == "" {
+		info.ID = NewID()
+	}
+	now := time.Now().UTC()
+	info.State, info.Reason, info.EndedAt = api.CallDeclined, refusal.String(), &now
+	if info.StartedAt.IsZero() {
+		info.StartedAt = now
+	}
+	for _, o := range observers {
+		o(api.EndedCall{CallInfo: info, Refusal: refusal.String()})
+	}
+}
+
+// ActiveCalls lists the live calls with their network diagnostics, oldest first
+// (api.CallLister).
+func (r *Registry) ActiveCalls() []api.ActiveCall {
+	type live struct {
+		info    api.CallInfo
+		network func() api.Network
+	}
+	r.mu.Lock()
+	var calls []live
+	for _, e := range r.calls {
+		if e.info.EndedAt == nil {
+			calls = append(calls, live{e.info, e.network})
+		}
+	}
+	r.mu.Unlock()
+	slices.SortFunc(calls, func(a, b live) int { return a.info.StartedAt.Compare(b.info.StartedAt) })
+	out := make([]api.ActiveCall, 0, len(calls))
+	for _, c := range calls {
+		ac := api.ActiveCall{CallInfo: c.info}
+		if c.network != nil {
+			n := c.network()
+			ac.Network = &n
+		}
+		out = append(out, ac)
+	}
+	return out
 }
 
 // SetNetwork gives a live call its network diagnostics (read while it lasts).

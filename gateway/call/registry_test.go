@@ -70,3 +70,38 @@ func TestCallRegistryNetwork(t *testing.T) {
 		t.Fatal("an ended call still reports (and holds) its network diagnostics")
 	}
 }
+
+// The OnEnd functions hear once of each ended call, with its last network
+// diagnostics, and of refused calls (which the registry does not keep); ActiveCalls
+// lists only live calls.
+func TestCallRegistryOnEndAndActiveCalls(t *testing.T) {
+	r := NewRegistry()
+	var ended []api.EndedCall
+	r.OnEnd(func(c api.EndedCall) { ended = append(ended, c) })
+	live := r.Add(api.CallInfo{MeetingID: "1", Protocol: "sip", Direction: "in", State: api.CallRinging}, nil)
+	done := r.Add(api.CallInfo{MeetingID: "2", Protocol: "h323", Direction: "out", State: api.CallCalling}, nil)
+	r.SetNetwork(done, func() api.Network { return api.Network{RX: api.Traffic{Packets: 42}} })
+	r.Update(live, func(ci *api.CallInfo) { ci.State = api.CallConnected })
+	r.Update(done, func(ci *api.CallInfo) { ci.State, ci.Status = api.CallEnded, 200 })
+	r.Update(done, func(ci *api.CallInfo) { ci.State = api.CallFailed }) // ignored: already ended
+	r.Refused(api.CallInfo{MeetingID: "3", Protocol: "sip", Direction: "in"}, NotFound)
+
+	if len(ended) != 2 {
+		t.Fatalf("%d ended calls reported, want 2: %+v", len(ended), ended)
+	}
+	if e := ended[0]; e.ID != done || e.State != api.CallEnded || e.Status != 200 || e.EndedAt == nil ||
+		e.Network == nil || e.Network.RX.Packets != 42 || e.Refusal != "" {
+		t.Errorf("ended call = %+v", e)
+	}
+	if e := ended[1]; e.ID == "" || e.State != api.CallDeclined || e.Refusal != "meeting not found" ||
+		e.Reason != "meeting not found" || e.EndedAt == nil || e.StartedAt.IsZero() {
+		t.Errorf("refused call = %+v", e)
+	}
+	if _, ok := r.Call(ended[1].ID); ok {
+		t.Error("the registry keeps a refused call")
+	}
+	active := r.ActiveCalls()
+	if len(active) != 1 || active[0].ID != live || active[0].State != api.CallConnected || active[0].AnsweredAt == nil {
+		t.Errorf("active calls = %+v", active)
+	}
+}

@@ -9,7 +9,8 @@ import (
 )
 
 func TestInvitation(t *testing.T) {
-	s := &Server{Options: Options{PublicHost: "gw.example.net", PublicURL: "https://meet.example.net"}}
+	s := &Server{Options: Options{PublicHost: "gw.example.net", PublicURL: "https://meet.example.net",
+		Legs: Legs{SIP: "gw.example.net", H323: "gw.example.net"}}}
 	cases := []struct {
 		name        string
 		m           directory.Meeting
@@ -43,26 +44,55 @@ func TestInvitation(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			inv := s.invitation(tc.m, tc.secrets)
-			if !slices.Equal(inv.SIP, tc.wantSIP) {
-				t.Errorf("SIP = %q, want %q", inv.SIP, tc.wantSIP)
-			}
-			if !slices.Equal(inv.H323, tc.wantH323) {
-				t.Errorf("H323 = %q, want %q", inv.H323, tc.wantH323)
-			}
-			if inv.HardwarePassword != tc.wantHWField {
-				t.Errorf("hardware_password = %q, want %q", inv.HardwarePassword, tc.wantHWField)
-			}
-			for _, w := range tc.wantInText {
-				if !strings.Contains(inv.Text, w) {
-					t.Errorf("text lacks %q:\n%s", w, inv.Text)
-				}
-			}
-			for _, w := range tc.notInText {
-				if strings.Contains(inv.Text, w) {
-					t.Errorf("text must not contain %q:\n%s", w, inv.Text)
-				}
-			}
+			checkInvitation(t, inv, tc.wantSIP, tc.wantH323, tc.wantHWField, tc.wantInText, tc.notInText)
 		})
+	}
+}
+
+// The invitation names only the enabled legs, at the port room systems reach.
+func TestInvitationEnabledLegs(t *testing.T) {
+	m := directory.Meeting{ID: "1234567890", Password: "tiger", HardwarePassword: "654321"}
+	for _, tc := range []struct {
+		name      string
+		legs      Legs
+		sip, h323 []string
+		in, notIn []string
+	}{
+		{"SIP only, other port", Legs{SIP: "gw.example.net:5070"},
+			[]string{"1234567890@gw.example.net:5070", "1234567890.654321@gw.example.net:5070"}, []string{},
+			[]string{"SIP:", "1234567890@gw.example.net:5070"}, []string{"H.323"}},
+		{"H.323 only", Legs{H323: "gw.example.net"}, []string{}, []string{"gw.example.net##1234567890#654321", "1234567890"},
+			[]string{"H.323:", "gw.example.net##1234567890#654321"}, []string{"SIP"}},
+		{"no leg", Legs{}, []string{}, []string{}, []string{"https://meet.example.net/m/1234567890"}, []string{"SIP", "H.323", "room system"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := &Server{Options: Options{PublicHost: "gw.example.net", PublicURL: "https://meet.example.net", Legs: tc.legs}}
+			inv := s.invitation(m, true)
+			checkInvitation(t, inv, tc.sip, tc.h323, "654321", tc.in, tc.notIn)
+		})
+	}
+}
+
+func checkInvitation(t *testing.T, inv Invitation, wantSIP, wantH323 []string, wantHW string, in, notIn []string) {
+	t.Helper()
+	if !slices.Equal(inv.SIP, wantSIP) {
+		t.Errorf("SIP = %q, want %q", inv.SIP, wantSIP)
+	}
+	if !slices.Equal(inv.H323, wantH323) {
+		t.Errorf("H323 = %q, want %q", inv.H323, wantH323)
+	}
+	if inv.HardwarePassword != wantHW {
+		t.Errorf("hardware_password = %q, want %q", inv.HardwarePassword, wantHW)
+	}
+	for _, w := range in {
+		if !strings.Contains(inv.Text, w) {
+			t.Errorf("text lacks %q:\n%s", w, inv.Text)
+		}
+	}
+	for _, w := range notIn {
+		if strings.Contains(inv.Text, w) {
+			t.Errorf("text must not contain %q:\n%s", w, inv.Text)
+		}
 	}
 }
 

@@ -24,19 +24,24 @@ const (
 
 // CallInfo describes one room-system call.
 type CallInfo struct {
-	ID          string     `json:"id"`
-	MeetingID   string     `json:"meeting_id"`
-	Direction   string     `json:"direction"` // in | out
-	Protocol    string     `json:"protocol"`  // sip | h323
-	Address     string     `json:"address"`
-	DisplayName string     `json:"display_name"`
-	State       CallState  `json:"state"`
-	Status      int        `json:"status,omitempty"` // final SIP status or Q.931 cause
-	Reason      string     `json:"reason,omitempty"`
-	Identity    string     `json:"identity,omitempty"` // participant identity in the meeting
-	StartedAt   time.Time  `json:"started_at"`
-	AnsweredAt  *time.Time `json:"answered_at,omitempty"`
-	EndedAt     *time.Time `json:"ended_at,omitempty"`
+	ID          string    `json:"id"`
+	MeetingID   string    `json:"meeting_id"`
+	Direction   string    `json:"direction"` // in | out
+	Protocol    string    `json:"protocol"`  // sip | h323
+	Address     string    `json:"address"`
+	DisplayName string    `json:"display_name"`
+	State       CallState `json:"state"`
+	Status      int       `json:"status,omitempty"` // final SIP status or Q.931 cause
+	Reason      string    `json:"reason,omitempty"`
+	Identity    string    `json:"identity,omitempty"` // participant identity in the meeting
+	// Vendor and Product name the room system (from its signalling), Codecs the
+	// negotiated media (one per stream).
+	Vendor     string     `json:"vendor,omitempty"`
+	Product    string     `json:"product,omitempty"`
+	Codecs     []string   `json:"codecs,omitempty"`
+	StartedAt  time.Time  `json:"started_at"`
+	AnsweredAt *time.Time `json:"answered_at,omitempty"`
+	EndedAt    *time.Time `json:"ended_at,omitempty"`
 }
 
 // DialRequest is the body of POST /meetings/{id}/dialout.
@@ -138,4 +143,26 @@ func (s *Server) handleHangupCall(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// EndedCall is a room-system call's final record, handed to whoever keeps call detail
+// records and metrics when the call ends (or is refused before it started).
+type EndedCall struct {
+	CallInfo
+	// Network is the call's last network diagnostics (nil: it had no media).
+	Network *Network
+	// Refusal is why the gateway refused the call before answering ("" when it did not).
+	Refusal string
+}
+
+// ActiveCall is a live room-system call with its network diagnostics (the operator's
+// live-calls list).
+type ActiveCall struct {
+	CallInfo
+	Network *Network `json:"network,omitempty"`
+}
+
+// CallLister lists the live calls; Calls implementations that can, implement it.
+type CallLister interface {
+	ActiveCalls() []ActiveCall
 }

@@ -417,6 +417,8 @@ func (s *Server) pickSuccessor(ctx context.Context, room, leaving string) string
 // supervise hands the host role on when the host has left without naming a
 // successor (closed the tab, lost the network) and forgets empty meetings.
 func (s *Server) supervise(ctx context.Context) {
+	meetings, participants := 0, 0
+	defer func() { s.counts.Store(&liveCounts{meetings, participants}) }()
 	for _, id := range s.live.ids() {
 		expired := 0
 		s.live.with(id, func(lm *liveMeeting) {
@@ -432,6 +434,9 @@ func (s *Server) supervise(ctx context.Context) {
 		ps, err := s.participants(ctx, id)
 		if err != nil {
 			continue
+		}
+		if len(ps) > 0 {
+			meetings, participants = meetings+1, participants+len(ps)
 		}
 		if s.forgetIfIdle(id, len(ps)) {
 			continue

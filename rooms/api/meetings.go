@@ -256,16 +256,33 @@ type Invitation struct {
 	Text             string   `json:"text"`
 }
 
-// invitation builds the invitation; secrets only when withSecrets.
+// Legs are where room systems reach the gateway, as the invitation's dial strings
+// name it: host, or host:port when the port is not the protocol's default; "" for a
+// leg that is not enabled (the invitation leaves it out).
+type Legs struct {
+	SIP, H323 string
+}
+
+// invitation builds the invitation; secrets only when withSecrets. It names only the
+// enabled legs.
 func (s *Server) invitation(m directory.Meeting, withSecrets bool) Invitation {
-	host := s.PublicHost
-	inv := Invitation{MeetingID: m.ID, Topic: m.Topic, WebURL: s.PublicURL + "/m/" + m.ID}
-	inv.SIP = []string{m.ID + "@" + host}
-	inv.H323 = []string{host + "##" + m.ID, m.ID}
-	if withSecrets && m.HasPassword() {
+	sipHost, h323Host := s.Legs.SIP, s.Legs.H323
+	inv := Invitation{MeetingID: m.ID, Topic: m.Topic, WebURL: s.PublicURL + "/m/" + m.ID, SIP: []string{}, H323: []string{}}
+	hw := withSecrets && m.HasPassword()
+	if hw {
 		inv.Password, inv.HardwarePassword = m.Password, m.HardwarePassword
-		inv.SIP = append(inv.SIP, m.ID+"."+m.HardwarePassword+"@"+host)
-		inv.H323 = []string{host + "##" + m.ID + "#" + m.HardwarePassword, m.ID}
+	}
+	if sipHost != "" {
+		inv.SIP = append(inv.SIP, m.ID+"@"+sipHost)
+		if hw {
+			inv.SIP = append(inv.SIP, m.ID+"."+m.HardwarePassword+"@"+sipHost)
+		}
+	}
+	if h323Host != "" {
+		inv.H323 = []string{h323Host + "##" + m.ID, m.ID}
+		if hw {
+			inv.H323[0] += "#" + m.HardwarePassword
+		}
 	}
 	var b strings.Builder
 	topic := m.Topic
@@ -277,15 +294,21 @@ func (s *Server) invitation(m directory.Meeting, withSecrets bool) Invitation {
 	if inv.Password != "" {
 		fmt.Fprintf(&b, "Password: %s\n", inv.Password)
 	}
-	fmt.Fprintf(&b, "\nJoin from a room system\n  SIP:\n")
-	for _, d := range inv.SIP {
-		fmt.Fprintf(&b, "    %s\n", d)
+	if sipHost == "" && h323Host == "" {
+		inv.Text = b.String()
+		return inv
 	}
-	fmt.Fprintf(&b, "  H.323:\n    %s\n    or dial %s and enter meeting ID %s", host, host, m.ID)
-	if inv.HardwarePassword != "" {
-		fmt.Fprintf(&b, "\n    or dial %s (one step)", inv.H323[0])
+	b.WriteString("\nJoin from a room system\n")
+	if sipHost != "" {
+		b.WriteString("  SIP:\n")
+		for _, d := range inv.SIP {
+			fmt.Fprintf(&b, "    %s\n", d)
+		}
 	}
-	b.WriteString("\n")
+	if h323Host != "" {
+		fmt.Fprintf(&b, "  H.323:\n    %s\n    or dial %s and enter meeting ID %s", inv.H323[0], h323Host, m.ID)
+		b.WriteString("\n")
+	}
 	if inv.HardwarePassword != "" {
 		fmt.Fprintf(&b, "  Room system password: %s\n", inv.HardwarePassword)
 	}

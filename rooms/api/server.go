@@ -14,6 +14,7 @@ import (
 	"net/netip"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/roomgate/roomgate/rooms/core"
@@ -29,7 +30,9 @@ type Options struct {
 	OperatorToken string
 	OpenCreate    bool
 	PublicHost    string // host in dial strings
-	PublicURL     string // base URL of the web UI, no trailing slash
+	// Legs are the enabled room-system legs as dial strings name them.
+	Legs      Legs
+	PublicURL string // base URL of the web UI, no trailing slash
 	// LiveKitURL is the ws(s) URL browsers connect to; empty means "same origin as the
 	// page" (the /rtc proxy of the embedded core).
 	LiveKitURL string
@@ -46,6 +49,8 @@ type Options struct {
 	Version string
 	// Calls is the room-system call control (dial-out); nil when no leg is enabled.
 	Calls Calls
+	// CDRRetention bounds the call detail records (zero: defaults).
+	CDRRetention CDRRetention
 	// Now is the clock (tests); nil means time.Now.
 	Now func() time.Time
 }
@@ -64,6 +69,7 @@ type Server struct {
 	creates  *policy.Limiter
 	seed     maphash.Seed // keys the fingerprints of wrong guesses
 	sec      securityCounters
+	counts   atomic.Pointer[liveCounts] // as the supervisor last saw them
 	now      func() time.Time
 	stopOnce sync.Once
 	stop     chan struct{}
@@ -132,6 +138,8 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /api/v1/meetings/{id}/actions/{action}", s.handleMeetingAction)
 	mux.HandleFunc("POST /api/v1/meetings/{id}/participants/{identity}/{action}", s.handleParticipantAction)
 	mux.HandleFunc("POST /api/v1/meetings/{id}/dialout", s.handleDialOut)
+	mux.HandleFunc("GET /api/v1/calls", s.handleActiveCalls)
+	mux.HandleFunc("GET /api/v1/cdrs", s.handleCDRs)
 	mux.HandleFunc("GET /api/v1/calls/{call_id}", s.handleGetCall)
 	mux.HandleFunc("DELETE /api/v1/calls/{call_id}", s.handleHangupCall)
 	mux.HandleFunc("GET /api/v1/h323/registrations", s.handleRegistrations)
@@ -273,6 +281,9 @@ func (s *Server) Run(ctx context.Context) {
 	defer s.wg.Done()
 	t := time.NewTicker(2 * time.Second)
 	defer t.Stop()
+	s.pruneCDRs(ctx)
+	prune := time.NewTicker(cdrPruneEvery)
+	defer prune.Stop()
 	for {
 		select {
 		case <-ctx.Done():
@@ -281,6 +292,8 @@ func (s *Server) Run(ctx context.Context) {
 			return
 		case <-t.C:
 			s.supervise(ctx)
+		case <-prune.C:
+			s.pruneCDRs(ctx)
 		}
 	}
 }

@@ -9,7 +9,7 @@ import (
 
 // SchemaVersion is the user_version of a database this package has migrated:
 // the number of steps migrations returns.
-const SchemaVersion = 4
+const SchemaVersion = 5
 
 // migrations returns the schema steps in order; step i takes a database from
 // user_version i to i+1. Append only (and bump SchemaVersion): never edit a step
@@ -47,6 +47,31 @@ func migrations() []string {
 		count      INTEGER NOT NULL,
 		created_at TEXT NOT NULL
 	) STRICT`,
+		// 5: call detail records, one per room-system call (cdrs.go). codecs is a
+		// comma-separated list; retention prunes by ended_at.
+		`CREATE TABLE cdrs (
+		call_id      TEXT PRIMARY KEY NOT NULL,
+		meeting_id   TEXT NOT NULL DEFAULT '',
+		protocol     TEXT NOT NULL,
+		direction    TEXT NOT NULL,
+		display_name TEXT NOT NULL DEFAULT '',
+		address      TEXT NOT NULL DEFAULT '',
+		vendor       TEXT NOT NULL DEFAULT '',
+		product      TEXT NOT NULL DEFAULT '',
+		state        TEXT NOT NULL,
+		end_reason   TEXT NOT NULL DEFAULT '',
+		cause        INTEGER NOT NULL DEFAULT 0,
+		codecs       TEXT NOT NULL DEFAULT '',
+		started_at   TEXT NOT NULL,
+		answered_at  TEXT,
+		ended_at     TEXT NOT NULL,
+		rx_packets   INTEGER NOT NULL DEFAULT 0,
+		rx_lost      INTEGER NOT NULL DEFAULT 0,
+		tx_packets   INTEGER NOT NULL DEFAULT 0,
+		tx_lost      INTEGER NOT NULL DEFAULT 0
+	) STRICT;
+	CREATE INDEX cdrs_ended_at ON cdrs (ended_at, call_id);
+	CREATE INDEX cdrs_meeting ON cdrs (meeting_id, ended_at);`,
 	}
 }
 

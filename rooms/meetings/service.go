@@ -120,7 +120,8 @@ func Start(ctx context.Context, cfg *configs.Config, version string, log *slog.L
 	s.api, err = api.New(api.Options{
 		Store: s.store, Core: s.core, Log: log.With("component", "api"),
 		OperatorToken: token, OpenCreate: cfg.API.OpenCreate,
-		PublicHost: cfg.PublicHost, PublicURL: s.PublicURL, LiveKitURL: livekitURL, ICEServers: iceServers,
+		PublicHost: cfg.PublicHost, Legs: legs(cfg), PublicURL: s.PublicURL,
+		CDRRetention: api.CDRRetention{MaxAge: cfg.CDR.Retention, MaxRows: cfg.CDR.MaxRows}, LiveKitURL: livekitURL, ICEServers: iceServers,
 		Attempts: policy.GuardConfig{PerSource: pa.PerSource, PerMeeting: pa.PerMeeting, PerGateway: pa.PerGateway, Window: pa.Window,
 			Backoff: pa.Backoff, BackoffMax: pa.BackoffMax, BanAfter: pa.BanAfter, BanWindow: pa.BanWindow,
 			Ban: pa.Ban, BanMax: pa.BanMax, AlertSources: pa.AlertSources},
@@ -284,3 +285,26 @@ func (s *Service) Secrets() []string {
 
 // Draining reports /healthz 503 from now on (a shutdown began: calls drain first).
 func (s *Service) Draining() { s.ready.Store(false) }
+
+// legs are the enabled room-system legs as invitations name them: public_host, with
+// the listening port when it is not the protocol's default (5060, 1720).
+func legs(cfg *configs.Config) api.Legs {
+	at := func(listen, def string) string {
+		_, port, err := net.SplitHostPort(listen)
+		if err != nil || port == def || port == "" {
+			if strings.Contains(cfg.PublicHost, ":") { // an IPv6 literal
+				return "[" + cfg.PublicHost + "]"
+			}
+			return cfg.PublicHost
+		}
+		return net.JoinHostPort(cfg.PublicHost, port)
+	}
+	var l api.Legs
+	if cfg.SIP.Enabled {
+		l.SIP = at(cfg.SIP.Listen, "5060")
+	}
+	if cfg.H323.Enabled {
+		l.H323 = at(cfg.H323.Listen, "1720")
+	}
+	return l
+}

@@ -236,12 +236,28 @@ test('answering room system: SIP badge in tile and panel, Hang up sends BYE', T,
   const api2 = await api('GET', `/meetings/${id}/participants`);
   assert.equal(api2.data.participants.find((p) => p.identity === ident)?.kind, 'sip');
 
+  // The operators' live-calls page lists the call with its stats.
+  const op = await browsers.launch('operator');
+  await op.goto(`${BASE}/operator/calls`);
+  await op.getByTestId('token-input').fill(TOKEN);
+  await op.getByTestId('token-save').click();
+  const live = op.locator(`[data-testid="live-call"][data-call-id="${call.id}"]`);
+  await live.waitFor({ timeout: 15000 });
+  assert.equal(await live.getAttribute('data-state'), 'connected');
+  assert.equal(await live.getByTestId('call-call').textContent(), 'SIP dial-out connected');
+  assert.equal(await live.getByTestId('call-meeting').textContent(), id);
+  await eventually('live-calls page shows received packets', async () =>
+    /^[1-9][0-9]* packets/.test(await live.getByTestId('call-received').textContent()), { timeout: 15000 });
+  await op.screenshot({ path: path.join(ARTIFACTS, 'live-calls.png') });
+
   await c.getByTestId('call-hangup').click();
   await statesUntil(call.id, 'ended', 15000);
   assert.equal(await c.getByTestId('call-label').textContent(), 'Ended');
   // INFO (picture_fast_update) is answered by -aa outside the scenario
   const msgs = received(await finished(sipp)).filter((l) => !l.startsWith('INFO '));
   assert.deepEqual(msgs.map((l) => l.split(' ')[0]), ['INVITE', 'ACK', 'BYE'], `SIPp received ${msgs}`);
+  await live.waitFor({ state: 'detached', timeout: 15000 });
+  assert.equal(await op.getByTestId('live-calls-status').textContent(), 'No room-system call in progress.');
   const t0 = Date.now();
   await tile.waitFor({ state: 'detached', timeout: 40000 });
   console.log(`hang up: room-system tile gone ${Date.now() - t0} ms after the call ended`);

@@ -130,9 +130,17 @@ export interface Call {
   status?: number;
   reason?: string;
   identity?: string;
+  vendor?: string;
+  product?: string;
+  codecs?: string[];
   started_at: string;
   answered_at?: string;
   ended_at?: string;
+}
+
+/** ActiveCall is a live room-system call with its network diagnostics (GET /calls). */
+export interface ActiveCall extends Call {
+  network?: Network;
 }
 
 /** Body of POST /meetings/{id}/dialout. */
@@ -245,6 +253,10 @@ export class Api {
   }
   getCall(callId: string, auth: string) {
     return this.call<Call>('GET', `/calls/${enc(callId)}`, { auth }).then((r) => r.data);
+  }
+  /** activeCalls lists the live room-system calls (operator token). */
+  activeCalls(auth: string) {
+    return this.call<{ calls: ActiveCall[] }>('GET', '/calls', { auth }).then((r) => r.data.calls || []);
   }
   /** hangup cancels a call that is still ringing or hangs up a connected one (204). */
   hangup(callId: string, auth: string) {

@@ -5,6 +5,7 @@ import type { Room } from 'livekit-client';
 import { Api, errorText } from './api';
 import { h, mount } from './dom';
 import { showHome } from './home';
+import { showLiveCalls } from './livecalls';
 import { startMeeting } from './meeting';
 import { showPrejoin } from './prejoin';
 import { newState } from './state';
@@ -17,6 +18,10 @@ const api = new Api();
 const setState = (s: Record<string, unknown>) => Object.assign(state, s);
 
 function route(): void {
+  if (/^\/operator\/calls\/?$/.test(location.pathname)) {
+    showLiveCalls(api);
+    return;
+  }
   const m = location.pathname.match(/^\/m\/([0-9]{1,20})\/?$/);
   if (!m) {
     void showHome(api, setState);

@@ -1,18 +1,37 @@
 package main
 
 import (
+	"flag"
 	"fmt"
 	"strconv"
 	"time"
 )
 
 // contentOptions are the SIP content (slides) flags: -content, -bfcp,
-// -present-at, -present-for.
+// -present-at, -present-for, -present-repeat, -present-gap, -content-dump.
 type contentOptions struct {
 	enabled    bool
 	bfcp       string // "udp", "tcp" or "none"
 	presentAt  time.Duration
 	presentFor time.Duration
+	repeat     int           // presentations in all (0: one)
+	gap        time.Duration // from the end of one presentation to the next request
+	dump       string        // file for the decodable content received (Annex B)
+}
+
+// moreFlags registers the content flags beyond the first four.
+func (c *contentOptions) moreFlags() {
+	flag.IntVar(&c.repeat, "present-repeat", 1, "SIP with -content and -present-at: present this many times")
+	flag.DurationVar(&c.gap, "present-gap", 5*time.Second, "SIP with -present-repeat: wait this long after a presentation ends (released, revoked, denied) before asking again")
+	flag.StringVar(&c.dump, "content-dump", "", "SIP with -content: write the decodable content frames received to this file (Annex B H.264; call N>1 of -n appends .N)")
+}
+
+// dumpFile is call idx's -content-dump file ("" without).
+func (c contentOptions) dumpFile(idx int) string {
+	if c.dump == "" || idx <= 1 {
+		return c.dump
+	}
+	return c.dump + "." + strconv.Itoa(idx)
 }
 
 // check reports flag combinations that cannot work.
@@ -25,8 +44,14 @@ func (c contentOptions) check() error {
 	if !c.enabled && (c.presentAt > 0 || c.presentFor > 0) {
 		return fmt.Errorf("-present-at and -present-for need -content")
 	}
-	if c.presentAt < 0 || c.presentFor < 0 {
-		return fmt.Errorf("-present-at and -present-for must not be negative")
+	if c.presentAt < 0 || c.presentFor < 0 || c.gap < 0 {
+		return fmt.Errorf("-present-at, -present-for and -present-gap must not be negative")
+	}
+	if c.repeat < 0 {
+		return fmt.Errorf("-present-repeat %d: want at least 1", c.repeat)
+	}
+	if !c.enabled && c.dump != "" {
+		return fmt.Errorf("-content-dump needs -content")
 	}
 	return nil
 }

@@ -28,17 +28,25 @@ const (
 	contentFPS         = 5
 )
 
-// contentEvent is one BFCP or presentation event, ms after the answer.
+// contentEvent is one BFCP or presentation event, ms after the answer and
+// as wall-clock Unix ms (to compare with other processes' clocks).
 type contentEvent struct {
-	Event string  `json:"event"`
-	MS    float64 `json:"ms"`
+	Event  string  `json:"event"`
+	MS     float64 `json:"ms"`
+	UnixMS float64 `json:"unix_ms"`
 }
 
-// contentReport is a call's content stream in the final JSON.
+// contentReport is a call's content stream in the final JSON. RxFrames
+// counts complete access units, RxDecodable those a decoder can show (see
+// contentRx), RxSessions the presentations received.
 type contentReport struct {
 	TxFrames    uint64         `json:"tx_frames"`
 	RxFrames    int            `json:"rx_frames"`
 	RxKeyframes int            `json:"rx_keyframes"`
+	RxDecodable int            `json:"rx_decodable_frames"`
+	RxSPS       bool           `json:"rx_sps"`
+	RxPPS       bool           `json:"rx_pps"`
+	RxSessions  int            `json:"rx_sessions"`
 	RxWidth     int            `json:"rx_width,omitempty"`
 	RxHeight    int            `json:"rx_height,omitempty"`
 	RxPackets   uint64         `json:"rx_packets"`
@@ -57,7 +65,7 @@ type contentCall struct {
 	frames [][][]byte
 	sock   *net.UDPConn // content RTP (base+4)
 	rtcpS  *net.UDPConn // content RTCP (base+5)
-	recv   *receiver
+	rx     *contentRx
 	key    *srtpStream // with -srtp: the content stream's SRTP contexts; nil: plain RTP
 
 	start      time.Time
@@ -65,7 +73,6 @@ type contentCall struct {
 	restart    atomic.Bool // send the IDR picture next (grant, PLI, FIR)
 	tx, kfReq  atomic.Uint64
 	srtpFailed atomic.Uint64 // content packets that did not authenticate
-	firstFrame sync.Once
 
 	mu     sync.Mutex
 	events []contentEvent
@@ -84,21 +91,30 @@ func listenContent(idx int, ip netip.Addr, port int, o contentOptions) (*content
 	if err != nil {
 		return nil, err
 	}
-	cc := &contentCall{idx: idx, opts: o, frames: frames, recv: newReceiver()}
+	rx, err := newContentRx(o.dumpFile(idx))
+	if err != nil {
+		return nil, err
+	}
+	cc := &contentCall{idx: idx, opts: o, frames: frames, rx: rx}
 	if cc.sock, err = net.ListenUDP("udp", net.UDPAddrFromAddrPort(netip.AddrPortFrom(ip, uint16(port)))); err != nil {
+		_ = rx.close()
 		return nil, err
 	}
 	if cc.rtcpS, err = net.ListenUDP("udp", net.UDPAddrFromAddrPort(netip.AddrPortFrom(ip, uint16(port+1)))); err != nil {
 		cc.sock.Close()
+		_ = rx.close()
 		return nil, err
 	}
 	return cc, nil
 }
 
 // event records and prints a content event ("content: granted").
-func (cc *contentCall) event(name string) {
+func (cc *contentCall) event(name string) { cc.eventAt(name, time.Now()) }
+
+// eventAt records and prints a content event that happened at t.
+func (cc *contentCall) eventAt(name string, t time.Time) {
 	cc.mu.Lock()
-	cc.events = append(cc.events, contentEvent{Event: name, MS: ms(time.Since(cc.start))})
+	cc.events = append(cc.events, contentEvent{Event: name, MS: ms(t.Sub(cc.start)), UnixMS: float64(t.UnixMicro()) / 1000})
 	cc.mu.Unlock()
 	fmt.Printf("content: %s (call %d)\n", name, cc.idx)
 }
@@ -208,45 +224,52 @@ func (cc *contentCall) dialBFCP(ctx context.Context, b *bfcpAnswer, ip netip.Add
 }
 
 // present follows the schedule: at -present-at request the floor (or with
-// -bfcp none start sending), send while granted, release after -present-for.
-// Notifications are followed throughout (a revoke stops the sending).
+// -bfcp none start sending), send while granted, release after -present-for;
+// with -present-repeat N do that N times, -present-gap after each round's
+// end. Notifications are followed throughout (a revoke stops the sending and
+// ends the round).
 func (cc *contentCall) present(ctx context.Context, floor uint16) {
 	cl := cc.client()
 	var notes <-chan *bfcp.Message
 	if cl != nil {
 		notes = cl.Notifications()
 	}
+	next := time.NewTimer(time.Until(cc.start.Add(cc.opts.presentAt)))
+	defer next.Stop()
 	var at, end <-chan time.Time
 	if cc.opts.presentAt > 0 {
-		t := time.NewTimer(time.Until(cc.start.Add(cc.opts.presentAt)))
-		defer t.Stop()
-		at = t.C
+		at = next.C
 	}
+	endT := time.NewTimer(time.Hour)
+	endT.Stop()
+	defer endT.Stop()
 	var reqID uint16
-	var endT *time.Timer
-	defer func() {
-		if endT != nil {
-			endT.Stop()
-		}
-	}()
+	rounds := 0
 	startSending := func() {
 		cc.restart.Store(true)
 		cc.presenting.Store(true)
-		if endT == nil && cc.opts.presentFor > 0 {
-			endT = time.NewTimer(cc.opts.presentFor)
+		if end == nil && cc.opts.presentFor > 0 {
+			endT.Reset(cc.opts.presentFor)
 			end = endT.C
 		}
 	}
+	// endRound stops sending and schedules the next round, if any.
+	endRound := func() {
+		cc.presenting.Store(false)
+		endT.Stop()
+		end, reqID = nil, 0
+		if rounds < max(cc.opts.repeat, 1) {
+			next.Reset(cc.opts.gap)
+			at = next.C
+		}
+	}
 	status := func(s bfcp.RequestStatus) {
+		cc.event(strings.ToLower(s.String()))
 		switch s {
 		case bfcp.StatusGranted:
-			cc.event("granted")
 			startSending()
 		case bfcp.StatusRevoked, bfcp.StatusDenied, bfcp.StatusReleased, bfcp.StatusCancelled:
-			cc.presenting.Store(false)
-			cc.event(strings.ToLower(s.String()))
-		default:
-			cc.event(strings.ToLower(s.String()))
+			endRound()
 		}
 	}
 	for {
@@ -255,20 +278,23 @@ func (cc *contentCall) present(ctx context.Context, floor uint16) {
 			return
 		case <-at:
 			at = nil
+			rounds++
 			if cl == nil {
 				cc.event("sending")
 				startSending()
 				continue
 			}
+			sent := time.Now()
 			rctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 			req, err := cl.RequestFloor(rctx, floor)
 			cancel()
 			if err != nil {
 				cc.fail(fmt.Errorf("floor request: %w", err))
+				endRound()
 				continue
 			}
 			reqID = req.ID
-			cc.event("requested")
+			cc.eventAt("requested", sent)
 			status(req.Status)
 		case m, ok := <-notes:
 			if !ok {
@@ -285,8 +311,8 @@ func (cc *contentCall) present(ctx context.Context, floor uint16) {
 		case <-end:
 			end = nil
 			if cl == nil || !cc.presenting.Load() {
-				cc.presenting.Store(false)
 				cc.event("stopped")
+				endRound()
 				continue
 			}
 			cc.presenting.Store(false)
@@ -295,9 +321,10 @@ func (cc *contentCall) present(ctx context.Context, floor uint16) {
 			cancel()
 			if err != nil {
 				cc.fail(fmt.Errorf("floor release: %w", err))
+				endRound()
 				continue
 			}
-			cc.event(strings.ToLower(r.Status.String()))
+			status(r.Status)
 		}
 	}
 }
@@ -324,6 +351,9 @@ func (cc *contentCall) send(ctx context.Context, dst netip.AddrPort, pt uint8) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+		}
+		if cc.rx.idle(time.Now()) {
+			cc.event("rx stopped")
 		}
 		if !cc.presenting.Load() {
 			continue
@@ -391,12 +421,17 @@ func (cc *contentCall) unprotector(rtcp bool) *unprotector {
 	return u
 }
 
+// drainRTP analyses the content received; "content: first frame" is each
+// presentation's first decodable frame.
 func (cc *contentCall) drainRTP() {
 	var p rtp.Packet
 	readLoop(cc.sock, cc.unprotector(false), func(pkt []byte) {
-		cc.recv.handle("video", pkt, &p)
-		if cc.recv.frames() > 0 {
-			cc.firstFrame.Do(func() { cc.event("first frame") })
+		if p.Unmarshal(pkt) != nil {
+			return
+		}
+		now := time.Now()
+		if cc.rx.packet(&p, now) {
+			cc.eventAt("first frame", now)
 		}
 	})
 }
@@ -430,16 +465,18 @@ func (cc *contentCall) close() {
 	cc.sock.Close()
 	cc.rtcpS.Close()
 	cc.wg.Wait()
+	if err := cc.rx.close(); err != nil {
+		cc.fail(err)
+	}
 }
 
 // report is the content object of the call's JSON; after close.
 func (cc *contentCall) report() *contentReport {
-	st := cc.recv.report()
+	r := &contentReport{TxFrames: cc.tx.Load(), KeyframeReq: cc.kfReq.Load(), SRTPFailed: cc.srtpFailed.Load()}
+	cc.rx.fill(r)
 	cc.mu.Lock()
 	defer cc.mu.Unlock()
-	r := &contentReport{TxFrames: cc.tx.Load(), RxFrames: st.H264Frames, RxKeyframes: st.H264Keyframes,
-		RxWidth: st.Width, RxHeight: st.Height, RxPackets: st.VideoPackets, KeyframeReq: cc.kfReq.Load(),
-		SRTPFailed: cc.srtpFailed.Load(), Events: cc.events}
+	r.Events = cc.events
 	if cc.err != nil {
 		r.Error = cc.err.Error()
 	}

@@ -29,8 +29,8 @@ type contentRx struct {
 	dp *h264.Depacketizer
 
 	packets, frames, keyframes, decodable int
-	width, height                        int // the largest picture an SPS announced
-	everSPS, everPPS                     bool
+	width, height                         int // the largest picture an SPS announced
+	everSPS, everPPS                      bool
 
 	sessions  int
 	ssrc      uint32

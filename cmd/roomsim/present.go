@@ -34,6 +34,9 @@ type contentEvent struct {
 	Event  string  `json:"event"`
 	MS     float64 `json:"ms"`
 	UnixMS float64 `json:"unix_ms"`
+	// MainFrames is the main (people) video's complete access units received
+	// so far: main video going on while content flows shows between events.
+	MainFrames int `json:"main_frames"`
 }
 
 // contentReport is a call's content stream in the final JSON. RxFrames
@@ -66,6 +69,8 @@ type contentCall struct {
 	sock   *net.UDPConn // content RTP (base+4)
 	rtcpS  *net.UDPConn // content RTCP (base+5)
 	rx     *contentRx
+	// mainFrames counts the call's main video frames received (nil: none).
+	mainFrames func() int
 	key    *srtpStream // with -srtp: the content stream's SRTP contexts; nil: plain RTP
 
 	start      time.Time
@@ -113,8 +118,12 @@ func (cc *contentCall) event(name string) { cc.eventAt(name, time.Now()) }
 
 // eventAt records and prints a content event that happened at t.
 func (cc *contentCall) eventAt(name string, t time.Time) {
+	e := contentEvent{Event: name, MS: ms(t.Sub(cc.start)), UnixMS: float64(t.UnixMicro()) / 1000}
+	if cc.mainFrames != nil {
+		e.MainFrames = cc.mainFrames()
+	}
 	cc.mu.Lock()
-	cc.events = append(cc.events, contentEvent{Event: name, MS: ms(t.Sub(cc.start)), UnixMS: float64(t.UnixMicro()) / 1000})
+	cc.events = append(cc.events, e)
 	cc.mu.Unlock()
 	fmt.Printf("content: %s (call %d)\n", name, cc.idx)
 }

@@ -161,7 +161,7 @@ func contentBrowser(t *testing.T, r contentRoom) {
 
 	dump := filepath.Join(t.TempDir(), "content.h264")
 	room := r.start(t, g, id, presentPlan{at: 4 * time.Second, dur: 15 * time.Second, gap: 6 * time.Second,
-		repeat: 2, hold: 75 * time.Second, dump: dump})
+		repeat: 2, hold: 55 * time.Second, dump: dump})
 	roomID := fmt.Sprint(g.waitParticipant(t, id, r.kind, 25*time.Second)["identity"])
 	t.Logf("browser %s, room system %s", bID, roomID)
 
@@ -217,7 +217,7 @@ func contentBrowser(t *testing.T, r contentRoom) {
 	t.Logf("the room decodes the browser's share; the browser encodes it as %s, %v wide", ls.LocalShare.Codec, ls.LocalShare.Width)
 	// Let the share run a few seconds before the host stops it.
 	peer.waitSources(peer.mark(), "the share encoding on", 20*time.Second, func(s peerSources) bool {
-		return s.LocalShare != nil && s.LocalShare.FramesEncoded >= ls.LocalShare.FramesEncoded+10
+		return s.LocalShare != nil && s.LocalShare.FramesEncoded >= ls.LocalShare.FramesEncoded+30
 	})
 	m = peer.mark()
 	g.stopShare(t, id, bID)

@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# Content start latency (issue 13), p50/p99 over TRIALS presentations each way:
+#  (a) a SIP room system's floor request (BFCP FloorRequest sent, roomsim -content
+#      -present-repeat) → the first screen-share frame the Chromium participant decodes
+#      from it (rooms/web/e2e/content_peer.mjs: framesDecoded of the new track polled
+#      every 20 ms in the page; its first_frame time);
+#  (b) the browser's share start (just before the click on "Share screen") → the first
+#      decodable content frame at the room system (an IDR with its SPS and PPS, complete;
+#      roomsim's "first frame" event of each presentation received).
+# Both clocks are this machine's wall clock. Each presentation lasts PRESENT_S s, GAP_S s
+# apart (the room's idle detection needs 2 s without content between (b)'s shares).
+# The gateway, roomsim and Chromium run in a network namespace (loopback + a veth
+# address for the meeting core's ICE, as bench/sip_video.sh).
+# Usage: bench/content_latency.sh [TRIALS=50] [PRESENT_S=3] [GAP_S=3] [BFCP=udp]   (after make build)
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd); repo=$(cd "$here/.." && pwd)
+if [ -z "${IN_NETNS:-}" ]; then
+  exec unshare -n env IN_NETNS=1 bash -c 'ip link set lo up && ip link add rgv0 type veth peer name rgv1 && ip addr add 10.203.0.1/32 dev rgv0 && ip link set rgv0 up && ip link set rgv1 up && exec "$0" "$@"' "$0" "$@"
+fi
+TRIALS=${1:-50}; PRESENT=${2:-3}; GAP=${3:-3}; BFCP=${4:-udp}
+BIN=${ROOMGATE_BIN:-$repo/bin/roomgate}; SIM=${ROOMSIM_BIN:-$repo/bin/roomsim}
+dir=$(mktemp -d); RG=; SP=; PEER=
+cleanup() {
+  exec 3>&- 2>/dev/null || true
+  [ -z "$SP" ] || kill "$SP" 2>/dev/null || true
+  [ -z "$PEER" ] || { sleep 2; kill "$PEER" 2>/dev/null || true; }
+  [ -z "$RG" ] || kill "$RG" 2>/dev/null || true
+  [ -n "${KEEP:-}" ] || rm -rf "$dir"
+}
+trap cleanup EXIT
+. "$here/lib.sh"
+API=127.0.0.1:28690
+start_gateway 28690 28790 25670 24000 24998 "log: {level: warn}"
+T_HOLD=$((TRIALS * (PRESENT + GAP) + 20))
+
+# The browser: commands on a fifo, JSON lines out.
+mkfifo "$dir/peer.in"
+(cd "$repo/rooms/web" && ROOMGATE_URL="http://$API" ROOMGATE_TOKEN="$T" MEETING_ID="$ID" PEER_NAME="Bench Browser" \
+  PEER_SECONDS=$((2 * T_HOLD + 120)) ARTIFACTS_DIR="$dir" exec node e2e/content_peer.mjs <"$dir/peer.in" >"$dir/peer.out" 2>"$dir/peer.err") & PEER=$!
+exec 3>"$dir/peer.in"
+wait_line() { # wait_line FILE PATTERN SECONDS
+  local i; for i in $(seq 1 $(($3 * 10))); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done
+  echo "no $2 in $1 within $3 s:"; tail -5 "$1"; tail -20 "$dir/peer.err" 2>/dev/null; exit 1
+}
+wait_line "$dir/peer.out" '"event":"joined"' 60
+
+echo "== (a) room floor request → first frame decoded in the browser: $TRIALS presentations of ${PRESENT}s, ${GAP}s apart (BFCP/$BFCP)"
+"$SIM" -gw 127.0.0.1:25670 -meeting "$ID" -n 1 -d "${T_HOLD}s" -video gen -fps 10 -bind 127.0.0.1 -rtp-base 31000 \
+  -content -bfcp "$BFCP" -present-at 3s -present-for "${PRESENT}s" -present-repeat "$TRIALS" -present-gap "${GAP}s" \
+  >"$dir/sim-a.out" 2>"$dir/sim-a.err" & SP=$!
+wait "$SP" || { echo "roomsim (a) exited $?"; tail -5 "$dir/sim-a.out" "$dir/sim-a.err"; exit 1; }
+SP=
+
+echo "== (b) browser share start → first decodable frame at the room: $TRIALS shares of ${PRESENT}s, ${GAP}s apart"
+"$SIM" -gw 127.0.0.1:25670 -meeting "$ID" -n 1 -d "${T_HOLD}s" -video gen -fps 10 -bind 127.0.0.1 -rtp-base 31100 \
+  -content -bfcp "$BFCP" >"$dir/sim-b.out" 2>"$dir/sim-b.err" & SP=$!
+wait_line "$dir/sim-b.out" "content: hello" 30
+sleep 3
+for i in $(seq 1 "$TRIALS"); do
+  echo share >&3; sleep "$PRESENT"
+  echo unshare >&3; sleep "$GAP"
+done
+kill -INT "$SP" 2>/dev/null || true
+wait "$SP" || true
+SP=
+exec 3>&-
+wait "$PEER" || true
+PEER=
+
+python3 - "$dir" "$TRIALS" <<'PY'
+import json, sys
+d, trials = sys.argv[1], int(sys.argv[2])
+def report(name):
+    lines = [l for l in open(f"{d}/{name}").read().splitlines() if l.startswith("{")]
+    if not lines:
+        sys.exit(f"{name}: no report")
+    return json.loads(lines[-1])["calls"][0]
+peer = [json.loads(l) for l in open(f"{d}/peer.out") if l.startswith("{")]
+def pct(v, p):
+    s = sorted(v); i = (p * len(s) + 99) // 100
+    return s[max(i - 1, 0)]
+def show(label, lat, want):
+    if len(lat) < want * 0.9:
+        print(f"{label}: only {len(lat)} of {want} trials measured")
+    if lat:
+        print(f"{label}: n={len(lat)} p50 {pct(lat, 50):.0f} ms, p99 {pct(lat, 99):.0f} ms (min {min(lat):.0f}, max {max(lat):.0f})")
+
+# (a): each FloorRequest → the first first_frame of a screen_share after it, before the next request.
+a = report("sim-a.out")["content"]
+reqs = [e["unix_ms"] for e in a["events"] if e["event"] == "requested"]
+firsts = sorted(e["t"] for e in peer if e.get("event") == "first_frame" and e.get("source") == "screen_share")
+lat_a = []
+for i, r in enumerate(reqs):
+    nxt = reqs[i + 1] if i + 1 < len(reqs) else float("inf")
+    f = [t for t in firsts if r <= t < nxt]
+    if f:
+        lat_a.append(f[0] - r)
+show("(a) floor request → browser first frame", lat_a, trials)
+
+# (b): each share click → the room's first decodable frame after it, before the next click.
+b = report("sim-b.out")["content"]
+clicks = [e["t"] for e in peer if e.get("event") == "share" and e.get("on")]
+rx = [e["unix_ms"] for e in b["events"] if e["event"] == "first frame"]
+lat_b = []
+for i, c in enumerate(clicks):
+    nxt = clicks[i + 1] if i + 1 < len(clicks) else float("inf")
+    f = [t for t in rx if c <= t < nxt]
+    if f:
+        lat_b.append(f[0] - c)
+show("(b) browser share start → room first decodable frame", lat_b, trials)
+print(f"room (b): {b['rx_decodable_frames']} decodable of {b['rx_frames']} frames in {b['rx_sessions']} presentations, "
+      f"{b.get('rx_width', 0)}×{b.get('rx_height', 0)}")
+PY
+echo "($(nproc) CPUs; machine load: $(cut -d' ' -f1-3 /proc/loadavg))"

@@ -8,7 +8,9 @@
 #      decodable content frame at the room system (an IDR with its SPS and PPS, complete;
 #      roomsim's "first frame" event of each presentation received).
 # Both clocks are this machine's wall clock. Each presentation lasts PRESENT_S s, GAP_S s
-# apart (the room's idle detection needs 2 s without content between (b)'s shares).
+# apart (the room's idle detection needs 2 s without content between (b)'s shares). One
+# more presentation each way comes first as a warm-up and is not counted (Chromium's
+# first screen capture takes seconds).
 # The gateway, roomsim and Chromium run in a network namespace (loopback + a veth
 # address for the meeting core's ICE, as bench/sip_video.sh).
 # Usage: bench/content_latency.sh [TRIALS=50] [PRESENT_S=3] [GAP_S=3] [BFCP=udp]   (after make build)
@@ -31,7 +33,7 @@ trap cleanup EXIT
 . "$here/lib.sh"
 API=127.0.0.1:28690
 start_gateway 28690 28790 25670 24000 24998 "log: {level: warn}"
-T_HOLD=$((TRIALS * (PRESENT + GAP) + 20))
+T_HOLD=$(((TRIALS + 1) * (PRESENT + GAP) + 20))
 
 # The browser: commands on a fifo, JSON lines out.
 mkfifo "$dir/peer.in"
@@ -46,7 +48,7 @@ wait_line "$dir/peer.out" '"event":"joined"' 60
 
 echo "== (a) room floor request → first frame decoded in the browser: $TRIALS presentations of ${PRESENT}s, ${GAP}s apart (BFCP/$BFCP)"
 "$SIM" -gw 127.0.0.1:25670 -meeting "$ID" -n 1 -d "${T_HOLD}s" -video gen -fps 10 -bind 127.0.0.1 -rtp-base 31000 \
-  -content -bfcp "$BFCP" -present-at 3s -present-for "${PRESENT}s" -present-repeat "$TRIALS" -present-gap "${GAP}s" \
+  -content -bfcp "$BFCP" -present-at 3s -present-for "${PRESENT}s" -present-repeat $((TRIALS + 1)) -present-gap "${GAP}s" \
   >"$dir/sim-a.out" 2>"$dir/sim-a.err" & SP=$!
 wait "$SP" || { echo "roomsim (a) exited $?"; tail -5 "$dir/sim-a.out" "$dir/sim-a.err"; exit 1; }
 SP=
@@ -56,12 +58,16 @@ echo "== (b) browser share start → first decodable frame at the room: $TRIALS 
   -content -bfcp "$BFCP" >"$dir/sim-b.out" 2>"$dir/sim-b.err" & SP=$!
 wait_line "$dir/sim-b.out" "content: hello" 30
 sleep 3
-for i in $(seq 1 "$TRIALS"); do
-  echo share >&3; sleep "$PRESENT"
-  echo unshare >&3; sleep "$GAP"
+wait_count() { # wait_count PATTERN N: until peer.out has N lines matching PATTERN
+  local i; for i in $(seq 1 300); do [ "$(grep -c "$1" "$dir/peer.out")" -ge "$2" ] && return 0; sleep 0.1; done
+  echo "peer: no $2× $1 within 30 s"; tail -3 "$dir/peer.out" "$dir/peer.err"; exit 1
+}
+for i in $(seq 0 "$TRIALS"); do # share 0 warms Chromium's capture up, not counted
+  echo share >&3; wait_count '"event":"sharing","on":true' $((i + 1)); sleep "$PRESENT"
+  echo unshare >&3; wait_count '"event":"sharing","on":false' $((i + 1)); sleep "$GAP"
 done
 kill -INT "$SP" 2>/dev/null || true
-wait "$SP" || true
+wait "$SP" || true # interrupted: hangs up and reports
 SP=
 exec 3>&-
 wait "$PEER" || true
@@ -91,6 +97,8 @@ reqs = [e["unix_ms"] for e in a["events"] if e["event"] == "requested"]
 firsts = sorted(e["t"] for e in peer if e.get("event") == "first_frame" and e.get("source") == "screen_share")
 lat_a = []
 for i, r in enumerate(reqs):
+    if i == 0:
+        continue  # the warm-up presentation
     nxt = reqs[i + 1] if i + 1 < len(reqs) else float("inf")
     f = [t for t in firsts if r <= t < nxt]
     if f:
@@ -103,6 +111,8 @@ clicks = [e["t"] for e in peer if e.get("event") == "share" and e.get("on")]
 rx = [e["unix_ms"] for e in b["events"] if e["event"] == "first frame"]
 lat_b = []
 for i, c in enumerate(clicks):
+    if i == 0:
+        continue  # the warm-up share
     nxt = clicks[i + 1] if i + 1 < len(clicks) else float("inf")
     f = [t for t in rx if c <= t < nxt]
     if f:

@@ -5,6 +5,7 @@
 // PEER_SECONDS: default 300) set. It reads commands on stdin, one a line:
 //   share    clicks "Share screen" (the UI's own share, H.264) unless sharing
 //   unshare  clicks "Stop sharing" while sharing
+// (each waits, up to 20 s, for the share button to show the new state before the next)
 // and exits when stdin closes. It prints one JSON object per line on stdout (t: Date.now()):
 //   {"event":"joined","identity":…}
 //   {"event":"share","on":true|false,"t":…}   just before the click
@@ -121,9 +122,11 @@ async function main() {
     const cmd = commands.shift();
     if (cmd === 'share' || cmd === 'unshare') {
       const on = cmd === 'share';
-      if (on !== sharing) {
+      if (on !== (await shareState())) {
         out({ event: 'share', on, t: Date.now() });
         await page.getByTestId('share-btn').click();
+        // the next command applies to the state this one asked for
+        await eventually(`share ${on ? 'on' : 'off'}`, async () => (await shareState()) === on, { timeout: 20000, every: 20 });
       }
     } else if (cmd) {
       out({ event: 'error', error: `unknown command ${JSON.stringify(cmd)}` });

@@ -17,12 +17,24 @@ type contentOptions struct {
 	repeat     int           // presentations in all (0: one)
 	gap        time.Duration // from the end of one presentation to the next request
 	dump       string        // file for the decodable content received (Annex B)
+	video      string        // Annex B clip to present (x264 aud=1); "": generated slides
+	fps        int           // content frame rate (0: contentFPS)
+}
+
+// rate is the content frame rate.
+func (c contentOptions) rate() int {
+	if c.fps <= 0 {
+		return contentFPS
+	}
+	return c.fps
 }
 
 // moreFlags registers the content flags beyond the first four.
 func (c *contentOptions) moreFlags() {
 	flag.IntVar(&c.repeat, "present-repeat", 1, "SIP with -content and -present-at: present this many times")
 	flag.DurationVar(&c.gap, "present-gap", 5*time.Second, "SIP with -present-repeat: wait this long after a presentation ends (released, revoked, denied) before asking again")
+	flag.StringVar(&c.video, "content-video", "", "SIP with -content: present this Annex B H.264 clip (x264 aud=1) instead of the generated 320×240 slides")
+	flag.IntVar(&c.fps, "content-fps", contentFPS, "SIP with -content: content frame rate")
 	flag.StringVar(&c.dump, "content-dump", "", "SIP with -content: write the decodable content frames received to this file (Annex B H.264; call N>1 of -n appends .N)")
 }
 
@@ -50,8 +62,11 @@ func (c contentOptions) check() error {
 	if c.repeat < 0 {
 		return fmt.Errorf("-present-repeat %d: want at least 1", c.repeat)
 	}
-	if !c.enabled && c.dump != "" {
-		return fmt.Errorf("-content-dump needs -content")
+	if !c.enabled && (c.dump != "" || c.video != "") {
+		return fmt.Errorf("-content-dump and -content-video need -content")
+	}
+	if c.fps < 0 || c.fps > 120 {
+		return fmt.Errorf("-content-fps %d: want 1–120", c.fps)
 	}
 	return nil
 }

@@ -26,7 +26,8 @@
 // answer (FloorRequest; with -bfcp none it just starts), sends a generated
 // 320×240 stream at 5 fps while granted (an IDR picture at the start and on
 // PLI/FIR), and releases the floor after -present-for; a revoke stops it.
-// -present-repeat N presents N times, -present-gap after each end. Received
+// -present-repeat N presents N times, -present-gap after each end;
+// -content-video FILE presents a clip (as -video) at -content-fps instead. Received
 // content is checked for decodability: an IDR access unit with its SPS and PPS,
 // then complete access units without loss; -content-dump FILE writes those
 // frames as Annex B for a real decoder. Live lines "content:

@@ -20,9 +20,9 @@ import (
 	"github.com/roomgate/roomgate/transcode/h264/synth"
 )
 
-// Content is sent as a 320×240 generated stream at contentFPS, an IDR picture
-// a second: another size than the camera's 176×144, so a receiver can tell
-// the streams apart by their SPS.
+// Content is sent as a 320×240 generated stream at contentFPS (or -content-fps),
+// an IDR picture a second: another size than the camera's 176×144, so a
+// receiver can tell the streams apart by their SPS; or -content-video's clip.
 const (
 	contentW, contentH = 320, 240
 	contentFPS         = 5
@@ -88,11 +88,20 @@ type contentCall struct {
 
 // syntheticContent is the slides stream: contentW×contentH, an IDR picture a
 // second.
-func syntheticContent() [][][]byte { return synth.Stream(contentW, contentH, 2, contentFPS) }
+func syntheticContent(fps int) [][][]byte { return synth.Stream(contentW, contentH, 2, fps) }
+
+// contentFrames is the content to send: -content-video's access units, or
+// the generated slides.
+func contentFrames(o contentOptions) ([][][]byte, error) {
+	if o.video != "" {
+		return videoFrames(o.video, o.rate())
+	}
+	return packetize(syntheticContent(o.rate()))
+}
 
 // listenContent binds the content RTP/RTCP pair at port and port+1.
 func listenContent(idx int, ip netip.Addr, port int, o contentOptions) (*contentCall, error) {
-	frames, err := packetize(syntheticContent())
+	frames, err := contentFrames(o)
 	if err != nil {
 		return nil, err
 	}
@@ -344,10 +353,11 @@ func (cc *contentCall) client() *bfcp.Client {
 	return cc.cl
 }
 
-// send sends the content frames at contentFPS while presenting, from the IDR
-// picture on each start and keyframe request.
+// send sends the content frames at the content frame rate while presenting,
+// from the IDR picture on each start and keyframe request.
 func (cc *contentCall) send(ctx context.Context, dst netip.AddrPort, pt uint8) {
-	t := time.NewTicker(time.Second / contentFPS)
+	fps := cc.opts.rate()
+	t := time.NewTicker(time.Second / time.Duration(fps))
 	defer t.Stop()
 	buf := make([]byte, 1500)
 	sbuf := make([]byte, 0, 1500+16)
@@ -370,7 +380,7 @@ func (cc *contentCall) send(ctx context.Context, dst netip.AddrPort, pt uint8) {
 		if cc.restart.Swap(false) {
 			f = 0
 		}
-		h.Timestamp = ts0 + uint32(n*90000/contentFPS)
+		h.Timestamp = ts0 + uint32(n*90000/uint64(fps))
 		frame := cc.frames[f%uint64(len(cc.frames))]
 		for i, p := range frame {
 			h.Marker = i == len(frame)-1

@@ -71,7 +71,7 @@ type contentCall struct {
 	rx     *contentRx
 	// mainFrames counts the call's main video frames received (nil: none).
 	mainFrames func() int
-	key    *srtpStream // with -srtp: the content stream's SRTP contexts; nil: plain RTP
+	key        *srtpStream // with -srtp: the content stream's SRTP contexts; nil: plain RTP
 
 	start      time.Time
 	presenting atomic.Bool

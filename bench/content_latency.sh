@@ -91,33 +91,26 @@ def show(label, lat, want):
     if lat:
         print(f"{label}: n={len(lat)} p50 {pct(lat, 50):.0f} ms, p99 {pct(lat, 99):.0f} ms (min {min(lat):.0f}, max {max(lat):.0f})")
 
-# (a): each FloorRequest → the first first_frame of a screen_share after it, before the next request.
+def latencies(starts, ends):
+    """Per start but the first (the warm-up): the first end after it, before the next start."""
+    lat = []
+    for i, st in enumerate(starts[1:], 1):
+        nxt = starts[i + 1] if i + 1 < len(starts) else float("inf")
+        f = [t for t in ends if st <= t < nxt]
+        if f:
+            lat.append(f[0] - st)
+    return lat
+
+# (a): each FloorRequest → the browser's first frame of a screen_share track.
 a = report("sim-a.out")["content"]
 reqs = [e["unix_ms"] for e in a["events"] if e["event"] == "requested"]
 firsts = sorted(e["t"] for e in peer if e.get("event") == "first_frame" and e.get("source") == "screen_share")
-lat_a = []
-for i, r in enumerate(reqs):
-    if i == 0:
-        continue  # the warm-up presentation
-    nxt = reqs[i + 1] if i + 1 < len(reqs) else float("inf")
-    f = [t for t in firsts if r <= t < nxt]
-    if f:
-        lat_a.append(f[0] - r)
-show("(a) floor request → browser first frame", lat_a, trials)
-
-# (b): each share click → the room's first decodable frame after it, before the next click.
+show("(a) floor request → browser first frame", latencies(reqs, firsts), trials)
+# (b): each share click → the room's first decodable frame.
 b = report("sim-b.out")["content"]
 clicks = [e["t"] for e in peer if e.get("event") == "share" and e.get("on")]
 rx = [e["unix_ms"] for e in b["events"] if e["event"] == "first frame"]
-lat_b = []
-for i, c in enumerate(clicks):
-    if i == 0:
-        continue  # the warm-up share
-    nxt = clicks[i + 1] if i + 1 < len(clicks) else float("inf")
-    f = [t for t in rx if c <= t < nxt]
-    if f:
-        lat_b.append(f[0] - c)
-show("(b) browser share start → room first decodable frame", lat_b, trials)
+show("(b) browser share start → room first decodable frame", latencies(clicks, rx), trials)
 print(f"room (b): {b['rx_decodable_frames']} decodable of {b['rx_frames']} frames in {b['rx_sessions']} presentations, "
       f"{b.get('rx_width', 0)}×{b.get('rx_height', 0)}")
 PY

@@ -215,6 +215,9 @@ func contentBrowser(t *testing.T, r contentRoom) {
 		return s.LocalShare != nil && s.LocalShare.FramesEncoded > 0
 	})
 	t.Logf("the room decodes the browser's share; the browser encodes it as %s, %v wide", ls.LocalShare.Codec, ls.LocalShare.Width)
+	if !strings.EqualFold(ls.LocalShare.Codec, "video/H264") {
+		t.Errorf("the browser shares in %q, want video/H264", ls.LocalShare.Codec)
+	}
 	// Let the share run a few seconds before the host stops it.
 	peer.waitSources(peer.mark(), "the share encoding on", 20*time.Second, func(s peerSources) bool {
 		return s.LocalShare != nil && s.LocalShare.FramesEncoded >= ls.LocalShare.FramesEncoded+30

@@ -12,6 +12,10 @@ import (
 	"github.com/roomgate/roomgate/transcode/h264"
 )
 
+// keyframeEvery bounds the receiver's keyframe requests (PLI) while it cannot
+// decode.
+const keyframeEvery = 500 * time.Millisecond
+
 // contentIdle is how long the content stream must be silent before the
 // receiver counts it as stopped ("content: rx stopped") and the next packet
 // as the start of a new presentation.
@@ -38,6 +42,7 @@ type contentRx struct {
 	sps, pps  bool      // seen in this session
 	chain     bool      // decodable from here: an IDR with SPS and PPS, nothing lost since
 	firstDone bool      // this session's first decodable frame was reported
+	lastPLI   time.Time // the last keyframe request
 
 	dump    *os.File
 	dumpW   *bufio.Writer
@@ -126,6 +131,20 @@ func (r *contentRx) write(nals [][]byte) {
 	}
 	r.scratch = h264.AppendAnnexB(r.scratch[:0], nals)
 	_, r.dumpErr = r.dumpW.Write(r.scratch)
+}
+
+// keyframeWanted reports whether to ask the sender for a keyframe now: content
+// arrives but cannot be decoded (no IDR with parameter sets yet, or a loss
+// since), and the last request is keyframeEvery ago. It returns the SSRC to
+// ask.
+func (r *contentRx) keyframeWanted(now time.Time) (uint32, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.last.IsZero() || r.chain || now.Sub(r.lastPLI) < keyframeEvery {
+		return 0, false
+	}
+	r.lastPLI = now
+	return r.ssrc, true
 }
 
 // idle reports, once per session, that no content arrived for contentIdle.

@@ -63,17 +63,30 @@ func TestContentRxDecodable(t *testing.T) {
 	}
 	f := &contentFeed{t: t, r: r, ssrc: 1, now: time.Unix(1000, 0)}
 
-	// Joining mid-stream: P pictures are complete but not decodable.
+	if _, ok := r.keyframeWanted(f.now); ok {
+		t.Fatal("keyframe wanted before any content arrived")
+	}
+	// Joining mid-stream: P pictures are complete but not decodable; a keyframe
+	// is asked for, at most every keyframeEvery.
 	for i := 1; i < 4; i++ {
 		if f.frame(frames[i], -1) {
 			t.Fatalf("P picture %d reported as the first decodable frame", i)
 		}
+	}
+	if ssrc, ok := r.keyframeWanted(f.now); !ok || ssrc != 1 {
+		t.Fatalf("keyframe wanted %v for SSRC %d while undecodable, want true for 1", ok, ssrc)
+	}
+	if _, ok := r.keyframeWanted(f.now.Add(keyframeEvery / 2)); ok {
+		t.Fatal("keyframe asked for again within keyframeEvery")
 	}
 	if !f.frame(frames[4], -1) {
 		t.Fatal("the IDR picture with SPS and PPS is not the first decodable frame")
 	}
 	for i := 5; i < 8; i++ {
 		f.frame(frames[i], -1)
+	}
+	if _, ok := r.keyframeWanted(f.now.Add(time.Hour)); ok {
+		t.Fatal("keyframe wanted while decoding")
 	}
 	if got := r.decodableFrames(); got != 4 {
 		t.Fatalf("decodable %d after IDR + 3 P, want 4", got)
@@ -86,6 +99,9 @@ func TestContentRxDecodable(t *testing.T) {
 	f.frame(frames[1], -1)
 	if got := r.decodableFrames(); got != 4 {
 		t.Fatalf("decodable %d after a loss, want still 4", got)
+	}
+	if _, ok := r.keyframeWanted(f.now.Add(time.Hour)); !ok {
+		t.Fatal("no keyframe wanted after a loss")
 	}
 	f.frame(frames[0], -1)
 	if got := r.decodableFrames(); got != 5 {

@@ -43,20 +43,22 @@ type contentEvent struct {
 // counts complete access units, RxDecodable those a decoder can show (see
 // contentRx), RxSessions the presentations received.
 type contentReport struct {
-	TxFrames    uint64         `json:"tx_frames"`
-	RxFrames    int            `json:"rx_frames"`
-	RxKeyframes int            `json:"rx_keyframes"`
-	RxDecodable int            `json:"rx_decodable_frames"`
-	RxSPS       bool           `json:"rx_sps"`
-	RxPPS       bool           `json:"rx_pps"`
-	RxSessions  int            `json:"rx_sessions"`
-	RxWidth     int            `json:"rx_width,omitempty"`
-	RxHeight    int            `json:"rx_height,omitempty"`
-	RxPackets   uint64         `json:"rx_packets"`
-	KeyframeReq uint64         `json:"keyframe_requests"`
-	SRTPFailed  uint64         `json:"srtp_failed,omitempty"`
-	Events      []contentEvent `json:"events,omitempty"`
-	Error       string         `json:"error,omitempty"`
+	TxFrames    uint64 `json:"tx_frames"`
+	RxFrames    int    `json:"rx_frames"`
+	RxKeyframes int    `json:"rx_keyframes"`
+	RxDecodable int    `json:"rx_decodable_frames"`
+	RxSPS       bool   `json:"rx_sps"`
+	RxPPS       bool   `json:"rx_pps"`
+	RxSessions  int    `json:"rx_sessions"`
+	RxWidth     int    `json:"rx_width,omitempty"`
+	RxHeight    int    `json:"rx_height,omitempty"`
+	RxPackets   uint64 `json:"rx_packets"`
+	KeyframeReq uint64 `json:"keyframe_requests"`
+	// KeyframeSent counts the PLIs sent while the content received was not decodable.
+	KeyframeSent uint64         `json:"keyframe_requests_sent"`
+	SRTPFailed   uint64         `json:"srtp_failed,omitempty"`
+	Events       []contentEvent `json:"events,omitempty"`
+	Error        string         `json:"error,omitempty"`
 }
 
 // contentCall is the content (slides) side of one SIP call: the content RTP
@@ -77,6 +79,7 @@ type contentCall struct {
 	presenting atomic.Bool
 	restart    atomic.Bool // send the IDR picture next (grant, PLI, FIR)
 	tx, kfReq  atomic.Uint64
+	pliTx      atomic.Uint64 // PLIs sent
 	srtpFailed atomic.Uint64 // content packets that did not authenticate
 
 	mu     sync.Mutex
@@ -194,8 +197,8 @@ func (cc *contentCall) run(ctx context.Context, res *sdp.Result, answer []byte, 
 	}
 	cc.wg.Go(cc.drainRTP)
 	cc.wg.Go(cc.drainRTCP)
-	dst, pt := res.Content.Remote, res.Content.Codec.PT
-	cc.wg.Go(func() { cc.send(ctx, dst, pt) })
+	dst, rtcpDst, pt := res.Content.Remote, res.Content.RemoteRTCP, res.Content.Codec.PT
+	cc.wg.Go(func() { cc.send(ctx, dst, rtcpDst, pt) })
 	var floor uint16
 	if cc.opts.bfcp != "none" {
 		b, err := answeredBFCP(answer)
@@ -354,8 +357,10 @@ func (cc *contentCall) client() *bfcp.Client {
 }
 
 // send sends the content frames at the content frame rate while presenting,
-// from the IDR picture on each start and keyframe request.
-func (cc *contentCall) send(ctx context.Context, dst netip.AddrPort, pt uint8) {
+// from the IDR picture on each start and keyframe request; on each tick it
+// also asks for a keyframe (PLI to rtcpDst) when the content received cannot
+// be decoded, as room systems do.
+func (cc *contentCall) send(ctx context.Context, dst, rtcpDst netip.AddrPort, pt uint8) {
 	fps := cc.opts.rate()
 	t := time.NewTicker(time.Second / time.Duration(fps))
 	defer t.Stop()
@@ -371,8 +376,12 @@ func (cc *contentCall) send(ctx context.Context, dst netip.AddrPort, pt uint8) {
 			return
 		case <-t.C:
 		}
-		if cc.rx.idle(time.Now()) {
+		now := time.Now()
+		if cc.rx.idle(now) {
 			cc.event("rx stopped")
+		}
+		if ssrc, ok := cc.rx.keyframeWanted(now); ok && rtcpDst.IsValid() {
+			cc.sendPLI(rtcpDst, h.SSRC, ssrc, sbuf[:0])
 		}
 		if !cc.presenting.Load() {
 			continue
@@ -401,6 +410,24 @@ func (cc *contentCall) send(ctx context.Context, dst netip.AddrPort, pt uint8) {
 		n++
 		f++
 		cc.tx.Add(1)
+	}
+}
+
+// sendPLI asks the sender of SSRC media for a keyframe (RFC 4585 PLI), SRTCP
+// with -srtp; scratch is a buffer of the caller's (the sender goroutine, which
+// owns the SRTP transmit context).
+func (cc *contentCall) sendPLI(dst netip.AddrPort, self, media uint32, scratch []byte) {
+	pkt, err := (&rtcp.PictureLossIndication{SenderSSRC: self, MediaSSRC: media}).Marshal()
+	if err != nil {
+		return
+	}
+	if cc.key != nil {
+		if pkt, err = cc.key.tx.EncryptRTCP(scratch, pkt, nil); err != nil {
+			return
+		}
+	}
+	if _, err := cc.rtcpS.WriteToUDPAddrPort(pkt, dst); err == nil {
+		cc.pliTx.Add(1)
 	}
 }
 
@@ -491,7 +518,7 @@ func (cc *contentCall) close() {
 
 // report is the content object of the call's JSON; after close.
 func (cc *contentCall) report() *contentReport {
-	r := &contentReport{TxFrames: cc.tx.Load(), KeyframeReq: cc.kfReq.Load(), SRTPFailed: cc.srtpFailed.Load()}
+	r := &contentReport{TxFrames: cc.tx.Load(), KeyframeReq: cc.kfReq.Load(), KeyframeSent: cc.pliTx.Load(), SRTPFailed: cc.srtpFailed.Load()}
 	cc.rx.fill(r)
 	cc.mu.Lock()
 	defer cc.mu.Unlock()

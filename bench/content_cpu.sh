@@ -20,20 +20,14 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd); repo=$(cd "$here/.." && pwd)
 CLIP=${ROOMSIM_CLIP:-/tmp/roomsim-720p.h264}
-if [ -z "${IN_NETNS:-}" ]; then
-  . "$here/lib.sh"
-  make_clip "$CLIP"
-  dir=$(mktemp -d)
-  (cd "$repo" && go build -o "$dir/roomsim" ./cmd/roomsim) || { rm -rf "$dir"; exit 1; }
-  exec unshare -n env IN_NETNS=1 ROOMSIM_CLIP="$CLIP" BENCH_DIR="$dir" bash -c 'ip link set lo up && ip link add rgv0 type veth peer name rgv1 && ip addr add 10.203.0.1/32 dev rgv0 && ip link set rgv0 up && ip link set rgv1 up && exec "$0" "$@"' "$0" "$@"
-fi
+. "$here/lib.sh"
+enter_sim_netns "$0" "$@"
 N=${1:-4}; HOLD=${2:-15}; RUNS=${3:-3}
 [ "$N" -ge 2 ] || { echo "N must be at least 2"; exit 2; }
 BIN=${ROOMGATE_BIN:-$repo/bin/roomgate}
 dir=${BENCH_DIR:-$(mktemp -d)}; SIM=$dir/roomsim; RG=; SPS=
 [ -x "$SIM" ] || (cd "$repo" && go build -o "$SIM" ./cmd/roomsim)
 trap 'for p in $SPS; do kill $p 2>/dev/null; done; [ -z "$RG" ] || kill $RG 2>/dev/null; [ -n "${KEEP:-}" ] || rm -rf "$dir"' EXIT
-. "$here/lib.sh"
 API=127.0.0.1:28695
 start_gateway 28695 28795 25675 24000 24998 "log: {level: warn}"
 hz=$(getconf CLK_TCK)

@@ -72,7 +72,9 @@ done
 kill -INT "$SP" 2>/dev/null || true
 wait "$SP" || true # interrupted: hangs up and reports
 SP=
-exec 3>&-
+exec 3>&- # the peer leaves on end of input; closing Chromium can hang on a loaded machine
+for i in $(seq 1 300); do kill -0 "$PEER" 2>/dev/null || break; sleep 0.1; done
+kill "$PEER" 2>/dev/null || true
 wait "$PEER" || true
 PEER=
 

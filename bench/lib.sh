@@ -17,6 +17,18 @@ make_clip() {
   mv "$1.tmp" "$1"
 }
 
+# enter_sim_netns SCRIPT ARGS...: outside the network namespace (IN_NETNS unset), makes
+# the clip $CLIP and builds cmd/roomsim into a new directory, then re-executes SCRIPT
+# in a new network namespace (loopback, and a veth address for the meeting core's ICE)
+# with ROOMSIM_CLIP and BENCH_DIR set; inside it, returns. Needs $repo.
+enter_sim_netns() {
+  [ -z "${IN_NETNS:-}" ] || return 0
+  make_clip "$CLIP"
+  local d; d=$(mktemp -d)
+  (cd "$repo" && go build -o "$d/roomsim" ./cmd/roomsim) || { rm -rf "$d"; exit 1; }
+  exec unshare -n env IN_NETNS=1 ROOMSIM_CLIP="$CLIP" BENCH_DIR="$d" bash -c 'ip link set lo up && ip link add rgv0 type veth peer name rgv1 && ip addr add 10.203.0.1/32 dev rgv0 && ip link set rgv0 up && ip link set rgv1 up && exec "$0" "$@"' "$@"
+}
+
 # start_gateway HTTP_PORT CORE_PORT SIP_PORT MEDIA_MIN MEDIA_MAX [EXTRA_YAML] starts
 # $BIN with SIP on, its files in $dir (the meeting core on CORE_PORT, RTC UDP/TCP on
 # CORE_PORT+2/+1), waits until it is healthy and creates a meeting. Sets RG (pid),

@@ -19,9 +19,17 @@ type simContent struct {
 	RxWidth     int    `json:"rx_width"`
 	RxHeight    int    `json:"rx_height"`
 	RxPackets   uint64 `json:"rx_packets"`
+	// RxDecodable: complete frames after an IDR with its SPS and PPS, no loss
+	// between; RxSessions: presentations received.
+	RxDecodable int  `json:"rx_decodable_frames"`
+	RxSPS       bool `json:"rx_sps"`
+	RxPPS       bool `json:"rx_pps"`
+	RxSessions  int  `json:"rx_sessions"`
 	Events      []struct {
-		Event string  `json:"event"`
-		MS    float64 `json:"ms"`
+		Event      string  `json:"event"`
+		MS         float64 `json:"ms"`
+		UnixMS     float64 `json:"unix_ms"`
+		MainFrames int     `json:"main_frames"`
 	} `json:"events"`
 	Error string `json:"error"`
 }

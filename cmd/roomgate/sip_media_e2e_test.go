@@ -34,14 +34,20 @@ type browserPeer struct {
 
 func startBrowserPeer(t *testing.T, g *sipGW, id, name, password string) *browserPeer {
 	t.Helper()
+	return startPeerScript(t, g, "e2e/sip_peer.mjs", "MEETING_ID="+id, "PEER_NAME="+name, "MEETING_PASSWORD="+password)
+}
+
+// startPeerScript runs a browser peer script of rooms/web (env: more, besides the
+// gateway's URL and token) and collects its JSON lines.
+func startPeerScript(t *testing.T, g *sipGW, script string, env ...string) *browserPeer {
+	t.Helper()
 	if _, err := os.Stat("/usr/bin/chromium"); err != nil {
 		t.Fatal("/usr/bin/chromium missing: `make test` installs it (apt-get install chromium)")
 	}
 	b := &browserPeer{t: t, notify: make(chan struct{}, 1), exited: make(chan error, 1)}
-	b.cmd = exec.Command("node", "e2e/sip_peer.mjs")
+	b.cmd = exec.Command("node", script)
 	b.cmd.Dir = filepath.Join(repoDir(t), "rooms", "web")
-	b.cmd.Env = append(os.Environ(), "ROOMGATE_URL="+g.URL, "ROOMGATE_TOKEN="+g.Token, "MEETING_ID="+id,
-		"PEER_NAME="+name, "MEETING_PASSWORD="+password, "ARTIFACTS_DIR="+t.TempDir())
+	b.cmd.Env = append(append(os.Environ(), "ROOMGATE_URL="+g.URL, "ROOMGATE_TOKEN="+g.Token, "ARTIFACTS_DIR="+t.TempDir()), env...)
 	stdout, err := b.cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -92,10 +98,16 @@ func (b *browserPeer) stop() {
 // waitFor waits until pred holds for some event (scanning all events so far).
 func (b *browserPeer) waitFor(what string, within time.Duration, pred func(map[string]any) bool) map[string]any {
 	b.t.Helper()
+	return b.waitFrom(0, what, within, pred)
+}
+
+// waitFrom is waitFor on the events from index from on (see mark).
+func (b *browserPeer) waitFrom(from int, what string, within time.Duration, pred func(map[string]any) bool) map[string]any {
+	b.t.Helper()
 	deadline := time.After(within)
 	for {
 		b.mu.Lock()
-		for _, e := range b.events {
+		for _, e := range b.events[min(from, len(b.events)):] {
 			if e["event"] == "error" {
 				b.mu.Unlock()
 				b.t.Fatalf("browser peer failed: %v\n%s", e["error"], lastN(b.stderr.String(), 2000))

@@ -1,18 +1,49 @@
 package main
 
 import (
+	"flag"
 	"fmt"
 	"strconv"
 	"time"
 )
 
 // contentOptions are the SIP content (slides) flags: -content, -bfcp,
-// -present-at, -present-for.
+// -present-at, -present-for, -present-repeat, -present-gap, -content-dump.
 type contentOptions struct {
 	enabled    bool
 	bfcp       string // "udp", "tcp" or "none"
 	presentAt  time.Duration
 	presentFor time.Duration
+	repeat     int           // presentations in all (0: one)
+	gap        time.Duration // from the end of one presentation to the next request
+	dump       string        // file for the decodable content received (Annex B)
+	video      string        // Annex B clip to present (x264 aud=1); "": generated slides
+	fps        int           // content frame rate (0: contentFPS)
+}
+
+// rate is the content frame rate.
+func (c contentOptions) rate() int {
+	if c.fps <= 0 {
+		return contentFPS
+	}
+	return c.fps
+}
+
+// moreFlags registers the content flags beyond the first four.
+func (c *contentOptions) moreFlags() {
+	flag.IntVar(&c.repeat, "present-repeat", 1, "SIP with -content and -present-at: present this many times")
+	flag.DurationVar(&c.gap, "present-gap", 5*time.Second, "SIP with -present-repeat: wait this long after a presentation ends (released, revoked, denied) before asking again")
+	flag.StringVar(&c.video, "content-video", "", "SIP with -content: present this Annex B H.264 clip (x264 aud=1) instead of the generated 320×240 slides")
+	flag.IntVar(&c.fps, "content-fps", contentFPS, "SIP with -content: content frame rate")
+	flag.StringVar(&c.dump, "content-dump", "", "SIP with -content: write the decodable content frames received to this file (Annex B H.264; call N>1 of -n appends .N)")
+}
+
+// dumpFile is call idx's -content-dump file ("" without).
+func (c contentOptions) dumpFile(idx int) string {
+	if c.dump == "" || idx <= 1 {
+		return c.dump
+	}
+	return c.dump + "." + strconv.Itoa(idx)
 }
 
 // check reports flag combinations that cannot work.
@@ -25,8 +56,17 @@ func (c contentOptions) check() error {
 	if !c.enabled && (c.presentAt > 0 || c.presentFor > 0) {
 		return fmt.Errorf("-present-at and -present-for need -content")
 	}
-	if c.presentAt < 0 || c.presentFor < 0 {
-		return fmt.Errorf("-present-at and -present-for must not be negative")
+	if c.presentAt < 0 || c.presentFor < 0 || c.gap < 0 {
+		return fmt.Errorf("-present-at, -present-for and -present-gap must not be negative")
+	}
+	if c.repeat < 0 {
+		return fmt.Errorf("-present-repeat %d: want at least 1", c.repeat)
+	}
+	if !c.enabled && (c.dump != "" || c.video != "") {
+		return fmt.Errorf("-content-dump and -content-video need -content")
+	}
+	if c.fps < 0 || c.fps > 120 {
+		return fmt.Errorf("-content-fps %d: want 1–120", c.fps)
 	}
 	return nil
 }

@@ -64,6 +64,10 @@ func TestContentOptionsCheck(t *testing.T) {
 		{"bad transport", contentOptions{enabled: true, bfcp: "tls"}, false},
 		{"present without content", contentOptions{bfcp: "udp", presentAt: 1}, false},
 		{"negative", contentOptions{enabled: true, bfcp: "udp", presentFor: -1}, false},
+		{"repeat", contentOptions{enabled: true, bfcp: "udp", presentAt: 1, presentFor: 1, repeat: 50, gap: 1}, true},
+		{"negative repeat", contentOptions{enabled: true, bfcp: "udp", repeat: -1}, false},
+		{"negative gap", contentOptions{enabled: true, bfcp: "udp", gap: -1}, false},
+		{"dump without content", contentOptions{bfcp: "udp", dump: "x.h264"}, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if err := tc.o.check(); (err == nil) != tc.ok {

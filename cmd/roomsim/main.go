@@ -26,10 +26,17 @@
 // answer (FloorRequest; with -bfcp none it just starts), sends a generated
 // 320×240 stream at 5 fps while granted (an IDR picture at the start and on
 // PLI/FIR), and releases the floor after -present-for; a revoke stops it.
-// Live lines "content: hello|requested|granted|revoked|released|first frame"
-// go to stdout, and the call's JSON gets a "content" object (frames sent and
-// received, keyframes, the received SPS size, the events in ms after the
-// answer).
+// -present-repeat N presents N times, -present-gap after each end;
+// -content-video FILE presents a clip (as -video) at -content-fps instead. Received
+// content is checked for decodability: an IDR access unit with its SPS and PPS,
+// then complete access units without loss; -content-dump FILE writes those
+// frames as Annex B for a real decoder. Live lines "content:
+// hello|requested|granted|revoked|released|first frame|rx stopped" go to stdout
+// ("first frame": a presentation's first decodable frame; "rx stopped": none
+// for 2 s), and the call's JSON gets a "content" object (frames sent and
+// received, decodable frames, keyframes, SPS/PPS seen, the received SPS size,
+// the presentations received, the events in ms after the answer and in Unix
+// ms).
 //
 // H.323 mode (h323.Service and the H.245 state machines of h323/control):
 //
@@ -169,6 +176,7 @@ func main() {
 	flag.StringVar(&o.content.bfcp, "bfcp", "udp", "SIP with -content: BFCP transport, udp, tcp (roomsim connects: a=setup:active) or none")
 	flag.DurationVar(&o.content.presentAt, "present-at", 0, "SIP with -content: request the floor (or with -bfcp none start sending slides) this long after the answer")
 	flag.DurationVar(&o.content.presentFor, "present-for", 0, "SIP with -content: release the floor and stop sending slides after presenting this long")
+	o.content.moreFlags()
 	flag.Parse()
 	err := o.content.check()
 	if err != nil {

@@ -20,32 +20,45 @@ import (
 	"github.com/roomgate/roomgate/transcode/h264/synth"
 )
 
-// Content is sent as a 320×240 generated stream at contentFPS, an IDR picture
-// a second: another size than the camera's 176×144, so a receiver can tell
-// the streams apart by their SPS.
+// Content is sent as a 320×240 generated stream at contentFPS (or -content-fps),
+// an IDR picture a second: another size than the camera's 176×144, so a
+// receiver can tell the streams apart by their SPS; or -content-video's clip.
 const (
 	contentW, contentH = 320, 240
 	contentFPS         = 5
 )
 
-// contentEvent is one BFCP or presentation event, ms after the answer.
+// contentEvent is one BFCP or presentation event, ms after the answer and
+// as wall-clock Unix ms (to compare with other processes' clocks).
 type contentEvent struct {
-	Event string  `json:"event"`
-	MS    float64 `json:"ms"`
+	Event  string  `json:"event"`
+	MS     float64 `json:"ms"`
+	UnixMS float64 `json:"unix_ms"`
+	// MainFrames is the main (people) video's complete access units received
+	// so far: main video going on while content flows shows between events.
+	MainFrames int `json:"main_frames"`
 }
 
-// contentReport is a call's content stream in the final JSON.
+// contentReport is a call's content stream in the final JSON. RxFrames
+// counts complete access units, RxDecodable those a decoder can show (see
+// contentRx), RxSessions the presentations received.
 type contentReport struct {
-	TxFrames    uint64         `json:"tx_frames"`
-	RxFrames    int            `json:"rx_frames"`
-	RxKeyframes int            `json:"rx_keyframes"`
-	RxWidth     int            `json:"rx_width,omitempty"`
-	RxHeight    int            `json:"rx_height,omitempty"`
-	RxPackets   uint64         `json:"rx_packets"`
-	KeyframeReq uint64         `json:"keyframe_requests"`
-	SRTPFailed  uint64         `json:"srtp_failed,omitempty"`
-	Events      []contentEvent `json:"events,omitempty"`
-	Error       string         `json:"error,omitempty"`
+	TxFrames    uint64 `json:"tx_frames"`
+	RxFrames    int    `json:"rx_frames"`
+	RxKeyframes int    `json:"rx_keyframes"`
+	RxDecodable int    `json:"rx_decodable_frames"`
+	RxSPS       bool   `json:"rx_sps"`
+	RxPPS       bool   `json:"rx_pps"`
+	RxSessions  int    `json:"rx_sessions"`
+	RxWidth     int    `json:"rx_width,omitempty"`
+	RxHeight    int    `json:"rx_height,omitempty"`
+	RxPackets   uint64 `json:"rx_packets"`
+	KeyframeReq uint64 `json:"keyframe_requests"`
+	// KeyframeSent counts the PLIs sent while the content received was not decodable.
+	KeyframeSent uint64         `json:"keyframe_requests_sent"`
+	SRTPFailed   uint64         `json:"srtp_failed,omitempty"`
+	Events       []contentEvent `json:"events,omitempty"`
+	Error        string         `json:"error,omitempty"`
 }
 
 // contentCall is the content (slides) side of one SIP call: the content RTP
@@ -57,15 +70,17 @@ type contentCall struct {
 	frames [][][]byte
 	sock   *net.UDPConn // content RTP (base+4)
 	rtcpS  *net.UDPConn // content RTCP (base+5)
-	recv   *receiver
-	key    *srtpStream // with -srtp: the content stream's SRTP contexts; nil: plain RTP
+	rx     *contentRx
+	// mainFrames counts the call's main video frames received (nil: none).
+	mainFrames func() int
+	key        *srtpStream // with -srtp: the content stream's SRTP contexts; nil: plain RTP
 
 	start      time.Time
 	presenting atomic.Bool
 	restart    atomic.Bool // send the IDR picture next (grant, PLI, FIR)
 	tx, kfReq  atomic.Uint64
+	pliTx      atomic.Uint64 // PLIs sent
 	srtpFailed atomic.Uint64 // content packets that did not authenticate
-	firstFrame sync.Once
 
 	mu     sync.Mutex
 	events []contentEvent
@@ -76,29 +91,51 @@ type contentCall struct {
 
 // syntheticContent is the slides stream: contentW×contentH, an IDR picture a
 // second.
-func syntheticContent() [][][]byte { return synth.Stream(contentW, contentH, 2, contentFPS) }
+func syntheticContent(fps int) [][][]byte { return synth.Stream(contentW, contentH, 2, fps) }
+
+// contentFrames is the content to send: -content-video's access units, or
+// the generated slides.
+func contentFrames(o contentOptions) ([][][]byte, error) {
+	if o.video != "" {
+		return videoFrames(o.video, o.rate())
+	}
+	return packetize(syntheticContent(o.rate()))
+}
 
 // listenContent binds the content RTP/RTCP pair at port and port+1.
 func listenContent(idx int, ip netip.Addr, port int, o contentOptions) (*contentCall, error) {
-	frames, err := packetize(syntheticContent())
+	frames, err := contentFrames(o)
 	if err != nil {
 		return nil, err
 	}
-	cc := &contentCall{idx: idx, opts: o, frames: frames, recv: newReceiver()}
+	rx, err := newContentRx(o.dumpFile(idx))
+	if err != nil {
+		return nil, err
+	}
+	cc := &contentCall{idx: idx, opts: o, frames: frames, rx: rx}
 	if cc.sock, err = net.ListenUDP("udp", net.UDPAddrFromAddrPort(netip.AddrPortFrom(ip, uint16(port)))); err != nil {
+		_ = rx.close()
 		return nil, err
 	}
 	if cc.rtcpS, err = net.ListenUDP("udp", net.UDPAddrFromAddrPort(netip.AddrPortFrom(ip, uint16(port+1)))); err != nil {
 		cc.sock.Close()
+		_ = rx.close()
 		return nil, err
 	}
 	return cc, nil
 }
 
 // event records and prints a content event ("content: granted").
-func (cc *contentCall) event(name string) {
+func (cc *contentCall) event(name string) { cc.eventAt(name, time.Now()) }
+
+// eventAt records and prints a content event that happened at t.
+func (cc *contentCall) eventAt(name string, t time.Time) {
+	e := contentEvent{Event: name, MS: ms(t.Sub(cc.start)), UnixMS: float64(t.UnixMicro()) / 1000}
+	if cc.mainFrames != nil {
+		e.MainFrames = cc.mainFrames()
+	}
 	cc.mu.Lock()
-	cc.events = append(cc.events, contentEvent{Event: name, MS: ms(time.Since(cc.start))})
+	cc.events = append(cc.events, e)
 	cc.mu.Unlock()
 	fmt.Printf("content: %s (call %d)\n", name, cc.idx)
 }
@@ -160,8 +197,8 @@ func (cc *contentCall) run(ctx context.Context, res *sdp.Result, answer []byte, 
 	}
 	cc.wg.Go(cc.drainRTP)
 	cc.wg.Go(cc.drainRTCP)
-	dst, pt := res.Content.Remote, res.Content.Codec.PT
-	cc.wg.Go(func() { cc.send(ctx, dst, pt) })
+	dst, rtcpDst, pt := res.Content.Remote, res.Content.RemoteRTCP, res.Content.Codec.PT
+	cc.wg.Go(func() { cc.send(ctx, dst, rtcpDst, pt) })
 	var floor uint16
 	if cc.opts.bfcp != "none" {
 		b, err := answeredBFCP(answer)
@@ -208,45 +245,52 @@ func (cc *contentCall) dialBFCP(ctx context.Context, b *bfcpAnswer, ip netip.Add
 }
 
 // present follows the schedule: at -present-at request the floor (or with
-// -bfcp none start sending), send while granted, release after -present-for.
-// Notifications are followed throughout (a revoke stops the sending).
+// -bfcp none start sending), send while granted, release after -present-for;
+// with -present-repeat N do that N times, -present-gap after each round's
+// end. Notifications are followed throughout (a revoke stops the sending and
+// ends the round).
 func (cc *contentCall) present(ctx context.Context, floor uint16) {
 	cl := cc.client()
 	var notes <-chan *bfcp.Message
 	if cl != nil {
 		notes = cl.Notifications()
 	}
+	next := time.NewTimer(time.Until(cc.start.Add(cc.opts.presentAt)))
+	defer next.Stop()
 	var at, end <-chan time.Time
 	if cc.opts.presentAt > 0 {
-		t := time.NewTimer(time.Until(cc.start.Add(cc.opts.presentAt)))
-		defer t.Stop()
-		at = t.C
+		at = next.C
 	}
+	endT := time.NewTimer(time.Hour)
+	endT.Stop()
+	defer endT.Stop()
 	var reqID uint16
-	var endT *time.Timer
-	defer func() {
-		if endT != nil {
-			endT.Stop()
-		}
-	}()
+	rounds := 0
 	startSending := func() {
 		cc.restart.Store(true)
 		cc.presenting.Store(true)
-		if endT == nil && cc.opts.presentFor > 0 {
-			endT = time.NewTimer(cc.opts.presentFor)
+		if end == nil && cc.opts.presentFor > 0 {
+			endT.Reset(cc.opts.presentFor)
 			end = endT.C
 		}
 	}
+	// endRound stops sending and schedules the next round, if any.
+	endRound := func() {
+		cc.presenting.Store(false)
+		endT.Stop()
+		end, reqID = nil, 0
+		if rounds < max(cc.opts.repeat, 1) {
+			next.Reset(cc.opts.gap)
+			at = next.C
+		}
+	}
 	status := func(s bfcp.RequestStatus) {
+		cc.event(strings.ToLower(s.String()))
 		switch s {
 		case bfcp.StatusGranted:
-			cc.event("granted")
 			startSending()
 		case bfcp.StatusRevoked, bfcp.StatusDenied, bfcp.StatusReleased, bfcp.StatusCancelled:
-			cc.presenting.Store(false)
-			cc.event(strings.ToLower(s.String()))
-		default:
-			cc.event(strings.ToLower(s.String()))
+			endRound()
 		}
 	}
 	for {
@@ -255,20 +299,23 @@ func (cc *contentCall) present(ctx context.Context, floor uint16) {
 			return
 		case <-at:
 			at = nil
+			rounds++
 			if cl == nil {
 				cc.event("sending")
 				startSending()
 				continue
 			}
+			sent := time.Now()
 			rctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 			req, err := cl.RequestFloor(rctx, floor)
 			cancel()
 			if err != nil {
 				cc.fail(fmt.Errorf("floor request: %w", err))
+				endRound()
 				continue
 			}
 			reqID = req.ID
-			cc.event("requested")
+			cc.eventAt("requested", sent)
 			status(req.Status)
 		case m, ok := <-notes:
 			if !ok {
@@ -285,8 +332,8 @@ func (cc *contentCall) present(ctx context.Context, floor uint16) {
 		case <-end:
 			end = nil
 			if cl == nil || !cc.presenting.Load() {
-				cc.presenting.Store(false)
 				cc.event("stopped")
+				endRound()
 				continue
 			}
 			cc.presenting.Store(false)
@@ -295,9 +342,10 @@ func (cc *contentCall) present(ctx context.Context, floor uint16) {
 			cancel()
 			if err != nil {
 				cc.fail(fmt.Errorf("floor release: %w", err))
+				endRound()
 				continue
 			}
-			cc.event(strings.ToLower(r.Status.String()))
+			status(r.Status)
 		}
 	}
 }
@@ -308,10 +356,13 @@ func (cc *contentCall) client() *bfcp.Client {
 	return cc.cl
 }
 
-// send sends the content frames at contentFPS while presenting, from the IDR
-// picture on each start and keyframe request.
-func (cc *contentCall) send(ctx context.Context, dst netip.AddrPort, pt uint8) {
-	t := time.NewTicker(time.Second / contentFPS)
+// send sends the content frames at the content frame rate while presenting,
+// from the IDR picture on each start and keyframe request; on each tick it
+// also asks for a keyframe (PLI to rtcpDst) when the content received cannot
+// be decoded, as room systems do.
+func (cc *contentCall) send(ctx context.Context, dst, rtcpDst netip.AddrPort, pt uint8) {
+	fps := cc.opts.rate()
+	t := time.NewTicker(time.Second / time.Duration(fps))
 	defer t.Stop()
 	buf := make([]byte, 1500)
 	sbuf := make([]byte, 0, 1500+16)
@@ -325,13 +376,20 @@ func (cc *contentCall) send(ctx context.Context, dst netip.AddrPort, pt uint8) {
 			return
 		case <-t.C:
 		}
+		now := time.Now()
+		if cc.rx.idle(now) {
+			cc.event("rx stopped")
+		}
+		if ssrc, ok := cc.rx.keyframeWanted(now); ok && rtcpDst.IsValid() {
+			cc.sendPLI(rtcpDst, h.SSRC, ssrc, sbuf[:0])
+		}
 		if !cc.presenting.Load() {
 			continue
 		}
 		if cc.restart.Swap(false) {
 			f = 0
 		}
-		h.Timestamp = ts0 + uint32(n*90000/contentFPS)
+		h.Timestamp = ts0 + uint32(n*90000/uint64(fps))
 		frame := cc.frames[f%uint64(len(cc.frames))]
 		for i, p := range frame {
 			h.Marker = i == len(frame)-1
@@ -352,6 +410,24 @@ func (cc *contentCall) send(ctx context.Context, dst netip.AddrPort, pt uint8) {
 		n++
 		f++
 		cc.tx.Add(1)
+	}
+}
+
+// sendPLI asks the sender of SSRC media for a keyframe (RFC 4585 PLI), SRTCP
+// with -srtp; scratch is a buffer of the caller's (the sender goroutine, which
+// owns the SRTP transmit context).
+func (cc *contentCall) sendPLI(dst netip.AddrPort, self, media uint32, scratch []byte) {
+	pkt, err := (&rtcp.PictureLossIndication{SenderSSRC: self, MediaSSRC: media}).Marshal()
+	if err != nil {
+		return
+	}
+	if cc.key != nil {
+		if pkt, err = cc.key.tx.EncryptRTCP(scratch, pkt, nil); err != nil {
+			return
+		}
+	}
+	if _, err := cc.rtcpS.WriteToUDPAddrPort(pkt, dst); err == nil {
+		cc.pliTx.Add(1)
 	}
 }
 
@@ -391,12 +467,17 @@ func (cc *contentCall) unprotector(rtcp bool) *unprotector {
 	return u
 }
 
+// drainRTP analyses the content received; "content: first frame" is each
+// presentation's first decodable frame.
 func (cc *contentCall) drainRTP() {
 	var p rtp.Packet
 	readLoop(cc.sock, cc.unprotector(false), func(pkt []byte) {
-		cc.recv.handle("video", pkt, &p)
-		if cc.recv.frames() > 0 {
-			cc.firstFrame.Do(func() { cc.event("first frame") })
+		if p.Unmarshal(pkt) != nil {
+			return
+		}
+		now := time.Now()
+		if cc.rx.packet(&p, now) {
+			cc.eventAt("first frame", now)
 		}
 	})
 }
@@ -430,16 +511,18 @@ func (cc *contentCall) close() {
 	cc.sock.Close()
 	cc.rtcpS.Close()
 	cc.wg.Wait()
+	if err := cc.rx.close(); err != nil {
+		cc.fail(err)
+	}
 }
 
 // report is the content object of the call's JSON; after close.
 func (cc *contentCall) report() *contentReport {
-	st := cc.recv.report()
+	r := &contentReport{TxFrames: cc.tx.Load(), KeyframeReq: cc.kfReq.Load(), KeyframeSent: cc.pliTx.Load(), SRTPFailed: cc.srtpFailed.Load()}
+	cc.rx.fill(r)
 	cc.mu.Lock()
 	defer cc.mu.Unlock()
-	r := &contentReport{TxFrames: cc.tx.Load(), RxFrames: st.H264Frames, RxKeyframes: st.H264Keyframes,
-		RxWidth: st.Width, RxHeight: st.Height, RxPackets: st.VideoPackets, KeyframeReq: cc.kfReq.Load(),
-		SRTPFailed: cc.srtpFailed.Load(), Events: cc.events}
+	r.Events = cc.events
 	if cc.err != nil {
 		r.Error = cc.err.Error()
 	}

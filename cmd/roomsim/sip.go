@@ -254,6 +254,7 @@ func (c *simCall) run(ctx, mediaCtx context.Context, svc *sip.Service, started *
 			c.err = err
 			return
 		}
+		cc.mainFrames = c.recv.frames
 		c.content = cc
 	}
 	offer := c.offer(base)

@@ -13,8 +13,10 @@ export GOFLAGS := -buildvcs=false
 all: build
 
 ## Web UI bundle (livekit-client, esbuild) embedded into the binary.
+## A node_modules that is a symlink (a git worktree sharing another checkout's) is
+## left alone: npm ci through it would empty the other checkout's packages.
 $(WEB)/node_modules/.package-lock.json: $(WEB)/package.json $(WEB)/package-lock.json
-	cd $(WEB) && npm ci --no-audit --no-fund --loglevel=error
+	if [ -L $(WEB)/node_modules ]; then touch -h $(WEB)/node_modules; else cd $(WEB) && npm ci --no-audit --no-fund --loglevel=error; fi
 
 web: $(WEB)/node_modules/.package-lock.json
 	cd $(WEB) && npm run --silent build

@@ -28,10 +28,10 @@ func TestE2EH323ContentRooms(t *testing.T) {
 	id, _, _ := g.meeting(t, map[string]any{"topic": "H.323 content"})
 
 	a := startSim(t, "h323-a", "-h323", g.h323Addr(), "-alias", id, "-video", "gen", "-fps", "10", "-tone", "700",
-		"-content", "-present-at", "4s", "-present-for", "20s", "-d", "30s")
+		"-content", "-present-at", "4s", "-present-for", "20s", "-d", "33s")
 	aID := fmt.Sprint(g.waitParticipant(t, id, "h323", 20*time.Second)["identity"])
-	b := startSim(t, "sip-b", "-gw", fmt.Sprintf("127.0.0.1:%d", g.SIPPort), "-meeting", id, "-n", "1", "-d", "22s",
-		"-rtp-base", "31000", "-video", "gen", "-fps", "10", "-content", "-bfcp", "udp", "-present-at", "9s", "-present-for", "8s")
+	b := startSim(t, "sip-b", "-gw", fmt.Sprintf("127.0.0.1:%d", g.SIPPort), "-meeting", id, "-n", "1", "-d", "25s",
+		"-rtp-base", "31000", "-video", "gen", "-fps", "10", "-content", "-bfcp", "udp", "-present-at", "12s", "-present-for", "8s")
 	b.waitLine("started: 1 established: 1", 20*time.Second)
 	bID := fmt.Sprint(g.waitSIPParticipant(t, id, 15*time.Second)["identity"])
 

@@ -303,7 +303,15 @@ func TestH239SimultaneousRequests(t *testing.T) {
 	wg.Go(func() { l.roomDo(func(now time.Time, s *control.Session) { _ = s.RequestToken(now) }) })
 	wg.Go(func() { _ = l.floor.Request("web-1") })
 	wg.Wait()
-	eventually(t, "the token follows the floor", func() bool {
+	l.tokenFollowsFloor(t)
+}
+
+// tokenFollowsFloor waits until the room system's token agrees with the meeting's
+// floor: the room presents holding the token, or a browser presents and the
+// gateway holds it toward the room.
+func (l *h239Link) tokenFollowsFloor(t *testing.T) {
+	t.Helper()
+	agree := func() bool {
 		switch l.presenter() {
 		case "h323-a":
 			return l.roomToken() == control.TokenLocal
@@ -311,5 +319,12 @@ func TestH239SimultaneousRequests(t *testing.T) {
 			return l.roomToken() == control.TokenRemote
 		}
 		return false
-	})
+	}
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		if agree() {
+			return
+		}
+	}
+	t.Fatalf("the token does not follow the floor: presenter %q, room token %d; room events %v\ngateway sent %v\nroom sent %v",
+		l.presenter(), l.roomToken(), l.roomEvents(), l.gw.names(), l.rm.names())
 }

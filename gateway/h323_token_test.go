@@ -92,12 +92,13 @@ func TestH239SimultaneousSymmetryBreaking(t *testing.T) {
 			eventually(t, "the room's content channel", func() bool { c, ok := l.roomContent(); return ok && c.Remote.IsValid() })
 
 			l.hold(true)
+			opened := func() int { return count(l.gw.names(), "openLogicalChannel") }
+			eventually(t, "the gateway's audio and video channels", func() bool { return opened() >= 2 })
+			before := opened()
 			if r := l.floor.Request("web-1"); r != call.FloorAllowed {
 				t.Fatalf("browser refused: %s", r)
 			}
-			eventually(t, "the gateway opens its content channel", func() bool {
-				return slices.Contains(l.gw.names(), "openLogicalChannel")
-			})
+			eventually(t, "the gateway opens its content channel", func() bool { return opened() > before })
 			l.roomDo(func(now time.Time, s *control.Session) { _ = s.RequestToken(now) })
 			eventually(t, "the gateway answers the room's request", func() bool {
 				return slices.Contains(l.gw.names(), tt.gatewayAnswered)
@@ -233,6 +234,17 @@ func TestH239PolycomOrderAckBeforeTokenResponse(t *testing.T) {
 		t.Errorf("gateway sent %v: want openLogicalChannelAck before presentationTokenResponse", n)
 	}
 	eventually(t, "the room presents", func() bool { return l.presenter() == "h323-a" })
+}
+
+// count is how many of have are s.
+func count(have []string, s string) int {
+	n := 0
+	for _, h := range have {
+		if h == s {
+			n++
+		}
+	}
+	return n
 }
 
 // inOrder reports whether want occur in have in that order (others between).

@@ -256,3 +256,30 @@ func inOrder(have []string, want ...string) bool {
 	}
 	return len(want) == 0
 }
+
+// An H.323 room that opens its content channel before ours: the content stream
+// starts with its channel's limits (how it encodes), and takes its decoder's (our
+// channel's: packetization mode 1, its largest picture) once our channel is open,
+// so that the keyframes of what it is sent are packetized and not dropped as too
+// large.
+func TestH239ContentTakesDecoderLimitsFromOurChannel(t *testing.T) {
+	rc := testRoomCall(t)
+	cp := rc.content
+	in := media.Stream{Role: media.RoleContent, Codec: media.H264, PT: 96, Direction: media.RecvOnly,
+		H264: &media.H264Limits{ProfileIDC: 66, LevelIDC: 10, PacketizationMode: 0}}
+	if err := cp.start(in, mediaOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	both := in
+	both.Direction, both.Remote = media.SendRecv, netip.MustParseAddrPort("127.0.0.1:47004")
+	both.H264 = &media.H264Limits{ProfileIDC: 66, LevelIDC: 31, PacketizationMode: 1}
+	if err := cp.start(both, mediaOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	cp.mu.Lock()
+	mode, maxFS := cp.outPack.Mode, cp.maxFS
+	cp.mu.Unlock()
+	if mode != 1 || maxFS != 3600 {
+		t.Errorf("content sent in packetization mode %d up to %d macroblocks; want mode 1 and level 3.1's 3600", mode, maxFS)
+	}
+}

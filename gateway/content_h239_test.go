@@ -274,6 +274,13 @@ func TestH239BrowserTakesFloorRevokes(t *testing.T) {
 func TestH239BrowserPresentsTokenTowardRoom(t *testing.T) {
 	l := newH239Link(t)
 	l.capsDone(t)
+	l.browserPresents(t)
+}
+
+// browserPresents has web-1 share and waits until the gateway holds the token
+// toward the room system.
+func (l *h239Link) browserPresents(t *testing.T) {
+	t.Helper()
 	if r := l.floor.Request("web-1"); r != call.FloorAllowed {
 		t.Fatalf("browser refused: %s", r)
 	}

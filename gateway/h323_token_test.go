@@ -30,6 +30,14 @@ func (l *h239Link) roomContent() (st media.Stream, ok bool) {
 	return st, ok
 }
 
+// roomOpensContent has the room system open its content channel without asking
+// for the token, and waits until the gateway acknowledged it.
+func (l *h239Link) roomOpensContent(t *testing.T) {
+	t.Helper()
+	l.roomDo(func(now time.Time, s *control.Session) { _ = s.OpenContentChannel(now) })
+	eventually(t, "the room's content channel is open", func() bool { c, ok := l.roomContent(); return ok && c.Remote.IsValid() })
+}
+
 // sync waits until both sessions handled what was sent to them so far: two round
 // trips through each runner after the link went quiet.
 func (l *h239Link) sync() {
@@ -45,10 +53,7 @@ func (l *h239Link) sync() {
 func TestH239GatewayRequestRoomGrantsGatewayReleases(t *testing.T) {
 	l := newH239Link(t)
 	l.capsDone(t)
-	if r := l.floor.Request("web-1"); r != call.FloorAllowed {
-		t.Fatalf("browser refused: %s", r)
-	}
-	eventually(t, "the gateway holds the token toward the room", func() bool { return l.roomToken() == control.TokenRemote })
+	l.browserPresents(t)
 	eventually(t, "the room receives on the gateway's content channel", func() bool {
 		c, ok := l.roomContent()
 		return ok && c.Direction == media.RecvOnly
@@ -88,8 +93,7 @@ func TestH239SimultaneousSymmetryBreaking(t *testing.T) {
 			l.capsDone(t)
 			// The room's content channel is open already (as at connect), so its
 			// request goes out at once.
-			l.roomDo(func(now time.Time, s *control.Session) { _ = s.OpenContentChannel(now) })
-			eventually(t, "the room's content channel", func() bool { c, ok := l.roomContent(); return ok && c.Remote.IsValid() })
+			l.roomOpensContent(t)
 
 			l.hold(true)
 			opened := func() int { return count(l.gw.names(), "openLogicalChannel") }
@@ -129,8 +133,7 @@ func TestH239SimultaneousSymmetryBreaking(t *testing.T) {
 func TestH239RoomReleaseWhileGatewayHolds(t *testing.T) {
 	l := newH239Link(t)
 	l.capsDone(t)
-	_ = l.floor.Request("web-1")
-	eventually(t, "the gateway holds the token", func() bool { return l.roomToken() == control.TokenRemote })
+	l.browserPresents(t)
 	rel, err := h239.Message{Kind: h239.PresentationTokenRelease, ChannelID: 1}.MultimediaSystemControlMessage()
 	if err != nil {
 		t.Fatal(err)
@@ -162,8 +165,7 @@ func TestH239PresenterRoomEndsSession(t *testing.T) {
 func TestH239PresenterBrowserLeaves(t *testing.T) {
 	l := newH239Link(t)
 	l.capsDone(t)
-	_ = l.floor.Request("web-1")
-	eventually(t, "the gateway holds the token", func() bool { return l.roomToken() == control.TokenRemote })
+	l.browserPresents(t)
 	l.floor.Leave("web-1")
 	eventually(t, "the token is free", func() bool { return l.roomToken() == control.TokenNone })
 	if p := l.presenter(); p != "" {
@@ -177,8 +179,7 @@ func TestH239PresenterBrowserLeaves(t *testing.T) {
 func TestH239ContentChannelWithoutTokenNoFloor(t *testing.T) {
 	l := newH239Link(t)
 	l.capsDone(t)
-	l.roomDo(func(now time.Time, s *control.Session) { _ = s.OpenContentChannel(now) })
-	eventually(t, "the room's content channel is open", func() bool { c, ok := l.roomContent(); return ok && c.Remote.IsValid() })
+	l.roomOpensContent(t)
 	l.sync()
 	if p, h := l.presenter(), l.roomToken(); p != "" || h != control.TokenNone {
 		t.Fatalf("presenter %q, room token %d with only a content channel open: want none", p, h)
@@ -186,11 +187,7 @@ func TestH239ContentChannelWithoutTokenNoFloor(t *testing.T) {
 	if n := l.rm.names(); slices.Contains(n, "presentationTokenRequest") {
 		t.Fatalf("the room asked for the token: %v", n)
 	}
-	_ = l.floor.Request("web-1")
-	eventually(t, "the gateway holds the token", func() bool { return l.roomToken() == control.TokenRemote })
-	if p := l.presenter(); p != "web-1" {
-		t.Errorf("presenter %q, want web-1", p)
-	}
+	l.browserPresents(t)
 }
 
 // Host-only sharing: the room's token request is refused and the floor stays free.

@@ -169,6 +169,45 @@ func TestE2EH323ContentTakeover(t *testing.T) {
 		"room:presentationTokenRequest", "gw:presentationTokenResponse", "room:presentationTokenIndicateOwner", "room:presentationTokenRelease"})
 }
 
+// TestE2EH323ContentPresenterLeaves: an H.323 room presents and hangs up while it
+// holds the token; the meeting lists nobody sharing and the SIP room that
+// received its slides asks for the floor afterwards and is granted it.
+func TestE2EH323ContentPresenterLeaves(t *testing.T) {
+	g := startH323Gateway(t, "", 0, 0)
+	id, _, _ := g.meeting(t, map[string]any{"topic": "H.323 presenter leaves"})
+
+	a := startSim(t, "h323-a", "-h323", g.h323Addr(), "-alias", id, "-video", "gen", "-fps", "10",
+		"-content", "-present-at", "3s", "-present-for", "60s", "-d", "9s")
+	aID := fmt.Sprint(g.waitParticipant(t, id, "h323", 20*time.Second)["identity"])
+	b := startSim(t, "sip-b", "-gw", fmt.Sprintf("127.0.0.1:%d", g.SIPPort), "-meeting", id, "-n", "1", "-d", "20s",
+		"-rtp-base", "31000", "-video", "gen", "-fps", "10", "-content", "-bfcp", "udp", "-present-at", "13s", "-present-for", "4s")
+	b.waitLine("started: 1 established: 1", 20*time.Second)
+	a.waitLine("content: granted", 10*time.Second)
+	g.waitScreenSharing(t, id, aID, true, 8*time.Second)
+	b.waitLine("content: first frame", 10*time.Second)
+
+	// A hangs up while presenting (its -d ends before its -present-for).
+	ca, ac := a.contentReport(30 * time.Second)
+	if !ca.Established || slices.Contains(ac.events(), "released") {
+		t.Fatalf("room A: established %v, events %v: want a call that ends while presenting", ca.Established, ac.events())
+	}
+	g.waitNoParticipant(t, id, "h323", 10*time.Second)
+	for _, p := range g.participants(t, id) {
+		if p["screen_sharing"] == true {
+			t.Errorf("after the presenter left, %v is listed as screen sharing", p["identity"])
+		}
+	}
+	b.waitLine("content: granted", 15*time.Second)
+	_, bc := b.contentReport(30 * time.Second)
+	t.Logf("SIP room B: content %+v", bc)
+	if ev := bc.events(); !inOrder(ev, "first frame", "requested", "granted", "released") || slices.Contains(ev, "revoked") {
+		t.Errorf("room B events %q: want A's slides, then its own request granted and released", ev)
+	}
+	if bc.RxWidth != 320 || bc.RxFrames < 5 {
+		t.Errorf("room B received %d content frames (%d×%d) of A's slides", bc.RxFrames, bc.RxWidth, bc.RxHeight)
+	}
+}
+
 // checkH239Sequence reads the (stopped) capture's H.323 call with tshark: the
 // H.239 sub-messages tshark names in the H.245 it dissects (tunnelled in
 // H.225.0 Facility), "gw:" or "room:" by sender, come in the order want

@@ -114,6 +114,9 @@ func (cp *contentPath) startStream(s media.Stream, opt mediaOptions) error {
 			cp.sess.SetRemote(s.Remote, s.RemoteRTCP)
 		}
 		cp.sess.SetSending(sends(s))
+		if sends(s) && s.H264 != nil {
+			cp.limits(*s.H264) // an H.323 room's decoder limits come with our channel, after its own
+		}
 		return nil
 	}
 	sess, err := rtpsession.New(rtpsession.Config{RTP: cp.pair.RTP, RTCP: cp.pair.RTCP, Remote: s.Remote, RemoteRTCP: s.RemoteRTCP,
@@ -130,11 +133,17 @@ func (cp *contentPath) startStream(s media.Stream, opt mediaOptions) error {
 	if s.H264 != nil {
 		lim = *s.H264
 	}
-	cp.maxFS = h264.EffectiveLimits(lim).MaxFS
-	cp.outPack = h264.Packetizer{Mode: min(lim.PacketizationMode, 1), MTU: h264.DefaultMTU}
+	cp.limits(lim)
 	cp.wg.Go(func() { cp.readLoop(sess) })
 	cp.wg.Go(cp.worker)
 	return nil
+}
+
+// limits sets what the room system's content decoder takes: the largest picture
+// sent and the packetization mode (cp.mu held).
+func (cp *contentPath) limits(lim media.H264Limits) {
+	cp.maxFS = h264.EffectiveLimits(lim).MaxFS
+	cp.outPack = h264.Packetizer{Mode: min(lim.PacketizationMode, 1), MTU: h264.DefaultMTU}
 }
 
 // attach puts the room system on the meeting's floor: br publishes its content, the

@@ -54,15 +54,37 @@ func (c *h239Control) othersPresent(on bool) {
 		return
 	}
 	c.d.do(func(now time.Time, s *control.Session) {
+		// The floor may have moved on while this waited for the session: the
+		// room system's own token request is decided on the session's goroutine,
+		// between a browser's share and this. Act on the floor as it is now, or a
+		// stale request would take the token from the room system that just got
+		// the floor (and its release would leave nobody presenting).
+		if live, ok := c.othersOnFloor(); ok {
+			on = live
+		}
 		switch {
 		case on && s.Token() != control.TokenLocal:
 			if err := s.RequestToken(now); err != nil {
 				c.cp.log.Info("H.239: presentation token not requested", "err", err)
 			}
-		case !on && s.Token() == control.TokenLocal:
+		case !on:
+			// Ours, or a request still under way; in other states a no-op.
 			_ = s.ReleaseToken(now)
 		}
 	})
+}
+
+// othersOnFloor reports whether someone other than this room system holds the
+// meeting's floor now (ok false: the call is on no floor yet).
+func (c *h239Control) othersOnFloor() (others, ok bool) {
+	c.cp.mu.Lock()
+	floor, self := c.cp.floor, c.cp.self
+	c.cp.mu.Unlock()
+	if floor == nil {
+		return false, false
+	}
+	p := floor.Presenter().Identity
+	return p != "" && p != self, true
 }
 
 // close has nothing of its own to end: the token goes with the H.245 session.

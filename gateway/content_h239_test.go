@@ -3,24 +3,32 @@ package gateway
 import (
 	"log/slog"
 	"net/netip"
+	"slices"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/roomgate/roomgate/gateway/call"
 	"github.com/roomgate/roomgate/h323/control"
+	"github.com/roomgate/roomgate/h323/h239"
 	"github.com/roomgate/roomgate/h323/h245"
 	"github.com/roomgate/roomgate/transcode/media"
 )
 
 // pipeEnd is one side of an in-memory H.245 link: what it sends is delivered, in
-// order, to the other side's runner by a forwarding goroutine.
+// order, to the other side's runner by a forwarding goroutine, and named in sent.
 type pipeEnd struct {
 	out  chan *h245.MultimediaSystemControlMessage
 	done chan struct{}
+
+	mu   sync.Mutex
+	sent []string
 }
 
 func (p *pipeEnd) SendH245(m *h245.MultimediaSystemControlMessage) error {
+	p.mu.Lock()
+	p.sent = append(p.sent, msgName(m))
+	p.mu.Unlock()
 	select {
 	case p.out <- m:
 		return nil
@@ -31,32 +39,84 @@ func (p *pipeEnd) SendH245(m *h245.MultimediaSystemControlMessage) error {
 
 func (p *pipeEnd) Done() <-chan struct{} { return p.done }
 
+// names is what this end sent so far, in order.
+func (p *pipeEnd) names() []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return slices.Clone(p.sent)
+}
+
+// msgName names an H.245 message by its alternative, an H.239 generic message by
+// its sub-message ("presentationTokenRequest"), with "(ack)" or "(reject)" on a
+// token response.
+func msgName(m *h245.MultimediaSystemControlMessage) string {
+	g, ok := h239.Find(m)
+	if !ok {
+		return pduName(m)
+	}
+	x, err := h239.Parse(g)
+	if err != nil {
+		return "badH239"
+	}
+	if x.Kind == h239.PresentationTokenResponse {
+		if x.Acknowledge {
+			return x.Kind.String() + "(ack)"
+		}
+		return x.Kind.String() + "(reject)"
+	}
+	return x.Kind.String()
+}
+
 // h239Link is a gateway H.323 call's content side (driver + contentPath on a
 // meeting floor) linked to a simulated room system's H.245 session.
 type h239Link struct {
-	rc    *roomCall
-	drv   *h245Driver
-	room  *control.Runner
-	floor *call.Floor
+	rc     *roomCall
+	drv    *h245Driver
+	room   *control.Runner
+	floor  *call.Floor
+	gw, rm *pipeEnd
+	gate   chan bool // gateway → room delivery: false holds it, true lets it go on
 
 	mu     sync.Mutex
 	events []string // the room system's token events
 }
 
-func newH239Link(t *testing.T) *h239Link {
+// linkOpts change a link: the symmetryBreaking value each side draws (1..127;
+// 0: random).
+type linkOpts struct {
+	gwSym, roomSym uint32
+}
+
+// fixedRand always draws the value that makes symmetryBreaking r (the MSD
+// numbers too: the sides' terminal types differ, so MSD never compares them).
+type fixedRand uint32
+
+func (r fixedRand) Uint32() uint32 { return uint32(r) - 1 }
+
+func newH239Link(t *testing.T) *h239Link { return newH239LinkWith(t, linkOpts{}) }
+
+func newH239LinkWith(t *testing.T, o linkOpts) *h239Link {
 	t.Helper()
-	l := &h239Link{rc: testRoomCall(t)}
+	l := &h239Link{rc: testRoomCall(t), gate: make(chan bool, 1)}
 	done := make(chan struct{})
-	gw := &pipeEnd{out: make(chan *h245.MultimediaSystemControlMessage, 64), done: done}
-	rm := &pipeEnd{out: make(chan *h245.MultimediaSystemControlMessage, 64), done: done}
+	l.gw = &pipeEnd{out: make(chan *h245.MultimediaSystemControlMessage, 64), done: done}
+	l.rm = &pipeEnd{out: make(chan *h245.MultimediaSystemControlMessage, 64), done: done}
 	log := slog.New(slog.DiscardHandler)
 	local := l.rc.mediaLocal(netip.MustParseAddr("127.0.0.1"))
-	l.drv = newH245Driver(log, gw, control.Config{Caps: control.DefaultCaps(), Local: local}, func(string) {})
+	gwCfg := control.Config{Caps: control.DefaultCaps(), Local: local}
+	if o.gwSym != 0 {
+		gwCfg.Rand = fixedRand(o.gwSym)
+	}
+	l.drv = newH245Driver(log, l.gw, gwCfg, func(string) {})
 	l.drv.useContent(l.rc.content)
 	roomLocal := media.Local{Addr: netip.MustParseAddr("127.0.0.1"), Ports: map[media.Role]int{
 		media.RoleAudio: 47000, media.RoleMain: 47002, media.RoleContent: 47004}}
+	roomCfg := control.Config{Caps: control.DefaultCaps(), Local: roomLocal, TerminalType: 50}
+	if o.roomSym != 0 {
+		roomCfg.Rand = fixedRand(o.roomSym)
+	}
 	var room *control.Runner
-	room = control.NewRunner(control.New(control.Config{Caps: control.DefaultCaps(), Local: roomLocal, TerminalType: 50}), rm, log,
+	room = control.NewRunner(control.New(roomCfg), l.rm, log,
 		func(now time.Time, ev control.Event) {
 			switch ev := ev.(type) {
 			case control.IncomingChannel:
@@ -76,18 +136,17 @@ func newH239Link(t *testing.T) *h239Link {
 		})
 	l.room = room
 	var wg sync.WaitGroup
-	forward := func(from *pipeEnd, to func(*h245.MultimediaSystemControlMessage)) {
+	wg.Go(func() { l.forwardGated(done) })
+	wg.Go(func() {
 		for {
 			select {
-			case m := <-from.out:
-				to(m)
+			case m := <-l.rm.out:
+				l.drv.deliver(m)
 			case <-done:
 				return
 			}
 		}
-	}
-	wg.Go(func() { forward(gw, room.Deliver) })
-	wg.Go(func() { forward(rm, l.drv.deliver) })
+	})
 	l.floor = call.NewFloor()
 	l.floor.Join(call.Presenter{Identity: "web-1", Kind: "web"})
 	l.floor.Join(call.Presenter{Identity: "h323-a", Kind: "h323"})
@@ -110,6 +169,28 @@ func newH239Link(t *testing.T) *h239Link {
 	})
 	return l
 }
+
+// forwardGated delivers the gateway's messages to the room system, holding them
+// while the gate is shut (hold).
+func (l *h239Link) forwardGated(done chan struct{}) {
+	open := true
+	for {
+		in := l.gw.out
+		if !open {
+			in = nil
+		}
+		select {
+		case open = <-l.gate:
+		case m := <-in:
+			l.room.Deliver(m)
+		case <-done:
+			return
+		}
+	}
+}
+
+// hold stops (true) or resumes (false) the delivery of the gateway's messages.
+func (l *h239Link) hold(on bool) { l.gate <- !on }
 
 func (l *h239Link) note(s string) {
 	l.mu.Lock()
@@ -193,6 +274,13 @@ func TestH239BrowserTakesFloorRevokes(t *testing.T) {
 func TestH239BrowserPresentsTokenTowardRoom(t *testing.T) {
 	l := newH239Link(t)
 	l.capsDone(t)
+	l.browserPresents(t)
+}
+
+// browserPresents has web-1 share and waits until the gateway holds the token
+// toward the room system.
+func (l *h239Link) browserPresents(t *testing.T) {
+	t.Helper()
 	if r := l.floor.Request("web-1"); r != call.FloorAllowed {
 		t.Fatalf("browser refused: %s", r)
 	}
@@ -222,7 +310,15 @@ func TestH239SimultaneousRequests(t *testing.T) {
 	wg.Go(func() { l.roomDo(func(now time.Time, s *control.Session) { _ = s.RequestToken(now) }) })
 	wg.Go(func() { _ = l.floor.Request("web-1") })
 	wg.Wait()
-	eventually(t, "the token follows the floor", func() bool {
+	l.tokenFollowsFloor(t)
+}
+
+// tokenFollowsFloor waits until the room system's token agrees with the meeting's
+// floor: the room presents holding the token, or a browser presents and the
+// gateway holds it toward the room.
+func (l *h239Link) tokenFollowsFloor(t *testing.T) {
+	t.Helper()
+	agree := func() bool {
 		switch l.presenter() {
 		case "h323-a":
 			return l.roomToken() == control.TokenLocal
@@ -230,5 +326,12 @@ func TestH239SimultaneousRequests(t *testing.T) {
 			return l.roomToken() == control.TokenRemote
 		}
 		return false
-	})
+	}
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		if agree() {
+			return
+		}
+	}
+	t.Fatalf("the token does not follow the floor: presenter %q, room token %d; room events %v\ngateway sent %v\nroom sent %v",
+		l.presenter(), l.roomToken(), l.roomEvents(), l.gw.names(), l.rm.names())
 }

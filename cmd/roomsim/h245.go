@@ -19,6 +19,9 @@ type session struct {
 	sess  *control.Session // only on the runner's goroutine (events, do)
 	local media.Local
 	snd   *sender
+	// content is the H.239 side with -content (nil without): it takes the
+	// token events and the content plan.
+	content *h239Content
 
 	// audio is closed when we have somewhere to send audio; ended when the session
 	// failed or the remote ended it (reason in failure).
@@ -28,9 +31,9 @@ type session struct {
 	failure              string
 }
 
-func newSession(log *slog.Logger, conn control.Conn, caps *control.LocalCaps, local media.Local, snd *sender) *session {
-	s := &session{log: log, sess: control.New(control.Config{Caps: caps, Local: local, TerminalType: 50}),
-		local: local, snd: snd, audio: make(chan struct{}), ended: make(chan struct{})}
+func newSession(log *slog.Logger, conn control.Conn, caps *control.LocalCaps, m *callMedia) *session {
+	s := &session{log: log, sess: control.New(control.Config{Caps: caps, Local: m.local, TerminalType: 50}),
+		local: m.local, snd: m.snd, content: m.content, audio: make(chan struct{}), ended: make(chan struct{})}
 	s.r = control.NewRunner(s.sess, conn, log, s.event)
 	return s
 }
@@ -53,6 +56,9 @@ func (s *session) close() { s.r.Close() }
 func (s *session) do(f func(now time.Time)) bool { return s.r.Do(f) }
 
 func (s *session) event(now time.Time, ev control.Event) {
+	if s.content != nil {
+		s.content.onEvent(now, s.sess, ev)
+	}
 	switch ev := ev.(type) {
 	case control.IncomingChannel:
 		if err := s.sess.AcceptOn(now, ev, s.local); err != nil {
@@ -68,9 +74,12 @@ func (s *session) event(now time.Time, ev control.Event) {
 		s.log.Info("user input", "text", ev.Text)
 	case control.TokenRequested:
 		// The gateway presents toward us (someone in the meeting shares): grant, as
-		// room systems do when they do not present themselves.
+		// room systems do when they do not present themselves (with -content the
+		// content side granted it, taking back our own presentation).
 		s.log.Info("H.239: token requested by the gateway: granted", "channel", ev.Channel)
-		_ = s.sess.GrantToken(now)
+		if s.content == nil {
+			_ = s.sess.GrantToken(now)
+		}
 	case control.TokenOwner:
 		s.log.Info("H.239: the gateway presents", "channel", ev.Channel)
 	case control.TokenReleased:

@@ -11,6 +11,7 @@ import (
 	"os/signal"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -35,6 +36,9 @@ type h323Options struct {
 	vendor, vendorVersion string
 	display               string
 	gk, register          string
+	// contentAtConnect (-content-at-connect) opens the H.239 content channel at
+	// connect, before (or without) any token request.
+	contentAtConnect bool
 }
 
 // h323Sim is the H.323 room system: one h323.Service, the media of each call.
@@ -47,6 +51,7 @@ type h323Sim struct {
 	tones  map[media.Codec][][]byte
 	frames [][][]byte
 
+	calls   atomic.Int64 // calls made or answered, for the content lines
 	mu      sync.Mutex
 	reports []callReport
 	// answered counts the calls the answer mode handled; done is closed after
@@ -178,6 +183,7 @@ type callMedia struct {
 	local        media.Local
 	snd          *sender
 	rcv          *receiver
+	content      *h239Content // -content: H.239 (nil without)
 	cancel       context.CancelFunc
 	sent         sync.WaitGroup
 }
@@ -202,6 +208,20 @@ func (s *h323Sim) newMedia() (*callMedia, error) {
 		m.rcv.drain(m.video.rtp, "video")
 		m.rcv.drain(m.video.rtcp, "rtcp")
 	}
+	if s.o.content.enabled {
+		p, err := listenContentPair(s.bind, base)
+		if err == nil {
+			m.local.Ports[media.RoleContent] = p.port()
+			if m.content, err = newH239Content(int(s.calls.Add(1))-1, p, s.o.content, s.o.contentAtConnect); err != nil {
+				p.close()
+			}
+		}
+		if err != nil {
+			m.audio.close()
+			m.video.close()
+			return nil, err
+		}
+	}
 	m.rcv.drain(m.audio.rtp, "audio")
 	m.rcv.drain(m.audio.rtcp, "rtcp")
 	ctx, cancel := context.WithCancel(context.Background())
@@ -216,6 +236,10 @@ func (m *callMedia) finish(r *callReport, setupAt time.Time) {
 	m.sent.Wait()
 	m.audio.close()
 	m.video.close()
+	if m.content != nil {
+		m.content.close()
+		r.Content = m.content.report()
+	}
 	r.AudioTx, r.VideoTx = m.snd.audioTx.Load(), m.snd.videoTx.Load()
 	r.Rx = m.rcv.report()
 	if t := m.rcv.firstMedia(); !t.IsZero() {
@@ -288,7 +312,7 @@ func (s *h323Sim) dial(ctx context.Context) (r callReport) {
 		m.finish(&r, setupAt)
 		return fail(err)
 	}
-	sess := newSession(s.log.With("call", out.CallID()), out, s.caps, m.local, m.snd)
+	sess := newSession(s.log.With("call", out.CallID()), out, s.caps, m)
 	if !s.o.noH245 {
 		out.SetEvents(h323.Events{OnH245: sess.deliver})
 	}
@@ -323,6 +347,9 @@ func (s *h323Sim) dial(ctx context.Context) (r callReport) {
 	if !s.o.noH245 {
 		sess.start(fs)
 		defer sess.close()
+		if m.content != nil {
+			m.content.start(ctx, sess)
+		}
 	} else if fs != nil {
 		sess.apply(fs.Plan)
 	}
@@ -387,7 +414,7 @@ func (s *h323Sim) handleSetup(ctx context.Context, c *h323.InboundCall) {
 	if fs != nil {
 		olcs = fs.OLCs
 	}
-	sess := newSession(s.log.With("call", c.CallID()), c, s.caps, m.local, m.snd)
+	sess := newSession(s.log.With("call", c.CallID()), c, s.caps, m)
 	if !s.o.noH245 {
 		c.SetEvents(h323.Events{OnH245: sess.deliver})
 	}
@@ -415,6 +442,9 @@ func (s *h323Sim) handleSetup(ctx context.Context, c *h323.InboundCall) {
 	if !s.o.noH245 {
 		sess.start(fs)
 		defer sess.close()
+		if m.content != nil {
+			m.content.start(ctx, sess)
+		}
 	} else if fs != nil {
 		sess.apply(fs.Plan)
 	}

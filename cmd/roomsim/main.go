@@ -38,6 +38,17 @@
 // the presentations received, the events in ms after the answer and in Unix
 // ms).
 //
+// With -content an H.323 call does H.239 (ITU-T H.239): it receives the
+// gateway's content channel (H.264, presentation role) and counts what comes
+// on it; with -present-at it asks for the presentation token that long after
+// Connect (its content channel opens first), sends the 320×240 slides while
+// the token is its own and releases it after -present-for. The gateway asking
+// for the token while the room presents is a revoke: roomsim grants it and
+// stops. -content-at-connect opens the content channel at Connect without the
+// token (endpoints that never present do this). Live lines "content: channel
+// open|requested|granted|denied|revoked|released|gateway presents|gateway
+// released|first frame" and the JSON "content" object as for SIP.
+//
 // H.323 mode (h323.Service and the H.245 state machines of h323/control):
 //
 //	roomsim -h323 127.0.0.1:1720 -alias 123456789#654321 -video gen -tone 700 -d 10s
@@ -172,13 +183,17 @@ func main() {
 	flag.StringVar(&h.display, "display", "", "H.323 display name (Q.931 Display)")
 	flag.StringVar(&h.gk, "gk", "", "H.323: gatekeeper RAS address host:port to register with")
 	flag.StringVar(&h.register, "register", "", "H.323: alias to register with -gk")
-	flag.BoolVar(&o.content.enabled, "content", false, "SIP: also offer a content (slides) video m-line, H.264 with a=content:slides, and a BFCP m-line unless -bfcp none; content is received and counted, and sent while presenting (-present-at)")
+	flag.BoolVar(&o.content.enabled, "content", false, "SIP: also offer a content (slides) video m-line, H.264 with a=content:slides, and a BFCP m-line unless -bfcp none; H.323: H.239 content channels and the presentation token. Content is received and counted, and sent while presenting (-present-at)")
+	flag.BoolVar(&h.contentAtConnect, "content-at-connect", false, "H.323 with -content: open the H.239 content channel at connect, without the token (present only with -present-at)")
 	flag.StringVar(&o.content.bfcp, "bfcp", "udp", "SIP with -content: BFCP transport, udp, tcp (roomsim connects: a=setup:active) or none")
-	flag.DurationVar(&o.content.presentAt, "present-at", 0, "SIP with -content: request the floor (or with -bfcp none start sending slides) this long after the answer")
-	flag.DurationVar(&o.content.presentFor, "present-for", 0, "SIP with -content: release the floor and stop sending slides after presenting this long")
+	flag.DurationVar(&o.content.presentAt, "present-at", 0, "with -content: request the floor (SIP; with -bfcp none start sending slides) or the H.239 token (H.323) this long after the answer (H.323: Connect)")
+	flag.DurationVar(&o.content.presentFor, "present-for", 0, "with -content: release the floor (SIP) or token (H.323) and stop sending slides after presenting this long")
 	o.content.moreFlags()
 	flag.Parse()
 	err := o.content.check()
+	if err == nil && h.contentAtConnect && !o.content.enabled {
+		err = fmt.Errorf("-content-at-connect needs -content")
+	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "roomsim:", err)
 		os.Exit(2)

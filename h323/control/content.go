@@ -1,7 +1,9 @@
 package control
 
 import (
+	"errors"
 	"fmt"
+	"time"
 
 	"github.com/roomgate/roomgate/h323/h239"
 	"github.com/roomgate/roomgate/h323/h245"
@@ -139,5 +141,35 @@ func (s *Session) contentSession(except *channel) int64 {
 		if !used {
 			return id
 		}
+	}
+}
+
+// OpenContentChannel opens our content channel without asking for the
+// presentation token, as soon as capabilities and master/slave
+// determination allow. Some endpoints open it at connect and never present:
+// the token, not the channel, means presenting (H.239 §7.4). A later
+// RequestToken asks for the token on this channel at once.
+func (s *Session) OpenContentChannel(now time.Time) error {
+	if s.ended {
+		return errors.New("control: session ended")
+	}
+	if s.choice != nil && s.choice.Content == nil {
+		return errors.New("control: no content toward the remote: " + s.choice.ContentReason)
+	}
+	s.tok.early = true
+	s.after(now)
+	return nil
+}
+
+// contentEarly opens the content channel OpenContentChannel asked for, when
+// no token request is under way (that one opens its own).
+func (s *Session) contentEarly(now time.Time) {
+	if !s.tok.early || s.tok.state != tokIdle && s.tok.state != tokRemote || s.choice == nil || s.choice.Content == nil ||
+		!s.msd.done || s.held || s.ended {
+		return
+	}
+	s.tok.early = false
+	if s.byRole(media.RoleContent, true, chAwaitingAck, chEstablished) == nil {
+		s.openOut(now, media.RoleContent, s.choice.Content)
 	}
 }

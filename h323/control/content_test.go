@@ -478,3 +478,45 @@ func TestContentRevoke(t *testing.T) {
 		})
 	}
 }
+
+// TestContentOLCPacketizationMode: the remote's content channel tells its H.264
+// packetization mode in mediaPacketization like a people-video channel; without
+// it, it is single NAL unit mode (whose keyframes the gateway could not send
+// back on a content stream that took its limits).
+func TestContentOLCPacketizationMode(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		oid  []uint32
+		want int
+	}{
+		{"non-interleaved", oidNonInterleaved, 1},
+		{"single NAL", oidSingleNAL, 0},
+		{"none", nil, 0},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			s := ready(t, true, Quirks{})
+			s.Drain(nil)
+			m := olcContent(20, 3, false)
+			if tt.oid != nil {
+				o := h245.ObjectIdentifier(slices.Clone(tt.oid))
+				pt := int64(97)
+				m.Request.OpenLogicalChannel.ForwardLogicalChannelParameters.MultiplexParameters.H2250LogicalChannelParameters.MediaPacketization =
+					&h245.H2250LogicalChannelParametersMediaPacketization{RtpPayloadType: &h245.RTPPayloadType{
+						PayloadDescriptor: h245.RTPPayloadTypePayloadDescriptor{Oid: &o}, PayloadType: &pt}}
+			}
+			s.Handle(t0, m)
+			var in *IncomingChannel
+			for _, o := range s.Drain(nil) {
+				if ev, ok := o.Event.(IncomingChannel); ok {
+					in = &ev
+				}
+			}
+			if in == nil || in.Role != media.RoleContent || in.H264 == nil {
+				t.Fatalf("no content IncomingChannel with H.264 limits: %+v", in)
+			}
+			if in.H264.PacketizationMode != tt.want {
+				t.Errorf("packetization mode %d, want %d", in.H264.PacketizationMode, tt.want)
+			}
+		})
+	}
+}

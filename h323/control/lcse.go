@@ -205,6 +205,14 @@ func (s *Session) openOut(now time.Time, role media.Role, rc *RemoteCap) {
 	s.out.send(h245.Request(h245.RequestMessage{OpenLogicalChannel: &olc}))
 }
 
+// olcPacketization reads the H.264 packetization mode of an incoming video
+// channel from its mediaPacketization (H.241 §8.1.4; none: single NAL unit).
+func olcPacketization(c *channel, p *h245.H2250LogicalChannelParameters) {
+	if mp := p.MediaPacketization; c.h264 != nil && mp != nil && mp.RtpPayloadType != nil && mp.RtpPayloadType.PayloadDescriptor.Oid != nil {
+		c.h264.PacketizationMode, _ = packetizationMode(*mp.RtpPayloadType.PayloadDescriptor.Oid)
+	}
+}
+
 func (s *Session) remote() *RemoteCaps {
 	if s.in.remote == nil {
 		return &RemoteCaps{}
@@ -348,13 +356,12 @@ func (s *Session) parseIncoming(olc *h245.OpenLogicalChannel) (*channel, RejectC
 			return nil, RejectDataTypeNotSupported, false
 		}
 		c.role, c.codec, c.pt = media.RoleMain, media.H264, s.cfg.Caps.H264PT
-		if mp := p.MediaPacketization; mp != nil && mp.RtpPayloadType != nil && mp.RtpPayloadType.PayloadDescriptor.Oid != nil {
-			c.h264.PacketizationMode, _ = packetizationMode(*mp.RtpPayloadType.PayloadDescriptor.Oid)
-		}
+		olcPacketization(c, p)
 	case dt.VideoData != nil && dt.VideoData.ExtendedVideoCapability != nil:
 		if cause, ok := s.parseContentOLC(c, dt.VideoData); !ok {
 			return nil, cause, false
 		}
+		olcPacketization(c, p) // content too: mode 0 would leave its keyframes unsendable
 	case dt.NullData != nil:
 		return nil, RejectUnspecified, false
 	default:

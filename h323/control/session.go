@@ -238,6 +238,7 @@ func (s *Session) after(now time.Time) {
 			}
 		}
 	}
+	s.contentEarly(now)
 	s.tokenAfter(now)
 	s.emitPlan()
 }

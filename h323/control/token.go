@@ -67,6 +67,9 @@ type token struct {
 	// channel is the remote's content channel its request named.
 	channel  int64
 	deadline time.Time // the answer to our request (T103)
+	// early: OpenContentChannel asked for our content channel without the
+	// token; it opens once capabilities and master/slave allow.
+	early bool
 }
 
 var errTokenState = errors.New("control: not possible in this presentation token state")

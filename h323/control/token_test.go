@@ -239,6 +239,30 @@ func TestTokenTransitions(t *testing.T) {
 			s.Handle(t0, tok(t, resp(true)))
 		}, to: "ours", holder: TokenLocal, msgs: []string{"openLogicalChannel", "presentationTokenRequest", "presentationTokenIndicateOwner"},
 			events: []string{"PlanChanged", "TokenReleased", "TokenResponse"}},
+		// Content channel at connect without the token (some endpoints never present):
+		// the channel opens, nobody holds the token; a later request uses it at once.
+		{name: "idle->OpenContentChannel->idle(channel open)", input: func(t *testing.T, s *Session) {
+			if err := s.OpenContentChannel(t0); err != nil {
+				t.Fatal(err)
+			}
+			s.Handle(t0, contentAck(ourContent, 3))
+		}, to: "idle", msgs: []string{"openLogicalChannel"}, events: []string{"PlanChanged"}},
+		{name: "idle(channel open)->RequestToken->requesting", setup: func(t *testing.T, s *Session) {
+			_ = s.OpenContentChannel(t0)
+			s.Handle(t0, contentAck(ourContent, 3))
+		}, input: opening, to: "requesting", msgs: []string{"presentationTokenRequest"}},
+		{name: "idle(channel open)->remote request->asked->GrantToken->remote(channel kept)", setup: func(t *testing.T, s *Session) {
+			_ = s.OpenContentChannel(t0)
+			s.Handle(t0, contentAck(ourContent, 3))
+			s.Handle(t0, olcContent(20, 3, false))
+			if err := acceptContent(s, 20); err != nil {
+				t.Fatal(err)
+			}
+		}, input: func(t *testing.T, s *Session) { asked(t, s); _ = s.GrantToken(t0) }, to: "remote", holder: TokenRemote,
+			msgs: []string{"presentationTokenResponse(ack)"}, events: []string{"TokenRequested", "TokenOwner"}},
+		{name: "requesting->OpenContentChannel->requesting", setup: requesting, input: func(t *testing.T, s *Session) {
+			_ = s.OpenContentChannel(t0)
+		}, to: "requesting"},
 		{name: "idle->flowControlReleaseRequest->idle", input: func(t *testing.T, s *Session) {
 			s.Handle(t0, tok(t, h239.Message{Kind: h239.FlowControlReleaseRequest, ChannelID: ourContent, BitRate: 10000}))
 		}, to: "idle", msgs: []string{"flowControlReleaseResponse(ack)"}},

@@ -1,0 +1,64 @@
+package main
+
+import (
+	"net/netip"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/roomgate/roomgate/h323/control"
+	"github.com/roomgate/roomgate/transcode/media"
+)
+
+// TestH239ContentEvents: the H.323 content side follows the session's events: a
+// granted token starts the slides (from the IDR picture) and the -present-for
+// timer, a refused one does not; our content channel's first destination goes to
+// the sender once; the gateway's keyframe request for content restarts from the
+// IDR picture; events are recorded in order.
+func TestH239ContentEvents(t *testing.T) {
+	p, err := listenPair(netip.MustParseAddr("127.0.0.1"), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := newH239Content(0, p, contentOptions{enabled: true}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.close()
+	sess := control.New(control.Config{Caps: control.DefaultCaps()})
+	now := time.Now()
+	content := media.Stream{Role: media.RoleContent, Codec: media.H264, PT: 96, Direction: media.SendOnly,
+		Remote: netip.MustParseAddrPort("127.0.0.1:9")}
+	plan := control.PlanChanged{Plan: media.Plan{Streams: []media.Stream{content}}}
+
+	h.onEvent(now, sess, control.TokenResponse{Reason: "refused"})
+	if h.cc.presenting.Load() || len(h.grants) != 0 {
+		t.Fatal("a refused request presents")
+	}
+	h.onEvent(now, sess, plan)
+	h.onEvent(now, sess, plan) // unchanged destination: not sent twice
+	if len(h.dst) != 1 {
+		t.Fatalf("%d destinations queued, want 1", len(h.dst))
+	}
+	h.onEvent(now, sess, control.TokenResponse{Granted: true})
+	if !h.cc.presenting.Load() || !h.cc.restart.Load() || len(h.grants) != 1 {
+		t.Fatalf("granted: presenting %v, restart %v, grants %d", h.cc.presenting.Load(), h.cc.restart.Load(), len(h.grants))
+	}
+	h.cc.restart.Store(false)
+	h.onEvent(now, sess, control.FastUpdate{Role: media.RoleMain}) // the camera's: not ours
+	h.onEvent(now, sess, control.FastUpdate{Role: media.RoleContent})
+	if !h.cc.restart.Load() || h.cc.kfReq.Load() != 1 {
+		t.Errorf("content fast update: restart %v, requests %d", h.cc.restart.Load(), h.cc.kfReq.Load())
+	}
+	h.onEvent(now, sess, control.TokenResponse{Granted: true, Revoke: true}) // answers a revoke of ours: nothing here
+	h.onEvent(now, sess, control.TokenOwner{Channel: 5})
+	h.onEvent(now, sess, control.TokenReleased{Reason: "released"})
+	var got []string
+	for _, e := range h.cc.events {
+		got = append(got, e.Event)
+	}
+	want := []string{"denied", "channel open", "granted", "gateway presents", "gateway released"}
+	if !slices.Equal(got, want) {
+		t.Errorf("events %v, want %v", got, want)
+	}
+}

@@ -235,7 +235,7 @@ func TestAttackMedia(t *testing.T) {
 			}
 		}
 		// The room system's own digits still work.
-		aFromRoom := &attacker{t: t, conn: victim.rtp, ports: []int{int(victim.gwRTP.Port())}}
+		aFromRoom := &attacker{t: t, conn: victim.rtp, dst: victim.gwRTP.Addr(), ports: []int{int(victim.gwRTP.Port())}}
 		aFromRoom.dtmf(victim.ssrc, ivrTarget+"#") // same SSRC and socket as its audio: its own stream
 		g.waitSIPParticipant(t, ivrTarget, 10*time.Second)
 	})
@@ -260,7 +260,7 @@ func TestAttackMediaRestartStalePeer(t *testing.T) {
 	// The stale room system streams on (to its old port, and — a stale peer of any
 	// earlier call — to every port of the range).
 	stale.setTone(-1)
-	a := &attacker{t: t, conn: stale.rtp, done: make(chan struct{})}
+	a := &attacker{t: t, conn: stale.rtp, dst: stale.gwRTP.Addr(), done: make(chan struct{})}
 	for p := g.MediaMin; p <= g.MediaMax; p++ {
 		a.ports = append(a.ports, p)
 	}

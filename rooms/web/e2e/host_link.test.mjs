@@ -162,6 +162,14 @@ test('an operator signed in on the home page joins as host', T, async () => {
   await op.getByTestId('token-input').fill(TOKEN);
   await op.getByTestId('token-input').press('Tab');
   await eventually('token kept', async () => (await op.evaluate(() => localStorage.getItem('rg.operatorToken'))) === TOKEN);
+  // The home page shows the creator the host link, apart from the invitation text.
+  await op.getByTestId('create-instant').click();
+  await op.getByTestId('invitation').waitFor({ state: 'visible', timeout: 15000 });
+  const created = (await text(op, 'invite-id')).trim();
+  const link = await op.getByTestId('invite-host-url').getAttribute('href');
+  const createdKey = await op.evaluate((id) => localStorage.getItem(`rg.hostKey.${id}`), created);
+  assert.equal(link, `${BASE}/m/${created}#host=${createdKey}`);
+  assert.ok(!(await text(op, 'invite-text')).includes(createdKey), 'the invitation text has no host key');
   await op.goto(`${BASE}/m/${m.data.id}`);
   await eventually('operator note', async () => /operator/.test(await text(op, 'prejoin-as-host')));
   const r = await submit(op, m.data.id, 'Olga Operator');

@@ -49,7 +49,7 @@ func (s *Server) handleCreate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.log.Info("meeting created", "meeting", m.ID, "password", m.HasPassword(), "operator", c.Operator, "source", sourceAddr(r))
-	writeJSON(w, http.StatusCreated, m)
+	writeJSON(w, http.StatusCreated, s.owned(m))
 }
 
 func (s *Server) handleList(w http.ResponseWriter, r *http.Request) {
@@ -62,10 +62,7 @@ func (s *Server) handleList(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	if ms == nil {
-		ms = []directory.Meeting{}
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"meetings": ms})
+	writeJSON(w, http.StatusOK, map[string]any{"meetings": s.ownedList(ms)})
 }
 
 // publicMeeting is what anyone may know about a meeting: enough to show a join form.
@@ -83,7 +80,7 @@ func (s *Server) handleGet(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case !ok:
 	case c.owner():
-		writeJSON(w, http.StatusOK, m)
+		writeJSON(w, http.StatusOK, s.owned(m))
 	case c.Session != nil || (!m.CreatedAt.IsZero() && !m.HasPassword()):
 		writeJSON(w, http.StatusOK, s.publicView(r.Context(), m))
 	default:
@@ -210,7 +207,7 @@ func (s *Server) handlePatch(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, s.publicView(r.Context(), m))
 		return
 	}
-	writeJSON(w, http.StatusOK, m)
+	writeJSON(w, http.StatusOK, s.owned(m))
 }
 
 func (s *Server) handleDelete(w http.ResponseWriter, r *http.Request) {
@@ -240,20 +237,23 @@ func (s *Server) handleRegenerate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.log.Info("hardware password regenerated", "meeting", m.ID)
-	writeJSON(w, http.StatusOK, m)
+	writeJSON(w, http.StatusOK, s.owned(m))
 }
 
 // Invitation is what a host sends to invitees: the web link and the dial strings room
 // systems use.
 type Invitation struct {
-	MeetingID        string   `json:"meeting_id"`
-	Topic            string   `json:"topic"`
-	WebURL           string   `json:"web_url"`
-	Password         string   `json:"password,omitempty"`
-	HardwarePassword string   `json:"hardware_password,omitempty"`
-	SIP              []string `json:"sip"`
-	H323             []string `json:"h323"`
-	Text             string   `json:"text"`
+	MeetingID        string `json:"meeting_id"`
+	Topic            string `json:"topic"`
+	WebURL           string `json:"web_url"`
+	Password         string `json:"password,omitempty"`
+	HardwarePassword string `json:"hardware_password,omitempty"`
+	// HostURL is the host link, for the owner only; never in Text (what is sent
+	// to participants).
+	HostURL string   `json:"host_url,omitempty"`
+	SIP     []string `json:"sip"`
+	H323    []string `json:"h323"`
+	Text    string   `json:"text"`
 }
 
 // Legs are where room systems reach the gateway, as the invitation's dial strings
@@ -268,6 +268,9 @@ type Legs struct {
 func (s *Server) invitation(m directory.Meeting, withSecrets bool) Invitation {
 	sipHost, h323Host := s.Legs.SIP, s.Legs.H323
 	inv := Invitation{MeetingID: m.ID, Topic: m.Topic, WebURL: s.PublicURL + "/m/" + m.ID, SIP: []string{}, H323: []string{}}
+	if withSecrets {
+		inv.HostURL = s.hostURL(m)
+	}
 	hw := withSecrets && m.HasPassword()
 	if hw {
 		inv.Password, inv.HardwarePassword = m.Password, m.HardwarePassword

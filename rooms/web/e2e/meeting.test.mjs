@@ -153,8 +153,12 @@ test('wrong password is refused', T, async () => {
   assert.ok(full.data.start_time, 'start time stored');
   const pub = await api('GET', `/meetings/${id}`, { auth: '' });
   assert.equal(pub.data.has_password, true);
-  // from here on this browser is a guest: forget the host key the creation left
-  await newcomer.evaluate((id) => localStorage.removeItem(`rg.hostKey.${id}`), id);
+  // from here on this browser is a guest: forget the host key the creation left and
+  // the operator token (an operator signed in on the home page joins as host)
+  await newcomer.evaluate((id) => {
+    localStorage.removeItem(`rg.hostKey.${id}`);
+    localStorage.removeItem('rg.operatorToken');
+  }, id);
   await newcomer.goto(`${BASE}/m/${id}`);
   await newcomer.getByTestId('prejoin-password').waitFor({ state: 'visible' });
   const r = await joinUI(newcomer, id, 'Nora New', 'wrong-one');

@@ -15,6 +15,8 @@ export interface Meeting {
   password?: string;
   hardware_password?: string;
   host_key?: string;
+  /** the host link (owners only): public_url/m/ID#host=KEY */
+  host_url?: string;
   start_time: string | null;
   duration_minutes: number;
   settings?: Settings;
@@ -46,6 +48,8 @@ export interface Invitation {
   web_url: string;
   password?: string;
   hardware_password?: string;
+  /** the host link, for the owner only (never in text) */
+  host_url?: string;
   sip: string[];
   h323: string[];
   text: string;
@@ -217,8 +221,9 @@ export class Api {
   invitation(id: string, auth?: string) {
     return this.call<Invitation>('GET', `/meetings/${enc(id)}/invitation`, { auth }).then((r) => r.data);
   }
-  join(id: string, body: { name: string; password?: string; host_key?: string }) {
-    return this.call<Joined | Waiting>('POST', `/meetings/${enc(id)}/join`, { body });
+  /** join asks to join; auth: the operator token of a signed-in operator (joins as host). */
+  join(id: string, body: { name: string; password?: string; host_key?: string }, auth?: string) {
+    return this.call<Joined | Waiting>('POST', `/meetings/${enc(id)}/join`, { auth, body });
   }
   pollTicket(id: string, ticket: string) {
     return this.call<Joined | Waiting>('GET', `/meetings/${enc(id)}/join/${enc(ticket)}`);

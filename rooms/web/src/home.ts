@@ -135,6 +135,8 @@ async function showInvitation(api: Api, m: Meeting, box: HTMLElement): Promise<v
       copied.textContent = document.execCommand('copy') ? 'Copied' : 'Press Ctrl+C to copy';
     }
   };
+  // The host link is the owner's alone: shown here, never in the invitation text.
+  const hostURL = inv.host_url || m.host_url;
   const list = (xs: string[] | undefined, id: string) =>
     h('ul', { 'data-testid': id }, ...(xs || []).map((x) => h('li', {}, h('code', {}, x))));
   box.replaceChildren(
@@ -142,6 +144,8 @@ async function showInvitation(api: Api, m: Meeting, box: HTMLElement): Promise<v
     h('dl', {},
       h('dt', {}, 'Meeting ID'), h('dd', { 'data-testid': 'invite-id' }, inv.meeting_id),
       h('dt', {}, 'Web link'), h('dd', {}, h('a', { href: inv.web_url || `/m/${inv.meeting_id}` }, inv.web_url || `/m/${inv.meeting_id}`)),
+      hostURL ? h('dt', {}, 'Host link (keep it to yourself)') : null,
+      hostURL ? h('dd', {}, h('a', { href: hostURL, 'data-testid': 'invite-host-url' }, hostURL)) : null,
       inv.password ? h('dt', {}, 'Password') : null,
       inv.password ? h('dd', { 'data-testid': 'invite-password' }, inv.password) : null,
       inv.hardware_password ? h('dt', {}, 'Room system password') : null,

@@ -46,7 +46,7 @@ export async function startMeeting(api: Api, id: string, joined: Joined, name: s
     host: joined.host,
     connection: 'connecting',
   });
-  const m = new MeetingView(api, room, state, store.hostKey(id));
+  const m = new MeetingView(api, room, state, store.ownerKey(id));
   const w = window as unknown as { __rg: { room: Room; state: UiState } };
   w.__rg.room = room;
   await m.start(joined);

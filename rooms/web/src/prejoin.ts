@@ -1,10 +1,13 @@
 // Pre-join screen for /m/{id}: name and password, then POST /join. A 202 puts the user
 // in the waiting room and the ticket is polled every second until admitted or denied.
+// The host joins with the meeting's host key (from the host link's #host= fragment,
+// kept from creating the meeting, or typed under "I am the host"), or as an operator
+// signed in on the home page (the operator token).
 
 import { Api, ApiError, Joined, PublicMeeting, Waiting, errorText } from './api';
 import { field, h, mount } from './dom';
 import { formatId } from './home';
-import { store } from './store';
+import { hostKeyFrom, store, takeHostLink } from './store';
 
 const POLL_MS = 1000;
 
@@ -15,11 +18,13 @@ export interface PrejoinHooks {
 
 export async function showPrejoin(api: Api, id: string, hooks: PrejoinHooks): Promise<void> {
   hooks.setState({ screen: 'prejoin', meetingId: id });
-  const hostKey = store.hostKey(id);
+  takeHostLink(id);
+  let hostKey = store.hostKey(id);
+  const operator = store.token();
   let pub: PublicMeeting | null = null;
   const msg = h('p', { class: 'error', 'data-testid': 'join-error', role: 'alert' });
   try {
-    pub = await api.meeting(id);
+    pub = await api.meeting(id, hostKey || operator || undefined);
   } catch (e) {
     if (e instanceof ApiError && e.status === 404) {
       mount(h('main', { class: 'home' }, h('h1', {}, 'Meeting not found'),
@@ -34,8 +39,22 @@ export async function showPrejoin(api: Api, id: string, hooks: PrejoinHooks): Pr
   const name = h('input', { 'data-testid': 'prejoin-name', value: store.name(), placeholder: 'Your name', required: true });
   const pass = h('input', { type: 'password', 'data-testid': 'prejoin-password', autocomplete: 'off' });
   const passField = field('Meeting password', pass);
-  if (!hasPassword || hostKey) passField.classList.add('hidden');
-  const btn = h('button', { type: 'submit', class: 'primary', 'data-testid': 'prejoin-join' }, hostKey ? 'Start as host' : 'Join');
+  const btn = h('button', { type: 'submit', class: 'primary', 'data-testid': 'prejoin-join' });
+  const keyInput = h('input', {
+    type: 'password', autocomplete: 'off', 'data-testid': 'prejoin-host-key', placeholder: 'host key or host link',
+  });
+  const hostBox = h('details', { 'data-testid': 'prejoin-host' }, h('summary', {}, 'I am the host'), field('Host key', keyInput));
+  const asHostNote = h('p', { class: 'hint', 'data-testid': 'prejoin-as-host' });
+  // refresh shows what this browser joins as: host (with a key or as operator) or participant.
+  const refresh = () => {
+    const key = hostKeyFrom(keyInput.value) || hostKey;
+    hostBox.classList.toggle('hidden', Boolean(hostKey));
+    passField.classList.toggle('hidden', !hasPassword || Boolean(key));
+    asHostNote.textContent = key ? 'You join as the host.' : operator ? 'Signed in as operator: you join as the host.' : '';
+    btn.textContent = key || operator ? 'Start as host' : 'Join';
+  };
+  keyInput.addEventListener('input', refresh);
+  refresh();
 
   let busy = false;
   const submit = async (ev: Event) => {
@@ -46,21 +65,38 @@ export async function showPrejoin(api: Api, id: string, hooks: PrejoinHooks): Pr
       msg.textContent = 'Enter your name.';
       return;
     }
+    const typed = hostKeyFrom(keyInput.value);
+    if (keyInput.value.trim() && !typed) {
+      msg.textContent = 'That is not a host key: paste the key or the whole host link.';
+      return;
+    }
     busy = true;
     btn.disabled = true;
     msg.textContent = '';
     store.setName(who);
+    const key = typed || hostKey;
     try {
       const body: { name: string; password?: string; host_key?: string } = { name: who };
       if (pass.value) body.password = pass.value;
-      if (hostKey) body.host_key = hostKey;
-      const r = await api.join(id, body);
+      if (key) body.host_key = key;
+      // The operator token only when no host key: a key names this meeting's owner.
+      const r = await api.join(id, body, key ? undefined : operator || undefined);
+      if (key) keepHostKey(id, key, r.status === 200 && (r.data as Joined).host);
       if (r.status === 202) await waitRoom(api, id, (r.data as Waiting).ticket, who, hooks, msg);
       else hooks.joined(r.data as Joined, who);
     } catch (e) {
       msg.textContent = joinErrorText(e);
       hooks.setState({ screen: 'prejoin', joinError: e instanceof ApiError ? e.status : 0 });
-      if (e instanceof ApiError && e.status === 401) passField.classList.remove('hidden');
+      if (e instanceof ApiError && e.status === 401) {
+        if (key) {
+          // a wrong key falls back to the password check: forget it, say so
+          keepHostKey(id, key, false);
+          hostKey = '';
+          msg.textContent = 'The host key is not valid for this meeting (or enter the meeting password).';
+        }
+        refresh();
+        passField.classList.remove('hidden');
+      }
     } finally {
       busy = false;
       btn.disabled = false;
@@ -74,12 +110,21 @@ export async function showPrejoin(api: Api, id: string, hooks: PrejoinHooks): Pr
         h('p', { class: 'hint' }, `Meeting ID ${formatId(id)}`, pub?.live === false ? ' · not started yet' : ''),
         field('Your name', name),
         passField,
+        hostBox,
+        asHostNote,
         btn,
         msg,
       ),
     ),
   );
   name.focus();
+}
+
+// keepHostKey remembers a key the server took as this meeting's host key (so a reload
+// joins as host again) and forgets one it did not.
+function keepHostKey(id: string, key: string, valid: boolean): void {
+  if (valid) store.setHostKey(id, key);
+  else if (store.hostKey(id) === key) store.setHostKey(id, '');
 }
 
 async function waitRoom(api: Api, id: string, ticket: string, name: string, hooks: PrejoinHooks, msg: HTMLElement): Promise<void> {

@@ -30,4 +30,8 @@ var normalLeave = []struct {
 	{slog.LevelWarn, "error reading data channel", "User Initiated Abort"},
 	// pion's stats read of a transport LiveKit just closed.
 	{slog.LevelError, "Failed to get selected candidate pair stats: the agent is closed", ""},
+	// The leaving client (the gateway's meeting tap, a closed tab) shut its signalling
+	// WebSocket while the core still wrote to it, and the core's sink for it closed.
+	{slog.LevelWarn, "error writing to websocket", "broken pipe"},
+	{slog.LevelWarn, "error writing to request sink", "stream closed"},
 }

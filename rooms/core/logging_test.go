@@ -125,6 +125,16 @@ func TestCoreLoggerDemotes(t *testing.T) {
 	if got := demoted(slog.LevelError, "Failed to get selected candidate pair stats: the agent is closed", nil); got != slog.LevelInfo {
 		t.Errorf("pion's stats of a closed transport: %v, want INFO", got)
 	}
+	pipe := errors.New("write tcp 127.0.0.1:38407->127.0.0.1:50216: write: broken pipe")
+	if got := demoted(slog.LevelWarn, "error writing to websocket", pipe); got != slog.LevelInfo {
+		t.Errorf("signalling socket closed by the leaving client: %v, want INFO", got)
+	}
+	if got := demoted(slog.LevelWarn, "error writing to websocket", errors.New("i/o timeout")); got != slog.LevelWarn {
+		t.Errorf("a signalling write that timed out: %v, want WARN", got)
+	}
+	if got := demoted(slog.LevelWarn, "error writing to request sink", errors.New("stream closed")); got != slog.LevelInfo {
+		t.Errorf("the leaving client's sink: %v, want INFO", got)
+	}
 	if got := demoted(slog.LevelError, "x", nil); got != slog.LevelError {
 		t.Errorf("an error: %v", got)
 	}

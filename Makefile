@@ -53,7 +53,7 @@ test-unit: web
 NETNS_SETUP := ip link set lo up && ip link add rgv0 type veth peer name rgv1 && ip addr add 10.203.0.1/32 dev rgv0 && ip link set rgv0 up && ip link set rgv1 up
 test-e2e: build
 	$(GO) test -race -c -tags e2e -o bin/e2e.test ./cmd/roomgate
-	unshare -n bash -c '$(NETNS_SETUP) && ROOMGATE_BIN=$(CURDIR)/$(BIN) ROOMGATE_REPO=$(CURDIR) ./bin/e2e.test -test.v -test.count=1 -test.timeout=20m'
+	unshare -n bash -c '$(NETNS_SETUP) && ROOMGATE_BIN=$(CURDIR)/$(BIN) ROOMGATE_REPO=$(CURDIR) ./bin/e2e.test -test.v -test.count=1 -test.timeout=45m'
 
 # A short run of the main fuzz targets (package:target) in CI, counted in executions
 # (a time limit makes Go report a spurious "context deadline exceeded" now and then);

@@ -12,8 +12,8 @@ import (
 
 // TestH239ContentEvents: the H.323 content side follows the session's events: a
 // granted token starts the slides (from the IDR picture) and the -present-for
-// timer, a refused one does not; our content channel's first destination goes to
-// the sender once; the gateway's keyframe request for content restarts from the
+// timer, a refused one does not (and ends the round); our content channel's
+// destination goes to the sender, "channel open" once per opening; the gateway's keyframe request for content restarts from the
 // IDR picture; events are recorded in order.
 func TestH239ContentEvents(t *testing.T) {
 	p, err := listenPair(netip.MustParseAddr("127.0.0.1"), 0)
@@ -32,13 +32,16 @@ func TestH239ContentEvents(t *testing.T) {
 	plan := control.PlanChanged{Plan: media.Plan{Streams: []media.Stream{content}}}
 
 	h.onEvent(now, sess, control.TokenResponse{Reason: "refused"})
-	if h.cc.presenting.Load() || len(h.grants) != 0 {
-		t.Fatal("a refused request presents")
+	if h.cc.presenting.Load() || len(h.grants) != 0 || len(h.ends) != 1 {
+		t.Fatalf("a refused request: presenting %v, grants %d, round ended %d×", h.cc.presenting.Load(), len(h.grants), len(h.ends))
+	}
+	if h.cc.target.Load() != nil {
+		t.Fatal("a content destination before our channel is acknowledged")
 	}
 	h.onEvent(now, sess, plan)
-	h.onEvent(now, sess, plan) // unchanged destination: not sent twice
-	if len(h.dst) != 1 {
-		t.Fatalf("%d destinations queued, want 1", len(h.dst))
+	h.onEvent(now, sess, plan) // unchanged: "channel open" once
+	if tg := h.cc.target.Load(); tg == nil || tg.dst != content.Remote || tg.pt != 96 {
+		t.Fatalf("content target %+v, want %v PT 96", tg, content.Remote)
 	}
 	h.onEvent(now, sess, control.TokenResponse{Granted: true})
 	if !h.cc.presenting.Load() || !h.cc.restart.Load() || len(h.grants) != 1 {
@@ -53,11 +56,13 @@ func TestH239ContentEvents(t *testing.T) {
 	h.onEvent(now, sess, control.TokenResponse{Granted: true, Revoke: true}) // answers a revoke of ours: nothing here
 	h.onEvent(now, sess, control.TokenOwner{Channel: 5})
 	h.onEvent(now, sess, control.TokenReleased{Reason: "released"})
+	h.onEvent(now, sess, control.PlanChanged{}) // our channel closed
+	h.onEvent(now, sess, plan)                  // and opened again
 	var got []string
 	for _, e := range h.cc.events {
 		got = append(got, e.Event)
 	}
-	want := []string{"denied", "channel open", "granted", "gateway presents", "gateway released"}
+	want := []string{"denied", "channel open", "granted", "gateway presents", "gateway released", "channel open"}
 	if !slices.Equal(got, want) {
 		t.Errorf("events %v, want %v", got, want)
 	}

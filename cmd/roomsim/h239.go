@@ -42,8 +42,9 @@ type h239Content struct {
 	channel bool // our content channel is acknowledged ("channel open" printed)
 }
 
-// newH239Content takes the content pair p and starts receiving on it.
-func newH239Content(idx int, p rtpPair, o contentOptions, atConnect bool) (*h239Content, error) {
+// newH239Content takes the content pair p and starts receiving on it;
+// mainFrames counts the call's main video frames received (for the events).
+func newH239Content(idx int, p rtpPair, o contentOptions, atConnect bool, mainFrames func() int) (*h239Content, error) {
 	frames, err := contentFrames(o)
 	if err != nil {
 		return nil, err
@@ -52,7 +53,7 @@ func newH239Content(idx int, p rtpPair, o contentOptions, atConnect bool) (*h239
 	if err != nil {
 		return nil, err
 	}
-	cc := &contentCall{idx: idx, opts: o, frames: frames, sock: p.rtp, rtcpS: p.rtcp, rx: rx, start: time.Now()}
+	cc := &contentCall{idx: idx, opts: o, frames: frames, sock: p.rtp, rtcpS: p.rtcp, rx: rx, mainFrames: mainFrames, start: time.Now()}
 	h := &h239Content{cc: cc, opts: o, atConnect: atConnect, grants: make(chan struct{}, 1),
 		ends: make(chan struct{}, 1), quit: make(chan struct{})}
 	cc.wg.Go(cc.drainRTP)

@@ -20,7 +20,7 @@ func TestH239ContentEvents(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, err := newH239Content(0, p, contentOptions{enabled: true}, false)
+	h, err := newH239Content(0, p, contentOptions{enabled: true}, false, func() int { return 7 })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,6 +61,9 @@ func TestH239ContentEvents(t *testing.T) {
 	var got []string
 	for _, e := range h.cc.events {
 		got = append(got, e.Event)
+		if e.MainFrames != 7 {
+			t.Errorf("%s: main video at %d frames, want the call's count (7)", e.Event, e.MainFrames)
+		}
 	}
 	want := []string{"denied", "channel open", "granted", "gateway presents", "gateway released", "channel open"}
 	if !slices.Equal(got, want) {

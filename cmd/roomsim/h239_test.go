@@ -1,12 +1,16 @@
 package main
 
 import (
+	"context"
 	"net/netip"
 	"slices"
+	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/roomgate/roomgate/h323/control"
+	"github.com/roomgate/roomgate/transcode/h264/synth"
 	"github.com/roomgate/roomgate/transcode/media"
 )
 
@@ -69,4 +73,44 @@ func TestH239ContentEvents(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Errorf("events %v, want %v", got, want)
 	}
+}
+
+// TestContentCheckedWithoutTarget: the content received is checked before (and
+// without) a destination of our own, as for an H.323 room that only receives:
+// the sender's loop reports "rx stopped" once content stops for contentIdle,
+// sends nothing and no PLI while it has nowhere to send them.
+func TestContentCheckedWithoutTarget(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		rx, err := newContentRx("")
+		if err != nil {
+			t.Fatal(err)
+		}
+		frames, err := packetize(synth.Stream(64, 48, 1, 4))
+		if err != nil {
+			t.Fatal(err)
+		}
+		cc := &contentCall{opts: contentOptions{enabled: true}, frames: frames, rx: rx, start: time.Now()}
+		cc.presenting.Store(true) // even so: no target, nothing sent
+		ctx, cancel := context.WithCancel(t.Context())
+		var wg sync.WaitGroup
+		wg.Go(func() { cc.send(ctx) })
+		f := &contentFeed{t: t, r: rx, ssrc: 5, now: time.Now()}
+		f.frame(frames[1], -1) // a P picture: undecodable, a keyframe is wanted
+		time.Sleep(contentIdle / 2)
+		synctest.Wait()
+		if n := len(cc.report().Events); n != 0 {
+			t.Fatalf("%d events while content flowed recently, want none", n)
+		}
+		time.Sleep(contentIdle)
+		synctest.Wait()
+		cancel()
+		wg.Wait()
+		r := cc.report()
+		if len(r.Events) != 1 || r.Events[0].Event != "rx stopped" {
+			t.Errorf("events %+v, want one rx stopped", r.Events)
+		}
+		if r.TxFrames != 0 || r.KeyframeSent != 0 {
+			t.Errorf("without a target: %d frames and %d PLIs sent, want none", r.TxFrames, r.KeyframeSent)
+		}
+	})
 }

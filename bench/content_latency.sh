@@ -37,14 +37,13 @@ trap cleanup EXIT
 API=127.0.0.1:28690
 start_gateway 28690 28790 25670 24000 24998 "log: {level: warn}
 h323: {enabled: true, listen: \"127.0.0.1:25720\", ras_listen: \"\"}"
-# room ARGS…: the room system's roomsim (-content) over SIP with BFCP/$BFCP, or H.323 with H.239.
-room() {
-  if [ "$BFCP" = h323 ]; then
-    "$SIM" -h323 127.0.0.1:25720 -alias "$ID" -bind 127.0.0.1 -video gen -fps 10 -content "$@"
-  else
-    "$SIM" -gw 127.0.0.1:25670 -meeting "$ID" -n 1 -video gen -fps 10 -bind 127.0.0.1 -content -bfcp "$BFCP" "$@"
-  fi
-}
+# The room system: roomsim -content over SIP with BFCP/$BFCP, or over H.323 with H.239
+# (an array, not a function: $! must be roomsim's own PID for the kill -INT below).
+if [ "$BFCP" = h323 ]; then
+  room=("$SIM" -h323 127.0.0.1:25720 -alias "$ID" -bind 127.0.0.1 -video gen -fps 10 -content)
+else
+  room=("$SIM" -gw 127.0.0.1:25670 -meeting "$ID" -n 1 -video gen -fps 10 -bind 127.0.0.1 -content -bfcp "$BFCP")
+fi
 T_HOLD=$(((TRIALS + 1) * (PRESENT + GAP) + 40))
 
 # The browser: commands on a fifo, JSON lines out.
@@ -59,14 +58,14 @@ wait_line() { # wait_line FILE PATTERN SECONDS
 wait_line "$dir/peer.out" '"event":"joined"' 60
 
 echo "== (a) room floor request → first frame decoded in the browser: $TRIALS presentations of ${PRESENT}s, ${GAP}s apart (room: $BFCP)"
-room -d "${T_HOLD}s" -rtp-base 31000 -present-at 3s -present-for "${PRESENT}s" -present-repeat $((TRIALS + 1)) -present-gap "${GAP}s" \
+"${room[@]}" -d "${T_HOLD}s" -rtp-base 31000 -present-at 3s -present-for "${PRESENT}s" -present-repeat $((TRIALS + 1)) -present-gap "${GAP}s" \
   >"$dir/sim-a.out" 2>"$dir/sim-a.err" & SP=$!
 wait "$SP" || { echo "roomsim (a) exited $?"; tail -n 5 "$dir/sim-a.out" "$dir/sim-a.err"; exit 1; }
 SP=
 
 echo "== (b) browser share start → first decodable frame at the room: $TRIALS shares of ${PRESENT}s, ${GAP}s apart"
 # held until interrupted after the last share (the shares' pace is the browser's)
-room -d "$((3 * T_HOLD))s" -rtp-base 31100 >"$dir/sim-b.out" 2>"$dir/sim-b.err" & SP=$!
+"${room[@]}" -d "$((3 * T_HOLD))s" -rtp-base 31100 >"$dir/sim-b.out" 2>"$dir/sim-b.err" & SP=$!
 if [ "$BFCP" = h323 ]; then # no hello over H.239: the room is in once the API lists it
   for i in $(seq 1 300); do
     curl -s -H "Authorization: Bearer $T" "http://$API/api/v1/meetings/$ID/participants" | grep -q '"h323"' && break; sleep 0.1

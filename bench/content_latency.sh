@@ -124,13 +124,13 @@ def latencies(starts, ends):
 
 # (a): each FloorRequest → the browser's first frame of a screen_share track.
 a = report("sim-a.out")["content"]
-reqs = [e["unix_ms"] for e in a["events"] if e["event"] == "requested"]
+reqs = [e["unix_ms"] for e in a.get("events", []) if e["event"] == "requested"]
 firsts = sorted(e["t"] for e in peer if e.get("event") == "first_frame" and e.get("source") == "screen_share")
 show("(a) floor request → browser first frame", latencies(reqs, firsts), trials)
 # (b): each share click → the room's first decodable frame.
 b = report("sim-b.out")["content"]
 clicks = [e["t"] for e in peer if e.get("event") == "share" and e.get("on")]
-rx = [e["unix_ms"] for e in b["events"] if e["event"] == "first frame"]
+rx = [e["unix_ms"] for e in b.get("events", []) if e["event"] == "first frame"]
 show("(b) browser share start → room first decodable frame", latencies(clicks, rx), trials)
 print(f"room (b): {b['rx_decodable_frames']} decodable of {b['rx_frames']} frames in {b['rx_sessions']} presentations, "
       f"{b.get('rx_width', 0)}×{b.get('rx_height', 0)}, {b.get('keyframe_requests_sent', 0)} PLIs sent")

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Content start latency (issue 13), p50/p99 over TRIALS presentations each way:
-#  (a) a SIP room system's floor request (BFCP FloorRequest sent, roomsim -content
-#      -present-repeat) → the first screen-share frame the Chromium participant decodes
+#  (a) a room system's floor request (SIP: BFCP FloorRequest sent; H.323: H.239
+#      presentationTokenRequest asked for; roomsim -content -present-repeat) → the first screen-share frame the Chromium participant decodes
 #      from it (rooms/web/e2e/content_peer.mjs: framesDecoded of the new track polled
 #      every 20 ms in the page; its first_frame time);
 #  (b) the browser's share start (just before the click on "Share screen") → the first
@@ -15,7 +15,8 @@
 # address for the meeting core's ICE, as bench/sip_video.sh).
 # A trial whose first frame did not come within its presentation counts as longer than
 # PRESENT_S (the percentiles then say ">").
-# Usage: bench/content_latency.sh [TRIALS=50] [PRESENT_S=5] [GAP_S=3] [BFCP=udp]   (after make build)
+# Usage: bench/content_latency.sh [TRIALS=50] [PRESENT_S=5] [GAP_S=3] [BFCP=udp|tcp|h323]   (after make build)
+# (h323: the room is roomsim over H.323 with H.239 instead of SIP with BFCP)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd); repo=$(cd "$here/.." && pwd)
 if [ -z "${IN_NETNS:-}" ]; then
@@ -34,7 +35,15 @@ cleanup() {
 trap cleanup EXIT
 . "$here/lib.sh"
 API=127.0.0.1:28690
-start_gateway 28690 28790 25670 24000 24998 "log: {level: warn}"
+start_gateway 28690 28790 25670 24000 24998 "log: {level: warn}
+h323: {enabled: true, listen: \"127.0.0.1:25720\", ras_listen: \"\"}"
+# The room system: roomsim -content over SIP with BFCP/$BFCP, or over H.323 with H.239
+# (an array, not a function: $! must be roomsim's own PID for the kill -INT below).
+if [ "$BFCP" = h323 ]; then
+  room=("$SIM" -h323 127.0.0.1:25720 -alias "$ID" -bind 127.0.0.1 -video gen -fps 10 -content)
+else
+  room=("$SIM" -gw 127.0.0.1:25670 -meeting "$ID" -n 1 -video gen -fps 10 -bind 127.0.0.1 -content -bfcp "$BFCP")
+fi
 T_HOLD=$(((TRIALS + 1) * (PRESENT + GAP) + 40))
 
 # The browser: commands on a fifo, JSON lines out.
@@ -48,18 +57,22 @@ wait_line() { # wait_line FILE PATTERN SECONDS
 }
 wait_line "$dir/peer.out" '"event":"joined"' 60
 
-echo "== (a) room floor request → first frame decoded in the browser: $TRIALS presentations of ${PRESENT}s, ${GAP}s apart (BFCP/$BFCP)"
-"$SIM" -gw 127.0.0.1:25670 -meeting "$ID" -n 1 -d "${T_HOLD}s" -video gen -fps 10 -bind 127.0.0.1 -rtp-base 31000 \
-  -content -bfcp "$BFCP" -present-at 3s -present-for "${PRESENT}s" -present-repeat $((TRIALS + 1)) -present-gap "${GAP}s" \
+echo "== (a) room floor request → first frame decoded in the browser: $TRIALS presentations of ${PRESENT}s, ${GAP}s apart (room: $BFCP)"
+"${room[@]}" -d "${T_HOLD}s" -rtp-base 31000 -present-at 3s -present-for "${PRESENT}s" -present-repeat $((TRIALS + 1)) -present-gap "${GAP}s" \
   >"$dir/sim-a.out" 2>"$dir/sim-a.err" & SP=$!
 wait "$SP" || { echo "roomsim (a) exited $?"; tail -n 5 "$dir/sim-a.out" "$dir/sim-a.err"; exit 1; }
 SP=
 
 echo "== (b) browser share start → first decodable frame at the room: $TRIALS shares of ${PRESENT}s, ${GAP}s apart"
 # held until interrupted after the last share (the shares' pace is the browser's)
-"$SIM" -gw 127.0.0.1:25670 -meeting "$ID" -n 1 -d "$((3 * T_HOLD))s" -video gen -fps 10 -bind 127.0.0.1 -rtp-base 31100 \
-  -content -bfcp "$BFCP" >"$dir/sim-b.out" 2>"$dir/sim-b.err" & SP=$!
-wait_line "$dir/sim-b.out" "content: hello" 30
+"${room[@]}" -d "$((3 * T_HOLD))s" -rtp-base 31100 >"$dir/sim-b.out" 2>"$dir/sim-b.err" & SP=$!
+if [ "$BFCP" = h323 ]; then # no hello over H.239: the room is in once the API lists it
+  for i in $(seq 1 300); do
+    curl -s -H "Authorization: Bearer $T" "http://$API/api/v1/meetings/$ID/participants" | grep -q '"h323"' && break; sleep 0.1
+  done
+else
+  wait_line "$dir/sim-b.out" "content: hello" 30
+fi
 sleep 3
 wait_count() { # wait_count PATTERN N: until peer.out has N lines matching PATTERN
   local i; for i in $(seq 1 600); do [ "$(grep -c "$1" "$dir/peer.out")" -ge "$2" ] && return 0; sleep 0.1; done
@@ -111,13 +124,13 @@ def latencies(starts, ends):
 
 # (a): each FloorRequest → the browser's first frame of a screen_share track.
 a = report("sim-a.out")["content"]
-reqs = [e["unix_ms"] for e in a["events"] if e["event"] == "requested"]
+reqs = [e["unix_ms"] for e in a.get("events", []) if e["event"] == "requested"]
 firsts = sorted(e["t"] for e in peer if e.get("event") == "first_frame" and e.get("source") == "screen_share")
 show("(a) floor request → browser first frame", latencies(reqs, firsts), trials)
 # (b): each share click → the room's first decodable frame.
 b = report("sim-b.out")["content"]
 clicks = [e["t"] for e in peer if e.get("event") == "share" and e.get("on")]
-rx = [e["unix_ms"] for e in b["events"] if e["event"] == "first frame"]
+rx = [e["unix_ms"] for e in b.get("events", []) if e["event"] == "first frame"]
 show("(b) browser share start → room first decodable frame", latencies(clicks, rx), trials)
 print(f"room (b): {b['rx_decodable_frames']} decodable of {b['rx_frames']} frames in {b['rx_sessions']} presentations, "
       f"{b.get('rx_width', 0)}×{b.get('rx_height', 0)}, {b.get('keyframe_requests_sent', 0)} PLIs sent")

@@ -29,7 +29,7 @@ type presentPlan struct {
 // released|first frame|rx stopped" ("first frame": of each presentation received,
 // decodable; "rx stopped": none received for 2 s) and ends with a report whose
 // call has a content object (see simContent); kind is its participants' kind in
-// the API. SIP rows here; H.323 (H.239) rows go in the same table.
+// the API. SIP (BFCP) and H.323 (H.239) rows.
 type contentRoom struct {
 	name  string
 	kind  string
@@ -46,8 +46,18 @@ func sipContentRoom(bfcp string) contentRoom {
 	}}
 }
 
+// h323ContentRoom is roomsim over H.323 with H.239: the presentation token
+// for the floor, its content channel for the slides.
+func h323ContentRoom() contentRoom {
+	return contentRoom{name: "h323-h239", kind: "h323", start: func(t *testing.T, g *h323GW, id string, p presentPlan) *sim {
+		return startSim(t, "room-h239", "-h323", g.h323Addr(), "-alias", id, "-d", p.hold.String(),
+			"-video", "gen", "-fps", "10", "-content", "-present-at", p.at.String(), "-present-for", p.dur.String(),
+			"-present-repeat", fmt.Sprint(p.repeat), "-present-gap", p.gap.String(), "-content-dump", p.dump)
+	}}
+}
+
 func browserContentRooms() []contentRoom {
-	return []contentRoom{sipContentRoom("udp"), sipContentRoom("tcp")}
+	return []contentRoom{sipContentRoom("udp"), sipContentRoom("tcp"), h323ContentRoom()}
 }
 
 // TestE2EContentBrowser: a Chromium participant (rooms/web/e2e/content_peer.mjs)

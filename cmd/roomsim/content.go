@@ -31,8 +31,8 @@ func (c contentOptions) rate() int {
 
 // moreFlags registers the content flags beyond the first four.
 func (c *contentOptions) moreFlags() {
-	flag.IntVar(&c.repeat, "present-repeat", 1, "SIP with -content and -present-at: present this many times")
-	flag.DurationVar(&c.gap, "present-gap", 5*time.Second, "SIP with -present-repeat: wait this long after a presentation ends (released, revoked, denied) before asking again")
+	flag.IntVar(&c.repeat, "present-repeat", 1, "with -content and -present-at (SIP or H.323): present this many times")
+	flag.DurationVar(&c.gap, "present-gap", 5*time.Second, "with -present-repeat (SIP or H.323): wait this long after a presentation ends (released, revoked, denied) before asking again")
 	flag.StringVar(&c.video, "content-video", "", "SIP with -content: present this Annex B H.264 clip (x264 aud=1) instead of the generated 320×240 slides")
 	flag.IntVar(&c.fps, "content-fps", contentFPS, "SIP with -content: content frame rate")
 	flag.StringVar(&c.dump, "content-dump", "", "SIP with -content: write the decodable content frames received to this file (Annex B H.264; call N>1 of -n appends .N)")

@@ -15,10 +15,13 @@ import (
 // -content: the content RTP/RTCP pair with the SIP side's sender, receiver and
 // report (a contentCall without BFCP), and the presentation token schedule:
 // at -present-at the token is requested (our content channel opens first),
-// slides are sent while it is ours, and released after -present-for. The
-// gateway asking for the token while we present is a revoke: we grant it and
-// stop. With -content-at-connect our content channel opens at connect without
-// the token (endpoints that never present do this).
+// slides are sent while it is ours, and released after -present-for; with
+// -present-repeat N that N times, -present-gap after each end (released,
+// revoked, denied). The gateway asking for the token while we present is a
+// revoke: we grant it and stop. With -content-at-connect our content channel
+// opens at connect without the token (endpoints that never present do this).
+// The content received is checked ("rx stopped", keyframe requests) from the
+// start of the call, whether or not our channel is open.
 //
 // Token events go to the session's goroutine (onEvent); run owns the timers
 // and the sender. Every goroutine is waited for in close.
@@ -27,20 +30,21 @@ type h239Content struct {
 	opts      contentOptions
 	atConnect bool
 
-	// grants wakes run when the token is granted; dst carries our content
-	// channel's destination once it is acknowledged. Both are buffered and
+	// grants wakes run when the token is granted, ends when a presentation
+	// ended without our release (revoked, denied). Both are buffered and
 	// written without blocking from the session's goroutine.
 	grants chan struct{}
-	dst    chan media.Stream
+	ends   chan struct{}
 	quit   chan struct{}
 
 	mu      sync.Mutex
 	closed  bool
-	channel bool // our content channel was acknowledged ("channel open" printed)
+	channel bool // our content channel is acknowledged ("channel open" printed)
 }
 
-// newH239Content takes the content pair p and starts receiving on it.
-func newH239Content(idx int, p rtpPair, o contentOptions, atConnect bool) (*h239Content, error) {
+// newH239Content takes the content pair p and starts receiving on it;
+// mainFrames counts the call's main video frames received (for the events).
+func newH239Content(idx int, p rtpPair, o contentOptions, atConnect bool, mainFrames func() int) (*h239Content, error) {
 	frames, err := contentFrames(o)
 	if err != nil {
 		return nil, err
@@ -49,9 +53,9 @@ func newH239Content(idx int, p rtpPair, o contentOptions, atConnect bool) (*h239
 	if err != nil {
 		return nil, err
 	}
-	cc := &contentCall{idx: idx, opts: o, frames: frames, sock: p.rtp, rtcpS: p.rtcp, rx: rx, start: time.Now()}
+	cc := &contentCall{idx: idx, opts: o, frames: frames, sock: p.rtp, rtcpS: p.rtcp, rx: rx, mainFrames: mainFrames, start: time.Now()}
 	h := &h239Content{cc: cc, opts: o, atConnect: atConnect, grants: make(chan struct{}, 1),
-		dst: make(chan media.Stream, 1), quit: make(chan struct{})}
+		ends: make(chan struct{}, 1), quit: make(chan struct{})}
 	cc.wg.Go(cc.drainRTP)
 	cc.wg.Go(cc.drainRTCP)
 	return h, nil
@@ -71,19 +75,17 @@ func (h *h239Content) onEvent(now time.Time, sess *control.Session, ev control.E
 	switch ev := ev.(type) {
 	case control.PlanChanged:
 		c, ok := ev.Plan.Stream(media.RoleContent)
-		if !ok || !c.Remote.IsValid() {
+		open := ok && c.Remote.IsValid()
+		h.mu.Lock()
+		opened := open && !h.channel
+		h.channel = open
+		h.mu.Unlock()
+		if !open {
 			return
 		}
-		h.mu.Lock()
-		first := !h.channel
-		h.channel = true
-		h.mu.Unlock()
-		if first {
+		h.cc.target.Store(&contentTarget{dst: c.Remote, rtcpDst: c.RemoteRTCP, pt: c.PT})
+		if opened {
 			h.cc.event("channel open")
-			select {
-			case h.dst <- c:
-			default:
-			}
 		}
 	case control.TokenRequested:
 		// The gateway wants to present toward us (someone else in the meeting
@@ -91,6 +93,7 @@ func (h *h239Content) onEvent(now time.Time, sess *control.Session, ev control.E
 		if sess.Token() == control.TokenLocal {
 			h.cc.presenting.Store(false)
 			h.cc.event("revoked")
+			h.ended()
 		}
 		if err := sess.GrantToken(now); err != nil {
 			h.cc.fail(fmt.Errorf("grant token: %w", err))
@@ -113,6 +116,7 @@ func (h *h239Content) onEvent(now time.Time, sess *control.Session, ev control.E
 		default:
 			h.cc.presenting.Store(false)
 			h.cc.event("denied")
+			h.ended()
 		}
 	case control.FastUpdate:
 		if ev.Role == media.RoleContent {
@@ -126,14 +130,24 @@ func (h *h239Content) onEvent(now time.Time, sess *control.Session, ev control.E
 	}
 }
 
+// ended tells run that the presentation ended without our release.
+func (h *h239Content) ended() {
+	select {
+	case h.ends <- struct{}{}:
+	default:
+	}
+}
+
 // run follows the schedule: the early channel, the token request at
-// -present-at, the release -present-for after the grant; it starts the sender
-// once our content channel has a destination.
+// -present-at (and -present-gap after each end, -present-repeat times), the
+// release -present-for after each grant; the sender (and the check of the
+// content received) runs throughout.
 func (h *h239Content) run(ctx context.Context, s *session) {
 	ctx, cancel := context.WithCancel(ctx)
 	var sender sync.WaitGroup
 	defer sender.Wait()
 	defer cancel()
+	sender.Go(func() { h.cc.send(ctx) })
 	do := func(what string, f func(sess *control.Session, now time.Time) error) {
 		var err error
 		if !s.do(func(now time.Time) { err = f(s.sess, now) }) {
@@ -146,48 +160,57 @@ func (h *h239Content) run(ctx context.Context, s *session) {
 	if h.atConnect {
 		do("open content channel", (*control.Session).OpenContentChannel)
 	}
+	next := time.NewTimer(h.opts.presentAt)
+	defer next.Stop()
+	endT := time.NewTimer(time.Hour)
+	endT.Stop()
+	defer endT.Stop()
 	var at, end <-chan time.Time
 	if h.opts.presentAt > 0 {
-		t := time.NewTimer(h.opts.presentAt)
-		defer t.Stop()
-		at = t.C
+		at = next.C
+	} else {
+		next.Stop()
 	}
-	var endT *time.Timer
-	defer func() {
-		if endT != nil {
-			endT.Stop()
+	rounds := 0
+	// endRound stops the -present-for timer and schedules the next request, if any.
+	endRound := func() {
+		endT.Stop()
+		end = nil
+		if at == nil && rounds > 0 && rounds < max(h.opts.repeat, 1) {
+			next.Reset(h.opts.gap)
+			at = next.C
 		}
-	}()
+	}
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-h.quit:
 			return
-		case c := <-h.dst:
-			dst, rtcpDst, pt := c.Remote, c.RemoteRTCP, c.PT
-			sender.Go(func() { h.cc.send(ctx, dst, rtcpDst, pt) })
 		case <-at:
 			at = nil
+			rounds++
 			h.cc.event("requested")
 			do("token request", (*control.Session).RequestToken)
 		case <-h.grants:
-			if endT == nil && h.opts.presentFor > 0 {
-				endT = time.NewTimer(h.opts.presentFor)
+			if h.opts.presentFor > 0 {
+				endT.Reset(h.opts.presentFor)
 				end = endT.C
 			}
+		case <-h.ends:
+			endRound()
 		case <-end:
 			end = nil
-			if !h.cc.presenting.Swap(false) {
-				continue // revoked before
+			if h.cc.presenting.Swap(false) {
+				do("token release", func(sess *control.Session, now time.Time) error {
+					if sess.Token() != control.TokenLocal {
+						return nil
+					}
+					return sess.ReleaseToken(now)
+				})
+				h.cc.event("released")
 			}
-			do("token release", func(sess *control.Session, now time.Time) error {
-				if sess.Token() != control.TokenLocal {
-					return nil
-				}
-				return sess.ReleaseToken(now)
-			})
-			h.cc.event("released")
+			endRound()
 		}
 	}
 }

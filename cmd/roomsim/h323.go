@@ -212,7 +212,7 @@ func (s *h323Sim) newMedia() (*callMedia, error) {
 		p, err := listenContentPair(s.bind, base)
 		if err == nil {
 			m.local.Ports[media.RoleContent] = p.port()
-			if m.content, err = newH239Content(int(s.calls.Add(1))-1, p, s.o.content, s.o.contentAtConnect); err != nil {
+			if m.content, err = newH239Content(int(s.calls.Add(1))-1, p, s.o.content, s.o.contentAtConnect, m.rcv.frames); err != nil {
 				p.close()
 			}
 		}

@@ -42,12 +42,14 @@
 // gateway's content channel (H.264, presentation role) and counts what comes
 // on it; with -present-at it asks for the presentation token that long after
 // Connect (its content channel opens first), sends the 320×240 slides while
-// the token is its own and releases it after -present-for. The gateway asking
-// for the token while the room presents is a revoke: roomsim grants it and
-// stops. -content-at-connect opens the content channel at Connect without the
-// token (endpoints that never present do this). Live lines "content: channel
-// open|requested|granted|denied|revoked|released|gateway presents|gateway
-// released|first frame" and the JSON "content" object as for SIP.
+// the token is its own and releases it after -present-for (-present-repeat
+// and -present-gap as for SIP). The gateway asking for the token while the
+// room presents is a revoke: roomsim grants it and stops. -content-at-connect
+// opens the content channel at Connect without the token (endpoints that never
+// present do this). Live lines "content: channel open|requested|granted|
+// denied|revoked|released|gateway presents|gateway released|first frame|rx
+// stopped" (the latter from Connect on, channel open or not) and the JSON
+// "content" object as for SIP.
 //
 // H.323 mode (h323.Service and the H.245 state machines of h323/control):
 //

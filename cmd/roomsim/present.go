@@ -74,6 +74,9 @@ type contentCall struct {
 	// mainFrames counts the call's main video frames received (nil: none).
 	mainFrames func() int
 	key        *srtpStream // with -srtp: the content stream's SRTP contexts; nil: plain RTP
+	// target is where content and PLIs go (nil: not known yet, as for an
+	// H.323 call before its content channel is acknowledged).
+	target atomic.Pointer[contentTarget]
 
 	start      time.Time
 	presenting atomic.Bool
@@ -87,6 +90,13 @@ type contentCall struct {
 	err    error
 	cl     *bfcp.Client
 	wg     sync.WaitGroup
+}
+
+// contentTarget is the gateway's content stream: RTP and RTCP destinations
+// and the payload type to send.
+type contentTarget struct {
+	dst, rtcpDst netip.AddrPort
+	pt           uint8
 }
 
 // syntheticContent is the slides stream: contentW×contentH, an IDR picture a
@@ -197,8 +207,8 @@ func (cc *contentCall) run(ctx context.Context, res *sdp.Result, answer []byte, 
 	}
 	cc.wg.Go(cc.drainRTP)
 	cc.wg.Go(cc.drainRTCP)
-	dst, rtcpDst, pt := res.Content.Remote, res.Content.RemoteRTCP, res.Content.Codec.PT
-	cc.wg.Go(func() { cc.send(ctx, dst, rtcpDst, pt) })
+	cc.target.Store(&contentTarget{dst: res.Content.Remote, rtcpDst: res.Content.RemoteRTCP, pt: res.Content.Codec.PT})
+	cc.wg.Go(func() { cc.send(ctx) })
 	var floor uint16
 	if cc.opts.bfcp != "none" {
 		b, err := answeredBFCP(answer)
@@ -356,18 +366,20 @@ func (cc *contentCall) client() *bfcp.Client {
 	return cc.cl
 }
 
-// send sends the content frames at the content frame rate while presenting,
-// from the IDR picture on each start and keyframe request; on each tick it
-// also asks for a keyframe (PLI to rtcpDst) when the content received cannot
-// be decoded, as room systems do.
-func (cc *contentCall) send(ctx context.Context, dst, rtcpDst netip.AddrPort, pt uint8) {
+// send sends the content frames at the content frame rate while presenting
+// and the target is known, from the IDR picture on each start and keyframe
+// request. On each tick it also checks the content received, whether or not
+// it sends: "rx stopped" once none came for contentIdle, and a keyframe
+// request (PLI to the target's RTCP) when it cannot be decoded, as room
+// systems do.
+func (cc *contentCall) send(ctx context.Context) {
 	fps := cc.opts.rate()
 	t := time.NewTicker(time.Second / time.Duration(fps))
 	defer t.Stop()
 	buf := make([]byte, 1500)
 	sbuf := make([]byte, 0, 1500+16)
 	var sh rtp.Header // scratch for EncryptRTP
-	h := rtp.Header{Version: 2, PayloadType: pt, SequenceNumber: uint16(rand.Uint32()), SSRC: rand.Uint32()}
+	h := rtp.Header{Version: 2, SequenceNumber: uint16(rand.Uint32()), SSRC: rand.Uint32()}
 	ts0 := rand.Uint32()
 	var n, f uint64 // frames sent in all, index into cc.frames
 	for {
@@ -380,8 +392,12 @@ func (cc *contentCall) send(ctx context.Context, dst, rtcpDst netip.AddrPort, pt
 		if cc.rx.idle(now) {
 			cc.event("rx stopped")
 		}
-		if ssrc, ok := cc.rx.keyframeWanted(now); ok && rtcpDst.IsValid() {
-			cc.sendPLI(rtcpDst, h.SSRC, ssrc, sbuf[:0])
+		tg := cc.target.Load()
+		if tg == nil {
+			continue
+		}
+		if ssrc, ok := cc.rx.keyframeWanted(now); ok && tg.rtcpDst.IsValid() {
+			cc.sendPLI(tg.rtcpDst, h.SSRC, ssrc, sbuf[:0])
 		}
 		if !cc.presenting.Load() {
 			continue
@@ -389,6 +405,7 @@ func (cc *contentCall) send(ctx context.Context, dst, rtcpDst netip.AddrPort, pt
 		if cc.restart.Swap(false) {
 			f = 0
 		}
+		h.PayloadType = tg.pt
 		h.Timestamp = ts0 + uint32(n*90000/uint64(fps))
 		frame := cc.frames[f%uint64(len(cc.frames))]
 		for i, p := range frame {
@@ -403,7 +420,7 @@ func (cc *contentCall) send(ctx context.Context, dst, rtcpDst netip.AddrPort, pt
 					}
 					pkt = sbuf
 				}
-				_, _ = cc.sock.WriteToUDPAddrPort(pkt, dst)
+				_, _ = cc.sock.WriteToUDPAddrPort(pkt, tg.dst)
 			}
 			h.SequenceNumber++
 		}

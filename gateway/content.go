@@ -58,6 +58,7 @@ type contentPath struct {
 	kf         keyframer
 	self       string
 	kind       string           // the floor's presenter kind: "sip", "h323"
+	workerOn   bool             // the worker runs (started once)
 	change     call.FloorChange // the latest floor change, for the worker
 	presenting bool             // the room system holds the floor (worker's view)
 	asked      time.Time        // last floor request made for flowing slides (noBFCP)
@@ -135,8 +136,19 @@ func (cp *contentPath) startStream(s media.Stream, opt mediaOptions) error {
 	}
 	cp.limits(lim)
 	cp.wg.Go(func() { cp.readLoop(sess) })
-	cp.wg.Go(cp.worker)
+	cp.startWorkerLocked()
 	return nil
+}
+
+// startWorkerLocked starts the worker once (cp.mu held): with the content stream, or
+// when the call joins the floor — an H.323 room system that has not opened a content
+// channel still has to be asked for the token when someone else presents.
+func (cp *contentPath) startWorkerLocked() {
+	if cp.workerOn || cp.ctx.Err() != nil {
+		return
+	}
+	cp.workerOn = true
+	cp.wg.Go(cp.worker)
 }
 
 // limits sets what the room system's content decoder takes: the largest picture
@@ -168,6 +180,7 @@ func (cp *contentPath) joinFloor() {
 	}
 	cp.kf, cp.floor = tap, tap.floor
 	self, kind := cp.self, cp.kind
+	cp.startWorkerLocked() // floor changes reach the floor control even before any content stream
 	cp.mu.Unlock()
 	tap.floor.Join(call.Presenter{Identity: self, Kind: kind})
 	stop := tap.floor.Watch(cp.onFloor)

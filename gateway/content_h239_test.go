@@ -149,16 +149,13 @@ func newH239LinkWith(t *testing.T, o linkOpts) *h239Link {
 	})
 	l.floor = call.NewFloor()
 	l.floor.Join(call.Presenter{Identity: "web-1", Kind: "web"})
-	l.floor.Join(call.Presenter{Identity: "h323-a", Kind: "h323"})
+	// The call joins the floor as in a meeting (attach), before any content channel
+	// is open: its worker must run without a content stream.
 	cp := l.rc.content
 	cp.mu.Lock()
-	cp.floor, cp.self = l.floor, "h323-a"
+	cp.tap, cp.self = &meetingTap{floor: l.floor}, "h323-a"
 	cp.mu.Unlock()
-	stop := l.floor.Watch(cp.onFloor)
-	cp.mu.Lock()
-	cp.stopWatch = stop
-	cp.mu.Unlock()
-	cp.wg.Go(cp.worker) // the content stream is not started: its worker runs alone
+	cp.joinFloor()
 	l.drv.start(nil)
 	room.Start(nil)
 	t.Cleanup(func() {

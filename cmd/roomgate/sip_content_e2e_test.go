@@ -180,10 +180,12 @@ func TestE2ESIPContentTakeover(t *testing.T) {
 	a.waitLine("content: granted", 10*time.Second)
 	g.waitScreenSharing(t, id, aID, true, 8*time.Second)
 
-	// B presents 12 s: its slides carry an IDR picture a second, and A is sent them
-	// from the first one that reaches the gateway after the takeover.
-	b := startSim(t, "room-b", "-gw", gw, "-meeting", id, "-n", "1", "-d", "20s", "-rtp-base", "31000",
-		"-video", "gen", "-fps", "10", "-content", "-bfcp", "tcp", "-present-at", "3s", "-present-for", "12s")
+	// B watches A's slides for 6 s before it takes the floor (a room joining while
+	// someone presents gets the content once the meeting core forwards a keyframe of it:
+	// 3 s were not always enough in CI), then presents 12 s: its slides carry an IDR
+	// picture a second, and A is sent them from the first one that reaches the gateway.
+	b := startSim(t, "room-b", "-gw", gw, "-meeting", id, "-n", "1", "-d", "22s", "-rtp-base", "31000",
+		"-video", "gen", "-fps", "10", "-content", "-bfcp", "tcp", "-present-at", "6s", "-present-for", "12s")
 	b.waitLine("started: 1 established: 1", 20*time.Second)
 	bID := fmt.Sprint(g.waitSIPParticipant(t, id, 15*time.Second, aID)["identity"])
 	b.waitLine("content: granted", 10*time.Second)

@@ -95,7 +95,7 @@ func (l *coreLogger) enabled(lv slog.Level) bool {
 }
 
 func (l *coreLogger) log(lv slog.Level, msg string, err error, kv []any) {
-	lv = demoted(lv, msg, err)
+	lv = demoted(lv, l.unit(), msg, err)
 	if !l.enabled(lv) {
 		return
 	}

@@ -113,29 +113,36 @@ func TestCoreLoggerDeferredAndZap(t *testing.T) {
 // Warnings LiveKit prints on every normal departure are info.
 func TestCoreLoggerDemotes(t *testing.T) {
 	leave := errors.New("[0x35a6ff691188] abort chunk, with following errors: (User Initiated Abort: )")
-	if got := demoted(slog.LevelWarn, "error reading data channel", leave); got != slog.LevelInfo {
+	if got := demoted(slog.LevelWarn, "", "error reading data channel", leave); got != slog.LevelInfo {
 		t.Errorf("data channel closed by the leaving peer: %v, want INFO", got)
 	}
-	if got := demoted(slog.LevelWarn, "error reading data channel", errors.New("read: no route")); got != slog.LevelWarn {
+	if got := demoted(slog.LevelWarn, "", "error reading data channel", errors.New("read: no route")); got != slog.LevelWarn {
 		t.Errorf("data channel failed otherwise: %v, want WARN", got)
 	}
-	if got := demoted(slog.LevelWarn, "could not start", leave); got != slog.LevelWarn {
+	if got := demoted(slog.LevelWarn, "", "could not start", leave); got != slog.LevelWarn {
 		t.Errorf("another warning: %v", got)
 	}
-	if got := demoted(slog.LevelError, "Failed to get selected candidate pair stats: the agent is closed", nil); got != slog.LevelInfo {
+	if got := demoted(slog.LevelError, "", "Failed to get selected candidate pair stats: the agent is closed", nil); got != slog.LevelInfo {
 		t.Errorf("pion's stats of a closed transport: %v, want INFO", got)
 	}
 	pipe := errors.New("write tcp 127.0.0.1:38407->127.0.0.1:50216: write: broken pipe")
-	if got := demoted(slog.LevelWarn, "error writing to websocket", pipe); got != slog.LevelInfo {
+	if got := demoted(slog.LevelWarn, "", "error writing to websocket", pipe); got != slog.LevelInfo {
 		t.Errorf("signalling socket closed by the leaving client: %v, want INFO", got)
 	}
-	if got := demoted(slog.LevelWarn, "error writing to websocket", errors.New("i/o timeout")); got != slog.LevelWarn {
+	if got := demoted(slog.LevelWarn, "", "error writing to websocket", errors.New("i/o timeout")); got != slog.LevelWarn {
 		t.Errorf("a signalling write that timed out: %v, want WARN", got)
 	}
-	if got := demoted(slog.LevelWarn, "error writing to request sink", errors.New("stream closed")); got != slog.LevelInfo {
+	if got := demoted(slog.LevelWarn, "", "error writing to request sink", errors.New("stream closed")); got != slog.LevelInfo {
 		t.Errorf("the leaving client's sink: %v, want INFO", got)
 	}
-	if got := demoted(slog.LevelError, "x", nil); got != slog.LevelError {
+	gone := errors.New("no response from servers")
+	if got := demoted(slog.LevelWarn, "psrpc.Participant.RemoveParticipant", "client error", gone); got != slog.LevelInfo {
+		t.Errorf("removing a participant already gone: %v, want INFO", got)
+	}
+	if got := demoted(slog.LevelWarn, "psrpc.Room.SendData", "client error", gone); got != slog.LevelWarn {
+		t.Errorf("another RPC without an answer: %v, want WARN", got)
+	}
+	if got := demoted(slog.LevelError, "", "x", nil); got != slog.LevelError {
 		t.Errorf("an error: %v", got)
 	}
 }

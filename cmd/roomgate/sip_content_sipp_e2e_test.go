@@ -5,6 +5,7 @@ package main
 import (
 	"context"
 	"net"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -185,7 +186,7 @@ func TestE2ESIPContentSIPp(t *testing.T) {
 	}{{"udp", nil}, {"tcp", []string{"-t", "t1"}}} {
 		t.Run("tandberg_offer_content_accepted_"+tr.name, func(t *testing.T) {
 			bport, hport := strconv.Itoa(freeSIPPort(t)), strconv.Itoa(freeSIPPort(t))
-			secs := contentAnswer(t, g, open, 1500, []string{
+			secs := contentAnswer(t, g, open, 1500, slices.Concat([]string{
 				"v=0",
 				"o=tandberg 2 1 IN IP[local_ip_type] [local_ip]",
 				"s=-",
@@ -210,22 +211,7 @@ func TestE2ESIPContentSIPp(t *testing.T) {
 				"a=fmtp:101 0-15",
 				"a=crypto:0 AES_CM_128_HMAC_SHA1_80 inline:hVC+Q/anjaTWFLQ+idPs5SNo4UJ0KM616KBXEZV8|2^48",
 				"a=sendrecv",
-				"m=video [media_port+2] RTP/AVP 97 98 99 34 31",
-				"b=TIAS:1152000",
-				"a=rtpmap:97 H264/90000",
-				"a=fmtp:97 profile-level-id=42800d;max-br=906;max-mbps=40500;max-fs=1344;max-smbps=40500;max-fps=3000",
-				"a=rtpmap:98 H264/90000",
-				"a=fmtp:98 profile-level-id=42800d;max-br=906;max-mbps=40500;max-fs=1344;max-smbps=40500;packetization-mode=1;max-fps=3000",
-				"a=rtpmap:99 H263-1998/90000",
-				"a=fmtp:99 cif4=2;cif=1;qcif=1",
-				"a=rtpmap:34 H263/90000",
-				"a=fmtp:34 cif4=2;cif=1;qcif=1;maxbr=10880",
-				"a=rtpmap:31 H261/90000",
-				"a=fmtp:31 cif=1;qcif=1;maxbr=10880",
-				"a=rtcp-fb:* nack pli",
-				"a=sendrecv",
-				"a=content:main",
-				"a=label:11",
+			}, tandbergVideo("[media_port+2]", "main", "11"), []string{
 				"a=answer:full",
 				"m=application " + bport + " UDP/BFCP *",
 				"a=floorctrl:c-s",
@@ -234,26 +220,11 @@ func TestE2ESIPContentSIPp(t *testing.T) {
 				"a=userid:2",
 				"a=setup:actpass",
 				"a=connection:new",
-				"m=video [media_port+4] RTP/AVP 97 98 99 34 31",
-				"b=TIAS:1152000",
-				"a=rtpmap:97 H264/90000",
-				"a=fmtp:97 profile-level-id=42800d;max-br=906;max-mbps=40500;max-fs=1344;max-smbps=40500;max-fps=3000",
-				"a=rtpmap:98 H264/90000",
-				"a=fmtp:98 profile-level-id=42800d;max-br=906;max-mbps=40500;max-fs=1344;max-smbps=40500;packetization-mode=1;max-fps=3000",
-				"a=rtpmap:99 H263-1998/90000",
-				"a=fmtp:99 cif4=2;cif=1;qcif=1",
-				"a=rtpmap:34 H263/90000",
-				"a=fmtp:34 cif4=2;cif=1;qcif=1;maxbr=10880",
-				"a=rtpmap:31 H261/90000",
-				"a=fmtp:31 cif=1;qcif=1;maxbr=10880",
-				"a=rtcp-fb:* nack pli",
-				"a=sendrecv",
-				"a=content:slides",
-				"a=label:12",
+			}, tandbergVideo("[media_port+4]", "slides", "12"), []string{
 				"m=application " + hport + " RTP/AVP 104",
 				"a=rtpmap:104 H224/4800",
 				"a=sendrecv",
-			}, nil, tr.args...)
+			}), nil, tr.args...)
 			if len(secs) != 5 {
 				t.Fatalf("answer has %d m-lines, want 5", len(secs))
 			}
@@ -451,5 +422,28 @@ func nextRequestStatus(cl *bfcp.Client, id uint16, within time.Duration) bfcp.Re
 		case <-deadline:
 			return 0
 		}
+	}
+}
+
+// tandbergVideo is a video m-line of the TANDBERG/257 offer: its main video and its
+// slides differ only in port, a=content and a=label.
+func tandbergVideo(port, content, label string) []string {
+	return []string{
+		"m=video " + port + " RTP/AVP 97 98 99 34 31",
+		"b=TIAS:1152000",
+		"a=rtpmap:97 H264/90000",
+		"a=fmtp:97 profile-level-id=42800d;max-br=906;max-mbps=40500;max-fs=1344;max-smbps=40500;max-fps=3000",
+		"a=rtpmap:98 H264/90000",
+		"a=fmtp:98 profile-level-id=42800d;max-br=906;max-mbps=40500;max-fs=1344;max-smbps=40500;packetization-mode=1;max-fps=3000",
+		"a=rtpmap:99 H263-1998/90000",
+		"a=fmtp:99 cif4=2;cif=1;qcif=1",
+		"a=rtpmap:34 H263/90000",
+		"a=fmtp:34 cif4=2;cif=1;qcif=1;maxbr=10880",
+		"a=rtpmap:31 H261/90000",
+		"a=fmtp:31 cif=1;qcif=1;maxbr=10880",
+		"a=rtcp-fb:* nack pli",
+		"a=sendrecv",
+		"a=content:" + content,
+		"a=label:" + label,
 	}
 }
